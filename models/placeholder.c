@@ -1,0 +1,1 @@
+typedef int eddy_models_placeholder_t;

@@ -1,0 +1,1 @@
+typedef int eddy_placeholder_t;
