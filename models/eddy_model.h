@@ -15,6 +15,11 @@
 
 typedef struct eddy_model_s eddy_model_t;
 
+/* n_features passed as 0 to eddy_model_new means this default. */
+#define EDDY_MODEL_DEFAULT_FEATURES 15
+/* Largest lag count a model accepts (matches EDDY_LAGS_MAX). */
+#define EDDY_MODEL_MAX_FEATURES 256
+
 /* Comma-separated list of every model name, for help and error messages. */
 const char *eddy_model_names(void);
 

@@ -1,0 +1,70 @@
+#include "core_buf.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int reserve(eddy_buf_t *buf, size_t extra)
+{
+    size_t need = buf->len + extra + 1;
+    char *p;
+
+    if (buf->failed)
+        return -1;
+    if (need <= buf->cap)
+        return 0;
+    size_t cap = buf->cap ? buf->cap : 256;
+    while (cap < need)
+        cap *= 2;
+    if (!(p = realloc(buf->data, cap))) {
+        buf->failed = 1;
+        return -1;
+    }
+    buf->data = p;
+    buf->cap = cap;
+    return 0;
+}
+
+int eddy_buf_append(eddy_buf_t *buf, const char *s, size_t n)
+{
+    if (reserve(buf, n))
+        return -1;
+    memcpy(buf->data + buf->len, s, n);
+    buf->len += n;
+    buf->data[buf->len] = '\0';
+    return 0;
+}
+
+int eddy_buf_printf(eddy_buf_t *buf, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0 || reserve(buf, (size_t)n))
+        return -1;
+    va_start(ap, fmt);
+    vsnprintf(buf->data + buf->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    buf->len += (size_t)n;
+    return 0;
+}
+
+void eddy_buf_reset(eddy_buf_t *buf)
+{
+    buf->len = 0;
+    buf->failed = 0;
+    if (buf->data)
+        buf->data[0] = '\0';
+}
+
+void eddy_buf_free(eddy_buf_t *buf)
+{
+    free(buf->data);
+    buf->data = NULL;
+    buf->len = buf->cap = 0;
+    buf->failed = 0;
+}

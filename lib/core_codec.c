@@ -1,0 +1,717 @@
+/* core_codec.c: framing, a bounds-checking walk of Avro binary, and field
+ * access by name through avro-c's generic values. */
+#include "core_codec.h"
+
+#include <avro.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core_schemas.h"
+
+#define WRITERS_MAX 64
+#define WALK_DEPTH_MAX 32
+#define WALK_STRING_MAX (1 << 20)
+#define WALK_ITEMS_MAX 65536
+
+/* Our fields, per record type, in the order of the built-in schemas. */
+enum { F_SERIES_ID, F_SEQ, F_EVENT_TIME, F_INPUT, F_VALUE, F_PRODUCED_AT, F_TARGET,
+       F_LAGS, F_AVAILABLE_LAGS, F_MODEL, F_MODEL_VERSION, F_PREDICTION, F_FORECAST,
+       F_PREDICTED_AT, F__COUNT };
+
+static const char *const field_names[F__COUNT] = {
+    "series_id", "seq", "event_time", "input", "value", "produced_at", "target",
+    "lags", "available_lags", "model", "model_version", "prediction", "forecast",
+    "predicted_at"};
+
+typedef struct writer_s {
+    int32_t id;
+    eddy_rec_type_t type;
+    avro_schema_t schema;
+    avro_value_iface_t *iface;
+    avro_value_t value;
+    int field_index[F__COUNT]; /* -1: the writer has no such field */
+} writer_t;
+
+struct eddy_codec_s {
+    writer_t writers[WRITERS_MAX];
+    int n_writers;
+    int current[EDDY_REC__COUNT]; /* writer used to encode each type */
+    avro_writer_t out_writer;
+    uint8_t *out;
+    size_t out_size;
+    avro_reader_t in_reader;
+};
+
+static const char *const err_names[EDDY_CODEC_ERR__COUNT] = {
+    "ok",        "empty",       "short_frame", "bad_magic", "unknown_schema",
+    "wrong_type", "truncated",  "bad_varint",  "bad_length", "too_large",
+    "trailing_bytes", "not_finite", "invalid",  "avro",      "encode"};
+
+const char *eddy_codec_err_name(eddy_codec_err_t err)
+{
+    if ((int)err < 0 || err >= EDDY_CODEC_ERR__COUNT)
+        return "unknown";
+    return err_names[err];
+}
+
+const char *eddy_rec_type_name(eddy_rec_type_t type)
+{
+    static const char *const names[] = {"observation", "features", "prediction"};
+    return (int)type >= 0 && type < EDDY_REC__COUNT ? names[type] : "unknown";
+}
+
+const char *eddy_codec_schema_json(eddy_rec_type_t type)
+{
+    switch (type) {
+    case EDDY_REC_OBSERVATION:
+        return eddy_schema_observation;
+    case EDDY_REC_FEATURES:
+        return eddy_schema_feature_vector;
+    case EDDY_REC_PREDICTION:
+        return eddy_schema_prediction;
+    default:
+        return NULL;
+    }
+}
+
+static void writer_release(writer_t *w)
+{
+    avro_value_decref(&w->value);
+    avro_value_iface_decref(w->iface);
+    avro_schema_decref(w->schema);
+}
+
+static writer_t *writer_find(const eddy_codec_t *codec, int32_t id)
+{
+    for (int i = 0; i < codec->n_writers; i++)
+        if (codec->writers[i].id == id)
+            return (writer_t *)&codec->writers[i];
+    return NULL;
+}
+
+int eddy_codec_add_writer(eddy_codec_t *codec, eddy_rec_type_t type, int32_t id,
+                          const char *schema_json, char *errstr, size_t errstr_size)
+{
+    writer_t w = {.id = id, .type = type};
+
+    if (writer_find(codec, id)) {
+        snprintf(errstr, errstr_size, "schema id %d is already known", (int)id);
+        return -1;
+    }
+    if (codec->n_writers == WRITERS_MAX) {
+        snprintf(errstr, errstr_size, "too many writer schemas (max %d)", WRITERS_MAX);
+        return -1;
+    }
+    if (avro_schema_from_json_length(schema_json, strlen(schema_json), &w.schema)) {
+        snprintf(errstr, errstr_size, "schema id %d: invalid Avro schema: %s", (int)id,
+                 avro_strerror());
+        return -1;
+    }
+    if (avro_typeof(w.schema) != AVRO_RECORD) {
+        snprintf(errstr, errstr_size, "schema id %d: not a record schema", (int)id);
+        avro_schema_decref(w.schema);
+        return -1;
+    }
+    w.iface = avro_generic_class_from_schema(w.schema);
+    if (!w.iface || avro_generic_value_new(w.iface, &w.value)) {
+        snprintf(errstr, errstr_size, "schema id %d: %s", (int)id, avro_strerror());
+        avro_value_iface_decref(w.iface);
+        avro_schema_decref(w.schema);
+        return -1;
+    }
+    for (int f = 0; f < F__COUNT; f++)
+        w.field_index[f] = avro_schema_record_field_get_index(w.schema, field_names[f]);
+    codec->writers[codec->n_writers++] = w;
+    return 0;
+}
+
+int eddy_codec_set_id(eddy_codec_t *codec, eddy_rec_type_t type, int32_t id)
+{
+    writer_t *w = writer_find(codec, id);
+    char err[256];
+
+    if (!w) {
+        if (eddy_codec_add_writer(codec, type, id, eddy_codec_schema_json(type), err,
+                                  sizeof(err)))
+            return -1;
+        w = writer_find(codec, id);
+    }
+    if (w->type != type)
+        return -1;
+    codec->current[type] = (int)(w - codec->writers);
+    return 0;
+}
+
+eddy_codec_t *eddy_codec_new(char *errstr, size_t errstr_size)
+{
+    static const int32_t ids[EDDY_REC__COUNT] = {
+        EDDY_SCHEMA_ID_OBSERVATION, EDDY_SCHEMA_ID_FEATURES, EDDY_SCHEMA_ID_PREDICTION};
+    eddy_codec_t *codec = calloc(1, sizeof(*codec));
+
+    if (!codec) {
+        snprintf(errstr, errstr_size, "out of memory");
+        return NULL;
+    }
+    for (int t = 0; t < EDDY_REC__COUNT; t++) {
+        if (eddy_codec_add_writer(codec, (eddy_rec_type_t)t, ids[t],
+                                  eddy_codec_schema_json((eddy_rec_type_t)t), errstr,
+                                  errstr_size))
+            goto err;
+        codec->current[t] = t;
+    }
+    codec->out_size = 4096;
+    codec->out = malloc(codec->out_size);
+    codec->out_writer = avro_writer_memory((const char *)codec->out, 0);
+    codec->in_reader = avro_reader_memory("", 0);
+    if (!codec->out || !codec->out_writer || !codec->in_reader) {
+        snprintf(errstr, errstr_size, "out of memory");
+        goto err;
+    }
+    return codec;
+err:
+    eddy_codec_destroy(codec);
+    return NULL;
+}
+
+void eddy_codec_destroy(eddy_codec_t *codec)
+{
+    if (!codec)
+        return;
+    for (int i = 0; i < codec->n_writers; i++)
+        writer_release(&codec->writers[i]);
+    if (codec->out_writer)
+        avro_writer_free(codec->out_writer);
+    if (codec->in_reader)
+        avro_reader_free(codec->in_reader);
+    free(codec->out);
+    free(codec);
+}
+
+eddy_codec_err_t eddy_codec_peek_id(const void *buf, size_t len, int32_t *id)
+{
+    const uint8_t *b = buf;
+
+    if (!buf || len == 0)
+        return EDDY_CODEC_ERR_EMPTY;
+    if (len < EDDY_FRAME_HEADER)
+        return EDDY_CODEC_ERR_SHORT_FRAME;
+    if (b[0] != 0)
+        return EDDY_CODEC_ERR_MAGIC;
+    *id = (int32_t)(((uint32_t)b[1] << 24) | ((uint32_t)b[2] << 16) |
+                    ((uint32_t)b[3] << 8) | (uint32_t)b[4]);
+    return EDDY_CODEC_OK;
+}
+
+int eddy_codec_type_of(const eddy_codec_t *codec, int32_t id)
+{
+    const writer_t *w = writer_find(codec, id);
+    return w ? (int)w->type : -1;
+}
+
+/* ---- the walk: validates Avro binary against a schema without allocating */
+
+typedef struct cursor_s {
+    const uint8_t *p;
+    const uint8_t *end;
+} cursor_t;
+
+static eddy_codec_err_t rd_varint(cursor_t *c, int64_t *v)
+{
+    uint64_t u = 0;
+
+    for (int i = 0; i < 10; i++) {
+        uint8_t b;
+        if (c->p >= c->end)
+            return EDDY_CODEC_ERR_TRUNCATED;
+        b = *c->p++;
+        if (i == 9 && b > 1)
+            return EDDY_CODEC_ERR_BAD_VARINT;
+        u |= (uint64_t)(b & 0x7f) << (7 * i);
+        if (!(b & 0x80)) {
+            *v = (int64_t)((u >> 1) ^ (0 - (u & 1)));
+            return EDDY_CODEC_OK;
+        }
+    }
+    return EDDY_CODEC_ERR_BAD_VARINT;
+}
+
+static eddy_codec_err_t skip(cursor_t *c, int64_t n)
+{
+    if (n < 0)
+        return EDDY_CODEC_ERR_BAD_LENGTH;
+    if (n > c->end - c->p)
+        return EDDY_CODEC_ERR_TRUNCATED;
+    c->p += n;
+    return EDDY_CODEC_OK;
+}
+
+static eddy_codec_err_t walk(avro_schema_t s, cursor_t *c, int depth);
+
+static eddy_codec_err_t walk_blocks(avro_schema_t items, int is_map, cursor_t *c,
+                                    int depth)
+{
+    int64_t total = 0, count, size;
+    eddy_codec_err_t err;
+
+    for (;;) {
+        if ((err = rd_varint(c, &count)))
+            return err;
+        if (count == 0)
+            return EDDY_CODEC_OK;
+        if (count < 0) {
+            if (count == INT64_MIN)
+                return EDDY_CODEC_ERR_BAD_LENGTH;
+            count = -count;
+            if ((err = rd_varint(c, &size)))
+                return err;
+            if (size < 0)
+                return EDDY_CODEC_ERR_BAD_LENGTH;
+            if (size > c->end - c->p)
+                return EDDY_CODEC_ERR_TRUNCATED;
+        }
+        if (count > WALK_ITEMS_MAX - total)
+            return EDDY_CODEC_ERR_TOO_LARGE;
+        total += count;
+        for (int64_t i = 0; i < count; i++) {
+            if (is_map) {
+                int64_t klen;
+                if ((err = rd_varint(c, &klen)) || (err = skip(c, klen)))
+                    return err;
+            }
+            if ((err = walk(items, c, depth + 1)))
+                return err;
+        }
+    }
+}
+
+static eddy_codec_err_t walk(avro_schema_t s, cursor_t *c, int depth)
+{
+    int64_t v;
+    eddy_codec_err_t err;
+
+    if (depth > WALK_DEPTH_MAX)
+        return EDDY_CODEC_ERR_TOO_LARGE;
+    switch (avro_typeof(s)) {
+    case AVRO_STRING:
+    case AVRO_BYTES:
+        if ((err = rd_varint(c, &v)))
+            return err;
+        if (v > WALK_STRING_MAX)
+            return v > c->end - c->p ? EDDY_CODEC_ERR_TRUNCATED : EDDY_CODEC_ERR_TOO_LARGE;
+        return skip(c, v);
+    case AVRO_INT32:
+        if ((err = rd_varint(c, &v)))
+            return err;
+        return v < INT32_MIN || v > INT32_MAX ? EDDY_CODEC_ERR_BAD_VARINT : EDDY_CODEC_OK;
+    case AVRO_INT64:
+        return rd_varint(c, &v);
+    case AVRO_FLOAT:
+        return skip(c, 4);
+    case AVRO_DOUBLE:
+        return skip(c, 8);
+    case AVRO_BOOLEAN:
+        if (c->p >= c->end)
+            return EDDY_CODEC_ERR_TRUNCATED;
+        return *c->p++ > 1 ? EDDY_CODEC_ERR_INVALID : EDDY_CODEC_OK;
+    case AVRO_NULL:
+        return EDDY_CODEC_OK;
+    case AVRO_FIXED:
+        return skip(c, avro_schema_fixed_size(s));
+    case AVRO_ENUM:
+        if ((err = rd_varint(c, &v)))
+            return err;
+        return v < 0 || v >= avro_schema_enum_number_of_symbols(s) ? EDDY_CODEC_ERR_INVALID
+                                                                   : EDDY_CODEC_OK;
+    case AVRO_UNION:
+        if ((err = rd_varint(c, &v)))
+            return err;
+        if (v < 0 || v >= (int64_t)avro_schema_union_size(s))
+            return EDDY_CODEC_ERR_INVALID;
+        return walk(avro_schema_union_branch(s, (int)v), c, depth + 1);
+    case AVRO_ARRAY:
+        return walk_blocks(avro_schema_array_items(s), 0, c, depth);
+    case AVRO_MAP:
+        return walk_blocks(avro_schema_map_values(s), 1, c, depth);
+    case AVRO_RECORD:
+        for (size_t i = 0; i < avro_schema_record_size(s); i++)
+            if ((err = walk(avro_schema_record_field_get_by_index(s, (int)i), c, depth + 1)))
+                return err;
+        return EDDY_CODEC_OK;
+    case AVRO_LINK:
+        return walk(avro_schema_link_target(s), c, depth + 1);
+    default:
+        return EDDY_CODEC_ERR_INVALID;
+    }
+}
+
+/* ---- encode */
+
+static int set_long(writer_t *w, int f, int64_t v)
+{
+    avro_value_t field;
+    if (w->field_index[f] < 0)
+        return 0;
+    if (avro_value_get_by_index(&w->value, (size_t)w->field_index[f], &field, NULL))
+        return -1;
+    return avro_value_get_type(&field) == AVRO_INT32 ? avro_value_set_int(&field, (int32_t)v)
+                                                     : avro_value_set_long(&field, v);
+}
+
+static int set_double(writer_t *w, int f, double v)
+{
+    avro_value_t field;
+    if (w->field_index[f] < 0)
+        return 0;
+    if (avro_value_get_by_index(&w->value, (size_t)w->field_index[f], &field, NULL))
+        return -1;
+    return avro_value_set_double(&field, v);
+}
+
+static int set_string(writer_t *w, int f, const char *v)
+{
+    avro_value_t field;
+    if (w->field_index[f] < 0)
+        return 0;
+    if (avro_value_get_by_index(&w->value, (size_t)w->field_index[f], &field, NULL))
+        return -1;
+    return avro_value_set_string(&field, v);
+}
+
+static int set_doubles(writer_t *w, int f, const double *v, int n)
+{
+    avro_value_t field, item;
+    if (w->field_index[f] < 0)
+        return 0;
+    if (avro_value_get_by_index(&w->value, (size_t)w->field_index[f], &field, NULL))
+        return -1;
+    for (int i = 0; i < n; i++)
+        if (avro_value_append(&field, &item, NULL) || avro_value_set_double(&item, v[i]))
+            return -1;
+    return 0;
+}
+
+static eddy_codec_err_t finish_encode(eddy_codec_t *codec, writer_t *w, const void **out,
+                                      size_t *out_len)
+{
+    size_t size;
+
+    if (avro_value_sizeof(&w->value, &size))
+        return EDDY_CODEC_ERR_ENCODE;
+    if (size + EDDY_FRAME_HEADER > codec->out_size) {
+        size_t n = (size + EDDY_FRAME_HEADER) * 2;
+        uint8_t *p = realloc(codec->out, n);
+        if (!p)
+            return EDDY_CODEC_ERR_ENCODE;
+        codec->out = p;
+        codec->out_size = n;
+    }
+    codec->out[0] = 0;
+    codec->out[1] = (uint8_t)((uint32_t)w->id >> 24);
+    codec->out[2] = (uint8_t)((uint32_t)w->id >> 16);
+    codec->out[3] = (uint8_t)((uint32_t)w->id >> 8);
+    codec->out[4] = (uint8_t)w->id;
+    avro_writer_memory_set_dest(codec->out_writer, (const char *)codec->out + EDDY_FRAME_HEADER,
+                                (int64_t)size);
+    if (avro_value_write(codec->out_writer, &w->value))
+        return EDDY_CODEC_ERR_ENCODE;
+    *out = codec->out;
+    *out_len = size + EDDY_FRAME_HEADER;
+    return EDDY_CODEC_OK;
+}
+
+eddy_codec_err_t eddy_codec_encode_obs(eddy_codec_t *codec, const eddy_obs_t *obs,
+                                       const void **out, size_t *out_len)
+{
+    writer_t *w = &codec->writers[codec->current[EDDY_REC_OBSERVATION]];
+
+    avro_value_reset(&w->value);
+    if (set_string(w, F_SERIES_ID, obs->series_id) || set_long(w, F_SEQ, obs->seq) ||
+        set_long(w, F_EVENT_TIME, obs->event_time_ms) || set_string(w, F_INPUT, obs->input) ||
+        set_double(w, F_VALUE, obs->value) || set_long(w, F_PRODUCED_AT, obs->produced_at_us))
+        return EDDY_CODEC_ERR_ENCODE;
+    return finish_encode(codec, w, out, out_len);
+}
+
+eddy_codec_err_t eddy_codec_encode_fv(eddy_codec_t *codec, const eddy_fv_t *fv,
+                                      const void **out, size_t *out_len)
+{
+    writer_t *w = &codec->writers[codec->current[EDDY_REC_FEATURES]];
+
+    if (fv->n_lags < 0 || fv->n_lags > EDDY_LAGS_MAX)
+        return EDDY_CODEC_ERR_ENCODE;
+    avro_value_reset(&w->value);
+    if (set_string(w, F_SERIES_ID, fv->series_id) || set_long(w, F_SEQ, fv->seq) ||
+        set_long(w, F_EVENT_TIME, fv->event_time_ms) ||
+        set_long(w, F_PRODUCED_AT, fv->produced_at_us) || set_double(w, F_TARGET, fv->target) ||
+        set_doubles(w, F_LAGS, fv->lags, fv->n_lags) ||
+        set_long(w, F_AVAILABLE_LAGS, fv->available_lags))
+        return EDDY_CODEC_ERR_ENCODE;
+    return finish_encode(codec, w, out, out_len);
+}
+
+eddy_codec_err_t eddy_codec_encode_pred(eddy_codec_t *codec, const eddy_pred_t *pred,
+                                        const void **out, size_t *out_len)
+{
+    writer_t *w = &codec->writers[codec->current[EDDY_REC_PREDICTION]];
+
+    if (pred->n_forecast < 0 || pred->n_forecast > EDDY_FORECAST_MAX)
+        return EDDY_CODEC_ERR_ENCODE;
+    avro_value_reset(&w->value);
+    if (set_string(w, F_SERIES_ID, pred->series_id) || set_long(w, F_SEQ, pred->seq) ||
+        set_long(w, F_EVENT_TIME, pred->event_time_ms) ||
+        set_long(w, F_PRODUCED_AT, pred->produced_at_us) || set_string(w, F_MODEL, pred->model) ||
+        set_long(w, F_MODEL_VERSION, pred->model_version) ||
+        set_double(w, F_PREDICTION, pred->prediction) || set_double(w, F_TARGET, pred->target) ||
+        set_doubles(w, F_FORECAST, pred->forecast, pred->n_forecast) ||
+        set_long(w, F_PREDICTED_AT, pred->predicted_at_us))
+        return EDDY_CODEC_ERR_ENCODE;
+    return finish_encode(codec, w, out, out_len);
+}
+
+/* ---- decode */
+
+static eddy_codec_err_t begin_decode(eddy_codec_t *codec, eddy_rec_type_t type,
+                                     const void *buf, size_t len, writer_t **wp,
+                                     char *errstr, size_t errstr_size)
+{
+    int32_t id = 0;
+    writer_t *w;
+    cursor_t c;
+    eddy_codec_err_t err = eddy_codec_peek_id(buf, len, &id);
+
+    switch (err) {
+    case EDDY_CODEC_OK:
+        break;
+    case EDDY_CODEC_ERR_EMPTY:
+        snprintf(errstr, errstr_size, "empty value: expected a framed %s record",
+                 eddy_rec_type_name(type));
+        return err;
+    case EDDY_CODEC_ERR_SHORT_FRAME:
+        snprintf(errstr, errstr_size,
+                 "value of %zu bytes is shorter than the 5-byte frame header", len);
+        return err;
+    default:
+        snprintf(errstr, errstr_size,
+                 "first byte is 0x%02x, not the 0x00 magic of the Confluent framing: "
+                 "not an eddy/Schema Registry record",
+                 ((const uint8_t *)buf)[0]);
+        return err;
+    }
+    if (!(w = writer_find(codec, id))) {
+        snprintf(errstr, errstr_size,
+                 "unknown schema id %d: not a built-in id; point the stage at the "
+                 "Schema Registry that wrote it (--schema-registry)",
+                 (int)id);
+        return EDDY_CODEC_ERR_UNKNOWN_SCHEMA;
+    }
+    if (w->type != type) {
+        snprintf(errstr, errstr_size, "schema id %d is a %s record, expected %s", (int)id,
+                 eddy_rec_type_name(w->type), eddy_rec_type_name(type));
+        return EDDY_CODEC_ERR_WRONG_TYPE;
+    }
+    c.p = (const uint8_t *)buf + EDDY_FRAME_HEADER;
+    c.end = (const uint8_t *)buf + len;
+    if ((err = walk(w->schema, &c, 0)) == EDDY_CODEC_OK && c.p != c.end)
+        err = EDDY_CODEC_ERR_TRAILING;
+    if (err) {
+        snprintf(errstr, errstr_size, "malformed Avro body (%s) at byte %ld of %zu",
+                 eddy_codec_err_name(err), (long)(c.p - (const uint8_t *)buf), len);
+        return err;
+    }
+    avro_reader_memory_set_source(codec->in_reader,
+                                  (const char *)buf + EDDY_FRAME_HEADER,
+                                  (int64_t)(len - EDDY_FRAME_HEADER));
+    avro_value_reset(&w->value);
+    if (avro_value_read(codec->in_reader, &w->value)) {
+        snprintf(errstr, errstr_size, "avro-c could not read the record: %s",
+                 avro_strerror());
+        return EDDY_CODEC_ERR_AVRO;
+    }
+    *wp = w;
+    return EDDY_CODEC_OK;
+}
+
+static int get_field(writer_t *w, int f, avro_value_t *field)
+{
+    if (w->field_index[f] < 0)
+        return -1;
+    return avro_value_get_by_index(&w->value, (size_t)w->field_index[f], field, NULL);
+}
+
+static int64_t get_long(writer_t *w, int f)
+{
+    avro_value_t field;
+    int32_t i32;
+    int64_t i64;
+
+    if (get_field(w, f, &field))
+        return 0;
+    switch (avro_value_get_type(&field)) {
+    case AVRO_INT32:
+        return avro_value_get_int(&field, &i32) ? 0 : i32;
+    case AVRO_INT64:
+        return avro_value_get_long(&field, &i64) ? 0 : i64;
+    default:
+        return 0;
+    }
+}
+
+static double get_double(writer_t *w, int f)
+{
+    avro_value_t field;
+    double d;
+    float fl;
+
+    if (get_field(w, f, &field))
+        return 0.0;
+    switch (avro_value_get_type(&field)) {
+    case AVRO_DOUBLE:
+        return avro_value_get_double(&field, &d) ? 0.0 : d;
+    case AVRO_FLOAT:
+        return avro_value_get_float(&field, &fl) ? 0.0 : fl;
+    default:
+        return (double)get_long(w, f);
+    }
+}
+
+/* Copies a string field into DST (capacity CAP including the NUL). */
+static eddy_codec_err_t get_string(writer_t *w, int f, char *dst, size_t cap, char *errstr,
+                                   size_t errstr_size)
+{
+    avro_value_t field;
+    const char *s = NULL;
+    size_t size = 0;
+
+    dst[0] = '\0';
+    if (get_field(w, f, &field) || avro_value_get_type(&field) != AVRO_STRING)
+        return EDDY_CODEC_OK;
+    if (avro_value_get_string(&field, &s, &size) || !s)
+        return EDDY_CODEC_OK;
+    if (size > cap) {
+        snprintf(errstr, errstr_size, "field %s is %zu bytes, more than the %zu allowed",
+                 field_names[f], size - 1, cap - 1);
+        return EDDY_CODEC_ERR_TOO_LARGE;
+    }
+    if (memchr(s, '\0', size ? size - 1 : 0)) {
+        snprintf(errstr, errstr_size, "field %s contains a NUL byte", field_names[f]);
+        return EDDY_CODEC_ERR_INVALID;
+    }
+    memcpy(dst, s, size);
+    dst[size ? size - 1 : 0] = '\0';
+    return EDDY_CODEC_OK;
+}
+
+static eddy_codec_err_t get_doubles(writer_t *w, int f, double *dst, int cap, int *n,
+                                    char *errstr, size_t errstr_size)
+{
+    avro_value_t field, item;
+    size_t count = 0;
+
+    *n = 0;
+    if (get_field(w, f, &field) || avro_value_get_type(&field) != AVRO_ARRAY)
+        return EDDY_CODEC_OK;
+    if (avro_value_get_size(&field, &count))
+        return EDDY_CODEC_ERR_AVRO;
+    if (count > (size_t)cap) {
+        snprintf(errstr, errstr_size, "field %s has %zu values, more than the %d allowed",
+                 field_names[f], count, cap);
+        return EDDY_CODEC_ERR_TOO_LARGE;
+    }
+    for (size_t i = 0; i < count; i++) {
+        if (avro_value_get_by_index(&field, i, &item, NULL) ||
+            avro_value_get_double(&item, &dst[i]))
+            return EDDY_CODEC_ERR_AVRO;
+    }
+    *n = (int)count;
+    return EDDY_CODEC_OK;
+}
+
+static eddy_codec_err_t require_finite(const char *what, double v, char *errstr,
+                                       size_t errstr_size)
+{
+    if (isfinite(v))
+        return EDDY_CODEC_OK;
+    snprintf(errstr, errstr_size, "%s is %g: only finite numbers are accepted", what, v);
+    return EDDY_CODEC_ERR_NOT_FINITE;
+}
+
+eddy_codec_err_t eddy_codec_decode_obs(eddy_codec_t *codec, const void *buf, size_t len,
+                                       eddy_obs_t *obs, char *errstr, size_t errstr_size)
+{
+    writer_t *w;
+    eddy_codec_err_t err;
+
+    if ((err = begin_decode(codec, EDDY_REC_OBSERVATION, buf, len, &w, errstr, errstr_size)))
+        return err;
+    if ((err = get_string(w, F_SERIES_ID, obs->series_id, sizeof(obs->series_id), errstr,
+                          errstr_size)) ||
+        (err = get_string(w, F_INPUT, obs->input, sizeof(obs->input), errstr, errstr_size)))
+        return err;
+    obs->seq = get_long(w, F_SEQ);
+    obs->event_time_ms = get_long(w, F_EVENT_TIME);
+    obs->value = get_double(w, F_VALUE);
+    obs->produced_at_us = get_long(w, F_PRODUCED_AT);
+    return require_finite("value", obs->value, errstr, errstr_size);
+}
+
+eddy_codec_err_t eddy_codec_decode_fv(eddy_codec_t *codec, const void *buf, size_t len,
+                                      eddy_fv_t *fv, char *errstr, size_t errstr_size)
+{
+    writer_t *w;
+    eddy_codec_err_t err;
+
+    if ((err = begin_decode(codec, EDDY_REC_FEATURES, buf, len, &w, errstr, errstr_size)))
+        return err;
+    if ((err = get_string(w, F_SERIES_ID, fv->series_id, sizeof(fv->series_id), errstr,
+                          errstr_size)) ||
+        (err = get_doubles(w, F_LAGS, fv->lags, EDDY_LAGS_MAX, &fv->n_lags, errstr,
+                           errstr_size)))
+        return err;
+    fv->seq = get_long(w, F_SEQ);
+    fv->event_time_ms = get_long(w, F_EVENT_TIME);
+    fv->produced_at_us = get_long(w, F_PRODUCED_AT);
+    fv->target = get_double(w, F_TARGET);
+    fv->available_lags = (int)get_long(w, F_AVAILABLE_LAGS);
+    if ((err = require_finite("target", fv->target, errstr, errstr_size)))
+        return err;
+    for (int i = 0; i < fv->n_lags; i++) {
+        char what[32];
+        snprintf(what, sizeof(what), "lag in_%d", i + 1);
+        if ((err = require_finite(what, fv->lags[i], errstr, errstr_size)))
+            return err;
+    }
+    if (fv->available_lags < 0 || fv->available_lags > fv->n_lags) {
+        snprintf(errstr, errstr_size, "available_lags %d is outside 0..%d (the lag count)",
+                 fv->available_lags, fv->n_lags);
+        return EDDY_CODEC_ERR_INVALID;
+    }
+    return EDDY_CODEC_OK;
+}
+
+eddy_codec_err_t eddy_codec_decode_pred(eddy_codec_t *codec, const void *buf, size_t len,
+                                        eddy_pred_t *pred, char *errstr,
+                                        size_t errstr_size)
+{
+    writer_t *w;
+    eddy_codec_err_t err;
+
+    if ((err = begin_decode(codec, EDDY_REC_PREDICTION, buf, len, &w, errstr, errstr_size)))
+        return err;
+    if ((err = get_string(w, F_SERIES_ID, pred->series_id, sizeof(pred->series_id), errstr,
+                          errstr_size)) ||
+        (err = get_string(w, F_MODEL, pred->model, sizeof(pred->model), errstr,
+                          errstr_size)) ||
+        (err = get_doubles(w, F_FORECAST, pred->forecast, EDDY_FORECAST_MAX,
+                           &pred->n_forecast, errstr, errstr_size)))
+        return err;
+    pred->seq = get_long(w, F_SEQ);
+    pred->event_time_ms = get_long(w, F_EVENT_TIME);
+    pred->produced_at_us = get_long(w, F_PRODUCED_AT);
+    pred->model_version = get_long(w, F_MODEL_VERSION);
+    pred->prediction = get_double(w, F_PREDICTION);
+    pred->target = get_double(w, F_TARGET);
+    pred->predicted_at_us = get_long(w, F_PREDICTED_AT);
+    return require_finite("target", pred->target, errstr, errstr_size);
+}

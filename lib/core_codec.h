@@ -1,0 +1,96 @@
+/* core_codec.h: Confluent-framed Avro encoding of eddy records.
+ *
+ * Wire format: byte 0 = 0 (magic), bytes 1-4 = schema id (big-endian), then
+ * Avro binary. Every byte handed to a decoder is treated as hostile: framing,
+ * varints, string and array lengths are checked against the buffer and the
+ * record bounds (core_records.h) by our own walk of the writer's schema
+ * before avro-c reads anything, because avro-c 1.11.1 trusts lengths.
+ *
+ * A codec is not thread-safe (avro-c keeps a global error buffer and the codec
+ * reuses one value per record type): use one per thread.
+ */
+#ifndef EDDY_CORE_CODEC_H
+#define EDDY_CORE_CODEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core_records.h"
+
+/* Built-in schema ids, used when no Schema Registry is configured. Stable:
+ * changing them breaks every topic written before. */
+#define EDDY_SCHEMA_ID_OBSERVATION 1
+#define EDDY_SCHEMA_ID_FEATURES    2
+#define EDDY_SCHEMA_ID_PREDICTION  3
+
+#define EDDY_FRAME_HEADER 5
+
+typedef enum {
+    EDDY_CODEC_OK = 0,
+    EDDY_CODEC_ERR_EMPTY,          /* no value bytes at all (tombstone) */
+    EDDY_CODEC_ERR_SHORT_FRAME,    /* fewer than 5 bytes */
+    EDDY_CODEC_ERR_MAGIC,          /* byte 0 is not 0 */
+    EDDY_CODEC_ERR_UNKNOWN_SCHEMA, /* schema id not in the table */
+    EDDY_CODEC_ERR_WRONG_TYPE,     /* known id, but another record type */
+    EDDY_CODEC_ERR_TRUNCATED,      /* Avro body ends inside a field */
+    EDDY_CODEC_ERR_BAD_VARINT,     /* varint longer than 10 bytes / int overflow */
+    EDDY_CODEC_ERR_BAD_LENGTH,     /* negative string/array length or count */
+    EDDY_CODEC_ERR_TOO_LARGE,      /* string or array beyond the record bounds */
+    EDDY_CODEC_ERR_TRAILING,       /* bytes left after the record */
+    EDDY_CODEC_ERR_NOT_FINITE,     /* NaN or Inf where a number is required */
+    EDDY_CODEC_ERR_INVALID,        /* decodes, but violates a record invariant */
+    EDDY_CODEC_ERR_AVRO,           /* avro-c refused (should not happen after the walk) */
+    EDDY_CODEC_ERR_ENCODE,         /* a record could not be encoded */
+    EDDY_CODEC_ERR__COUNT
+} eddy_codec_err_t;
+
+typedef struct eddy_codec_s eddy_codec_t;
+
+/* Short, stable, metric-label-safe name of an error ("short_frame"). */
+const char *eddy_codec_err_name(eddy_codec_err_t err);
+
+/* The built-in Avro schema (JSON text) of a record type. */
+const char *eddy_codec_schema_json(eddy_rec_type_t type);
+
+/* Creates a codec knowing the built-in schemas under the built-in ids.
+ * Returns NULL and fills ERRSTR on failure. */
+eddy_codec_t *eddy_codec_new(char *errstr, size_t errstr_size);
+
+/* Frees CODEC; NULL is a no-op. */
+void eddy_codec_destroy(eddy_codec_t *codec);
+
+/* Makes ID the id written for TYPE (e.g. one assigned by a registry) and
+ * accepts it on decode. */
+int eddy_codec_set_id(eddy_codec_t *codec, eddy_rec_type_t type, int32_t id);
+
+/* Teaches the codec another writer schema (JSON) for TYPE under ID, so
+ * records written with an evolved schema decode by field name. */
+int eddy_codec_add_writer(eddy_codec_t *codec, eddy_rec_type_t type, int32_t id,
+                          const char *schema_json, char *errstr, size_t errstr_size);
+
+/* Reads the schema id of a framed value without decoding it. */
+eddy_codec_err_t eddy_codec_peek_id(const void *buf, size_t len, int32_t *id);
+
+/* The record type registered under ID, or -1. */
+int eddy_codec_type_of(const eddy_codec_t *codec, int32_t id);
+
+/* Encoders: on success *OUT points into a buffer owned by the codec, valid
+ * until the next encode call. */
+eddy_codec_err_t eddy_codec_encode_obs(eddy_codec_t *codec, const eddy_obs_t *obs,
+                                       const void **out, size_t *out_len);
+eddy_codec_err_t eddy_codec_encode_fv(eddy_codec_t *codec, const eddy_fv_t *fv,
+                                      const void **out, size_t *out_len);
+eddy_codec_err_t eddy_codec_encode_pred(eddy_codec_t *codec, const eddy_pred_t *pred,
+                                        const void **out, size_t *out_len);
+
+/* Decoders: fill the struct or return an error and describe it in ERRSTR
+ * (which names the offending value and what was expected). */
+eddy_codec_err_t eddy_codec_decode_obs(eddy_codec_t *codec, const void *buf, size_t len,
+                                       eddy_obs_t *obs, char *errstr, size_t errstr_size);
+eddy_codec_err_t eddy_codec_decode_fv(eddy_codec_t *codec, const void *buf, size_t len,
+                                      eddy_fv_t *fv, char *errstr, size_t errstr_size);
+eddy_codec_err_t eddy_codec_decode_pred(eddy_codec_t *codec, const void *buf, size_t len,
+                                        eddy_pred_t *pred, char *errstr,
+                                        size_t errstr_size);
+
+#endif

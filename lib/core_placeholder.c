@@ -1,1 +1,0 @@
-typedef int eddy_placeholder_t;

@@ -1,0 +1,7 @@
+/* core_schemas.h: the Avro schemas of schemas/<name>.avsc, compiled in. */
+#ifndef EDDY_CORE_SCHEMAS_H
+#define EDDY_CORE_SCHEMAS_H
+extern const char eddy_schema_observation[];
+extern const char eddy_schema_feature_vector[];
+extern const char eddy_schema_prediction[];
+#endif

@@ -1,0 +1,133 @@
+#include "core_series.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct entry_s {
+    char *id;
+    void *value;
+} entry_t;
+
+struct eddy_series_s {
+    size_t *slots;   /* index+1 into entries, 0 = empty */
+    size_t n_slots;  /* power of two */
+    entry_t *entries; /* insertion order */
+    size_t count;
+    size_t cap_entries;
+    size_t max_series;
+    void (*free_value)(void *);
+};
+
+static uint64_t hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+eddy_series_t *eddy_series_new(size_t max_series, void (*free_value)(void *))
+{
+    eddy_series_t *map = calloc(1, sizeof(*map));
+
+    if (!map)
+        return NULL;
+    map->n_slots = 64;
+    map->max_series = max_series;
+    map->free_value = free_value;
+    if (!(map->slots = calloc(map->n_slots, sizeof(*map->slots)))) {
+        free(map);
+        return NULL;
+    }
+    return map;
+}
+
+void eddy_series_destroy(eddy_series_t *map)
+{
+    if (!map)
+        return;
+    for (size_t i = 0; i < map->count; i++) {
+        if (map->free_value)
+            map->free_value(map->entries[i].value);
+        free(map->entries[i].id);
+    }
+    free(map->entries);
+    free(map->slots);
+    free(map);
+}
+
+static size_t *find_slot(const eddy_series_t *map, const char *id)
+{
+    size_t mask = map->n_slots - 1;
+    for (size_t i = hash(id) & mask;; i = (i + 1) & mask) {
+        size_t *slot = &map->slots[i];
+        if (*slot == 0 || !strcmp(map->entries[*slot - 1].id, id))
+            return slot;
+    }
+}
+
+void *eddy_series_get(const eddy_series_t *map, const char *id)
+{
+    size_t *slot = find_slot(map, id);
+    return *slot ? map->entries[*slot - 1].value : NULL;
+}
+
+static int grow(eddy_series_t *map)
+{
+    size_t n = map->n_slots * 2, *slots = calloc(n, sizeof(*slots)), *old = map->slots;
+
+    if (!slots)
+        return -1;
+    map->slots = slots;
+    map->n_slots = n;
+    for (size_t i = 0; i < map->count; i++)
+        *find_slot(map, map->entries[i].id) = i + 1;
+    free(old);
+    return 0;
+}
+
+int eddy_series_put(eddy_series_t *map, const char *id, void *value)
+{
+    size_t *slot;
+
+    if (map->count >= map->max_series)
+        return 1;
+    if ((map->count + 1) * 2 > map->n_slots && grow(map))
+        return -1;
+    if (map->count == map->cap_entries) {
+        size_t cap = map->cap_entries ? map->cap_entries * 2 : 16;
+        entry_t *e = realloc(map->entries, cap * sizeof(*e));
+        if (!e)
+            return -1;
+        map->entries = e;
+        map->cap_entries = cap;
+    }
+    slot = find_slot(map, id);
+    if (*slot) {
+        map->entries[*slot - 1].value = value;
+        return 0;
+    }
+    if (!(map->entries[map->count].id = strdup(id)))
+        return -1;
+    map->entries[map->count].value = value;
+    *slot = ++map->count;
+    return 0;
+}
+
+size_t eddy_series_count(const eddy_series_t *map)
+{
+    return map->count;
+}
+
+size_t eddy_series_cap(const eddy_series_t *map)
+{
+    return map->max_series;
+}
+
+void eddy_series_foreach(const eddy_series_t *map,
+                         void (*fn)(const char *id, void *value, void *arg), void *arg)
+{
+    for (size_t i = 0; i < map->count; i++)
+        fn(map->entries[i].id, map->entries[i].value, arg);
+}

@@ -1,0 +1,129 @@
+#include "rt_kafka.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "rt_log.h"
+
+int64_t eddy_now_us(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
+}
+
+static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+    eddy_log_rdkafka_cb(rk, level, fac, buf);
+}
+
+static int set(rd_kafka_conf_t *conf, const char *key, const char *value, char *errstr,
+               size_t errstr_size)
+{
+    char err[256];
+
+    if (rd_kafka_conf_set(conf, key, value, err, sizeof(err)) == RD_KAFKA_CONF_OK)
+        return 0;
+    snprintf(errstr, errstr_size, "librdkafka property %s=%s: %s", key, value, err);
+    return -1;
+}
+
+rd_kafka_conf_t *eddy_kafka_conf_new(const eddy_opts_t *opts, const char *client_id,
+                                     char *errstr, size_t errstr_size)
+{
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    const char *const *props;
+    int n = eddy_opts_multi(opts, "X", &props);
+
+    rd_kafka_conf_set_log_cb(conf, log_cb);
+    if (set(conf, "bootstrap.servers", eddy_opts_str(opts, "bootstrap"), errstr,
+            errstr_size) ||
+        set(conf, "client.id", client_id, errstr, errstr_size))
+        goto err;
+    for (int i = 0; i < n; i++) {
+        char key[256];
+        const char *eq = strchr(props[i], '=');
+        snprintf(key, sizeof(key), "%.*s", (int)(eq - props[i]), props[i]);
+        if (set(conf, key, eq + 1, errstr, errstr_size))
+            goto err;
+    }
+    return conf;
+err:
+    rd_kafka_conf_destroy(conf);
+    return NULL;
+}
+
+int eddy_kafka_conf_default(rd_kafka_conf_t *conf, const eddy_opts_t *opts,
+                            const char *key, const char *value, char *errstr,
+                            size_t errstr_size)
+{
+    const char *const *props;
+    int n = eddy_opts_multi(opts, "X", &props);
+    size_t klen = strlen(key);
+
+    for (int i = 0; i < n; i++)
+        if (!strncmp(props[i], key, klen) && props[i][klen] == '=')
+            return 0;
+    return set(conf, key, value, errstr, errstr_size);
+}
+
+rd_kafka_t *eddy_kafka_producer_new(rd_kafka_conf_t *conf, char *errstr, size_t errstr_size)
+{
+    rd_kafka_t *rk;
+
+    if (set(conf, "enable.idempotence", "true", errstr, errstr_size) ||
+        set(conf, "partitioner", "murmur2_random", errstr, errstr_size)) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    if (!(rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, errstr_size)))
+        rd_kafka_conf_destroy(conf);
+    return rk;
+}
+
+int eddy_kafka_check_reachable(rd_kafka_t *rk, const char *bootstrap, int timeout_ms,
+                               char *errstr, size_t errstr_size)
+{
+    const struct rd_kafka_metadata *md = NULL;
+    rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, NULL, &md, timeout_ms);
+
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        rd_kafka_metadata_destroy(md);
+        return 0;
+    }
+    snprintf(errstr, errstr_size,
+             "cannot reach Kafka at %s within %d ms (%s): start a broker "
+             "(scripts/kafka.sh start, or eddy-broker for development) or point "
+             "--bootstrap / EDDY_BOOTSTRAP at yours",
+             bootstrap, timeout_ms, rd_kafka_err2str(err));
+    return -1;
+}
+
+int eddy_kafka_deadletter(rd_kafka_t *producer, const char *topic, const char *stage,
+                          const char *reason, const char *detail,
+                          const eddy_dlq_source_t *src, const void *key, size_t key_len,
+                          const void *value, size_t value_len)
+{
+    rd_kafka_headers_t *hdrs = rd_kafka_headers_new(6);
+    char partition[16], offset[24];
+    rd_kafka_resp_err_t err;
+
+    snprintf(partition, sizeof(partition), "%" PRId32, src->partition);
+    snprintf(offset, sizeof(offset), "%" PRId64, src->offset);
+    rd_kafka_header_add(hdrs, "eddy.error", -1, reason, -1);
+    rd_kafka_header_add(hdrs, "eddy.message", -1, detail, -1);
+    rd_kafka_header_add(hdrs, "eddy.stage", -1, stage, -1);
+    rd_kafka_header_add(hdrs, "eddy.source.topic", -1, src->topic, -1);
+    rd_kafka_header_add(hdrs, "eddy.source.partition", -1, partition, -1);
+    rd_kafka_header_add(hdrs, "eddy.source.offset", -1, offset, -1);
+    err = rd_kafka_producev(producer, RD_KAFKA_V_TOPIC(topic),
+                            RD_KAFKA_V_KEY(key, key_len),
+                            RD_KAFKA_V_VALUE((void *)value, value_len),
+                            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                            RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
+    if (err)
+        rd_kafka_headers_destroy(hdrs);
+    return (int)err;
+}

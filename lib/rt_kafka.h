@@ -1,0 +1,51 @@
+/* rt_kafka.h: librdkafka clients configured the same way for every program. */
+#ifndef EDDY_RT_KAFKA_H
+#define EDDY_RT_KAFKA_H
+
+#include <librdkafka/rdkafka.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rt_opts.h"
+
+/* Creates a configuration with bootstrap.servers, client.id, the log
+ * callback and every -X property (applied last, so they win). Returns NULL
+ * and fills ERRSTR with the offending key and value. */
+rd_kafka_conf_t *eddy_kafka_conf_new(const eddy_opts_t *opts, const char *client_id,
+                                     char *errstr, size_t errstr_size);
+
+/* Sets KEY=VALUE unless -X already set KEY. Returns 0 or -1 with ERRSTR. */
+int eddy_kafka_conf_default(rd_kafka_conf_t *conf, const eddy_opts_t *opts,
+                            const char *key, const char *value, char *errstr,
+                            size_t errstr_size);
+
+/* Creates an idempotent producer with murmur2_random partitioning (Java's
+ * placement of keys). Takes ownership of CONF on success and failure. */
+rd_kafka_t *eddy_kafka_producer_new(rd_kafka_conf_t *conf, char *errstr, size_t errstr_size);
+
+/* Asks the cluster for metadata within TIMEOUT_MS: the "is Kafka there"
+ * check run at start-up so an unreachable broker is a clear error, not a
+ * silent retry loop. Fills ERRSTR with what to do when it fails. */
+int eddy_kafka_check_reachable(rd_kafka_t *rk, const char *bootstrap, int timeout_ms,
+                               char *errstr, size_t errstr_size);
+
+/* Source coordinates of a dead-lettered record. */
+typedef struct eddy_dlq_source_s {
+    const char *topic; /* or a file name for ingest */
+    int32_t partition; /* -1 when not from Kafka */
+    int64_t offset;    /* or a line number */
+} eddy_dlq_source_t;
+
+/* Produces the original KEY/VALUE to TOPIC with headers eddy.error (REASON,
+ * a short label), eddy.message (DETAIL), eddy.stage, eddy.source.topic,
+ * eddy.source.partition and eddy.source.offset. Returns 0 or an rd_kafka
+ * error code. */
+int eddy_kafka_deadletter(rd_kafka_t *producer, const char *topic, const char *stage,
+                          const char *reason, const char *detail,
+                          const eddy_dlq_source_t *src, const void *key, size_t key_len,
+                          const void *value, size_t value_len);
+
+/* Wall-clock time in microseconds (for produced_at / predicted_at only). */
+int64_t eddy_now_us(void);
+
+#endif

@@ -1,0 +1,373 @@
+/* model_common.c: pieces shared by several models — byte buffers for
+ * snapshots, the seeded PRNG, River's StandardScaler and LinearRegression.
+ *
+ * The scaler and the linear model follow River 0.26's order of floating-point
+ * operations exactly (see tests/golden), so results are bit-comparable.
+ */
+#include "model_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- writer ---- */
+
+void eddy_w_bytes(eddy_wbuf_t *w, const void *p, size_t n)
+{
+    if (w->err || n == 0)
+        return;
+    if (w->len + n > w->cap) {
+        size_t cap = w->cap ? w->cap : 256;
+        while (cap < w->len + n)
+            cap *= 2;
+        uint8_t *nb = realloc(w->buf, cap);
+        if (!nb) {
+            w->err = 1;
+            return;
+        }
+        w->buf = nb;
+        w->cap = cap;
+    }
+    memcpy(w->buf + w->len, p, n);
+    w->len += n;
+}
+
+void eddy_w_u8(eddy_wbuf_t *w, uint8_t v)
+{
+    eddy_w_bytes(w, &v, 1);
+}
+
+void eddy_w_u32(eddy_wbuf_t *w, uint32_t v)
+{
+    uint8_t b[4];
+    for (int i = 0; i < 4; i++)
+        b[i] = (uint8_t)(v >> (8 * i));
+    eddy_w_bytes(w, b, 4);
+}
+
+void eddy_w_u64(eddy_wbuf_t *w, uint64_t v)
+{
+    uint8_t b[8];
+    for (int i = 0; i < 8; i++)
+        b[i] = (uint8_t)(v >> (8 * i));
+    eddy_w_bytes(w, b, 8);
+}
+
+void eddy_w_f64(eddy_wbuf_t *w, double v)
+{
+    uint64_t u;
+    memcpy(&u, &v, 8);
+    eddy_w_u64(w, u);
+}
+
+void eddy_w_f64s(eddy_wbuf_t *w, const double *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        eddy_w_f64(w, v[i]);
+}
+
+/* ---- reader ---- */
+
+int eddy_r_has(const eddy_rbuf_t *r, size_t n)
+{
+    return !r->err && r->pos <= r->len && r->len - r->pos >= n;
+}
+
+int eddy_r_bytes(eddy_rbuf_t *r, void *p, size_t n)
+{
+    if (!eddy_r_has(r, n)) {
+        r->err = 1;
+        if (n)
+            memset(p, 0, n);
+        return -1;
+    }
+    if (n)
+        memcpy(p, r->buf + r->pos, n);
+    r->pos += n;
+    return 0;
+}
+
+uint8_t eddy_r_u8(eddy_rbuf_t *r)
+{
+    uint8_t v = 0;
+    eddy_r_bytes(r, &v, 1);
+    return v;
+}
+
+uint32_t eddy_r_u32(eddy_rbuf_t *r)
+{
+    uint8_t b[4];
+    if (eddy_r_bytes(r, b, 4) != 0)
+        return 0;
+    uint32_t v = 0;
+    for (int i = 0; i < 4; i++)
+        v |= (uint32_t)b[i] << (8 * i);
+    return v;
+}
+
+uint64_t eddy_r_u64(eddy_rbuf_t *r)
+{
+    uint8_t b[8];
+    if (eddy_r_bytes(r, b, 8) != 0)
+        return 0;
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v |= (uint64_t)b[i] << (8 * i);
+    return v;
+}
+
+double eddy_r_f64(eddy_rbuf_t *r)
+{
+    uint64_t u = eddy_r_u64(r);
+    double v;
+    memcpy(&v, &u, 8);
+    return v;
+}
+
+void eddy_r_f64s(eddy_rbuf_t *r, double *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        v[i] = eddy_r_f64(r);
+}
+
+uint32_t eddy_r_count(eddy_rbuf_t *r, uint32_t max)
+{
+    uint32_t v = eddy_r_u32(r);
+    if (v > max) {
+        r->err = 1;
+        return 0;
+    }
+    return v;
+}
+
+/* ---- PRNG: xoshiro256** seeded through splitmix64 ---- */
+
+static uint64_t splitmix64(uint64_t *x)
+{
+    uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+void eddy_rng_seed(eddy_rng_t *rng, uint64_t seed)
+{
+    uint64_t x = seed;
+    for (int i = 0; i < 4; i++)
+        rng->s[i] = splitmix64(&x);
+}
+
+static uint64_t rotl(uint64_t x, int k)
+{
+    return (x << k) | (x >> (64 - k));
+}
+
+uint64_t eddy_rng_next(eddy_rng_t *rng)
+{
+    uint64_t *s = rng->s;
+    uint64_t result = rotl(s[1] * 5, 7) * 9;
+    uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return result;
+}
+
+double eddy_rng_uniform(eddy_rng_t *rng)
+{
+    return (double)(eddy_rng_next(rng) >> 11) * 0x1.0p-53;
+}
+
+double eddy_rng_exp(eddy_rng_t *rng, double lambda)
+{
+    return -log1p(-eddy_rng_uniform(rng)) / lambda;
+}
+
+int eddy_rng_poisson(eddy_rng_t *rng, double lambda)
+{
+    double limit = exp(-lambda), p = 1.0;
+    int k = 0;
+    do {
+        k++;
+        p *= eddy_rng_uniform(rng);
+    } while (p > limit && k < 1000);
+    return k - 1;
+}
+
+void eddy_rng_save(eddy_wbuf_t *w, const eddy_rng_t *rng)
+{
+    for (int i = 0; i < 4; i++)
+        eddy_w_u64(w, rng->s[i]);
+}
+
+void eddy_rng_load(eddy_rbuf_t *r, eddy_rng_t *rng)
+{
+    for (int i = 0; i < 4; i++)
+        rng->s[i] = eddy_r_u64(r);
+    if (!(rng->s[0] | rng->s[1] | rng->s[2] | rng->s[3]))
+        r->err = 1; /* the all-zero state is a fixed point */
+}
+
+/* ---- StandardScaler ---- */
+
+int eddy_scaler_init(eddy_scaler_t *s, int n)
+{
+    s->n = n;
+    s->count = 0;
+    s->mean = calloc((size_t)n, sizeof(double));
+    s->var = calloc((size_t)n, sizeof(double));
+    if (!s->mean || !s->var) {
+        eddy_scaler_free(s);
+        return -1;
+    }
+    return 0;
+}
+
+void eddy_scaler_free(eddy_scaler_t *s)
+{
+    free(s->mean);
+    free(s->var);
+    s->mean = s->var = NULL;
+}
+
+void eddy_scaler_learn(eddy_scaler_t *s, const double *x)
+{
+    s->count += 1.0;
+    double c = s->count;
+    for (int i = 0; i < s->n; i++) {
+        double old = s->mean[i];
+        s->mean[i] += (x[i] - old) / c;
+        s->var[i] += ((x[i] - old) * (x[i] - s->mean[i]) - s->var[i]) / c;
+    }
+}
+
+void eddy_scaler_transform(const eddy_scaler_t *s, const double *x, double *out)
+{
+    for (int i = 0; i < s->n; i++) {
+        double v = s->var[i];
+        /* River computes v**0.5, i.e. C pow(v, 0.5), not sqrt */
+        out[i] = v != 0.0 ? (x[i] - s->mean[i]) / pow(v, 0.5) : 0.0;
+    }
+}
+
+void eddy_scaler_save(eddy_wbuf_t *w, const eddy_scaler_t *s)
+{
+    eddy_w_f64(w, s->count);
+    eddy_w_f64s(w, s->mean, (size_t)s->n);
+    eddy_w_f64s(w, s->var, (size_t)s->n);
+}
+
+void eddy_scaler_load(eddy_rbuf_t *r, eddy_scaler_t *s)
+{
+    s->count = eddy_r_f64(r);
+    if (!(s->count >= 0 && s->count <= 9007199254740992.0) ||
+        s->count != floor(s->count))
+        r->err = 1;
+    eddy_r_f64s(r, s->mean, (size_t)s->n);
+    eddy_r_f64s(r, s->var, (size_t)s->n);
+}
+
+int eddy_scaler_copy(eddy_scaler_t *dst, const eddy_scaler_t *src)
+{
+    if (eddy_scaler_init(dst, src->n) != 0)
+        return -1;
+    dst->count = src->count;
+    memcpy(dst->mean, src->mean, (size_t)src->n * sizeof(double));
+    memcpy(dst->var, src->var, (size_t)src->n * sizeof(double));
+    return 0;
+}
+
+/* ---- LinearRegression (River linear_model.LinearRegression, squared loss) ---- */
+
+int eddy_glm_init(eddy_glm_t *g, int n, const eddy_glm_params_t *p)
+{
+    g->n = n;
+    g->p = *p;
+    g->intercept = 0.0;
+    g->max_cum_l1 = 0.0;
+    g->w = calloc((size_t)n, sizeof(double));
+    g->cum_l1 = calloc((size_t)n, sizeof(double));
+    if (!g->w || !g->cum_l1) {
+        eddy_glm_free(g);
+        return -1;
+    }
+    return 0;
+}
+
+void eddy_glm_free(eddy_glm_t *g)
+{
+    free(g->w);
+    free(g->cum_l1);
+    g->w = g->cum_l1 = NULL;
+}
+
+double eddy_glm_predict(const eddy_glm_t *g, const double *x)
+{
+    double total = 0.0;
+    for (int i = 0; i < g->n; i++)
+        total += g->w[i] * x[i];
+    return total + g->intercept;
+}
+
+void eddy_glm_learn(eddy_glm_t *g, const double *x, double y, double sw)
+{
+    const eddy_glm_params_t *p = &g->p;
+    double lg = 2.0 * (eddy_glm_predict(g, x) - y);
+    lg *= sw;
+    if (lg > p->clip)
+        lg = p->clip;
+    if (lg < -p->clip)
+        lg = -p->clip;
+    g->intercept -= p->intercept_lr * lg;
+    if (p->l2 != 0.0) {
+        for (int i = 0; i < g->n; i++) {
+            double gi = lg * x[i] + p->l2 * g->w[i];
+            g->w[i] -= p->lr * gi;
+        }
+    } else {
+        for (int i = 0; i < g->n; i++)
+            g->w[i] -= p->lr * (lg * x[i]);
+    }
+    if (p->l1 != 0.0) {
+        /* River's cumulative L1 penalty (Tsuruoka et al. 2009) */
+        g->max_cum_l1 = g->max_cum_l1 + p->l1 * p->lr;
+        for (int j = 0; j < g->n; j++) {
+            double t = g->w[j];
+            if (t > 0)
+                g->w[j] = fmax(0.0, t - (g->max_cum_l1 + g->cum_l1[j]));
+            else if (t < 0)
+                g->w[j] = fmin(0.0, t + (g->max_cum_l1 - g->cum_l1[j]));
+            g->cum_l1[j] = g->cum_l1[j] + (g->w[j] - t);
+        }
+    }
+}
+
+void eddy_glm_save(eddy_wbuf_t *w, const eddy_glm_t *g)
+{
+    eddy_w_f64(w, g->intercept);
+    eddy_w_f64(w, g->max_cum_l1);
+    eddy_w_f64s(w, g->w, (size_t)g->n);
+    eddy_w_f64s(w, g->cum_l1, (size_t)g->n);
+}
+
+void eddy_glm_load(eddy_rbuf_t *r, eddy_glm_t *g)
+{
+    g->intercept = eddy_r_f64(r);
+    g->max_cum_l1 = eddy_r_f64(r);
+    eddy_r_f64s(r, g->w, (size_t)g->n);
+    eddy_r_f64s(r, g->cum_l1, (size_t)g->n);
+}
+
+int eddy_glm_copy(eddy_glm_t *dst, const eddy_glm_t *src)
+{
+    if (eddy_glm_init(dst, src->n, &src->p) != 0)
+        return -1;
+    dst->intercept = src->intercept;
+    dst->max_cum_l1 = src->max_cum_l1;
+    memcpy(dst->w, src->w, (size_t)src->n * sizeof(double));
+    memcpy(dst->cum_l1, src->cum_l1, (size_t)src->n * sizeof(double));
+    return 0;
+}

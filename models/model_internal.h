@@ -1,0 +1,160 @@
+/* model_internal.h: what the registry (model.c) shares with each model file.
+ *
+ * Not installed and not for callers outside models/: the public interface is
+ * eddy_model.h. Every model file defines one `const eddy_model_ops_t` and the
+ * registry table in model.c lists them.
+ */
+#ifndef EDDY_MODEL_INTERNAL_H
+#define EDDY_MODEL_INTERNAL_H
+
+#include "eddy_model.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define EDDY_MODEL_MAX_PARAMS 8
+
+/* One hyperparameter. Every value is held as a double; integer parameters are
+ * checked to be whole numbers. */
+typedef struct {
+    const char *key;
+    double def;
+    double min; /* inclusive */
+    double max; /* inclusive */
+    int is_int;
+    const char *help;
+} eddy_param_def_t;
+
+/* ---- serialisation helpers (little-endian, fixed width) ---- */
+
+typedef struct {
+    uint8_t *buf;
+    size_t len, cap;
+    int err; /* sticky: an allocation failed */
+} eddy_wbuf_t;
+
+typedef struct {
+    const uint8_t *buf;
+    size_t len, pos;
+    int err; /* sticky: a read went past len or a value was invalid */
+} eddy_rbuf_t;
+
+void eddy_w_bytes(eddy_wbuf_t *w, const void *p, size_t n);
+void eddy_w_u8(eddy_wbuf_t *w, uint8_t v);
+void eddy_w_u32(eddy_wbuf_t *w, uint32_t v);
+void eddy_w_u64(eddy_wbuf_t *w, uint64_t v);
+void eddy_w_f64(eddy_wbuf_t *w, double v);
+void eddy_w_f64s(eddy_wbuf_t *w, const double *v, size_t n);
+
+int eddy_r_bytes(eddy_rbuf_t *r, void *p, size_t n);
+uint8_t eddy_r_u8(eddy_rbuf_t *r);
+uint32_t eddy_r_u32(eddy_rbuf_t *r);
+uint64_t eddy_r_u64(eddy_rbuf_t *r);
+double eddy_r_f64(eddy_rbuf_t *r);
+void eddy_r_f64s(eddy_rbuf_t *r, double *v, size_t n);
+/* Reads a u32 count and fails the reader unless it is <= max. */
+uint32_t eddy_r_count(eddy_rbuf_t *r, uint32_t max);
+/* 1 when at least N more bytes can be read (guards allocations sized by a count). */
+int eddy_r_has(const eddy_rbuf_t *r, size_t n);
+
+/* ---- small seeded PRNG (xoshiro256**, seeded by splitmix64) ---- */
+
+typedef struct {
+    uint64_t s[4];
+} eddy_rng_t;
+
+void eddy_rng_seed(eddy_rng_t *rng, uint64_t seed);
+uint64_t eddy_rng_next(eddy_rng_t *rng);
+/* Uniform in [0, 1) with 53 random bits. */
+double eddy_rng_uniform(eddy_rng_t *rng);
+/* Exponential with rate LAMBDA (> 0). */
+double eddy_rng_exp(eddy_rng_t *rng, double lambda);
+/* Poisson(LAMBDA) by Knuth's product method (fine for small lambda). */
+int eddy_rng_poisson(eddy_rng_t *rng, double lambda);
+void eddy_rng_save(eddy_wbuf_t *w, const eddy_rng_t *rng);
+void eddy_rng_load(eddy_rbuf_t *r, eddy_rng_t *rng);
+
+/* ---- River's StandardScaler (Welford, population variance) ---- */
+
+typedef struct {
+    int n;
+    double count; /* same for every feature: lag vectors are dense */
+    double *mean;
+    double *var;
+} eddy_scaler_t;
+
+int eddy_scaler_init(eddy_scaler_t *s, int n);
+void eddy_scaler_free(eddy_scaler_t *s);
+void eddy_scaler_learn(eddy_scaler_t *s, const double *x);
+void eddy_scaler_transform(const eddy_scaler_t *s, const double *x, double *out);
+void eddy_scaler_save(eddy_wbuf_t *w, const eddy_scaler_t *s);
+void eddy_scaler_load(eddy_rbuf_t *r, eddy_scaler_t *s);
+int eddy_scaler_copy(eddy_scaler_t *dst, const eddy_scaler_t *src);
+
+/* ---- River's LinearRegression (SGD, squared loss, optional l2 / l1) ---- */
+
+typedef struct {
+    double lr, intercept_lr, l2, l1, clip;
+} eddy_glm_params_t;
+
+typedef struct {
+    int n;
+    eddy_glm_params_t p;
+    double intercept;
+    double max_cum_l1;
+    double *w;
+    double *cum_l1;
+} eddy_glm_t;
+
+int eddy_glm_init(eddy_glm_t *g, int n, const eddy_glm_params_t *p);
+void eddy_glm_free(eddy_glm_t *g);
+double eddy_glm_predict(const eddy_glm_t *g, const double *x);
+/* One SGD step with sample weight SW (River's `w`). */
+void eddy_glm_learn(eddy_glm_t *g, const double *x, double y, double sw);
+void eddy_glm_save(eddy_wbuf_t *w, const eddy_glm_t *g);
+void eddy_glm_load(eddy_rbuf_t *r, eddy_glm_t *g);
+int eddy_glm_copy(eddy_glm_t *dst, const eddy_glm_t *src);
+
+/* ---- the model object and its vtable ---- */
+
+typedef struct eddy_model_ops_s eddy_model_ops_t;
+
+struct eddy_model_s {
+    const eddy_model_ops_t *ops;
+    int n_features;
+    uint64_t seed;
+    double params[EDDY_MODEL_MAX_PARAMS];
+    void *state;
+};
+
+struct eddy_model_ops_s {
+    const char *name;
+    const char *describe;
+    const eddy_param_def_t *params;
+    int n_params;
+    /* Optional cross-parameter check; returns 0 or -1 with ERR filled. */
+    int (*check)(const double *params, char *err, size_t err_size);
+    /* Allocates m->state for a fresh model (params, n_features, seed set). */
+    int (*init)(eddy_model_t *m);
+    void (*free_state)(eddy_model_t *m);
+    double (*predict)(eddy_model_t *m, const double *x);
+    void (*learn)(eddy_model_t *m, const double *x, double y);
+    /* NULL: the generic recursive forecast (predict, shift into in_1). */
+    void (*forecast)(eddy_model_t *m, const double *x_next, double *out, int h);
+    void (*save)(eddy_wbuf_t *w, const eddy_model_t *m);
+    /* Fills m->state (already init'ed fresh) from R; -1 on invalid data. */
+    int (*load)(eddy_rbuf_t *r, eddy_model_t *m);
+};
+
+extern const eddy_model_ops_t eddy_linear_ops;
+extern const eddy_model_ops_t eddy_ridge_ops;
+extern const eddy_model_ops_t eddy_lasso_ops;
+extern const eddy_model_ops_t eddy_rls_ops;
+extern const eddy_model_ops_t eddy_knn_ops;
+extern const eddy_model_ops_t eddy_snaive_ops;
+extern const eddy_model_ops_t eddy_holt_winters_ops;
+extern const eddy_model_ops_t eddy_bagging_ops;
+extern const eddy_model_ops_t eddy_hoeffding_tree_ops;
+extern const eddy_model_ops_t eddy_amf_ops;
+
+#endif

@@ -1,1 +1,0 @@
-typedef int eddy_models_placeholder_t;

@@ -1,0 +1,34 @@
+/* features_core.h: lag features, pure.
+ *
+ * Semantics (the seed's): in_1 is the most recent PREVIOUS value of the
+ * series, in_N the oldest; lags not yet seen are 0.0; there are always
+ * exactly N lags; the current value is never among its own features.
+ * State is per series, bounded by a cap on the number of series.
+ */
+#ifndef EDDY_FEATURES_CORE_H
+#define EDDY_FEATURES_CORE_H
+
+#include <stddef.h>
+
+#include "core_records.h"
+
+typedef struct eddy_features_s eddy_features_t;
+
+typedef enum {
+    EDDY_FEATURES_OK = 0,
+    EDDY_FEATURES_DUPLICATE,  /* seq not after the series' last: already seen */
+    EDDY_FEATURES_SERIES_CAP, /* a new series beyond --max-series */
+    EDDY_FEATURES_NOMEM
+} eddy_features_result_t;
+
+/* N_LAGS in 1..EDDY_LAGS_MAX. Returns NULL on a bad N or no memory. */
+eddy_features_t *eddy_features_new(int n_lags, size_t max_series);
+void eddy_features_destroy(eddy_features_t *f);
+
+/* Turns OBS into FV (lags from before OBS), then remembers OBS's value. */
+eddy_features_result_t eddy_features_process(eddy_features_t *f, const eddy_obs_t *obs,
+                                             eddy_fv_t *fv);
+
+size_t eddy_features_series_count(const eddy_features_t *f);
+
+#endif

@@ -1,0 +1,39 @@
+/* learn_core.h: prequential learning per (model, series), pure.
+ *
+ * For every feature vector: predict with the model as it was, learn the
+ * target, then forecast the next H steps recursively. One model instance
+ * per series, seeded from (model name, series id), so a series' output
+ * depends on nothing but its own records.
+ */
+#ifndef EDDY_LEARN_CORE_H
+#define EDDY_LEARN_CORE_H
+
+#include <stddef.h>
+
+#include "core_records.h"
+
+typedef struct eddy_learner_s eddy_learner_t;
+
+typedef enum {
+    EDDY_LEARN_OK = 0,
+    EDDY_LEARN_DUPLICATE,   /* seq not after the series' last: already learned */
+    EDDY_LEARN_WRONG_LAGS,  /* lag count differs from the model's */
+    EDDY_LEARN_SERIES_CAP,  /* a new series beyond the cap */
+    EDDY_LEARN_MODEL_ERROR  /* the model could not be created */
+} eddy_learn_result_t;
+
+/* Checks MODEL and PARAMS by building one model; NULL + ERRSTR on error
+ * (an unknown model name lists the known ones). */
+eddy_learner_t *eddy_learner_new(const char *model, const char *params, int n_lags,
+                                 int horizon, size_t max_series, char *errstr,
+                                 size_t errstr_size);
+void eddy_learner_destroy(eddy_learner_t *learner);
+
+/* Predicts, learns and forecasts for FV; fills PRED except predicted_at. */
+eddy_learn_result_t eddy_learner_process(eddy_learner_t *learner, const eddy_fv_t *fv,
+                                         eddy_pred_t *pred, char *errstr,
+                                         size_t errstr_size);
+
+size_t eddy_learner_series_count(const eddy_learner_t *learner);
+
+#endif

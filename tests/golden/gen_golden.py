@@ -1,0 +1,146 @@
+#!/usr/bin/env python3
+"""Generates eddy's golden model traces from real River.
+
+Pinned: river==0.26.1 (Python 3.11). Install and run:
+
+    python3 -m venv /tmp/rv && /tmp/rv/bin/pip install river==0.26.1
+    /tmp/rv/bin/python tests/golden/gen_golden.py
+
+For each dataset (data/airpassengers.csv, data/airpassengers-extended.csv) it
+builds 15 lag features exactly like eddy (in_1 = previous value, in_15 the
+oldest, missing lags 0.0, the current value never included), then for each
+step: yhat = model.predict_one(x); model.learn_one(x, y).
+
+Outputs (next to this script):
+  <dataset>.csv        step,target,<one column per deterministic model>
+                       predictions printed with repr() (round-trip exact)
+  <dataset>-seeds.csv  model,seed,mae for the randomized models, seeds 0..9
+"""
+import csv
+import math
+import os
+import sys
+
+import river
+from river import linear_model, neighbors, preprocessing, time_series
+
+RIVER_VERSION = "0.26.1"
+N_LAGS = 15
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+DATASETS = ["airpassengers", "airpassengers-extended"]
+
+
+def deterministic_models():
+    return {
+        "linear": preprocessing.StandardScaler() | linear_model.LinearRegression(),
+        "ridge": preprocessing.StandardScaler() | linear_model.LinearRegression(l2=1.0),
+        "lasso": preprocessing.StandardScaler() | linear_model.LinearRegression(l1=0.1),
+        "knn": preprocessing.StandardScaler()
+        | neighbors.KNNRegressor(
+            n_neighbors=5, engine=neighbors.LazySearch(window_size=1000)
+        ),
+        "holt_winters": HW(
+            time_series.HoltWinters(alpha=0.3, beta=0.1, gamma=0.6, seasonality=12)
+        ),
+        "holt_winters_mult": HW(
+            time_series.HoltWinters(
+                alpha=0.3, beta=0.1, gamma=0.6, seasonality=12, multiplicative=True
+            )
+        ),
+        "snaive": SeasonalNaive(12),
+    }
+
+
+class HW:
+    """A River forecaster seen as a regressor: predict = forecast(1)[0], learn y.
+
+    River raises (IndexError) when asked to forecast before it has seen
+    max(2, seasonality) values; that step is written as nan."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def predict_one(self, x):
+        try:
+            return self.model.forecast(horizon=1)[0]
+        except IndexError:
+            return math.nan
+
+    def learn_one(self, x, y):
+        self.model.learn_one(y)
+
+
+class SeasonalNaive:
+    """eddy's snaive by its definition (River has none): y[t - period]; before a
+    full season the last value, 0 before any."""
+
+    def __init__(self, period):
+        self.period = period
+        self.ys = []
+
+    def predict_one(self, x):
+        if not self.ys:
+            return 0.0
+        if len(self.ys) < self.period:
+            return self.ys[-1]
+        return self.ys[-self.period]
+
+    def learn_one(self, x, y):
+        self.ys.append(y)
+
+
+def randomized_models(seed):
+    return {}
+
+
+def load(name):
+    with open(os.path.join(ROOT, "data", name + ".csv")) as f:
+        return [float(row["target"]) for row in csv.DictReader(f)]
+
+
+def lags(history):
+    """x as eddy builds it: in_1 first (dict order matters for River's sums)."""
+    return {
+        f"in_{i}": (history[-i] if i <= len(history) else 0.0)
+        for i in range(1, N_LAGS + 1)
+    }
+
+
+def run(model, ys):
+    preds = []
+    for t, y in enumerate(ys):
+        x = lags(ys[:t])
+        preds.append(float(model.predict_one(x)))
+        model.learn_one(x, y)
+    return preds
+
+
+def main():
+    if river.__version__ != RIVER_VERSION:
+        sys.exit(f"need river=={RIVER_VERSION}, found {river.__version__}")
+    for ds in DATASETS:
+        ys = load(ds)
+        models = deterministic_models()
+        cols = {name: run(m, ys) for name, m in models.items()}
+        with open(os.path.join(HERE, ds + ".csv"), "w", newline="") as f:
+            w = csv.writer(f, lineterminator="\n")
+            w.writerow(["step", "target"] + list(cols))
+            for t, y in enumerate(ys):
+                w.writerow([t, repr(y)] + [repr(cols[c][t]) for c in cols])
+        rows = []
+        for seed in range(10):
+            for name, m in randomized_models(seed).items():
+                p = run(m, ys)
+                mae = sum(abs(a - b) for a, b in zip(p, ys)) / len(ys)
+                rows.append((name, seed, repr(mae)))
+        if rows:
+            with open(os.path.join(HERE, ds + "-seeds.csv"), "w", newline="") as f:
+                w = csv.writer(f, lineterminator="\n")
+                w.writerow(["model", "seed", "mae"])
+                w.writerows(rows)
+        print(ds, "rows", len(ys), "models", list(cols), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,108 @@
+/* eddy-broker: the embedded development broker.
+ *
+ * librdkafka's mock cluster behind real TCP ports, so the whole pipeline runs
+ * on a laptop without Kafka. Not for production: no admin API, transactions
+ * are protocol-only (no markers; transactional offset commits are dropped),
+ * partitions keep only ~5 MiB. Prints its bootstrap address on stdout.
+ */
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rt_log.h"
+#include "rt_loop.h"
+#include "rt_opts.h"
+
+static const eddy_opt_t broker_opts[] = {
+    {"brokers", 0, EDDY_OPT_INT, "1", "number of mock brokers"},
+    {"partitions", 'p', EDDY_OPT_INT, "4", "partitions of each pipeline topic"},
+    {"topics", 't', EDDY_OPT_STRING, "observations,features,predictions,deadletter",
+     "topics to create (comma-separated); others are auto-created with 4 partitions"},
+    {"bootstrap-file", 0, EDDY_OPT_STRING, NULL,
+     "also write the bootstrap address to FILE (for scripts)"},
+    {"log-level", 0, EDDY_OPT_STRING, "info", "error, warn, info or debug"},
+    EDDY_OPT_TABLE_END};
+
+/* The mock cluster's handle has no bootstrap servers by design: drop that
+ * one configuration warning, route everything else to the logger. */
+static void broker_log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+    if (!strcmp(fac, "CONFWARN") && strstr(buf, "bootstrap.servers"))
+        return;
+    eddy_log_rdkafka_cb(rk, level, fac, buf);
+}
+
+int main(int argc, char **argv)
+{
+    const eddy_opt_t *tables[] = {broker_opts, NULL};
+    rd_kafka_conf_t *conf = NULL;
+    rd_kafka_mock_cluster_t *mcluster = NULL;
+    rd_kafka_t *rk = NULL;
+    eddy_opts_t *opts;
+    char errstr[512], *topics = NULL, *save = NULL;
+    const char *path;
+    int rc = 1, level;
+
+    opts = eddy_opts_parse("eddy-broker", "[options]",
+                           "Embedded development Kafka broker (librdkafka mock cluster). "
+                           "Prints its bootstrap address and runs until SIGINT/SIGTERM.",
+                           tables, argc, argv, &rc);
+    if (!opts)
+        return rc;
+    rc = 1;
+    if ((level = eddy_log_level_parse(eddy_opts_str(opts, "log-level"))) < 0) {
+        fprintf(stderr, "eddy-broker: invalid --log-level '%s': use error, warn, info or debug\n",
+                eddy_opts_str(opts, "log-level"));
+        goto out;
+    }
+    eddy_log_init("broker", (eddy_log_level_t)level);
+    eddy_signals_install();
+    conf = rd_kafka_conf_new();
+    rd_kafka_conf_set_log_cb(conf, broker_log_cb);
+    if (!(rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr)))) {
+        eddy_log_error("cannot create the mock cluster's handle", "error=\"%s\"", errstr);
+        rd_kafka_conf_destroy(conf);
+        goto out;
+    }
+    if (!(mcluster = rd_kafka_mock_cluster_new(rk, (int)eddy_opts_int(opts, "brokers")))) {
+        eddy_log_error("cannot create the mock cluster", NULL);
+        goto out;
+    }
+    topics = strdup(eddy_opts_str(opts, "topics"));
+    for (char *t = strtok_r(topics, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        rd_kafka_resp_err_t err = rd_kafka_mock_topic_create(
+            mcluster, t, (int)eddy_opts_int(opts, "partitions"), 1);
+        if (err) {
+            eddy_log_error("cannot create topic", "topic=%s error=\"%s\"", t,
+                           rd_kafka_err2str(err));
+            goto out;
+        }
+    }
+    if ((path = eddy_opts_str(opts, "bootstrap-file"))) {
+        FILE *f = fopen(path, "w");
+        if (!f || fprintf(f, "%s\n", rd_kafka_mock_cluster_bootstraps(mcluster)) < 0 ||
+            fclose(f)) {
+            eddy_log_error("cannot write the bootstrap file", "path=%s", path);
+            goto out;
+        }
+    }
+    printf("%s\n", rd_kafka_mock_cluster_bootstraps(mcluster));
+    fflush(stdout);
+    eddy_log_info("embedded broker up (development only)", "bootstrap=%s topics=%s",
+                  rd_kafka_mock_cluster_bootstraps(mcluster), eddy_opts_str(opts, "topics"));
+    while (!eddy_loop_stopping())
+        usleep(100 * 1000);
+    eddy_log_info("embedded broker stopping", NULL);
+    rc = 0;
+out:
+    free(topics);
+    if (mcluster)
+        rd_kafka_mock_cluster_destroy(mcluster);
+    if (rk)
+        rd_kafka_destroy(rk);
+    eddy_opts_destroy(opts);
+    return rc;
+}
