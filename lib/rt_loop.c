@@ -183,6 +183,9 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     pthread_mutex_lock(&loop->lock);
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         eddy_log_info("partitions assigned", "count=%d", parts->cnt);
+        if (loop->stage->from_beginning)
+            for (int i = 0; i < parts->cnt; i++)
+                parts->elems[i].offset = RD_KAFKA_OFFSET_BEGINNING;
         error = rd_kafka_incremental_assign(rk, parts);
         loop->ready = 1;
     } else {

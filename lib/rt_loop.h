@@ -49,6 +49,8 @@ typedef struct eddy_stage_s {
     const char *input_topic;
     const char *group;       /* consumer group id */
     const char *default_http; /* listen address when --http is not given */
+    int from_beginning;       /* read every assigned partition from its start
+                                 (a sink rebuilding in-memory aggregates) */
     void *ctx;
     /* Processes one record. Returns NULL, or a short dead-letter reason
      * ("decode:truncated", "series_cap") with a human message in ERRSTR;

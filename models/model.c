@@ -27,10 +27,19 @@
 #define EDDY_SNAPSHOT_VERSION 1u
 #define EDDY_NAME_MAX         64
 
+/* Keep in the order of eddy_model_names(). */
+/* clang-format off */
 static const eddy_model_ops_t *const registry[] = {
-    &eddy_linear_ops, &eddy_ridge_ops,  &eddy_lasso_ops,
-    &eddy_knn_ops,    &eddy_snaive_ops, &eddy_holt_winters_ops,
+    &eddy_linear_ops,
+    &eddy_ridge_ops,
+    &eddy_lasso_ops,
+    &eddy_knn_ops,
+    &eddy_snaive_ops,
+    &eddy_holt_winters_ops,
+    &eddy_rls_ops,
+    &eddy_bagging_ops,
 };
+/* clang-format on */
 
 #define N_MODELS (sizeof(registry) / sizeof(registry[0]))
 
@@ -59,7 +68,7 @@ static const eddy_model_ops_t *find_ops(const char *name)
 
 const char *eddy_model_names(void)
 {
-    return "linear, ridge, lasso, knn, snaive, holt_winters";
+    return "linear, ridge, lasso, knn, snaive, holt_winters, rls, bagging";
 }
 
 const char *eddy_model_describe(const char *name)

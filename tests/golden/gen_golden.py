@@ -22,7 +22,7 @@ import os
 import sys
 
 import river
-from river import linear_model, neighbors, preprocessing, time_series
+from river import ensemble, linear_model, neighbors, preprocessing, time_series
 
 RIVER_VERSION = "0.26.1"
 N_LAGS = 15
@@ -91,7 +91,13 @@ class SeasonalNaive:
 
 
 def randomized_models(seed):
-    return {}
+    return {
+        "bagging": ensemble.BaggingRegressor(
+            preprocessing.StandardScaler() | linear_model.LinearRegression(l2=1.0),
+            n_models=3,
+            seed=seed,
+        ),
+    }
 
 
 def load(name):

@@ -162,12 +162,80 @@ static void test_snaive(void **state)
     check_exact("snaive", NULL, "snaive");
 }
 
+/* River's mean cumulative MAE over seeds 0..9 from <dataset>-seeds.csv */
+static double river_seed_mae(const char *dataset, const char *model)
+{
+    const char *root = getenv("EDDY_SOURCE_DIR");
+    char path[1024], line[256], name[64];
+    snprintf(path, sizeof(path), "%s/tests/golden/%s-seeds.csv", root, dataset);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        fail_msg("cannot open %s", path);
+    double sum = 0.0;
+    int n = 0, seed;
+    double mae;
+    while (fgets(line, sizeof(line), f))
+        if (sscanf(line, "%63[^,],%d,%lf", name, &seed, &mae) == 3 &&
+            strcmp(name, model) == 0) {
+            sum += mae;
+            n++;
+        }
+    fclose(f);
+    if (n != 10)
+        fail_msg("%s: expected 10 seeds of %s, found %d", path, model, n);
+    return sum / n;
+}
+
+/* eddy's mean MAE over seeds 0..9 within TOL (relative) of River's */
+static void check_seeded(const char *model, double tol)
+{
+    static const char *datasets[] = {"airpassengers", "airpassengers-extended"};
+    static trace_t tr;
+    static double pred[MAX_ROWS], first[MAX_ROWS];
+    for (size_t d = 0; d < 2; d++) {
+        load_trace(datasets[d], &tr);
+        double total = 0.0;
+        int differs = 0;
+        for (uint64_t seed = 0; seed < 10; seed++) {
+            run_model(model, NULL, seed, &tr, pred);
+            double mae = 0.0;
+            for (int t = 0; t < tr.n_rows; t++)
+                mae += fabs(pred[t] - tr.v[t][1]);
+            total += mae / tr.n_rows;
+            if (seed == 0)
+                memcpy(first, pred, sizeof(double) * (size_t)tr.n_rows);
+            else if (memcmp(first, pred, sizeof(double) * (size_t)tr.n_rows) != 0)
+                differs = 1;
+        }
+        double eddy = total / 10, river = river_seed_mae(datasets[d], model);
+        printf(
+            "# %s on %s: mean MAE over seeds 0..9: eddy %.4f, River %.4f (%+.2f%%)\n",
+            model, datasets[d], eddy, river, 100.0 * (eddy - river) / river);
+        assert_true(differs); /* the seed matters */
+        if (fabs(eddy - river) > tol * river)
+            fail_msg("%s on %s: eddy MAE %.4f vs River %.4f", model, datasets[d], eddy,
+                     river);
+    }
+}
+
+static void test_bagging(void **state)
+{
+    (void)state;
+    check_seeded("bagging", 0.05);
+}
+
 int main(void)
 {
+    /* clang-format off */
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_linear),       cmocka_unit_test(test_ridge),
-        cmocka_unit_test(test_lasso),        cmocka_unit_test(test_knn),
-        cmocka_unit_test(test_holt_winters), cmocka_unit_test(test_snaive),
+        cmocka_unit_test(test_linear),
+        cmocka_unit_test(test_ridge),
+        cmocka_unit_test(test_lasso),
+        cmocka_unit_test(test_knn),
+        cmocka_unit_test(test_holt_winters),
+        cmocka_unit_test(test_snaive),
+        cmocka_unit_test(test_bagging),
     };
+    /* clang-format on */
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

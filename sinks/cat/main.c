@@ -1,0 +1,187 @@
+/* eddy-cat: any eddy topic as JSON lines on stdout (a console consumer). */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cat_json.h"
+#include "core_codec.h"
+#include "rt_kafka.h"
+#include "rt_log.h"
+#include "rt_loop.h"
+
+static const eddy_opt_t cat_opts[] = {
+    {"topic", 't', EDDY_OPT_STRING, "predictions", "topic to read"},
+    {"from", 'f', EDDY_OPT_STRING, "beginning", "where to start: beginning or end"},
+    {"count", 'n', EDDY_OPT_INT, "0", "stop after this many records (0: no limit)"},
+    {"follow", 'F', EDDY_OPT_BOOL, "false", "keep waiting for new records at the end"},
+    {"meta", 'm', EDDY_OPT_BOOL, "false",
+     "add key, partition, offset, timestamp and headers to each line"},
+    {"lag-names", 0, EDDY_OPT_BOOL, "false", "print features as in_1..in_N fields"},
+    EDDY_OPT_TABLE_END};
+
+static json_t *headers_json(const rd_kafka_message_t *m)
+{
+    rd_kafka_headers_t *hdrs = NULL;
+    json_t *o = json_object();
+    const char *name;
+    const void *val;
+    size_t size;
+
+    if (rd_kafka_message_headers(m, &hdrs))
+        return o;
+    for (size_t i = 0; !rd_kafka_header_get_all(hdrs, i, &name, &val, &size); i++)
+        json_object_set_new(o, name, val ? json_stringn(val, size) : json_null());
+    return o;
+}
+
+static void print_record(eddy_codec_t *codec, const eddy_opts_t *opts,
+                         const rd_kafka_message_t *m)
+{
+    int meta = eddy_opts_bool(opts, "meta");
+    int is_dlq = m->payload && m->len > 0 && rd_kafka_message_headers(m, &(rd_kafka_headers_t *){0}) == 0;
+    json_t *o;
+    char *line;
+
+    if (is_dlq) {
+        /* A record with headers is usually a dead letter: its value is the
+         * original bytes, shown decoded when possible and always in hex. */
+        rd_kafka_headers_t *h = NULL;
+        const void *v;
+        size_t sz;
+        is_dlq = !rd_kafka_message_headers(m, &h) &&
+                 !rd_kafka_header_get_last(h, "eddy.error", &v, &sz);
+    }
+    if (m->payload && m->len > 0) {
+        o = eddy_cat_value_json(codec, m->payload, m->len, eddy_opts_bool(opts, "lag-names"));
+    } else {
+        o = json_object();
+        json_object_set_new(o, "value", json_null());
+    }
+    if (is_dlq && !json_object_get(o, "hex")) {
+        char *hex = eddy_cat_hex(m->payload, m->len, 4096);
+        json_object_set_new(o, "hex", json_string(hex ? hex : ""));
+        free(hex);
+    }
+    if (meta || is_dlq) {
+        json_t *wrap = json_object();
+        json_object_set_new(wrap, "key", m->key ? json_stringn(m->key, m->key_len) : json_null());
+        json_object_set_new(wrap, "partition", json_integer(m->partition));
+        json_object_set_new(wrap, "offset", json_integer(m->offset));
+        json_object_set_new(wrap, "timestamp", json_integer(rd_kafka_message_timestamp(m, NULL)));
+        json_object_set_new(wrap, "headers", headers_json(m));
+        json_object_set_new(wrap, "value", o);
+        o = wrap;
+    }
+    if ((line = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(17)))) {
+        puts(line);
+        free(line);
+    }
+    json_decref(o);
+}
+
+static int assign_all(rd_kafka_t *rk, const char *topic, int64_t start, int *n_parts)
+{
+    const struct rd_kafka_metadata *md = NULL;
+    rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
+    rd_kafka_topic_partition_list_t *parts;
+    rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, rkt, &md, 10000);
+    int rc = -1;
+
+    rd_kafka_topic_destroy(rkt);
+    if (err || md->topic_cnt != 1 || md->topics[0].err) {
+        fprintf(stderr, "eddy-cat: cannot read topic '%s': %s\n", topic,
+                rd_kafka_err2str(err ? err : md->topic_cnt ? md->topics[0].err : RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART));
+        goto out;
+    }
+    parts = rd_kafka_topic_partition_list_new(md->topics[0].partition_cnt);
+    for (int i = 0; i < md->topics[0].partition_cnt; i++)
+        rd_kafka_topic_partition_list_add(parts, topic, md->topics[0].partitions[i].id)->offset =
+            start;
+    *n_parts = parts->cnt;
+    rc = rd_kafka_assign(rk, parts) ? -1 : 0;
+    rd_kafka_topic_partition_list_destroy(parts);
+out:
+    if (md)
+        rd_kafka_metadata_destroy(md);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    eddy_codec_t *codec = NULL;
+    rd_kafka_conf_t *conf = NULL;
+    rd_kafka_t *rk = NULL;
+    char errstr[512];
+    const char *from;
+    long long count, seen = 0;
+    int rc, n_parts = 0, n_eof = 0, follow;
+    eddy_opts_t *opts = eddy_program_init(
+        "eddy-cat", "cat", "[options]",
+        "Reads an eddy topic (observations, features, predictions, deadletter) and prints "
+        "one JSON object per record on stdout, decoding by schema id.",
+        cat_opts, 0, argc, argv, &rc);
+
+    if (!opts)
+        return rc;
+    rc = 2;
+    from = eddy_opts_str(opts, "from");
+    if (strcmp(from, "beginning") && strcmp(from, "end")) {
+        fprintf(stderr, "eddy-cat: invalid --from '%s': use beginning or end\n", from);
+        goto out;
+    }
+    rc = 1;
+    count = eddy_opts_int(opts, "count");
+    follow = eddy_opts_bool(opts, "follow");
+    eddy_signals_install();
+    if (!(codec = eddy_codec_new(errstr, sizeof(errstr))) ||
+        !(conf = eddy_kafka_conf_new(opts, "eddy-cat", errstr, sizeof(errstr))) ||
+        rd_kafka_conf_set(conf, "group.id", "eddy-cat", errstr, sizeof(errstr)) ||
+        rd_kafka_conf_set(conf, "enable.partition.eof", "true", errstr, sizeof(errstr)) ||
+        rd_kafka_conf_set(conf, "enable.auto.commit", "false", errstr, sizeof(errstr))) {
+        fprintf(stderr, "eddy-cat: %s\n", errstr);
+        goto out;
+    }
+    if (!(rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr)))) {
+        fprintf(stderr, "eddy-cat: %s\n", errstr);
+        goto out;
+    }
+    conf = NULL;
+    rd_kafka_poll_set_consumer(rk);
+    if (eddy_kafka_check_reachable(rk, eddy_opts_str(opts, "bootstrap"), 10000, errstr,
+                                   sizeof(errstr))) {
+        fprintf(stderr, "eddy-cat: %s\n", errstr);
+        goto out;
+    }
+    if (assign_all(rk, eddy_opts_str(opts, "topic"),
+                   strcmp(from, "end") ? RD_KAFKA_OFFSET_BEGINNING : RD_KAFKA_OFFSET_END,
+                   &n_parts))
+        goto out;
+    while (!eddy_loop_stopping() && (count == 0 || seen < count) &&
+           (follow || n_eof < n_parts)) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 200);
+        if (!m)
+            continue;
+        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
+            n_eof++;
+        else if (m->err)
+            eddy_log_warn("consumer error", "error=\"%s\"", rd_kafka_message_errstr(m));
+        else {
+            print_record(codec, opts, m);
+            seen++;
+        }
+        rd_kafka_message_destroy(m);
+    }
+    fflush(stdout);
+    rc = 0;
+out:
+    if (conf)
+        rd_kafka_conf_destroy(conf);
+    if (rk) {
+        rd_kafka_consumer_close(rk);
+        rd_kafka_destroy(rk);
+    }
+    eddy_codec_destroy(codec);
+    eddy_opts_destroy(opts);
+    return rc;
+}
