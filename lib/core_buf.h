@@ -11,7 +11,10 @@ typedef struct eddy_buf_s {
     int failed; /* set when an allocation failed; later appends are no-ops */
 } eddy_buf_t;
 
-#define EDDY_BUF_INIT {NULL, 0, 0, 0}
+#define EDDY_BUF_INIT                                                                  \
+    {                                                                                  \
+        NULL, 0, 0, 0                                                                  \
+    }
 
 /* Appends formatted text. Returns 0, or -1 once allocation has failed. */
 int eddy_buf_printf(eddy_buf_t *buf, const char *fmt, ...)

@@ -10,20 +10,34 @@
 
 #include "core_schemas.h"
 
-#define WRITERS_MAX 64
-#define WALK_DEPTH_MAX 32
+#define WRITERS_MAX     64
+#define WALK_DEPTH_MAX  32
 #define WALK_STRING_MAX (1 << 20)
-#define WALK_ITEMS_MAX 65536
+#define WALK_ITEMS_MAX  65536
 
 /* Our fields, per record type, in the order of the built-in schemas. */
-enum { F_SERIES_ID, F_SEQ, F_EVENT_TIME, F_INPUT, F_VALUE, F_PRODUCED_AT, F_TARGET,
-       F_LAGS, F_AVAILABLE_LAGS, F_MODEL, F_MODEL_VERSION, F_PREDICTION, F_FORECAST,
-       F_PREDICTED_AT, F__COUNT };
+enum {
+    F_SERIES_ID,
+    F_SEQ,
+    F_EVENT_TIME,
+    F_INPUT,
+    F_VALUE,
+    F_PRODUCED_AT,
+    F_TARGET,
+    F_LAGS,
+    F_AVAILABLE_LAGS,
+    F_MODEL,
+    F_MODEL_VERSION,
+    F_PREDICTION,
+    F_FORECAST,
+    F_PREDICTED_AT,
+    F__COUNT
+};
 
 static const char *const field_names[F__COUNT] = {
-    "series_id", "seq", "event_time", "input", "value", "produced_at", "target",
-    "lags", "available_lags", "model", "model_version", "prediction", "forecast",
-    "predicted_at"};
+    "series_id",     "seq",        "event_time", "input",          "value",
+    "produced_at",   "target",     "lags",       "available_lags", "model",
+    "model_version", "prediction", "forecast",   "predicted_at"};
 
 typedef struct writer_s {
     int32_t id;
@@ -45,9 +59,11 @@ struct eddy_codec_s {
 };
 
 static const char *const err_names[EDDY_CODEC_ERR__COUNT] = {
-    "ok",        "empty",       "short_frame", "bad_magic", "unknown_schema",
-    "wrong_type", "truncated",  "bad_varint",  "bad_length", "too_large",
-    "trailing_bytes", "not_finite", "invalid",  "avro",      "encode"};
+    "ok",        "empty",          "short_frame",
+    "bad_magic", "unknown_schema", "wrong_type",
+    "truncated", "bad_varint",     "bad_length",
+    "too_large", "trailing_bytes", "not_finite",
+    "invalid",   "avro",           "encode"};
 
 const char *eddy_codec_err_name(eddy_codec_err_t err)
 {
@@ -299,12 +315,14 @@ static eddy_codec_err_t walk(avro_schema_t s, cursor_t *c, int depth)
         if ((err = rd_varint(c, &v)))
             return err;
         if (v > WALK_STRING_MAX)
-            return v > c->end - c->p ? EDDY_CODEC_ERR_TRUNCATED : EDDY_CODEC_ERR_TOO_LARGE;
+            return v > c->end - c->p ? EDDY_CODEC_ERR_TRUNCATED
+                                     : EDDY_CODEC_ERR_TOO_LARGE;
         return skip(c, v);
     case AVRO_INT32:
         if ((err = rd_varint(c, &v)))
             return err;
-        return v < INT32_MIN || v > INT32_MAX ? EDDY_CODEC_ERR_BAD_VARINT : EDDY_CODEC_OK;
+        return v < INT32_MIN || v > INT32_MAX ? EDDY_CODEC_ERR_BAD_VARINT
+                                              : EDDY_CODEC_OK;
     case AVRO_INT64:
         return rd_varint(c, &v);
     case AVRO_FLOAT:
@@ -322,8 +340,9 @@ static eddy_codec_err_t walk(avro_schema_t s, cursor_t *c, int depth)
     case AVRO_ENUM:
         if ((err = rd_varint(c, &v)))
             return err;
-        return v < 0 || v >= avro_schema_enum_number_of_symbols(s) ? EDDY_CODEC_ERR_INVALID
-                                                                   : EDDY_CODEC_OK;
+        return v < 0 || v >= avro_schema_enum_number_of_symbols(s)
+                   ? EDDY_CODEC_ERR_INVALID
+                   : EDDY_CODEC_OK;
     case AVRO_UNION:
         if ((err = rd_varint(c, &v)))
             return err;
@@ -336,7 +355,8 @@ static eddy_codec_err_t walk(avro_schema_t s, cursor_t *c, int depth)
         return walk_blocks(avro_schema_map_values(s), 1, c, depth);
     case AVRO_RECORD:
         for (size_t i = 0; i < avro_schema_record_size(s); i++)
-            if ((err = walk(avro_schema_record_field_get_by_index(s, (int)i), c, depth + 1)))
+            if ((err = walk(avro_schema_record_field_get_by_index(s, (int)i), c,
+                            depth + 1)))
                 return err;
         return EDDY_CODEC_OK;
     case AVRO_LINK:
@@ -355,8 +375,9 @@ static int set_long(writer_t *w, int f, int64_t v)
         return 0;
     if (avro_value_get_by_index(&w->value, (size_t)w->field_index[f], &field, NULL))
         return -1;
-    return avro_value_get_type(&field) == AVRO_INT32 ? avro_value_set_int(&field, (int32_t)v)
-                                                     : avro_value_set_long(&field, v);
+    return avro_value_get_type(&field) == AVRO_INT32
+               ? avro_value_set_int(&field, (int32_t)v)
+               : avro_value_set_long(&field, v);
 }
 
 static int set_double(writer_t *w, int f, double v)
@@ -387,13 +408,14 @@ static int set_doubles(writer_t *w, int f, const double *v, int n)
     if (avro_value_get_by_index(&w->value, (size_t)w->field_index[f], &field, NULL))
         return -1;
     for (int i = 0; i < n; i++)
-        if (avro_value_append(&field, &item, NULL) || avro_value_set_double(&item, v[i]))
+        if (avro_value_append(&field, &item, NULL) ||
+            avro_value_set_double(&item, v[i]))
             return -1;
     return 0;
 }
 
-static eddy_codec_err_t finish_encode(eddy_codec_t *codec, writer_t *w, const void **out,
-                                      size_t *out_len)
+static eddy_codec_err_t finish_encode(eddy_codec_t *codec, writer_t *w,
+                                      const void **out, size_t *out_len)
 {
     size_t size;
 
@@ -412,8 +434,8 @@ static eddy_codec_err_t finish_encode(eddy_codec_t *codec, writer_t *w, const vo
     codec->out[2] = (uint8_t)((uint32_t)w->id >> 16);
     codec->out[3] = (uint8_t)((uint32_t)w->id >> 8);
     codec->out[4] = (uint8_t)w->id;
-    avro_writer_memory_set_dest(codec->out_writer, (const char *)codec->out + EDDY_FRAME_HEADER,
-                                (int64_t)size);
+    avro_writer_memory_set_dest(
+        codec->out_writer, (const char *)codec->out + EDDY_FRAME_HEADER, (int64_t)size);
     if (avro_value_write(codec->out_writer, &w->value))
         return EDDY_CODEC_ERR_ENCODE;
     *out = codec->out;
@@ -428,8 +450,9 @@ eddy_codec_err_t eddy_codec_encode_obs(eddy_codec_t *codec, const eddy_obs_t *ob
 
     avro_value_reset(&w->value);
     if (set_string(w, F_SERIES_ID, obs->series_id) || set_long(w, F_SEQ, obs->seq) ||
-        set_long(w, F_EVENT_TIME, obs->event_time_ms) || set_string(w, F_INPUT, obs->input) ||
-        set_double(w, F_VALUE, obs->value) || set_long(w, F_PRODUCED_AT, obs->produced_at_us))
+        set_long(w, F_EVENT_TIME, obs->event_time_ms) ||
+        set_string(w, F_INPUT, obs->input) || set_double(w, F_VALUE, obs->value) ||
+        set_long(w, F_PRODUCED_AT, obs->produced_at_us))
         return EDDY_CODEC_ERR_ENCODE;
     return finish_encode(codec, w, out, out_len);
 }
@@ -444,7 +467,8 @@ eddy_codec_err_t eddy_codec_encode_fv(eddy_codec_t *codec, const eddy_fv_t *fv,
     avro_value_reset(&w->value);
     if (set_string(w, F_SERIES_ID, fv->series_id) || set_long(w, F_SEQ, fv->seq) ||
         set_long(w, F_EVENT_TIME, fv->event_time_ms) ||
-        set_long(w, F_PRODUCED_AT, fv->produced_at_us) || set_double(w, F_TARGET, fv->target) ||
+        set_long(w, F_PRODUCED_AT, fv->produced_at_us) ||
+        set_double(w, F_TARGET, fv->target) ||
         set_doubles(w, F_LAGS, fv->lags, fv->n_lags) ||
         set_long(w, F_AVAILABLE_LAGS, fv->available_lags))
         return EDDY_CODEC_ERR_ENCODE;
@@ -461,9 +485,11 @@ eddy_codec_err_t eddy_codec_encode_pred(eddy_codec_t *codec, const eddy_pred_t *
     avro_value_reset(&w->value);
     if (set_string(w, F_SERIES_ID, pred->series_id) || set_long(w, F_SEQ, pred->seq) ||
         set_long(w, F_EVENT_TIME, pred->event_time_ms) ||
-        set_long(w, F_PRODUCED_AT, pred->produced_at_us) || set_string(w, F_MODEL, pred->model) ||
+        set_long(w, F_PRODUCED_AT, pred->produced_at_us) ||
+        set_string(w, F_MODEL, pred->model) ||
         set_long(w, F_MODEL_VERSION, pred->model_version) ||
-        set_double(w, F_PREDICTION, pred->prediction) || set_double(w, F_TARGET, pred->target) ||
+        set_double(w, F_PREDICTION, pred->prediction) ||
+        set_double(w, F_TARGET, pred->target) ||
         set_doubles(w, F_FORECAST, pred->forecast, pred->n_forecast) ||
         set_long(w, F_PREDICTED_AT, pred->predicted_at_us))
         return EDDY_CODEC_ERR_ENCODE;
@@ -507,8 +533,8 @@ static eddy_codec_err_t begin_decode(eddy_codec_t *codec, eddy_rec_type_t type,
         return EDDY_CODEC_ERR_UNKNOWN_SCHEMA;
     }
     if (w->type != type) {
-        snprintf(errstr, errstr_size, "schema id %d is a %s record, expected %s", (int)id,
-                 eddy_rec_type_name(w->type), eddy_rec_type_name(type));
+        snprintf(errstr, errstr_size, "schema id %d is a %s record, expected %s",
+                 (int)id, eddy_rec_type_name(w->type), eddy_rec_type_name(type));
         return EDDY_CODEC_ERR_WRONG_TYPE;
     }
     c.p = (const uint8_t *)buf + EDDY_FRAME_HEADER;
@@ -577,8 +603,8 @@ static double get_double(writer_t *w, int f)
 }
 
 /* Copies a string field into DST (capacity CAP including the NUL). */
-static eddy_codec_err_t get_string(writer_t *w, int f, char *dst, size_t cap, char *errstr,
-                                   size_t errstr_size)
+static eddy_codec_err_t get_string(writer_t *w, int f, char *dst, size_t cap,
+                                   char *errstr, size_t errstr_size)
 {
     avro_value_t field;
     const char *s = NULL;
@@ -590,8 +616,9 @@ static eddy_codec_err_t get_string(writer_t *w, int f, char *dst, size_t cap, ch
     if (avro_value_get_string(&field, &s, &size) || !s)
         return EDDY_CODEC_OK;
     if (size > cap) {
-        snprintf(errstr, errstr_size, "field %s is %zu bytes, more than the %zu allowed",
-                 field_names[f], size - 1, cap - 1);
+        snprintf(errstr, errstr_size,
+                 "field %s is %zu bytes, more than the %zu allowed", field_names[f],
+                 size - 1, cap - 1);
         return EDDY_CODEC_ERR_TOO_LARGE;
     }
     if (memchr(s, '\0', size ? size - 1 : 0)) {
@@ -615,8 +642,9 @@ static eddy_codec_err_t get_doubles(writer_t *w, int f, double *dst, int cap, in
     if (avro_value_get_size(&field, &count))
         return EDDY_CODEC_ERR_AVRO;
     if (count > (size_t)cap) {
-        snprintf(errstr, errstr_size, "field %s has %zu values, more than the %d allowed",
-                 field_names[f], count, cap);
+        snprintf(errstr, errstr_size,
+                 "field %s has %zu values, more than the %d allowed", field_names[f],
+                 count, cap);
         return EDDY_CODEC_ERR_TOO_LARGE;
     }
     for (size_t i = 0; i < count; i++) {
@@ -633,21 +661,25 @@ static eddy_codec_err_t require_finite(const char *what, double v, char *errstr,
 {
     if (isfinite(v))
         return EDDY_CODEC_OK;
-    snprintf(errstr, errstr_size, "%s is %g: only finite numbers are accepted", what, v);
+    snprintf(errstr, errstr_size, "%s is %g: only finite numbers are accepted", what,
+             v);
     return EDDY_CODEC_ERR_NOT_FINITE;
 }
 
 eddy_codec_err_t eddy_codec_decode_obs(eddy_codec_t *codec, const void *buf, size_t len,
-                                       eddy_obs_t *obs, char *errstr, size_t errstr_size)
+                                       eddy_obs_t *obs, char *errstr,
+                                       size_t errstr_size)
 {
     writer_t *w;
     eddy_codec_err_t err;
 
-    if ((err = begin_decode(codec, EDDY_REC_OBSERVATION, buf, len, &w, errstr, errstr_size)))
+    if ((err = begin_decode(codec, EDDY_REC_OBSERVATION, buf, len, &w, errstr,
+                            errstr_size)))
         return err;
-    if ((err = get_string(w, F_SERIES_ID, obs->series_id, sizeof(obs->series_id), errstr,
-                          errstr_size)) ||
-        (err = get_string(w, F_INPUT, obs->input, sizeof(obs->input), errstr, errstr_size)))
+    if ((err = get_string(w, F_SERIES_ID, obs->series_id, sizeof(obs->series_id),
+                          errstr, errstr_size)) ||
+        (err = get_string(w, F_INPUT, obs->input, sizeof(obs->input), errstr,
+                          errstr_size)))
         return err;
     obs->seq = get_long(w, F_SEQ);
     obs->event_time_ms = get_long(w, F_EVENT_TIME);
@@ -662,7 +694,8 @@ eddy_codec_err_t eddy_codec_decode_fv(eddy_codec_t *codec, const void *buf, size
     writer_t *w;
     eddy_codec_err_t err;
 
-    if ((err = begin_decode(codec, EDDY_REC_FEATURES, buf, len, &w, errstr, errstr_size)))
+    if ((err =
+             begin_decode(codec, EDDY_REC_FEATURES, buf, len, &w, errstr, errstr_size)))
         return err;
     if ((err = get_string(w, F_SERIES_ID, fv->series_id, sizeof(fv->series_id), errstr,
                           errstr_size)) ||
@@ -683,24 +716,26 @@ eddy_codec_err_t eddy_codec_decode_fv(eddy_codec_t *codec, const void *buf, size
             return err;
     }
     if (fv->available_lags < 0 || fv->available_lags > fv->n_lags) {
-        snprintf(errstr, errstr_size, "available_lags %d is outside 0..%d (the lag count)",
+        snprintf(errstr, errstr_size,
+                 "available_lags %d is outside 0..%d (the lag count)",
                  fv->available_lags, fv->n_lags);
         return EDDY_CODEC_ERR_INVALID;
     }
     return EDDY_CODEC_OK;
 }
 
-eddy_codec_err_t eddy_codec_decode_pred(eddy_codec_t *codec, const void *buf, size_t len,
-                                        eddy_pred_t *pred, char *errstr,
+eddy_codec_err_t eddy_codec_decode_pred(eddy_codec_t *codec, const void *buf,
+                                        size_t len, eddy_pred_t *pred, char *errstr,
                                         size_t errstr_size)
 {
     writer_t *w;
     eddy_codec_err_t err;
 
-    if ((err = begin_decode(codec, EDDY_REC_PREDICTION, buf, len, &w, errstr, errstr_size)))
+    if ((err = begin_decode(codec, EDDY_REC_PREDICTION, buf, len, &w, errstr,
+                            errstr_size)))
         return err;
-    if ((err = get_string(w, F_SERIES_ID, pred->series_id, sizeof(pred->series_id), errstr,
-                          errstr_size)) ||
+    if ((err = get_string(w, F_SERIES_ID, pred->series_id, sizeof(pred->series_id),
+                          errstr, errstr_size)) ||
         (err = get_string(w, F_MODEL, pred->model, sizeof(pred->model), errstr,
                           errstr_size)) ||
         (err = get_doubles(w, F_FORECAST, pred->forecast, EDDY_FORECAST_MAX,

@@ -39,8 +39,8 @@ typedef enum {
     EDDY_CODEC_ERR_TRAILING,       /* bytes left after the record */
     EDDY_CODEC_ERR_NOT_FINITE,     /* NaN or Inf where a number is required */
     EDDY_CODEC_ERR_INVALID,        /* decodes, but violates a record invariant */
-    EDDY_CODEC_ERR_AVRO,           /* avro-c refused (should not happen after the walk) */
-    EDDY_CODEC_ERR_ENCODE,         /* a record could not be encoded */
+    EDDY_CODEC_ERR_AVRO,   /* avro-c refused (should not happen after the walk) */
+    EDDY_CODEC_ERR_ENCODE, /* a record could not be encoded */
     EDDY_CODEC_ERR__COUNT
 } eddy_codec_err_t;
 
@@ -86,11 +86,12 @@ eddy_codec_err_t eddy_codec_encode_pred(eddy_codec_t *codec, const eddy_pred_t *
 /* Decoders: fill the struct or return an error and describe it in ERRSTR
  * (which names the offending value and what was expected). */
 eddy_codec_err_t eddy_codec_decode_obs(eddy_codec_t *codec, const void *buf, size_t len,
-                                       eddy_obs_t *obs, char *errstr, size_t errstr_size);
+                                       eddy_obs_t *obs, char *errstr,
+                                       size_t errstr_size);
 eddy_codec_err_t eddy_codec_decode_fv(eddy_codec_t *codec, const void *buf, size_t len,
                                       eddy_fv_t *fv, char *errstr, size_t errstr_size);
-eddy_codec_err_t eddy_codec_decode_pred(eddy_codec_t *codec, const void *buf, size_t len,
-                                        eddy_pred_t *pred, char *errstr,
+eddy_codec_err_t eddy_codec_decode_pred(eddy_codec_t *codec, const void *buf,
+                                        size_t len, eddy_pred_t *pred, char *errstr,
                                         size_t errstr_size);
 
 #endif

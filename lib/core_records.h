@@ -9,11 +9,11 @@
 
 #include <stdint.h>
 
-#define EDDY_SERIES_ID_MAX 255 /* bytes, without the NUL */
-#define EDDY_INPUT_MAX     63
+#define EDDY_SERIES_ID_MAX  255 /* bytes, without the NUL */
+#define EDDY_INPUT_MAX      63
 #define EDDY_MODEL_NAME_MAX 63
-#define EDDY_LAGS_MAX      256
-#define EDDY_FORECAST_MAX  64
+#define EDDY_LAGS_MAX       256
+#define EDDY_FORECAST_MAX   64
 
 typedef enum {
     EDDY_REC_OBSERVATION = 0,

@@ -10,8 +10,8 @@ typedef struct entry_s {
 } entry_t;
 
 struct eddy_series_s {
-    size_t *slots;   /* index+1 into entries, 0 = empty */
-    size_t n_slots;  /* power of two */
+    size_t *slots;    /* index+1 into entries, 0 = empty */
+    size_t n_slots;   /* power of two */
     entry_t *entries; /* insertion order */
     size_t count;
     size_t cap_entries;

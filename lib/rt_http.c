@@ -75,7 +75,8 @@ eddy_http_t *eddy_http_start(const char *listen, eddy_http_handler_t handler, vo
     } else {
         port = strtol(listen, &end, 10);
     }
-    if (*end || port < 0 || port > 65535 || inet_pton(AF_INET, host, &addr.sin_addr) != 1) {
+    if (*end || port < 0 || port > 65535 ||
+        inet_pton(AF_INET, host, &addr.sin_addr) != 1) {
         snprintf(errstr, errstr_size,
                  "invalid HTTP listen address '%s': use host:port, :port or port "
                  "(an IPv4 host)",
@@ -89,10 +90,10 @@ eddy_http_t *eddy_http_start(const char *listen, eddy_http_handler_t handler, vo
     }
     http->handler = handler;
     http->ctx = ctx;
-    http->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0,
-                                    NULL, NULL, on_request, http, MHD_OPTION_SOCK_ADDR,
-                                    (struct sockaddr *)&addr, MHD_OPTION_CONNECTION_TIMEOUT,
-                                    (unsigned)10, MHD_OPTION_END);
+    http->daemon = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request,
+        http, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, MHD_OPTION_END);
     if (!http->daemon) {
         snprintf(errstr, errstr_size,
                  "cannot listen for HTTP on %s: the port is in use or not allowed; "

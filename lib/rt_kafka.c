@@ -16,6 +16,10 @@ int64_t eddy_now_us(void)
 
 static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
+    /* -X applies to a stage's consumer and producer alike, so a property of
+     * one kind is expected to be ignored by the other: not worth a warning. */
+    if (!strcmp(fac, "CONFWARN") && strstr(buf, "will be ignored by this"))
+        level = 7;
     eddy_log_rdkafka_cb(rk, level, fac, buf);
 }
 
@@ -69,7 +73,8 @@ int eddy_kafka_conf_default(rd_kafka_conf_t *conf, const eddy_opts_t *opts,
     return set(conf, key, value, errstr, errstr_size);
 }
 
-rd_kafka_t *eddy_kafka_producer_new(rd_kafka_conf_t *conf, char *errstr, size_t errstr_size)
+rd_kafka_t *eddy_kafka_producer_new(rd_kafka_conf_t *conf, char *errstr,
+                                    size_t errstr_size)
 {
     rd_kafka_t *rk;
 

@@ -21,7 +21,8 @@ int eddy_kafka_conf_default(rd_kafka_conf_t *conf, const eddy_opts_t *opts,
 
 /* Creates an idempotent producer with murmur2_random partitioning (Java's
  * placement of keys). Takes ownership of CONF on success and failure. */
-rd_kafka_t *eddy_kafka_producer_new(rd_kafka_conf_t *conf, char *errstr, size_t errstr_size);
+rd_kafka_t *eddy_kafka_producer_new(rd_kafka_conf_t *conf, char *errstr,
+                                    size_t errstr_size);
 
 /* Asks the cluster for metadata within TIMEOUT_MS: the "is Kafka there"
  * check run at start-up so an unreachable broker is a clear error, not a

@@ -69,7 +69,8 @@ static void put_quoted(FILE *f, const char *s)
     fputc('"', f);
 }
 
-static void vlog(eddy_log_level_t level, const char *msg, const char *kv_fmt, va_list ap)
+static void vlog(eddy_log_level_t level, const char *msg, const char *kv_fmt,
+                 va_list ap)
 {
     struct timeval tv;
     struct tm tm;
@@ -104,7 +105,7 @@ void eddy_log(eddy_log_level_t level, const char *msg, const char *kv_fmt, ...)
 
 void eddy_log_rdkafka_cb(const void *rk, int level, const char *fac, const char *buf)
 {
-    eddy_log_level_t l = level <= 3 ? EDDY_LOG_ERROR
+    eddy_log_level_t l = level <= 3   ? EDDY_LOG_ERROR
                          : level == 4 ? EDDY_LOG_WARN
                          : level <= 6 ? EDDY_LOG_INFO
                                       : EDDY_LOG_DEBUG;

@@ -63,7 +63,7 @@ typedef struct loop_s {
     rd_kafka_t *consumer;
     rd_kafka_t *producer;
     rd_kafka_topic_partition_list_t *pending; /* offsets to commit after the batch */
-    pthread_mutex_t lock;                      /* loop state vs the HTTP thread */
+    pthread_mutex_t lock;                     /* loop state vs the HTTP thread */
     const char *dlq_topic;
     int ready;
     int fatal;
@@ -155,17 +155,19 @@ static int commit_batch(loop_t *loop)
     while (rd_kafka_outq_len(loop->producer) > 0)
         rd_kafka_flush(loop->producer, 1000);
     if (loop->delivery_failed) {
-        eddy_log_error("outputs were not delivered: not committing; the records will be "
-                       "processed again after a restart",
-                       "failed=%" PRIu64, loop->delivery_failed);
+        eddy_log_error(
+            "outputs were not delivered: not committing; the records will be "
+            "processed again after a restart",
+            "failed=%" PRIu64, loop->delivery_failed);
         loop->fatal = 1;
         return -1;
     }
     err = rd_kafka_commit(loop->consumer, loop->pending, 0);
     if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET) {
-        eddy_log_warn("offset commit failed; records after the last commit will be seen "
-                      "again",
-                      "error=\"%s\"", rd_kafka_err2str(err));
+        eddy_log_warn(
+            "offset commit failed; records after the last commit will be seen "
+            "again",
+            "error=\"%s\"", rd_kafka_err2str(err));
     } else {
         loop->commits++;
     }
@@ -196,7 +198,8 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         error = rd_kafka_incremental_unassign(rk, parts);
     }
     if (error) {
-        eddy_log_error("rebalance failed", "error=\"%s\"", rd_kafka_error_string(error));
+        eddy_log_error("rebalance failed", "error=\"%s\"",
+                       rd_kafka_error_string(error));
         rd_kafka_error_destroy(error);
         loop->fatal = 1;
     }
@@ -229,18 +232,21 @@ static void handle_record(loop_t *loop, const rd_kafka_message_t *m)
     const char *reason;
 
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    reason = loop->stage->process(loop->stage->ctx, &msg, &emit, errstr, sizeof(errstr));
+    reason =
+        loop->stage->process(loop->stage->ctx, &msg, &emit, errstr, sizeof(errstr));
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    loop->process_seconds += (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) * 1e-9;
+    loop->process_seconds +=
+        (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) * 1e-9;
     loop->records_in++;
     if (reason) {
         eddy_dlq_source_t src = {msg.topic, msg.partition, msg.offset};
-        eddy_log_warn("record dead-lettered", "reason=%s topic=%s partition=%d offset=%" PRId64
+        eddy_log_warn("record dead-lettered",
+                      "reason=%s topic=%s partition=%d offset=%" PRId64
                       " detail=\"%s\"",
                       reason, msg.topic, (int)msg.partition, msg.offset, errstr);
         count_reason(loop->dead, &loop->n_dead, reason);
-        if (eddy_kafka_deadletter(loop->producer, loop->dlq_topic, loop->stage->name, reason,
-                                  errstr, &src, msg.key, msg.key_len, msg.value,
+        if (eddy_kafka_deadletter(loop->producer, loop->dlq_topic, loop->stage->name,
+                                  reason, errstr, &src, msg.key, msg.key_len, msg.value,
                                   msg.value_len))
             loop->fatal = 1;
     }
@@ -252,48 +258,53 @@ static void render_loop_metrics(loop_t *loop, eddy_buf_t *b)
     const char *s = loop->stage->name;
     rd_kafka_topic_partition_list_t *assigned = NULL;
 
-    eddy_buf_printf(b,
-                    "# HELP eddy_stage_records_in_total Records consumed and processed.\n"
-                    "# TYPE eddy_stage_records_in_total counter\n"
-                    "eddy_stage_records_in_total{stage=\"%s\"} %" PRIu64 "\n"
-                    "# HELP eddy_stage_records_out_total Records produced.\n"
-                    "# TYPE eddy_stage_records_out_total counter\n"
-                    "eddy_stage_records_out_total{stage=\"%s\"} %" PRIu64 "\n"
-                    "# HELP eddy_stage_batches_total Batches committed.\n"
-                    "# TYPE eddy_stage_batches_total counter\n"
-                    "eddy_stage_batches_total{stage=\"%s\"} %" PRIu64 "\n"
-                    "# HELP eddy_stage_process_seconds_total Time spent in the stage's core.\n"
-                    "# TYPE eddy_stage_process_seconds_total counter\n"
-                    "eddy_stage_process_seconds_total{stage=\"%s\"} %.9f\n"
-                    "# HELP eddy_stage_ready 1 once the stage has its partitions.\n"
-                    "# TYPE eddy_stage_ready gauge\n"
-                    "eddy_stage_ready{stage=\"%s\"} %d\n"
-                    "# HELP eddy_stage_last_poll_timestamp_seconds Last poll of the loop "
-                    "(liveness).\n"
-                    "# TYPE eddy_stage_last_poll_timestamp_seconds gauge\n"
-                    "eddy_stage_last_poll_timestamp_seconds{stage=\"%s\"} %.3f\n",
-                    s, loop->records_in, s, loop->records_out, s, loop->commits, s,
-                    loop->process_seconds, s, loop->ready, s, loop->last_poll_us / 1e6);
-    eddy_buf_printf(b, "# HELP eddy_stage_deadletter_total Records sent to the dead-letter "
-                       "topic, by reason.\n# TYPE eddy_stage_deadletter_total counter\n");
+    eddy_buf_printf(
+        b,
+        "# HELP eddy_stage_records_in_total Records consumed and processed.\n"
+        "# TYPE eddy_stage_records_in_total counter\n"
+        "eddy_stage_records_in_total{stage=\"%s\"} %" PRIu64 "\n"
+        "# HELP eddy_stage_records_out_total Records produced.\n"
+        "# TYPE eddy_stage_records_out_total counter\n"
+        "eddy_stage_records_out_total{stage=\"%s\"} %" PRIu64 "\n"
+        "# HELP eddy_stage_batches_total Batches committed.\n"
+        "# TYPE eddy_stage_batches_total counter\n"
+        "eddy_stage_batches_total{stage=\"%s\"} %" PRIu64 "\n"
+        "# HELP eddy_stage_process_seconds_total Time spent in the stage's core.\n"
+        "# TYPE eddy_stage_process_seconds_total counter\n"
+        "eddy_stage_process_seconds_total{stage=\"%s\"} %.9f\n"
+        "# HELP eddy_stage_ready 1 once the stage has its partitions.\n"
+        "# TYPE eddy_stage_ready gauge\n"
+        "eddy_stage_ready{stage=\"%s\"} %d\n"
+        "# HELP eddy_stage_last_poll_timestamp_seconds Last poll of the loop "
+        "(liveness).\n"
+        "# TYPE eddy_stage_last_poll_timestamp_seconds gauge\n"
+        "eddy_stage_last_poll_timestamp_seconds{stage=\"%s\"} %.3f\n",
+        s, loop->records_in, s, loop->records_out, s, loop->commits, s,
+        loop->process_seconds, s, loop->ready, s, loop->last_poll_us / 1e6);
+    eddy_buf_printf(
+        b, "# HELP eddy_stage_deadletter_total Records sent to the dead-letter "
+           "topic, by reason.\n# TYPE eddy_stage_deadletter_total counter\n");
     for (int i = 0; i < loop->n_dead; i++)
-        eddy_buf_printf(b, "eddy_stage_deadletter_total{stage=\"%s\",reason=\"%s\"} %" PRIu64 "\n",
-                        s, loop->dead[i].reason, loop->dead[i].count);
+        eddy_buf_printf(
+            b, "eddy_stage_deadletter_total{stage=\"%s\",reason=\"%s\"} %" PRIu64 "\n",
+            s, loop->dead[i].reason, loop->dead[i].count);
     eddy_buf_printf(b, "# HELP eddy_stage_skipped_total Records skipped on purpose "
                        "(duplicates after a restart).\n# TYPE eddy_stage_skipped_total "
                        "counter\n");
     for (int i = 0; i < loop->n_skipped; i++)
-        eddy_buf_printf(b, "eddy_stage_skipped_total{stage=\"%s\",reason=\"%s\"} %" PRIu64 "\n",
-                        s, loop->skipped[i].reason, loop->skipped[i].count);
-    eddy_buf_printf(b, "# HELP eddy_stage_consumer_lag Records behind the partition's end.\n"
-                       "# TYPE eddy_stage_consumer_lag gauge\n");
+        eddy_buf_printf(
+            b, "eddy_stage_skipped_total{stage=\"%s\",reason=\"%s\"} %" PRIu64 "\n", s,
+            loop->skipped[i].reason, loop->skipped[i].count);
+    eddy_buf_printf(
+        b, "# HELP eddy_stage_consumer_lag Records behind the partition's end.\n"
+           "# TYPE eddy_stage_consumer_lag gauge\n");
     if (!rd_kafka_assignment(loop->consumer, &assigned)) {
         rd_kafka_position(loop->consumer, assigned);
         for (int i = 0; i < assigned->cnt; i++) {
             rd_kafka_topic_partition_t *tp = &assigned->elems[i];
             int64_t lo = -1, hi = -1;
-            if (rd_kafka_get_watermark_offsets(loop->consumer, tp->topic, tp->partition, &lo,
-                                               &hi) ||
+            if (rd_kafka_get_watermark_offsets(loop->consumer, tp->topic, tp->partition,
+                                               &lo, &hi) ||
                 hi < 0)
                 continue;
             eddy_buf_printf(b,
@@ -306,7 +317,8 @@ static void render_loop_metrics(loop_t *loop, eddy_buf_t *b)
     }
 }
 
-static int http_handler(void *ctx, const char *path, eddy_buf_t *body, const char **ctype)
+static int http_handler(void *ctx, const char *path, eddy_buf_t *body,
+                        const char **ctype)
 {
     loop_t *loop = ctx;
     int status = 404;
@@ -330,15 +342,16 @@ static int http_handler(void *ctx, const char *path, eddy_buf_t *body, const cha
         status = 404;
     }
     if (status == 404 && body->len == 0)
-        eddy_buf_printf(body, "not found: %s (try /metrics, /healthz, /readyz)\n", path);
+        eddy_buf_printf(body, "not found: %s (try /metrics, /healthz, /readyz)\n",
+                        path);
     pthread_mutex_unlock(&loop->lock);
     return status;
 }
 
 static rd_kafka_t *consumer_new(loop_t *loop, char *errstr, size_t errstr_size)
 {
-    rd_kafka_conf_t *conf = eddy_kafka_conf_new(loop->opts, loop->stage->group, errstr,
-                                                errstr_size);
+    rd_kafka_conf_t *conf =
+        eddy_kafka_conf_new(loop->opts, loop->stage->group, errstr, errstr_size);
     rd_kafka_t *rk;
 
     if (!conf)
@@ -347,8 +360,8 @@ static rd_kafka_t *consumer_new(loop_t *loop, char *errstr, size_t errstr_size)
     rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
     if (rd_kafka_conf_set(conf, "group.id", loop->stage->group, errstr, errstr_size) ||
         rd_kafka_conf_set(conf, "enable.auto.commit", "false", errstr, errstr_size) ||
-        eddy_kafka_conf_default(conf, loop->opts, "auto.offset.reset", "earliest", errstr,
-                                errstr_size) ||
+        eddy_kafka_conf_default(conf, loop->opts, "auto.offset.reset", "earliest",
+                                errstr, errstr_size) ||
         eddy_kafka_conf_default(conf, loop->opts, "partition.assignment.strategy",
                                 "cooperative-sticky", errstr, errstr_size) ||
         eddy_kafka_conf_default(conf, loop->opts, "fetch.wait.max.ms", "50", errstr,
@@ -374,7 +387,8 @@ static rd_kafka_t *producer_new(loop_t *loop, char *errstr, size_t errstr_size)
         return NULL;
     rd_kafka_conf_set_opaque(conf, loop);
     rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
-    if (eddy_kafka_conf_default(conf, loop->opts, "linger.ms", "5", errstr, errstr_size)) {
+    if (eddy_kafka_conf_default(conf, loop->opts, "linger.ms", "5", errstr,
+                                errstr_size)) {
         rd_kafka_conf_destroy(conf);
         return NULL;
     }
@@ -398,13 +412,15 @@ static void run_batches(loop_t *loop)
 
             if (left_ms <= 0)
                 break;
-            m = rd_kafka_consumer_poll(loop->consumer, (int)(left_ms < 100 ? left_ms : 100));
+            m = rd_kafka_consumer_poll(loop->consumer,
+                                       (int)(left_ms < 100 ? left_ms : 100));
             loop->last_poll_us = eddy_now_us();
             if (!m)
                 continue;
             if (m->err) {
                 if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
-                    eddy_log_warn("consumer error", "error=\"%s\"", rd_kafka_message_errstr(m));
+                    eddy_log_warn("consumer error", "error=\"%s\"",
+                                  rd_kafka_message_errstr(m));
                 if (m->err == RD_KAFKA_RESP_ERR__FATAL)
                     loop->fatal = 1;
                 rd_kafka_message_destroy(m);
@@ -425,8 +441,8 @@ static void run_batches(loop_t *loop)
         pthread_mutex_unlock(&loop->lock);
         rd_kafka_poll(loop->producer, 0);
         if (idle_ms > 0 && eddy_now_us() - last_input_us > idle_ms * 1000) {
-            eddy_log_info("no input for the idle limit: exiting", "exit_idle_ms=%" PRId64,
-                          idle_ms);
+            eddy_log_info("no input for the idle limit: exiting",
+                          "exit_idle_ms=%" PRId64, idle_ms);
             break;
         }
     }
@@ -452,13 +468,14 @@ int eddy_loop_run(const eddy_stage_t *stage, const eddy_opts_t *opts)
         eddy_log_error("cannot create Kafka clients", "error=\"%s\"", errstr);
         goto out;
     }
-    if (eddy_kafka_check_reachable(loop.producer, eddy_opts_str(opts, "bootstrap"), 10000,
-                                   errstr, sizeof(errstr))) {
+    if (eddy_kafka_check_reachable(loop.producer, eddy_opts_str(opts, "bootstrap"),
+                                   10000, errstr, sizeof(errstr))) {
         eddy_log_error(errstr, NULL);
         goto out;
     }
     if (listen && strcmp(listen, "off")) {
-        if (!(http = eddy_http_start(listen, http_handler, &loop, errstr, sizeof(errstr)))) {
+        if (!(http = eddy_http_start(listen, http_handler, &loop, errstr,
+                                     sizeof(errstr)))) {
             eddy_log_error(errstr, NULL);
             goto out;
         }
@@ -466,7 +483,8 @@ int eddy_loop_run(const eddy_stage_t *stage, const eddy_opts_t *opts)
                       eddy_http_port(http));
     }
     topics = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(topics, stage->input_topic, RD_KAFKA_PARTITION_UA);
+    rd_kafka_topic_partition_list_add(topics, stage->input_topic,
+                                      RD_KAFKA_PARTITION_UA);
     if (rd_kafka_subscribe(loop.consumer, topics)) {
         eddy_log_error("cannot subscribe", "topic=%s", stage->input_topic);
         goto out;
@@ -479,8 +497,8 @@ int eddy_loop_run(const eddy_stage_t *stage, const eddy_opts_t *opts)
         commit_batch(&loop);
     pthread_mutex_unlock(&loop.lock);
     rc = loop.fatal ? 1 : 0;
-    eddy_log_info("stopping", "records_in=%" PRIu64 " records_out=%" PRIu64, loop.records_in,
-                  loop.records_out);
+    eddy_log_info("stopping", "records_in=%" PRIu64 " records_out=%" PRIu64,
+                  loop.records_in, loop.records_out);
 out:
     eddy_http_stop(http);
     if (loop.consumer) {
@@ -499,18 +517,19 @@ out:
 }
 
 eddy_opts_t *eddy_program_init(const char *prog, const char *stage, const char *usage,
-                               const char *summary, const eddy_opt_t *own, int with_loop,
-                               int argc, char **argv, int *rc)
+                               const char *summary, const eddy_opt_t *own,
+                               int with_loop, int argc, char **argv, int *rc)
 {
-    const eddy_opt_t *tables[] = {own, eddy_opts_common, with_loop ? eddy_loop_opts : NULL,
-                                  NULL};
+    const eddy_opt_t *tables[] = {own, eddy_opts_common,
+                                  with_loop ? eddy_loop_opts : NULL, NULL};
     eddy_opts_t *opts = eddy_opts_parse(prog, usage, summary, tables, argc, argv, rc);
     int level;
 
     if (!opts)
         return NULL;
     if ((level = eddy_log_level_parse(eddy_opts_str(opts, "log-level"))) < 0) {
-        fprintf(stderr, "%s: invalid --log-level '%s': use error, warn, info or debug\n", prog,
+        fprintf(stderr,
+                "%s: invalid --log-level '%s': use error, warn, info or debug\n", prog,
                 eddy_opts_str(opts, "log-level"));
         eddy_opts_destroy(opts);
         *rc = 2;

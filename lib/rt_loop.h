@@ -45,9 +45,9 @@ int eddy_emit(eddy_emit_t *emit, const char *topic, const void *key, size_t key_
 void eddy_emit_skip(eddy_emit_t *emit, const char *reason);
 
 typedef struct eddy_stage_s {
-    const char *name;        /* "features", "learn", "metrics" */
+    const char *name; /* "features", "learn", "metrics" */
     const char *input_topic;
-    const char *group;       /* consumer group id */
+    const char *group;        /* consumer group id */
     const char *default_http; /* listen address when --http is not given */
     int from_beginning;       /* read every assigned partition from its start
                                  (a sink rebuilding in-memory aggregates) */
@@ -60,7 +60,8 @@ typedef struct eddy_stage_s {
     /* Appends the stage's own Prometheus families (optional). */
     void (*metrics)(void *ctx, eddy_buf_t *out);
     /* Extra HTTP routes (optional): returns a status, or 0 for "not mine". */
-    int (*http)(void *ctx, const char *path, eddy_buf_t *body, const char **content_type);
+    int (*http)(void *ctx, const char *path, eddy_buf_t *body,
+                const char **content_type);
 } eddy_stage_t;
 
 /* Options of every looping stage (group, batching, dead letters, HTTP). */
@@ -75,13 +76,11 @@ int eddy_loop_run(const eddy_stage_t *stage, const eddy_opts_t *opts);
 void eddy_signals_install(void);
 int eddy_loop_stopping(void);
 
-
-
 /* Parses the command line of a program against OWN, the common options and
  * (when WITH_LOOP) the loop's options, and sets up logging for STAGE.
  * Returns NULL with *RC set on --help (0) or a usage error (2). */
 eddy_opts_t *eddy_program_init(const char *prog, const char *stage, const char *usage,
-                               const char *summary, const eddy_opt_t *own, int with_loop,
-                               int argc, char **argv, int *rc);
+                               const char *summary, const eddy_opt_t *own,
+                               int with_loop, int argc, char **argv, int *rc);
 
 #endif

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define OPTS_MAX 64
+#define OPTS_MAX  64
 #define MULTI_MAX 128
 
 const eddy_opt_t eddy_opts_common[] = {
@@ -127,15 +127,15 @@ static int check_value(const char *prog, const eddy_opt_t *opt, const char *valu
     return -1;
 }
 
-static int set_value(eddy_opts_t *opts, const char *prog, slot_t *slot, const char *value,
-                     int source, const char *where)
+static int set_value(eddy_opts_t *opts, const char *prog, slot_t *slot,
+                     const char *value, int source, const char *where)
 {
     if (check_value(prog, slot->opt, value, where))
         return -1;
     if (slot->opt->type == EDDY_OPT_MULTI) {
         if (opts->n_multi == MULTI_MAX) {
-            fprintf(stderr, "%s: too many --%s values (max %d)\n", prog, slot->opt->name,
-                    MULTI_MAX);
+            fprintf(stderr, "%s: too many --%s values (max %d)\n", prog,
+                    slot->opt->name, MULTI_MAX);
             return -1;
         }
         opts->multi_name[opts->n_multi] = slot->opt->name;
@@ -176,7 +176,8 @@ static void print_help(const char *prog, const char *usage, const char *summary,
         printf("\n");
     }
     printf("  %-28s %s\n", "-h, --help", "show this help and exit");
-    printf("  %-28s %s\n", "    --help-markdown", "print the options as a Markdown table");
+    printf("  %-28s %s\n", "    --help-markdown",
+           "print the options as a Markdown table");
 }
 
 static void print_markdown(eddy_opts_t *opts)
@@ -214,8 +215,8 @@ static int read_config(eddy_opts_t *opts, const char *prog, const char *path)
         if (!*key || *key == '#')
             continue;
         if (!(eq = strchr(key, '='))) {
-            fprintf(stderr, "%s: %s:%d: expected name=value, got '%s'\n", prog, path, lineno,
-                    key);
+            fprintf(stderr, "%s: %s:%d: expected name=value, got '%s'\n", prog, path,
+                    lineno, key);
             goto err;
         }
         *eq = '\0';
@@ -224,7 +225,8 @@ static int read_config(eddy_opts_t *opts, const char *prog, const char *path)
             end[-1] = '\0';
         while (isspace((unsigned char)*val))
             val++;
-        for (end = val + strlen(val); end > val && isspace((unsigned char)end[-1]); end--)
+        for (end = val + strlen(val); end > val && isspace((unsigned char)end[-1]);
+             end--)
             end[-1] = '\0';
         if (opts->n_owned == (int)(sizeof(opts->owned) / sizeof(opts->owned[0])))
             goto err;
@@ -336,7 +338,8 @@ eddy_opts_t *eddy_opts_parse(const char *prog, const char *usage, const char *su
             value = eq ? eq + 1 : NULL;
             slot = slot_find(opts, name);
             if (!slot && !strncmp(name, "no-", 3) && !value &&
-                (slot = slot_find(opts, name + 3)) && slot->opt->type == EDDY_OPT_BOOL) {
+                (slot = slot_find(opts, name + 3)) &&
+                slot->opt->type == EDDY_OPT_BOOL) {
                 set_value(opts, prog, slot, "false", 3, "");
                 continue;
             }
@@ -349,7 +352,8 @@ eddy_opts_t *eddy_opts_parse(const char *prog, const char *usage, const char *su
             value = "true";
         if (!value) {
             if (i + 1 >= argc) {
-                fprintf(stderr, "%s: option --%s needs a value\n", prog, slot->opt->name);
+                fprintf(stderr, "%s: option --%s needs a value\n", prog,
+                        slot->opt->name);
                 goto err;
             }
             value = argv[++i];
@@ -408,7 +412,8 @@ int64_t eddy_opts_duration_ms(const eddy_opts_t *opts, const char *name)
     return v ? eddy_duration_parse_ms(v) : -1;
 }
 
-int eddy_opts_multi(const eddy_opts_t *opts, const char *name, const char *const **values)
+int eddy_opts_multi(const eddy_opts_t *opts, const char *name,
+                    const char *const **values)
 {
     static _Thread_local const char *found[MULTI_MAX];
     int n = 0;

@@ -25,11 +25,14 @@ typedef struct eddy_opt_s {
     const char *name; /* long name, without the dashes */
     char shortname;   /* 0 for none */
     eddy_opt_type_t type;
-    const char *def;  /* default as text; NULL for none */
+    const char *def; /* default as text; NULL for none */
     const char *help;
 } eddy_opt_t;
 
-#define EDDY_OPT_TABLE_END {NULL, 0, EDDY_OPT__END, NULL, NULL}
+#define EDDY_OPT_TABLE_END                                                             \
+    {                                                                                  \
+        NULL, 0, EDDY_OPT__END, NULL, NULL                                             \
+    }
 
 /* Options every Kafka program has (bootstrap, -X, logging, config file). */
 extern const eddy_opt_t eddy_opts_common[];
@@ -53,7 +56,8 @@ int eddy_opts_bool(const eddy_opts_t *opts, const char *name);
 int64_t eddy_opts_duration_ms(const eddy_opts_t *opts, const char *name);
 
 /* Values of a MULTI option in the order given; returns their count. */
-int eddy_opts_multi(const eddy_opts_t *opts, const char *name, const char *const **values);
+int eddy_opts_multi(const eddy_opts_t *opts, const char *name,
+                    const char *const **values);
 
 /* Positional arguments. */
 int eddy_opts_args(const eddy_opts_t *opts, const char *const **args);

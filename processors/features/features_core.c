@@ -71,7 +71,8 @@ eddy_features_result_t eddy_features_process(eddy_features_t *f, const eddy_obs_
     fv->n_lags = f->n_lags;
     fv->available_lags = h->count;
     for (int i = 0; i < f->n_lags; i++)
-        fv->lags[i] = i < h->count ? h->values[(h->head - i + f->n_lags) % f->n_lags] : 0.0;
+        fv->lags[i] =
+            i < h->count ? h->values[(h->head - i + f->n_lags) % f->n_lags] : 0.0;
 
     h->head = (h->head + 1) % f->n_lags;
     h->values[h->head] = obs->value;

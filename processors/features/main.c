@@ -35,8 +35,9 @@ static const char *features_process(void *arg, const eddy_msg_t *msg, eddy_emit_
     eddy_codec_err_t err;
 
     if (msg->key_len > EDDY_SERIES_ID_MAX) {
-        snprintf(errstr, errstr_size, "key of %zu bytes exceeds the %d-byte series id limit",
-                 msg->key_len, EDDY_SERIES_ID_MAX);
+        snprintf(errstr, errstr_size,
+                 "key of %zu bytes exceeds the %d-byte series id limit", msg->key_len,
+                 EDDY_SERIES_ID_MAX);
         return "key_too_large";
     }
     if ((err = eddy_codec_decode_obs(ctx->codec, msg->value, msg->value_len, &ctx->obs,
@@ -51,10 +52,11 @@ static const char *features_process(void *arg, const eddy_msg_t *msg, eddy_emit_
         eddy_emit_skip(emit, "duplicate_seq");
         return NULL;
     case EDDY_FEATURES_SERIES_CAP:
-        snprintf(errstr, errstr_size,
-                 "series '%s' is new but %zu series are already tracked: raise --max-series "
-                 "or add partitions and replicas",
-                 ctx->obs.series_id, eddy_features_series_count(ctx->features));
+        snprintf(
+            errstr, errstr_size,
+            "series '%s' is new but %zu series are already tracked: raise --max-series "
+            "or add partitions and replicas",
+            ctx->obs.series_id, eddy_features_series_count(ctx->features));
         return "series_cap";
     default:
         snprintf(errstr, errstr_size, "out of memory");
@@ -64,32 +66,38 @@ static const char *features_process(void *arg, const eddy_msg_t *msg, eddy_emit_
         snprintf(errstr, errstr_size, "cannot encode the feature vector");
         return "encode";
     }
-    eddy_emit(emit, ctx->output, ctx->fv.series_id, strlen(ctx->fv.series_id), out, out_len);
+    eddy_emit(emit, ctx->output, ctx->fv.series_id, strlen(ctx->fv.series_id), out,
+              out_len);
     return NULL;
 }
 
 static void features_metrics(void *arg, eddy_buf_t *out)
 {
     features_ctx_t *ctx = arg;
-    eddy_buf_printf(out,
-                    "# HELP eddy_features_series Series whose lags are kept in memory.\n"
-                    "# TYPE eddy_features_series gauge\neddy_features_series %zu\n",
-                    eddy_features_series_count(ctx->features));
+    eddy_buf_printf(
+        out,
+        "# HELP eddy_features_series Series whose lags are kept in memory.\n"
+        "# TYPE eddy_features_series gauge\neddy_features_series %zu\n",
+        eddy_features_series_count(ctx->features));
 }
 
 int main(int argc, char **argv)
 {
     features_ctx_t ctx = {0};
-    eddy_stage_t stage = {.name = "features", .ctx = &ctx, .process = features_process,
-                          .metrics = features_metrics, .default_http = "0.0.0.0:9101"};
+    eddy_stage_t stage = {.name = "features",
+                          .ctx = &ctx,
+                          .process = features_process,
+                          .metrics = features_metrics,
+                          .default_http = "0.0.0.0:9101"};
     char errstr[512];
     long long n_lags, max_series;
     int rc;
-    eddy_opts_t *opts = eddy_program_init(
-        "eddy-features", "features", "[options]",
-        "Consumes Observations, keeps the last N values of every series and publishes a "
-        "FeatureVector of N lag features per observation.",
-        features_opts, 1, argc, argv, &rc);
+    eddy_opts_t *opts =
+        eddy_program_init("eddy-features", "features", "[options]",
+                          "Consumes Observations, keeps the last N values of every "
+                          "series and publishes a "
+                          "FeatureVector of N lag features per observation.",
+                          features_opts, 1, argc, argv, &rc);
 
     if (!opts)
         return rc;
@@ -97,19 +105,23 @@ int main(int argc, char **argv)
     n_lags = eddy_opts_int(opts, "lags");
     max_series = eddy_opts_int(opts, "max-series");
     if (n_lags < 1 || n_lags > EDDY_LAGS_MAX || max_series < 1) {
-        fprintf(stderr, "eddy-features: --lags must be 1..%d and --max-series at least 1 "
-                        "(got %lld and %lld)\n", EDDY_LAGS_MAX, n_lags, max_series);
+        fprintf(stderr,
+                "eddy-features: --lags must be 1..%d and --max-series at least 1 "
+                "(got %lld and %lld)\n",
+                EDDY_LAGS_MAX, n_lags, max_series);
         goto out;
     }
     rc = 1;
     if (!(ctx.codec = eddy_codec_new(errstr, sizeof(errstr))) ||
         !(ctx.features = eddy_features_new((int)n_lags, (size_t)max_series))) {
-        eddy_log_error("cannot start", "error=\"%s\"", ctx.codec ? "out of memory" : errstr);
+        eddy_log_error("cannot start", "error=\"%s\"",
+                       ctx.codec ? "out of memory" : errstr);
         goto out;
     }
     ctx.output = eddy_opts_str(opts, "output");
     stage.input_topic = eddy_opts_str(opts, "input");
-    stage.group = eddy_opts_str(opts, "group") ? eddy_opts_str(opts, "group") : "eddy-features";
+    stage.group =
+        eddy_opts_str(opts, "group") ? eddy_opts_str(opts, "group") : "eddy-features";
     rc = eddy_loop_run(&stage, opts);
 out:
     eddy_features_destroy(ctx.features);

@@ -36,8 +36,8 @@ eddy_learner_t *eddy_learner_new(const char *model, const char *params, int n_la
     eddy_learner_t *l;
     eddy_model_t *probe;
 
-    if (strlen(model) > EDDY_MODEL_NAME_MAX || horizon < 0 || horizon > EDDY_FORECAST_MAX ||
-        n_lags < 1 || n_lags > EDDY_LAGS_MAX) {
+    if (strlen(model) > EDDY_MODEL_NAME_MAX || horizon < 0 ||
+        horizon > EDDY_FORECAST_MAX || n_lags < 1 || n_lags > EDDY_LAGS_MAX) {
         snprintf(errstr, errstr_size,
                  "invalid learner settings: model name up to %d bytes, horizon 0..%d, "
                  "lags 1..%d",
@@ -97,8 +97,9 @@ static series_model_t *series_model_get(eddy_learner_t *l, const char *series_id
     if (!(sm = calloc(1, sizeof(*sm))))
         return NULL;
     sm->last_seq = INT64_MIN;
-    sm->model = eddy_model_new(l->model, l->n_lags, l->params,
-                               eddy_model_seed(l->model, series_id), errstr, errstr_size);
+    sm->model =
+        eddy_model_new(l->model, l->n_lags, l->params,
+                       eddy_model_seed(l->model, series_id), errstr, errstr_size);
     if (!sm->model || (rc = eddy_series_put(l->series, series_id, sm))) {
         series_model_free(sm);
         return NULL;
@@ -115,10 +116,11 @@ eddy_learn_result_t eddy_learner_process(eddy_learner_t *l, const eddy_fv_t *fv,
     double x_next[EDDY_LAGS_MAX];
 
     if (fv->n_lags != l->n_lags) {
-        snprintf(errstr, errstr_size,
-                 "feature vector has %d lags but the model expects %d: run eddy-features "
-                 "and eddy-learn with the same --lags",
-                 fv->n_lags, l->n_lags);
+        snprintf(
+            errstr, errstr_size,
+            "feature vector has %d lags but the model expects %d: run eddy-features "
+            "and eddy-learn with the same --lags",
+            fv->n_lags, l->n_lags);
         return EDDY_LEARN_WRONG_LAGS;
     }
     if (!(sm = series_model_get(l, fv->series_id, &res, errstr, errstr_size)))

@@ -14,11 +14,14 @@ static const eddy_opt_t learn_opts[] = {
     {"model", 'm', EDDY_OPT_STRING, "linear", "model to run (see --list-models)"},
     {"param", 'P', EDDY_OPT_MULTI, NULL,
      "model hyperparameter key=value, e.g. --param l2=0.5 (repeatable)"},
-    {"list-models", 0, EDDY_OPT_BOOL, "false", "list the models and their parameters, then exit"},
+    {"list-models", 0, EDDY_OPT_BOOL, "false",
+     "list the models and their parameters, then exit"},
     {"input", 'i', EDDY_OPT_STRING, "features", "topic of FeatureVector records"},
     {"output", 'o', EDDY_OPT_STRING, "predictions", "topic of Prediction records"},
-    {"lags", 'n', EDDY_OPT_INT, "15", "lag features per record (as eddy-features --lags)"},
-    {"horizon", 'H', EDDY_OPT_INT, "5", "forecast steps after each learned record, 0..64"},
+    {"lags", 'n', EDDY_OPT_INT, "15",
+     "lag features per record (as eddy-features --lags)"},
+    {"horizon", 'H', EDDY_OPT_INT, "5",
+     "forecast steps after each learned record, 0..64"},
     {"max-series", 0, EDDY_OPT_INT, "100000",
      "series with a model in memory; records of further series are dead-lettered"},
     EDDY_OPT_TABLE_END};
@@ -41,16 +44,18 @@ static const char *learn_process(void *arg, const eddy_msg_t *msg, eddy_emit_t *
     eddy_codec_err_t err;
 
     if (msg->key_len > EDDY_SERIES_ID_MAX) {
-        snprintf(errstr, errstr_size, "key of %zu bytes exceeds the %d-byte series id limit",
-                 msg->key_len, EDDY_SERIES_ID_MAX);
+        snprintf(errstr, errstr_size,
+                 "key of %zu bytes exceeds the %d-byte series id limit", msg->key_len,
+                 EDDY_SERIES_ID_MAX);
         return "key_too_large";
     }
-    if ((err = eddy_codec_decode_fv(ctx->codec, msg->value, msg->value_len, &ctx->fv, errstr,
-                                    errstr_size))) {
+    if ((err = eddy_codec_decode_fv(ctx->codec, msg->value, msg->value_len, &ctx->fv,
+                                    errstr, errstr_size))) {
         snprintf(reason, sizeof(reason), "decode:%s", eddy_codec_err_name(err));
         return reason;
     }
-    switch (eddy_learner_process(ctx->learner, &ctx->fv, &ctx->pred, errstr, errstr_size)) {
+    switch (
+        eddy_learner_process(ctx->learner, &ctx->fv, &ctx->pred, errstr, errstr_size)) {
     case EDDY_LEARN_OK:
         break;
     case EDDY_LEARN_DUPLICATE:
@@ -116,15 +121,19 @@ static char *join_params(const eddy_opts_t *opts)
 int main(int argc, char **argv)
 {
     learn_ctx_t ctx = {0};
-    eddy_stage_t stage = {.name = "learn", .ctx = &ctx, .process = learn_process,
-                          .metrics = learn_metrics, .default_http = "0.0.0.0:9102"};
+    eddy_stage_t stage = {.name = "learn",
+                          .ctx = &ctx,
+                          .process = learn_process,
+                          .metrics = learn_metrics,
+                          .default_http = "0.0.0.0:9102"};
     char errstr[1024], group[128], *params = NULL;
     const char *model;
     long long horizon, n_lags, max_series;
     int rc;
     eddy_opts_t *opts = eddy_program_init(
         "eddy-learn", "learn", "--model NAME [options]",
-        "Consumes FeatureVectors; for every record predicts with the series' model, learns "
+        "Consumes FeatureVectors; for every record predicts with the series' model, "
+        "learns "
         "the target, forecasts the next H steps and publishes a Prediction.",
         learn_opts, 1, argc, argv, &rc);
 
@@ -146,7 +155,8 @@ int main(int argc, char **argv)
         goto out;
     }
     if (max_series < 1) {
-        fprintf(stderr, "eddy-learn: --max-series must be at least 1 (got %lld)\n", max_series);
+        fprintf(stderr, "eddy-learn: --max-series must be at least 1 (got %lld)\n",
+                max_series);
         goto out;
     }
     params = join_params(opts);

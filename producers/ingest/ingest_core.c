@@ -24,8 +24,8 @@ struct eddy_ingest_parser_s {
     eddy_series_t *seqs;
 };
 
-eddy_ingest_parser_t *eddy_ingest_parser_new(const char *default_series, int64_t seq_start,
-                                             size_t max_series)
+eddy_ingest_parser_t *eddy_ingest_parser_new(const char *default_series,
+                                             int64_t seq_start, size_t max_series)
 {
     eddy_ingest_parser_t *p = calloc(1, sizeof(*p));
 
@@ -127,15 +127,15 @@ static int check_series(const char *id, char *errstr, size_t errstr_size)
     }
     for (const char *c = id; *c; c++)
         if ((unsigned char)*c < 0x20) {
-            snprintf(errstr, errstr_size, "series_id '%.40s' contains a control character",
-                     id);
+            snprintf(errstr, errstr_size,
+                     "series_id '%.40s' contains a control character", id);
             return -1;
         }
     return 0;
 }
 
-static int next_seq(eddy_ingest_parser_t *p, const char *series, int64_t *seq, char *errstr,
-                    size_t errstr_size)
+static int next_seq(eddy_ingest_parser_t *p, const char *series, int64_t *seq,
+                    char *errstr, size_t errstr_size)
 {
     seq_t *s = eddy_series_get(p->seqs, series);
 
@@ -167,8 +167,8 @@ static int parse_number(const char *text, double *v, char *errstr, size_t errstr
         return -1;
     }
     if (!isfinite(*v)) {
-        snprintf(errstr, errstr_size, "target '%s' is not finite: NaN and Inf are refused",
-                 text);
+        snprintf(errstr, errstr_size,
+                 "target '%s' is not finite: NaN and Inf are refused", text);
         return -1;
     }
     return 0;
@@ -216,8 +216,9 @@ static eddy_row_result_t parse_header(eddy_ingest_parser_t *p, char **fields, in
     p->n_cols = n;
     p->header_seen = 1;
     if (p->col_target < 0) {
-        snprintf(errstr, errstr_size,
-                 "CSV header has no 'target' (or 'value') column: expected input,target");
+        snprintf(
+            errstr, errstr_size,
+            "CSV header has no 'target' (or 'value') column: expected input,target");
         return EDDY_ROW_BAD;
     }
     return EDDY_ROW_SKIP;
@@ -234,8 +235,9 @@ static eddy_row_result_t parse_csv(eddy_ingest_parser_t *p, char *line, int64_t 
         snprintf(errstr, errstr_size, "too many columns (more than 16)");
         return EDDY_ROW_BAD;
     }
-    if (!p->header_seen && n > 0 && (!strcmp(fields[0], "input") || !strcmp(fields[0], "target") ||
-                                     !strcmp(fields[0], "series_id") || !strcmp(fields[0], "value")))
+    if (!p->header_seen && n > 0 &&
+        (!strcmp(fields[0], "input") || !strcmp(fields[0], "target") ||
+         !strcmp(fields[0], "series_id") || !strcmp(fields[0], "value")))
         return parse_header(p, fields, n, errstr, errstr_size);
     p->header_seen = 1;
     if (n != p->n_cols) {
@@ -260,9 +262,9 @@ static eddy_row_result_t parse_csv(eddy_ingest_parser_t *p, char *line, int64_t 
     return EDDY_ROW_OK;
 }
 
-static eddy_row_result_t parse_json(eddy_ingest_parser_t *p, const char *line, size_t len,
-                                    int64_t now_us, eddy_obs_t *obs, char *errstr,
-                                    size_t errstr_size)
+static eddy_row_result_t parse_json(eddy_ingest_parser_t *p, const char *line,
+                                    size_t len, int64_t now_us, eddy_obs_t *obs,
+                                    char *errstr, size_t errstr_size)
 {
     json_error_t jerr;
     json_t *root = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr), *v;
@@ -270,7 +272,8 @@ static eddy_row_result_t parse_json(eddy_ingest_parser_t *p, const char *line, s
     eddy_row_result_t res = EDDY_ROW_BAD;
 
     if (!root) {
-        snprintf(errstr, errstr_size, "invalid JSON at column %d: %s", jerr.column, jerr.text);
+        snprintf(errstr, errstr_size, "invalid JSON at column %d: %s", jerr.column,
+                 jerr.text);
         return EDDY_ROW_BAD;
     }
     if (!json_is_object(root)) {
@@ -286,10 +289,12 @@ static eddy_row_result_t parse_json(eddy_ingest_parser_t *p, const char *line, s
     }
     if (check_series(series, errstr, errstr_size))
         goto out;
-    if (!(v = json_object_get(root, "value")) && !(v = json_object_get(root, "target"))) {
+    if (!(v = json_object_get(root, "value")) &&
+        !(v = json_object_get(root, "target"))) {
         snprintf(errstr, errstr_size,
                  "JSON line has neither \"value\" nor \"target\": expected "
-                 "{\"series_id\":\"s\",\"value\":1.5} or {\"input\":\"1949-01\",\"target\":112}");
+                 "{\"series_id\":\"s\",\"value\":1.5} or "
+                 "{\"input\":\"1949-01\",\"target\":112}");
         goto out;
     }
     if (!json_is_number(v)) {
@@ -323,8 +328,9 @@ static eddy_row_result_t parse_json(eddy_ingest_parser_t *p, const char *line, s
             obs->event_time_ms = json_integer_value(v);
         else if (!json_is_string(v) ||
                  eddy_parse_event_time(json_string_value(v), &obs->event_time_ms)) {
-            snprintf(errstr, errstr_size,
-                     "event_time must be epoch milliseconds or a date such as 1949-01-31");
+            snprintf(
+                errstr, errstr_size,
+                "event_time must be epoch milliseconds or a date such as 1949-01-31");
             goto out;
         }
     }

@@ -26,8 +26,8 @@ typedef enum {
 } eddy_row_result_t;
 
 /* DEFAULT_SERIES is used for rows that name none. */
-eddy_ingest_parser_t *eddy_ingest_parser_new(const char *default_series, int64_t seq_start,
-                                             size_t max_series);
+eddy_ingest_parser_t *eddy_ingest_parser_new(const char *default_series,
+                                             int64_t seq_start, size_t max_series);
 void eddy_ingest_parser_destroy(eddy_ingest_parser_t *p);
 
 /* Parses one line (without its newline). NOW_US stamps produced_at and is

@@ -21,12 +21,14 @@ static const eddy_opt_t ingest_opts[] = {
      "'default' on stdin)"},
     {"seq-start", 0, EDDY_OPT_INT, "0", "first per-series sequence number"},
     {"rate", 'r', EDDY_OPT_DOUBLE, "0", "records per second (0: as fast as possible)"},
-    {"interval", 0, EDDY_OPT_DURATION, NULL, "pause between records (instead of --rate)"},
+    {"interval", 0, EDDY_OPT_DURATION, NULL,
+     "pause between records (instead of --rate)"},
     {"deadletter-topic", 0, EDDY_OPT_STRING, "deadletter", "topic receiving bad rows"},
     {"synthetic-series", 0, EDDY_OPT_INT, "0",
      "generate this many synthetic seasonal series instead of reading input"},
     {"synthetic-count", 0, EDDY_OPT_INT, "1000", "synthetic observations per series"},
-    {"max-series", 0, EDDY_OPT_INT, "1000000", "distinct series accepted from the input"},
+    {"max-series", 0, EDDY_OPT_INT, "1000000",
+     "distinct series accepted from the input"},
     EDDY_OPT_TABLE_END};
 
 typedef struct ingest_s {
@@ -78,10 +80,11 @@ static int send_obs(ingest_t *in, const eddy_obs_t *obs)
         return -1;
     pace(in);
     for (;;) {
-        err = rd_kafka_producev(in->producer, RD_KAFKA_V_TOPIC(in->topic),
-                                RD_KAFKA_V_KEY(obs->series_id, strlen(obs->series_id)),
-                                RD_KAFKA_V_VALUE((void *)val, len),
-                                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+        err =
+            rd_kafka_producev(in->producer, RD_KAFKA_V_TOPIC(in->topic),
+                              RD_KAFKA_V_KEY(obs->series_id, strlen(obs->series_id)),
+                              RD_KAFKA_V_VALUE((void *)val, len),
+                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
         if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
             break;
         rd_kafka_poll(in->producer, 100);
@@ -95,16 +98,16 @@ static int send_obs(ingest_t *in, const eddy_obs_t *obs)
     return 0;
 }
 
-static void bad_row(ingest_t *in, const char *file, long line, const char *text, size_t len,
-                    const char *why)
+static void bad_row(ingest_t *in, const char *file, long line, const char *text,
+                    size_t len, const char *why)
 {
     eddy_dlq_source_t src = {file, -1, line};
 
     in->bad++;
-    fprintf(stderr, "eddy-ingest: %s:%ld: %s (row: '%.*s'); row sent to topic '%s'\n", file,
-            line, why, (int)(len > 80 ? 80 : len), text, in->dlq_topic);
-    eddy_kafka_deadletter(in->producer, in->dlq_topic, "ingest", "bad_row", why, &src, NULL, 0,
-                          text, len);
+    fprintf(stderr, "eddy-ingest: %s:%ld: %s (row: '%.*s'); row sent to topic '%s'\n",
+            file, line, why, (int)(len > 80 ? 80 : len), text, in->dlq_topic);
+    eddy_kafka_deadletter(in->producer, in->dlq_topic, "ingest", "bad_row", why, &src,
+                          NULL, 0, text, len);
 }
 
 static int ingest_stream(ingest_t *in, FILE *f, const char *name, const char *series)
@@ -156,7 +159,8 @@ static int ingest_synthetic(ingest_t *in)
     memset(&obs, 0, sizeof(obs));
     for (long long t = 0; t < count && !eddy_loop_stopping(); t++)
         for (long long s = 0; s < n_series; s++) {
-            uint64_t r = (uint64_t)(s * 1000003 + t) * 6364136223846793005ULL + 1442695040888963407ULL;
+            uint64_t r = (uint64_t)(s * 1000003 + t) * 6364136223846793005ULL +
+                         1442695040888963407ULL;
             snprintf(obs.series_id, sizeof(obs.series_id), "synthetic-%04lld", s);
             obs.seq = t;
             obs.event_time_ms = t * 86400000LL;
@@ -179,8 +183,8 @@ static void series_from_path(const char *path, char *out, size_t size)
 
     base = base ? base + 1 : path;
     dot = strrchr(base, '.');
-    snprintf(out, size, "%.*s", (int)(dot && dot != base ? dot - base : (long)strlen(base)),
-             base);
+    snprintf(out, size, "%.*s",
+             (int)(dot && dot != base ? dot - base : (long)strlen(base)), base);
 }
 
 static int run(ingest_t *in)
@@ -207,7 +211,8 @@ static int run(ingest_t *in)
             return -1;
         }
         if (eddy_opts_str(in->opts, "series-id"))
-            snprintf(series, sizeof(series), "%s", eddy_opts_str(in->opts, "series-id"));
+            snprintf(series, sizeof(series), "%s",
+                     eddy_opts_str(in->opts, "series-id"));
         else if (is_stdin)
             snprintf(series, sizeof(series), "default");
         else
@@ -230,7 +235,8 @@ int main(int argc, char **argv)
     int rc;
     eddy_opts_t *opts = eddy_program_init(
         "eddy-ingest", "ingest", "[options] [FILE...|-]",
-        "Publishes Observations keyed by series_id from CSV files (the seed's input,target "
+        "Publishes Observations keyed by series_id from CSV files (the seed's "
+        "input,target "
         "format), JSON lines on stdin, or a synthetic generator. Bad rows go to the "
         "dead-letter topic; exits 0 at the end of input once everything is delivered.",
         ingest_opts, 0, argc, argv, &rc);
@@ -246,9 +252,10 @@ int main(int argc, char **argv)
         rc = 2;
         goto out;
     }
-    in.pause_us = eddy_opts_str(opts, "interval") ? eddy_opts_duration_ms(opts, "interval") * 1000
-                  : rate > 0                      ? (int64_t)(1e6 / rate)
-                                                  : 0;
+    in.pause_us = eddy_opts_str(opts, "interval")
+                      ? eddy_opts_duration_ms(opts, "interval") * 1000
+                  : rate > 0 ? (int64_t)(1e6 / rate)
+                             : 0;
     rc = 1;
     eddy_signals_install();
     if (!(in.codec = eddy_codec_new(errstr, sizeof(errstr))) ||
@@ -274,8 +281,9 @@ int main(int argc, char **argv)
             break;
     if (in.failed)
         rc = 1;
-    eddy_log_info("done", "sent=%" PRIu64 " bad_rows=%" PRIu64 " failed=%" PRIu64
-                  " topic=%s", in.sent, in.bad, in.failed, in.topic);
+    eddy_log_info("done",
+                  "sent=%" PRIu64 " bad_rows=%" PRIu64 " failed=%" PRIu64 " topic=%s",
+                  in.sent, in.bad, in.failed, in.topic);
 out:
     if (in.producer) {
         rd_kafka_flush(in.producer, 5000);

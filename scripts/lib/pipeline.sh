@@ -77,7 +77,7 @@ eddy_stop_all() {
 eddy_http_port() {
   local port=""
   for _ in $(seq 100); do
-    port=$(sed -n 's/.*msg="serving HTTP" port=\([0-9]*\).*/\1/p' "$EDDY_RUN/$1.log" | tail -n1)
+    port=$(sed -n 's/.*msg="serving HTTP" port=\([0-9]*\).*/\1/p' "$EDDY_RUN/$1.log" 2>/dev/null | tail -n1)
     [ -n "$port" ] && break
     sleep 0.1
   done

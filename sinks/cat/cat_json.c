@@ -29,13 +29,14 @@ static json_t *error_json(const char *reason, const char *detail, const void *bu
                           size_t len)
 {
     char *hex = eddy_cat_hex(buf, len, 4096);
-    json_t *o = json_pack("{s:s, s:s, s:I, s:s}", "error", reason, "detail", detail, "bytes",
-                          (json_int_t)len, "hex", hex ? hex : "");
+    json_t *o = json_pack("{s:s, s:s, s:I, s:s}", "error", reason, "detail", detail,
+                          "bytes", (json_int_t)len, "hex", hex ? hex : "");
     free(hex);
     return o;
 }
 
-json_t *eddy_cat_value_json(eddy_codec_t *codec, const void *buf, size_t len, int lag_names)
+json_t *eddy_cat_value_json(eddy_codec_t *codec, const void *buf, size_t len,
+                            int lag_names)
 {
     char errstr[512] = "";
     int32_t id = 0;
@@ -44,24 +45,27 @@ json_t *eddy_cat_value_json(eddy_codec_t *codec, const void *buf, size_t len, in
     int type;
 
     if (err)
-        return error_json(eddy_codec_err_name(err), "not a Confluent-framed record", buf, len);
+        return error_json(eddy_codec_err_name(err), "not a Confluent-framed record",
+                          buf, len);
     type = eddy_codec_type_of(codec, id);
     if (type == EDDY_REC_OBSERVATION) {
         eddy_obs_t obs;
-        if ((err = eddy_codec_decode_obs(codec, buf, len, &obs, errstr, sizeof(errstr))))
+        if ((err =
+                 eddy_codec_decode_obs(codec, buf, len, &obs, errstr, sizeof(errstr))))
             return error_json(eddy_codec_err_name(err), errstr, buf, len);
-        return json_pack("{s:s, s:I, s:I, s:s, s:f, s:I}", "series_id", obs.series_id, "seq",
-                         (json_int_t)obs.seq, "event_time", (json_int_t)obs.event_time_ms,
-                         "input", obs.input, "value", obs.value, "produced_at",
-                         (json_int_t)obs.produced_at_us);
+        return json_pack("{s:s, s:I, s:I, s:s, s:f, s:I}", "series_id", obs.series_id,
+                         "seq", (json_int_t)obs.seq, "event_time",
+                         (json_int_t)obs.event_time_ms, "input", obs.input, "value",
+                         obs.value, "produced_at", (json_int_t)obs.produced_at_us);
     }
     if (type == EDDY_REC_FEATURES) {
         static eddy_fv_t fv;
         if ((err = eddy_codec_decode_fv(codec, buf, len, &fv, errstr, sizeof(errstr))))
             return error_json(eddy_codec_err_name(err), errstr, buf, len);
-        o = json_pack("{s:s, s:I, s:I, s:I, s:f, s:i}", "series_id", fv.series_id, "seq",
-                      (json_int_t)fv.seq, "event_time", (json_int_t)fv.event_time_ms,
-                      "produced_at", (json_int_t)fv.produced_at_us, "target", fv.target,
+        o = json_pack("{s:s, s:I, s:I, s:I, s:f, s:i}", "series_id", fv.series_id,
+                      "seq", (json_int_t)fv.seq, "event_time",
+                      (json_int_t)fv.event_time_ms, "produced_at",
+                      (json_int_t)fv.produced_at_us, "target", fv.target,
                       "available_lags", fv.available_lags);
         if (lag_names) {
             json_t *feats = json_object();
@@ -82,10 +86,10 @@ json_t *eddy_cat_value_json(eddy_codec_t *codec, const void *buf, size_t len, in
             return error_json(eddy_codec_err_name(err), errstr, buf, len);
         o = json_pack("{s:s, s:I, s:I, s:I, s:s, s:I, s:f, s:f, s:I}", "series_id",
                       p.series_id, "seq", (json_int_t)p.seq, "event_time",
-                      (json_int_t)p.event_time_ms, "produced_at", (json_int_t)p.produced_at_us,
-                      "model", p.model, "model_version", (json_int_t)p.model_version,
-                      "prediction", p.prediction, "target", p.target, "predicted_at",
-                      (json_int_t)p.predicted_at_us);
+                      (json_int_t)p.event_time_ms, "produced_at",
+                      (json_int_t)p.produced_at_us, "model", p.model, "model_version",
+                      (json_int_t)p.model_version, "prediction", p.prediction, "target",
+                      p.target, "predicted_at", (json_int_t)p.predicted_at_us);
         json_object_set_new(o, "forecast", doubles(p.forecast, p.n_forecast));
         return o;
     }

@@ -39,7 +39,8 @@ static void print_record(eddy_codec_t *codec, const eddy_opts_t *opts,
                          const rd_kafka_message_t *m)
 {
     int meta = eddy_opts_bool(opts, "meta");
-    int is_dlq = m->payload && m->len > 0 && rd_kafka_message_headers(m, &(rd_kafka_headers_t *){0}) == 0;
+    int is_dlq = m->payload && m->len > 0 &&
+                 rd_kafka_message_headers(m, &(rd_kafka_headers_t *){0}) == 0;
     json_t *o;
     char *line;
 
@@ -53,7 +54,8 @@ static void print_record(eddy_codec_t *codec, const eddy_opts_t *opts,
                  !rd_kafka_header_get_last(h, "eddy.error", &v, &sz);
     }
     if (m->payload && m->len > 0) {
-        o = eddy_cat_value_json(codec, m->payload, m->len, eddy_opts_bool(opts, "lag-names"));
+        o = eddy_cat_value_json(codec, m->payload, m->len,
+                                eddy_opts_bool(opts, "lag-names"));
     } else {
         o = json_object();
         json_object_set_new(o, "value", json_null());
@@ -65,10 +67,12 @@ static void print_record(eddy_codec_t *codec, const eddy_opts_t *opts,
     }
     if (meta || is_dlq) {
         json_t *wrap = json_object();
-        json_object_set_new(wrap, "key", m->key ? json_stringn(m->key, m->key_len) : json_null());
+        json_object_set_new(wrap, "key",
+                            m->key ? json_stringn(m->key, m->key_len) : json_null());
         json_object_set_new(wrap, "partition", json_integer(m->partition));
         json_object_set_new(wrap, "offset", json_integer(m->offset));
-        json_object_set_new(wrap, "timestamp", json_integer(rd_kafka_message_timestamp(m, NULL)));
+        json_object_set_new(wrap, "timestamp",
+                            json_integer(rd_kafka_message_timestamp(m, NULL)));
         json_object_set_new(wrap, "headers", headers_json(m));
         json_object_set_new(wrap, "value", o);
         o = wrap;
@@ -91,13 +95,16 @@ static int assign_all(rd_kafka_t *rk, const char *topic, int64_t start, int *n_p
     rd_kafka_topic_destroy(rkt);
     if (err || md->topic_cnt != 1 || md->topics[0].err) {
         fprintf(stderr, "eddy-cat: cannot read topic '%s': %s\n", topic,
-                rd_kafka_err2str(err ? err : md->topic_cnt ? md->topics[0].err : RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART));
+                rd_kafka_err2str(err ? err
+                                 : md->topic_cnt
+                                     ? md->topics[0].err
+                                     : RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART));
         goto out;
     }
     parts = rd_kafka_topic_partition_list_new(md->topics[0].partition_cnt);
     for (int i = 0; i < md->topics[0].partition_cnt; i++)
-        rd_kafka_topic_partition_list_add(parts, topic, md->topics[0].partitions[i].id)->offset =
-            start;
+        rd_kafka_topic_partition_list_add(parts, topic, md->topics[0].partitions[i].id)
+            ->offset = start;
     *n_parts = parts->cnt;
     rc = rd_kafka_assign(rk, parts) ? -1 : 0;
     rd_kafka_topic_partition_list_destroy(parts);
@@ -118,7 +125,8 @@ int main(int argc, char **argv)
     int rc, n_parts = 0, n_eof = 0, follow;
     eddy_opts_t *opts = eddy_program_init(
         "eddy-cat", "cat", "[options]",
-        "Reads an eddy topic (observations, features, predictions, deadletter) and prints "
+        "Reads an eddy topic (observations, features, predictions, deadletter) and "
+        "prints "
         "one JSON object per record on stdout, decoding by schema id.",
         cat_opts, 0, argc, argv, &rc);
 
@@ -137,8 +145,10 @@ int main(int argc, char **argv)
     if (!(codec = eddy_codec_new(errstr, sizeof(errstr))) ||
         !(conf = eddy_kafka_conf_new(opts, "eddy-cat", errstr, sizeof(errstr))) ||
         rd_kafka_conf_set(conf, "group.id", "eddy-cat", errstr, sizeof(errstr)) ||
-        rd_kafka_conf_set(conf, "enable.partition.eof", "true", errstr, sizeof(errstr)) ||
-        rd_kafka_conf_set(conf, "enable.auto.commit", "false", errstr, sizeof(errstr))) {
+        rd_kafka_conf_set(conf, "enable.partition.eof", "true", errstr,
+                          sizeof(errstr)) ||
+        rd_kafka_conf_set(conf, "enable.auto.commit", "false", errstr,
+                          sizeof(errstr))) {
         fprintf(stderr, "eddy-cat: %s\n", errstr);
         goto out;
     }
@@ -154,7 +164,8 @@ int main(int argc, char **argv)
         goto out;
     }
     if (assign_all(rk, eddy_opts_str(opts, "topic"),
-                   strcmp(from, "end") ? RD_KAFKA_OFFSET_BEGINNING : RD_KAFKA_OFFSET_END,
+                   strcmp(from, "end") ? RD_KAFKA_OFFSET_BEGINNING
+                                       : RD_KAFKA_OFFSET_END,
                    &n_parts))
         goto out;
     while (!eddy_loop_stopping() && (count == 0 || seen < count) &&

@@ -18,7 +18,8 @@ static const eddy_opt_t metrics_opts[] = {
     {"per-series", 0, EDDY_OPT_BOOL, "true",
      "also keep metrics per (model, series), not only per model"},
     {"max-series", 0, EDDY_OPT_INT, "10000",
-     "(model, series) pairs tracked; further series count only in the model's _all row"},
+     "(model, series) pairs tracked; further series count only in the model's _all "
+     "row"},
     {"max-models", 0, EDDY_OPT_INT, "64", "models tracked"},
     {"replay", 0, EDDY_OPT_BOOL, "true",
      "rebuild the aggregates from the start of the topic at every start"},
@@ -40,14 +41,15 @@ static const char *sink_process(void *arg, const eddy_msg_t *msg, eddy_emit_t *e
     eddy_codec_err_t err;
 
     (void)emit;
-    if ((err = eddy_codec_decode_pred(sink->codec, msg->value, msg->value_len, p, errstr,
-                                      errstr_size))) {
+    if ((err = eddy_codec_decode_pred(sink->codec, msg->value, msg->value_len, p,
+                                      errstr, errstr_size))) {
         snprintf(reason, sizeof(reason), "decode:%s", eddy_codec_err_name(err));
         return reason;
     }
-    if (eddy_metrics_observe(sink->metrics, p->model, p->series_id, p->seq, p->event_time_ms,
-                             p->prediction, p->target, p->forecast, p->n_forecast,
-                             p->produced_at_us, p->predicted_at_us, errstr, errstr_size))
+    if (eddy_metrics_observe(sink->metrics, p->model, p->series_id, p->seq,
+                             p->event_time_ms, p->prediction, p->target, p->forecast,
+                             p->n_forecast, p->produced_at_us, p->predicted_at_us,
+                             errstr, errstr_size))
         return "invalid_prediction";
     return NULL;
 }
@@ -80,11 +82,12 @@ static json_t *leaderboard_json(sink_t *sink)
         return a;
     n = eddy_metrics_leaderboard(sink->metrics, rows, n);
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(
-            a, json_pack("{s:i, s:s, s:I, s:o, s:o, s:o, s:o}", "rank", (int)i + 1, "model",
-                         rows[i].model, "n", (json_int_t)rows[i].n, "mae", num(rows[i].mae),
-                         "rmse", num(rows[i].rmse), "mape", num(rows[i].mape),
-                         "next_forecast", num(rows[i].next_forecast)));
+        json_array_append_new(a, json_pack("{s:i, s:s, s:I, s:o, s:o, s:o, s:o}",
+                                           "rank", (int)i + 1, "model", rows[i].model,
+                                           "n", (json_int_t)rows[i].n, "mae",
+                                           num(rows[i].mae), "rmse", num(rows[i].rmse),
+                                           "mape", num(rows[i].mape), "next_forecast",
+                                           num(rows[i].next_forecast)));
     free(rows);
     return a;
 }
@@ -97,12 +100,12 @@ static void leaderboard_text(sink_t *sink, eddy_buf_t *body)
     if (!rows)
         return;
     n = eddy_metrics_leaderboard(sink->metrics, rows, n);
-    eddy_buf_printf(body, "%-4s %-16s %8s %12s %12s %9s %14s\n", "rank", "model", "n", "MAE",
-                    "RMSE", "MAPE%", "next_forecast");
+    eddy_buf_printf(body, "%-4s %-16s %8s %12s %12s %9s %14s\n", "rank", "model", "n",
+                    "MAE", "RMSE", "MAPE%", "next_forecast");
     for (size_t i = 0; i < n; i++)
-        eddy_buf_printf(body, "%-4zu %-16s %8" PRIu64 " %12.4f %12.4f %9.3f %14.4f\n", i + 1,
-                        rows[i].model, rows[i].n, rows[i].mae, rows[i].rmse, rows[i].mape,
-                        rows[i].next_forecast);
+        eddy_buf_printf(body, "%-4zu %-16s %8" PRIu64 " %12.4f %12.4f %9.3f %14.4f\n",
+                        i + 1, rows[i].model, rows[i].n, rows[i].mae, rows[i].rmse,
+                        rows[i].mape, rows[i].next_forecast);
     free(rows);
 }
 
@@ -121,11 +124,11 @@ static json_t *forecasts_json(sink_t *sink)
             for (int k = 0; k < v.n_forecast; k++)
                 json_array_append_new(f, num(v.forecast[k]));
             json_array_append_new(
-                a, json_pack("{s:s, s:s, s:I, s:I, s:o, s:o, s:o}", "model", v.model, "series",
-                             v.series, "last_seq", (json_int_t)v.last_seq, "last_event_time",
-                             (json_int_t)v.last_event_time_ms, "last_actual",
-                             num(v.last_actual), "last_prediction", num(v.last_prediction),
-                             "forecast", f));
+                a, json_pack("{s:s, s:s, s:I, s:I, s:o, s:o, s:o}", "model", v.model,
+                             "series", v.series, "last_seq", (json_int_t)v.last_seq,
+                             "last_event_time", (json_int_t)v.last_event_time_ms,
+                             "last_actual", num(v.last_actual), "last_prediction",
+                             num(v.last_prediction), "forecast", f));
         }
     }
     return a;
@@ -178,8 +181,11 @@ static int sink_http(void *arg, const char *path, eddy_buf_t *body, const char *
 int main(int argc, char **argv)
 {
     sink_t sink = {0};
-    eddy_stage_t stage = {.name = "metrics", .ctx = &sink, .process = sink_process,
-                          .metrics = sink_metrics, .http = sink_http,
+    eddy_stage_t stage = {.name = "metrics",
+                          .ctx = &sink,
+                          .process = sink_process,
+                          .metrics = sink_metrics,
+                          .http = sink_http,
                           .default_http = "0.0.0.0:9100"};
     eddy_metrics_config_t cfg;
     char errstr[512];
@@ -196,8 +202,10 @@ int main(int argc, char **argv)
     rc = 2;
     eddy_metrics_config_default(&cfg);
     cfg.per_series = eddy_opts_bool(opts, "per-series");
-    if (eddy_opts_int(opts, "max-series") < 1 || eddy_opts_int(opts, "max-models") < 1) {
-        fprintf(stderr, "eddy-metrics: --max-series and --max-models must be at least 1\n");
+    if (eddy_opts_int(opts, "max-series") < 1 ||
+        eddy_opts_int(opts, "max-models") < 1) {
+        fprintf(stderr,
+                "eddy-metrics: --max-series and --max-models must be at least 1\n");
         goto out;
     }
     cfg.max_series = (size_t)eddy_opts_int(opts, "max-series");
@@ -210,7 +218,8 @@ int main(int argc, char **argv)
         goto out;
     }
     stage.input_topic = eddy_opts_str(opts, "input");
-    stage.group = eddy_opts_str(opts, "group") ? eddy_opts_str(opts, "group") : "eddy-metrics";
+    stage.group =
+        eddy_opts_str(opts, "group") ? eddy_opts_str(opts, "group") : "eddy-metrics";
     stage.from_beginning = eddy_opts_bool(opts, "replay");
     rc = eddy_loop_run(&stage, opts);
 out:

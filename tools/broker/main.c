@@ -28,7 +28,8 @@ static const eddy_opt_t broker_opts[] = {
 
 /* The mock cluster's handle has no bootstrap servers by design: drop that
  * one configuration warning, route everything else to the logger. */
-static void broker_log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+static void broker_log_cb(const rd_kafka_t *rk, int level, const char *fac,
+                          const char *buf)
 {
     if (!strcmp(fac, "CONFWARN") && strstr(buf, "bootstrap.servers"))
         return;
@@ -46,16 +47,19 @@ int main(int argc, char **argv)
     const char *path;
     int rc = 1, level;
 
-    opts = eddy_opts_parse("eddy-broker", "[options]",
-                           "Embedded development Kafka broker (librdkafka mock cluster). "
-                           "Prints its bootstrap address and runs until SIGINT/SIGTERM.",
-                           tables, argc, argv, &rc);
+    opts =
+        eddy_opts_parse("eddy-broker", "[options]",
+                        "Embedded development Kafka broker (librdkafka mock cluster). "
+                        "Prints its bootstrap address and runs until SIGINT/SIGTERM.",
+                        tables, argc, argv, &rc);
     if (!opts)
         return rc;
     rc = 1;
     if ((level = eddy_log_level_parse(eddy_opts_str(opts, "log-level"))) < 0) {
-        fprintf(stderr, "eddy-broker: invalid --log-level '%s': use error, warn, info or debug\n",
-                eddy_opts_str(opts, "log-level"));
+        fprintf(
+            stderr,
+            "eddy-broker: invalid --log-level '%s': use error, warn, info or debug\n",
+            eddy_opts_str(opts, "log-level"));
         goto out;
     }
     eddy_log_init("broker", (eddy_log_level_t)level);
@@ -63,11 +67,13 @@ int main(int argc, char **argv)
     conf = rd_kafka_conf_new();
     rd_kafka_conf_set_log_cb(conf, broker_log_cb);
     if (!(rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr)))) {
-        eddy_log_error("cannot create the mock cluster's handle", "error=\"%s\"", errstr);
+        eddy_log_error("cannot create the mock cluster's handle", "error=\"%s\"",
+                       errstr);
         rd_kafka_conf_destroy(conf);
         goto out;
     }
-    if (!(mcluster = rd_kafka_mock_cluster_new(rk, (int)eddy_opts_int(opts, "brokers")))) {
+    if (!(mcluster =
+              rd_kafka_mock_cluster_new(rk, (int)eddy_opts_int(opts, "brokers")))) {
         eddy_log_error("cannot create the mock cluster", NULL);
         goto out;
     }
@@ -92,7 +98,8 @@ int main(int argc, char **argv)
     printf("%s\n", rd_kafka_mock_cluster_bootstraps(mcluster));
     fflush(stdout);
     eddy_log_info("embedded broker up (development only)", "bootstrap=%s topics=%s",
-                  rd_kafka_mock_cluster_bootstraps(mcluster), eddy_opts_str(opts, "topics"));
+                  rd_kafka_mock_cluster_bootstraps(mcluster),
+                  eddy_opts_str(opts, "topics"));
     while (!eddy_loop_stopping())
         usleep(100 * 1000);
     eddy_log_info("embedded broker stopping", NULL);

@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# End-to-end test: the real programs as processes on the 744-row dataset.
+#
+#   pipeline_test.sh embedded   # on eddy-broker
+#   pipeline_test.sh kafka      # on the real broker at $EDDY_TEST_BOOTSTRAP
+#
+# Asserts: exactly 744 predictions per model reach the sink; the sink's
+# linear MAE equals the MAE of River's golden trace; bad rows and poison
+# records land in the dead-letter topic and the pipeline goes on; a real
+# Prometheus server scrapes the sink and answers ml_model_mae_5; eddy-cat
+# (and, on Kafka, kafka-console-consumer) read the predictions' keys.
+set -euo pipefail
+mode=${1:?usage: pipeline_test.sh embedded|kafka}
+root=$(cd "$(dirname "$0")/../.." && pwd)
+export EDDY_BIN=${EDDY_BIN:?set EDDY_BIN to the build tree}
+export EDDY_RUN
+EDDY_RUN=$(mktemp -d "${TMPDIR:-/tmp}/eddy-it-$mode.XXXXXX")
+export EDDY_WRAP=${EDDY_WRAP:-}
+# shellcheck source=../../scripts/lib/pipeline.sh
+. "$root/scripts/lib/pipeline.sh"
+
+fail() { echo "FAIL: $*" >&2; for f in "$EDDY_RUN"/*.log; do echo "--- $f" >&2; tail -n 20 "$f" >&2; done; exit 1; }
+ok() { echo "ok: $*"; }
+cleanup() {
+  eddy_stop_all || true
+  [ -n "${prom_pid:-}" ] && kill "$prom_pid" 2>/dev/null || true
+  [ "${EDDY_KEEP_RUN:-0}" = 1 ] || rm -rf "$EDDY_RUN"
+}
+trap cleanup EXIT
+
+data=$root/data/airpassengers-extended.csv
+golden=$root/tests/golden/airpassengers-extended.csv
+rows=744
+suffix="-it-$$-$(date +%s)"
+case $mode in
+  embedded) eddy_start_broker ;;
+  kafka)
+    [ -n "${EDDY_TEST_BOOTSTRAP:-}" ] || { echo "EDDY_TEST_BOOTSTRAP is not set: start scripts/kafka.sh"; exit 77; }
+    export EDDY_BOOTSTRAP=$EDDY_TEST_BOOTSTRAP ;;
+  *) echo "unknown mode $mode" >&2; exit 2 ;;
+esac
+obs=obs$suffix feat=feat$suffix pred=pred$suffix dlq=dlq$suffix
+common=(-X session.timeout.ms=6000 --deadletter-topic "$dlq")
+models=(linear ridge knn)
+
+eddy_start features eddy-features "${common[@]}" --input "$obs" --output "$feat" \
+  --group "features$suffix" --http 127.0.0.1:0
+for m in "${models[@]}"; do
+  eddy_start "learn-$m" eddy-learn "${common[@]}" --model "$m" --input "$feat" --output "$pred" \
+    --group "learn-$m$suffix" --http 127.0.0.1:0
+done
+eddy_start metrics eddy-metrics "${common[@]}" --input "$pred" --group "metrics$suffix" \
+  --http 127.0.0.1:0
+port=$(eddy_http_port metrics)
+[ -n "$port" ] || fail "the sink did not report its HTTP port"
+url="http://127.0.0.1:$port"
+
+# Good rows plus three bad ones (not a number, NaN, wrong column count)
+# that must be dead-lettered by ingest without stopping it.
+{ cat "$data"; printf '\n2011-01,abc\n2011-02,nan\n2011-03,1,2\n'; } >"$EDDY_RUN/input.csv"
+"$(eddy_bin eddy-ingest)" --topic "$obs" --deadletter-topic "$dlq" --series-id airpassengers \
+  "$EDDY_RUN/input.csv" 2>"$EDDY_RUN/ingest.log" || fail "eddy-ingest exited non-zero"
+grep -q 'input.csv:746: target .abc. is not a number' "$EDDY_RUN/ingest.log" ||
+  fail "ingest did not name file:line and value of the bad row"
+ok "ingest reported bad rows with file:line"
+
+eddy_wait_predictions "$url/metrics" "$rows" 120 "${models[@]}" || fail "predictions missing"
+ok "$rows predictions per model reached the sink (${models[*]})"
+
+# The sink's MAE for linear must be River's, from the golden trace.
+expect=$(python3 -c "
+import csv,sys
+r=list(csv.DictReader(open('$golden')))
+print(repr(sum(abs(float(x['target'])-float(x['linear'])) for x in r)/len(r)))")
+got=$(eddy_metric "$url/metrics" ml_model_mae 'model="linear",series="_all"')
+python3 -c "
+e,g=$expect,float('$got')
+assert abs(e-g) <= 1e-9*abs(e), f'sink MAE {g} != golden {e}'
+print(f'ok: sink linear MAE {g:.12f} equals River golden {e:.12f}')" || fail "MAE mismatch"
+
+# Poison records straight into the features topic: all dead-lettered, counted.
+printf 'airpassengers:garbage\nairpassengers:\x00\x00\x00\x00\x63abc\n' |
+  kcat -P -b "$EDDY_BOOTSTRAP" -t "$feat" -K: 2>/dev/null || fail "kcat could not produce"
+for _ in $(seq 100); do
+  n=$(curl -fsS "http://127.0.0.1:$(eddy_http_port learn-linear)/metrics" |
+    awk '/^eddy_stage_deadletter_total/ {s+=$2} END {print s+0}')
+  [ "$n" -ge 2 ] && break
+  sleep 0.2
+done
+[ "$n" -ge 2 ] || fail "learner dead-lettered $n of 2 poison records"
+ok "poison records dead-lettered by the learner ($n)"
+
+"$(eddy_bin eddy-cat)" --topic "$dlq" >"$EDDY_RUN/dlq.jsonl" 2>/dev/null || fail "eddy-cat on deadletter"
+dl=$(grep -c '"eddy.error"' "$EDDY_RUN/dlq.jsonl" || true)
+[ "$dl" -ge $((3 + 2 * ${#models[@]})) ] || fail "expected >= $((3 + 2 * ${#models[@]})) dead letters, found $dl"
+grep -q '"eddy.stage": *"ingest"' "$EDDY_RUN/dlq.jsonl" || grep -q '"eddy.stage":"ingest"' "$EDDY_RUN/dlq.jsonl" ||
+  fail "no ingest dead letter"
+ok "$dl dead letters with reason headers"
+
+# eddy-cat reads every prediction and its key.
+"$(eddy_bin eddy-cat)" --topic "$pred" --meta >"$EDDY_RUN/pred.jsonl" 2>/dev/null || fail "eddy-cat"
+n=$(grep -c '"key":"airpassengers"' "$EDDY_RUN/pred.jsonl" || true)
+[ "$n" = $((rows * ${#models[@]})) ] || fail "eddy-cat read $n predictions, expected $((rows * ${#models[@]}))"
+ok "eddy-cat decoded $n predictions"
+
+if [ "$mode" = kafka ]; then
+  keys=$("$root/scripts/kafka.sh" tool console-consumer --topic "$pred" --from-beginning \
+    --property print.key=true --property print.value=false --max-messages $((rows * ${#models[@]})) \
+    --timeout-ms 30000 2>/dev/null | sort | uniq -c | awk '{print $1, $2}')
+  [ "$keys" = "$((rows * ${#models[@]})) airpassengers" ] ||
+    fail "kafka-console-consumer saw keys: $keys"
+  ok "kafka-console-consumer read $((rows * ${#models[@]})) predictions keyed airpassengers"
+fi
+
+# promtool lints the exposition; a real Prometheus scrapes it.
+curl -fsS "$url/metrics" >"$EDDY_RUN/metrics.txt"
+promtool check metrics <"$EDDY_RUN/metrics.txt" || fail "promtool check metrics"
+ok "promtool check metrics passed"
+prom_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cat >"$EDDY_RUN/prometheus.yml" <<YML
+global: {scrape_interval: 1s, evaluation_interval: 1s}
+scrape_configs:
+  - job_name: eddy-metrics
+    static_configs: [{targets: ['127.0.0.1:$port']}]
+YML
+prometheus --config.file="$EDDY_RUN/prometheus.yml" --storage.tsdb.path="$EDDY_RUN/tsdb" \
+  --web.listen-address="127.0.0.1:$prom_port" >"$EDDY_RUN/prometheus.log" 2>&1 &
+prom_pid=$!
+for _ in $(seq 150); do
+  r=$(curl -fsS "http://127.0.0.1:$prom_port/api/v1/query?query=ml_model_mae_5%7Bmodel%3D%22linear%22%2Cseries%3D%22_all%22%7D" 2>/dev/null || true)
+  echo "$r" | grep -q '"model":"linear"' && break
+  sleep 0.2
+done
+echo "$r" | python3 -c "
+import json,sys
+r=json.load(sys.stdin)['data']['result']
+assert r and float(r[0]['value'][1]) > 0, r
+print('ok: Prometheus scraped the sink: ml_model_mae_5{model=\"linear\"} =', r[0]['value'][1])" ||
+  fail "Prometheus did not return ml_model_mae_5: $r"
+
+eddy_stop_all || fail "a stage did not stop cleanly on SIGTERM"
+ok "every stage exited 0 on SIGTERM"
