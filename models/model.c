@@ -38,6 +38,7 @@ static const eddy_model_ops_t *const registry[] = {
     &eddy_holt_winters_ops,
     &eddy_rls_ops,
     &eddy_bagging_ops,
+    &eddy_hoeffding_tree_ops,
 };
 /* clang-format on */
 
@@ -68,7 +69,8 @@ static const eddy_model_ops_t *find_ops(const char *name)
 
 const char *eddy_model_names(void)
 {
-    return "linear, ridge, lasso, knn, snaive, holt_winters, rls, bagging";
+    return "linear, ridge, lasso, knn, snaive, holt_winters, rls, bagging, "
+           "hoeffding_tree";
 }
 
 const char *eddy_model_describe(const char *name)

@@ -22,7 +22,7 @@ import os
 import sys
 
 import river
-from river import ensemble, linear_model, neighbors, preprocessing, time_series
+from river import ensemble, linear_model, neighbors, preprocessing, time_series, tree
 
 RIVER_VERSION = "0.26.1"
 N_LAGS = 15
@@ -49,6 +49,7 @@ def deterministic_models():
             )
         ),
         "snaive": SeasonalNaive(12),
+        "hoeffding_tree": preprocessing.StandardScaler() | tree.HoeffdingTreeRegressor(),
     }
 
 

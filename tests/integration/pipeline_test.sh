@@ -90,8 +90,13 @@ done
 [ "$n" -ge 2 ] || fail "learner dead-lettered $n of 2 poison records"
 ok "poison records dead-lettered by the learner ($n)"
 
-"$(eddy_bin eddy-cat)" --topic "$dlq" >"$EDDY_RUN/dlq.jsonl" 2>/dev/null || fail "eddy-cat on deadletter"
-dl=$(grep -c '"eddy.error"' "$EDDY_RUN/dlq.jsonl" || true)
+want=$((3 + 2 * ${#models[@]}))
+for _ in $(seq 60); do
+  "$(eddy_bin eddy-cat)" --topic "$dlq" >"$EDDY_RUN/dlq.jsonl" 2>/dev/null || fail "eddy-cat on deadletter"
+  dl=$(grep -c '"eddy.error"' "$EDDY_RUN/dlq.jsonl" || true)
+  [ "$dl" -ge $want ] && break
+  sleep 0.5
+done
 [ "$dl" -ge $((3 + 2 * ${#models[@]})) ] || fail "expected >= $((3 + 2 * ${#models[@]})) dead letters, found $dl"
 grep -q '"eddy.stage": *"ingest"' "$EDDY_RUN/dlq.jsonl" || grep -q '"eddy.stage":"ingest"' "$EDDY_RUN/dlq.jsonl" ||
   fail "no ingest dead letter"

@@ -162,6 +162,48 @@ static void test_snaive(void **state)
     check_exact("snaive", NULL, "snaive");
 }
 
+/* For models whose per-step agreement is not required: reports the largest
+ * per-step difference and checks the cumulative MAE within TOL of River's. */
+static void check_mae(const char *model, const char *column, double tol)
+{
+    static const char *datasets[] = {"airpassengers", "airpassengers-extended"};
+    static trace_t tr;
+    static double pred[MAX_ROWS];
+    for (size_t d = 0; d < 2; d++) {
+        load_trace(datasets[d], &tr);
+        int c = find_col(&tr, column);
+        if (c < 0)
+            fail_msg("no column '%s' in %s.csv", column, datasets[d]);
+        run_model(model, NULL, 42, &tr, pred);
+        double worst = 0.0, mae_e = 0.0, mae_r = 0.0;
+        int worst_t = 0;
+        for (int t = 0; t < tr.n_rows; t++) {
+            double diff = fabs(pred[t] - tr.v[t][c]);
+            if (diff > worst) {
+                worst = diff;
+                worst_t = t;
+            }
+            mae_e += fabs(pred[t] - tr.v[t][1]);
+            mae_r += fabs(tr.v[t][c] - tr.v[t][1]);
+        }
+        mae_e /= tr.n_rows;
+        mae_r /= tr.n_rows;
+        printf("# %s on %s: MAE eddy %.4f, River %.4f; largest per-step |eddy - River| "
+               "= %.3g (step %d)\n",
+               column, datasets[d], mae_e, mae_r, worst, worst_t);
+        if (fabs(mae_e - mae_r) > tol * mae_r)
+            fail_msg("%s on %s: MAE %.4f vs River %.4f", column, datasets[d], mae_e,
+                     mae_r);
+    }
+}
+
+static void test_hoeffding_tree(void **state)
+{
+    (void)state;
+    check_exact("hoeffding_tree", NULL, "hoeffding_tree");
+    check_mae("hoeffding_tree", "hoeffding_tree", 0.05);
+}
+
 /* River's mean cumulative MAE over seeds 0..9 from <dataset>-seeds.csv */
 static double river_seed_mae(const char *dataset, const char *model)
 {
@@ -235,6 +277,7 @@ int main(void)
         cmocka_unit_test(test_holt_winters),
         cmocka_unit_test(test_snaive),
         cmocka_unit_test(test_bagging),
+        cmocka_unit_test(test_hoeffding_tree),
     };
     /* clang-format on */
     return cmocka_run_group_tests(tests, NULL, NULL);
