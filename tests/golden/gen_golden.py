@@ -147,6 +147,31 @@ def main():
                 w.writerow(["model", "seed", "mae"])
                 w.writerows(rows)
         print(ds, "rows", len(ys), "models", list(cols), file=sys.stderr)
+    synthetic_tree()
+
+
+def synthetic_series(n=1000):
+    """A regime-switching series on which the Hoeffding tree does split (it
+    never does on airpassengers): square wave of period 50, a trend and a
+    deterministic LCG wobble."""
+    ys, state = [], 12345
+    for t in range(n):
+        state = (state * 1103515245 + 12345) % 2**31
+        wobble = (state / 2**31 - 0.5) * 20
+        ys.append(round(100 + 0.05 * t + (40 if (t // 25) % 2 else -40) + wobble, 3))
+    return ys
+
+
+def synthetic_tree():
+    ys = synthetic_series()
+    m = preprocessing.StandardScaler() | tree.HoeffdingTreeRegressor()
+    preds = run(m, ys)
+    with open(os.path.join(HERE, "synthetic-tree.csv"), "w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["step", "target", "hoeffding_tree"])
+        for t, y in enumerate(ys):
+            w.writerow([t, repr(y), repr(preds[t])])
+    print("synthetic-tree", m["HoeffdingTreeRegressor"].summary, file=sys.stderr)
 
 
 if __name__ == "__main__":

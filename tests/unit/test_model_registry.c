@@ -67,7 +67,9 @@ static void for_each_model(void (*fn)(const char *name))
 static void test_names(void **state)
 {
     (void)state;
-    static const char *expected[] = {"linear", "ridge", "lasso"};
+    static const char *expected[] = {"linear", "ridge",   "lasso",
+                                     "knn",    "snaive",  "holt_winters",
+                                     "rls",    "bagging", "hoeffding_tree"};
     for (size_t i = 0; i < sizeof(expected) / sizeof(expected[0]); i++) {
         assert_true(eddy_model_exists(expected[i]));
         assert_non_null(eddy_model_describe(expected[i]));
