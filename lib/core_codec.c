@@ -639,8 +639,11 @@ static eddy_codec_err_t get_doubles(writer_t *w, int f, double *dst, int cap, in
     *n = 0;
     if (get_field(w, f, &field) || avro_value_get_type(&field) != AVRO_ARRAY)
         return EDDY_CODEC_OK;
-    if (avro_value_get_size(&field, &count))
+    if (avro_value_get_size(&field, &count)) {
+        snprintf(errstr, errstr_size, "field %s: avro-c could not size the array: %s",
+                 field_names[f], avro_strerror());
         return EDDY_CODEC_ERR_AVRO;
+    }
     if (count > (size_t)cap) {
         snprintf(errstr, errstr_size,
                  "field %s has %zu values, more than the %d allowed", field_names[f],
@@ -648,9 +651,39 @@ static eddy_codec_err_t get_doubles(writer_t *w, int f, double *dst, int cap, in
         return EDDY_CODEC_ERR_TOO_LARGE;
     }
     for (size_t i = 0; i < count; i++) {
-        if (avro_value_get_by_index(&field, i, &item, NULL) ||
-            avro_value_get_double(&item, &dst[i]))
-            return EDDY_CODEC_ERR_AVRO;
+        int32_t i32;
+        int64_t i64;
+        float fl;
+        int rc = avro_value_get_by_index(&field, i, &item, NULL);
+
+        /* int, long and float items promote to double, as Avro allows */
+        switch (rc ? AVRO_NULL : avro_value_get_type(&item)) {
+        case AVRO_DOUBLE:
+            rc = avro_value_get_double(&item, &dst[i]);
+            break;
+        case AVRO_FLOAT:
+            rc = avro_value_get_float(&item, &fl);
+            dst[i] = fl;
+            break;
+        case AVRO_INT32:
+            rc = avro_value_get_int(&item, &i32);
+            dst[i] = i32;
+            break;
+        case AVRO_INT64:
+            rc = avro_value_get_long(&item, &i64);
+            dst[i] = (double)i64;
+            break;
+        default:
+            rc = -1;
+            break;
+        }
+        if (rc) {
+            snprintf(errstr, errstr_size,
+                     "field %s: item %zu is not a number (the writer schema's "
+                     "items must be double, float, int or long)",
+                     field_names[f], i);
+            return EDDY_CODEC_ERR_INVALID;
+        }
     }
     *n = (int)count;
     return EDDY_CODEC_OK;

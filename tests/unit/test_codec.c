@@ -1,0 +1,1114 @@
+/* test_codec.c: the Confluent-framed Avro codec (lib/core_codec.h) —
+ * bit-exact round trips, every framing and decoding error for crafted input
+ * (each with a message), truncation at every length, and decoding records
+ * written with evolved writer schemas by field name.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <avro.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core_codec.h"
+
+#define ET_1949_01 (-662688000000LL)
+
+/* ---- helpers */
+
+static int same_bits(double a, double b)
+{
+    return memcmp(&a, &b, sizeof(double)) == 0;
+}
+
+static eddy_codec_t *codec_new(void)
+{
+    char err[256] = "";
+    eddy_codec_t *c = eddy_codec_new(err, sizeof(err));
+    if (!c)
+        fail_msg("eddy_codec_new: %s", err);
+    return c;
+}
+
+static int setup(void **state)
+{
+    *state = codec_new();
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    eddy_codec_destroy(*state);
+    return 0;
+}
+
+/* Decodes BUF as TYPE into static storage; asserts the error/errstr contract:
+ * OK leaves errstr alone, any error fills a non-empty message. */
+static eddy_codec_err_t decode_as(eddy_codec_t *c, eddy_rec_type_t type,
+                                  const void *buf, size_t len)
+{
+    static eddy_obs_t obs;
+    static eddy_fv_t fv;
+    static eddy_pred_t pred;
+    char err[512];
+    eddy_codec_err_t rc;
+
+    err[0] = '\0';
+    switch (type) {
+    case EDDY_REC_OBSERVATION:
+        rc = eddy_codec_decode_obs(c, buf, len, &obs, err, sizeof(err));
+        break;
+    case EDDY_REC_FEATURES:
+        rc = eddy_codec_decode_fv(c, buf, len, &fv, err, sizeof(err));
+        break;
+    default:
+        rc = eddy_codec_decode_pred(c, buf, len, &pred, err, sizeof(err));
+        break;
+    }
+    if (rc != EDDY_CODEC_OK && err[0] == '\0')
+        fail_msg("error %s (type %s, %zu bytes) left errstr empty",
+                 eddy_codec_err_name(rc), eddy_rec_type_name(type), len);
+    return rc;
+}
+
+static void fill_string(char *dst, size_t n, char c)
+{
+    memset(dst, c, n);
+    dst[n] = '\0';
+}
+
+static void make_obs(eddy_obs_t *o)
+{
+    memset(o, 0, sizeof(*o));
+    snprintf(o->series_id, sizeof(o->series_id), "airpassengers");
+    o->seq = 0;
+    o->event_time_ms = ET_1949_01;
+    snprintf(o->input, sizeof(o->input), "1949-01");
+    o->value = 112.0;
+    o->produced_at_us = 1700000000123456LL;
+}
+
+static void make_fv(eddy_fv_t *f, int n_lags)
+{
+    memset(f, 0, sizeof(*f));
+    snprintf(f->series_id, sizeof(f->series_id), "s-%d", n_lags);
+    f->seq = 1234567890123LL;
+    f->event_time_ms = ET_1949_01;
+    f->produced_at_us = -1;
+    f->target = 0.1;
+    f->n_lags = n_lags;
+    f->available_lags = n_lags / 2;
+    for (int i = 0; i < n_lags; i++)
+        f->lags[i] = (i % 3 == 0 ? -1.0 : 1.0) * (i + 0.1) / 3.0 * pow(10, i % 17);
+}
+
+static void make_pred(eddy_pred_t *p, int n_forecast)
+{
+    memset(p, 0, sizeof(*p));
+    snprintf(p->series_id, sizeof(p->series_id), "p");
+    p->seq = INT64_MAX;
+    p->event_time_ms = ET_1949_01;
+    p->produced_at_us = INT64_MIN;
+    snprintf(p->model, sizeof(p->model), "holt_winters");
+    p->model_version = 42;
+    p->prediction = -0.0;
+    p->target = 5e-324; /* smallest subnormal */
+    p->n_forecast = n_forecast;
+    for (int i = 0; i < n_forecast; i++)
+        p->forecast[i] = 1.0 / (i + 3.0) - i;
+    p->predicted_at_us = 1700000000999999LL;
+}
+
+static void assert_obs_equal(const eddy_obs_t *a, const eddy_obs_t *b)
+{
+    assert_string_equal(a->series_id, b->series_id);
+    assert_int_equal(a->seq, b->seq);
+    assert_int_equal(a->event_time_ms, b->event_time_ms);
+    assert_string_equal(a->input, b->input);
+    assert_true(same_bits(a->value, b->value));
+    assert_int_equal(a->produced_at_us, b->produced_at_us);
+}
+
+static void assert_fv_equal(const eddy_fv_t *a, const eddy_fv_t *b)
+{
+    assert_string_equal(a->series_id, b->series_id);
+    assert_int_equal(a->seq, b->seq);
+    assert_int_equal(a->event_time_ms, b->event_time_ms);
+    assert_int_equal(a->produced_at_us, b->produced_at_us);
+    assert_true(same_bits(a->target, b->target));
+    assert_int_equal(a->n_lags, b->n_lags);
+    assert_int_equal(a->available_lags, b->available_lags);
+    for (int i = 0; i < a->n_lags; i++)
+        assert_true(same_bits(a->lags[i], b->lags[i]));
+}
+
+static void assert_pred_equal(const eddy_pred_t *a, const eddy_pred_t *b)
+{
+    assert_string_equal(a->series_id, b->series_id);
+    assert_int_equal(a->seq, b->seq);
+    assert_int_equal(a->event_time_ms, b->event_time_ms);
+    assert_int_equal(a->produced_at_us, b->produced_at_us);
+    assert_string_equal(a->model, b->model);
+    assert_int_equal(a->model_version, b->model_version);
+    assert_true(same_bits(a->prediction, b->prediction));
+    assert_true(same_bits(a->target, b->target));
+    assert_int_equal(a->n_forecast, b->n_forecast);
+    for (int i = 0; i < a->n_forecast; i++)
+        assert_true(same_bits(a->forecast[i], b->forecast[i]));
+    assert_int_equal(a->predicted_at_us, b->predicted_at_us);
+}
+
+/* Copies an encoded record out of the codec's buffer. */
+static size_t copy_out(const void *src, size_t len, uint8_t *dst, size_t cap)
+{
+    assert_true(len <= cap);
+    memcpy(dst, src, len);
+    return len;
+}
+
+static size_t encode_obs(eddy_codec_t *c, const eddy_obs_t *o, uint8_t *dst, size_t cap)
+{
+    const void *out;
+    size_t len;
+    assert_int_equal(eddy_codec_encode_obs(c, o, &out, &len), EDDY_CODEC_OK);
+    return copy_out(out, len, dst, cap);
+}
+
+static size_t encode_fv(eddy_codec_t *c, const eddy_fv_t *f, uint8_t *dst, size_t cap)
+{
+    const void *out;
+    size_t len;
+    assert_int_equal(eddy_codec_encode_fv(c, f, &out, &len), EDDY_CODEC_OK);
+    return copy_out(out, len, dst, cap);
+}
+
+static size_t encode_pred(eddy_codec_t *c, const eddy_pred_t *p, uint8_t *dst,
+                          size_t cap)
+{
+    const void *out;
+    size_t len;
+    assert_int_equal(eddy_codec_encode_pred(c, p, &out, &len), EDDY_CODEC_OK);
+    return copy_out(out, len, dst, cap);
+}
+
+/* ---- a byte builder for crafted records */
+
+typedef struct {
+    uint8_t b[16384];
+    size_t n;
+} bb_t;
+
+static void bb_raw(bb_t *bb, const void *p, size_t n)
+{
+    assert_true(bb->n + n <= sizeof(bb->b));
+    memcpy(bb->b + bb->n, p, n);
+    bb->n += n;
+}
+
+static void bb_byte(bb_t *bb, uint8_t v)
+{
+    bb_raw(bb, &v, 1);
+}
+
+static void bb_frame(bb_t *bb, int32_t id)
+{
+    bb->n = 0;
+    bb_byte(bb, 0);
+    bb_byte(bb, (uint8_t)((uint32_t)id >> 24));
+    bb_byte(bb, (uint8_t)((uint32_t)id >> 16));
+    bb_byte(bb, (uint8_t)((uint32_t)id >> 8));
+    bb_byte(bb, (uint8_t)id);
+}
+
+static void bb_long(bb_t *bb, int64_t v)
+{
+    uint64_t u = ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+    while (u >= 0x80) {
+        bb_byte(bb, (uint8_t)(u | 0x80));
+        u >>= 7;
+    }
+    bb_byte(bb, (uint8_t)u);
+}
+
+static void bb_double(bb_t *bb, double d)
+{
+    uint64_t u;
+    memcpy(&u, &d, 8);
+    for (int i = 0; i < 8; i++)
+        bb_byte(bb, (uint8_t)(u >> (8 * i)));
+}
+
+static void bb_str(bb_t *bb, const char *s)
+{
+    bb_long(bb, (int64_t)strlen(s));
+    bb_raw(bb, s, strlen(s));
+}
+
+/* FeatureVector fields before the lags array. */
+static void bb_fv_head(bb_t *bb, const char *series)
+{
+    bb_frame(bb, EDDY_SCHEMA_ID_FEATURES);
+    bb_str(bb, series);
+    bb_long(bb, 7);          /* seq */
+    bb_long(bb, ET_1949_01); /* event_time */
+    bb_long(bb, 99);         /* produced_at */
+    bb_double(bb, 1.5);      /* target */
+}
+
+/* ---- round trips */
+
+static void test_roundtrip_obs(void **state)
+{
+    eddy_codec_t *c = *state;
+    static uint8_t buf[4096];
+    eddy_obs_t o, d;
+    char err[256] = "";
+    size_t len;
+
+    make_obs(&o);
+    len = encode_obs(c, &o, buf, sizeof(buf));
+    assert_int_equal(buf[0], 0);
+    assert_int_equal(buf[4], EDDY_SCHEMA_ID_OBSERVATION);
+    assert_int_equal(eddy_codec_decode_obs(c, buf, len, &d, err, sizeof(err)),
+                     EDDY_CODEC_OK);
+    assert_obs_equal(&o, &d);
+    assert_int_equal(d.event_time_ms, -662688000000LL);
+
+    /* maximum lengths, extreme numbers */
+    fill_string(o.series_id, EDDY_SERIES_ID_MAX, 'S');
+    fill_string(o.input, EDDY_INPUT_MAX, 'I');
+    o.seq = INT64_MAX;
+    o.event_time_ms = INT64_MIN;
+    o.value = -1.7976931348623157e308;
+    o.produced_at_us = INT64_MIN + 1;
+    len = encode_obs(c, &o, buf, sizeof(buf));
+    memset(&d, 0xa5, sizeof(d));
+    assert_int_equal(eddy_codec_decode_obs(c, buf, len, &d, err, sizeof(err)),
+                     EDDY_CODEC_OK);
+    assert_obs_equal(&o, &d);
+    assert_int_equal(strlen(d.series_id), EDDY_SERIES_ID_MAX);
+    assert_int_equal(strlen(d.input), EDDY_INPUT_MAX);
+
+    /* empty strings, -0.0, subnormal */
+    o.series_id[0] = o.input[0] = '\0';
+    o.value = -0.0;
+    len = encode_obs(c, &o, buf, sizeof(buf));
+    assert_int_equal(eddy_codec_decode_obs(c, buf, len, &d, err, sizeof(err)),
+                     EDDY_CODEC_OK);
+    assert_obs_equal(&o, &d);
+    assert_true(signbit(d.value));
+}
+
+static void test_roundtrip_fv(void **state)
+{
+    eddy_codec_t *c = *state;
+    static uint8_t buf[8192];
+    static const int ns[] = {0, 1, 15, 256};
+    eddy_fv_t f, d;
+    char err[256] = "";
+
+    for (size_t k = 0; k < sizeof(ns) / sizeof(ns[0]); k++) {
+        make_fv(&f, ns[k]);
+        if (ns[k] == 256)
+            fill_string(f.series_id, EDDY_SERIES_ID_MAX, 'z');
+        size_t len = encode_fv(c, &f, buf, sizeof(buf));
+        assert_int_equal(buf[4], EDDY_SCHEMA_ID_FEATURES);
+        memset(&d, 0x5a, sizeof(d));
+        assert_int_equal(eddy_codec_decode_fv(c, buf, len, &d, err, sizeof(err)),
+                         EDDY_CODEC_OK);
+        assert_fv_equal(&f, &d);
+        /* and again: the reused avro value must not accumulate lags */
+        assert_int_equal(eddy_codec_decode_fv(c, buf, len, &d, err, sizeof(err)),
+                         EDDY_CODEC_OK);
+        assert_fv_equal(&f, &d);
+    }
+    /* too many lags refuse to encode */
+    make_fv(&f, 1);
+    f.n_lags = EDDY_LAGS_MAX + 1;
+    const void *out;
+    size_t len;
+    assert_int_equal(eddy_codec_encode_fv(c, &f, &out, &len), EDDY_CODEC_ERR_ENCODE);
+}
+
+static void test_roundtrip_pred(void **state)
+{
+    eddy_codec_t *c = *state;
+    static uint8_t buf[8192];
+    eddy_pred_t p, d;
+    char err[256] = "";
+
+    for (int n = 0; n <= EDDY_FORECAST_MAX; n++) {
+        make_pred(&p, n);
+        if (n == EDDY_FORECAST_MAX) {
+            fill_string(p.series_id, EDDY_SERIES_ID_MAX, 'q');
+            fill_string(p.model, EDDY_MODEL_NAME_MAX, 'm');
+        }
+        size_t len = encode_pred(c, &p, buf, sizeof(buf));
+        assert_int_equal(buf[4], EDDY_SCHEMA_ID_PREDICTION);
+        memset(&d, 0x11, sizeof(d));
+        assert_int_equal(eddy_codec_decode_pred(c, buf, len, &d, err, sizeof(err)),
+                         EDDY_CODEC_OK);
+        assert_pred_equal(&p, &d);
+    }
+    make_pred(&p, 1);
+    p.n_forecast = EDDY_FORECAST_MAX + 1;
+    const void *out;
+    size_t len;
+    assert_int_equal(eddy_codec_encode_pred(c, &p, &out, &len), EDDY_CODEC_ERR_ENCODE);
+}
+
+/* The crafted-record builder matches the encoder byte for byte (so the
+ * crafted error cases below are one mutation away from a valid record). */
+static void test_builder_matches_encoder(void **state)
+{
+    eddy_codec_t *c = *state;
+    static uint8_t buf[4096];
+    static bb_t bb;
+    eddy_fv_t f;
+
+    make_fv(&f, 2);
+    snprintf(f.series_id, sizeof(f.series_id), "x");
+    f.seq = 7;
+    f.produced_at_us = 99;
+    f.target = 1.5;
+    f.lags[0] = 3.0;
+    f.lags[1] = -4.0;
+    f.available_lags = 2;
+    size_t len = encode_fv(c, &f, buf, sizeof(buf));
+    bb_fv_head(&bb, "x");
+    bb_long(&bb, 2);
+    bb_double(&bb, 3.0);
+    bb_double(&bb, -4.0);
+    bb_long(&bb, 0);
+    bb_long(&bb, 2);
+    assert_int_equal(bb.n, len);
+    assert_memory_equal(bb.b, buf, len);
+}
+
+static void test_set_id_and_peek(void **state)
+{
+    eddy_codec_t *c = *state;
+    static uint8_t buf[4096];
+    eddy_obs_t o, d;
+    char err[256] = "";
+    int32_t id = 0;
+
+    assert_int_equal(eddy_codec_type_of(c, EDDY_SCHEMA_ID_OBSERVATION),
+                     EDDY_REC_OBSERVATION);
+    assert_int_equal(eddy_codec_type_of(c, EDDY_SCHEMA_ID_FEATURES), EDDY_REC_FEATURES);
+    assert_int_equal(eddy_codec_type_of(c, EDDY_SCHEMA_ID_PREDICTION),
+                     EDDY_REC_PREDICTION);
+    assert_int_equal(eddy_codec_type_of(c, 77), -1);
+
+    assert_int_equal(eddy_codec_set_id(c, EDDY_REC_OBSERVATION, 0x01020304), 0);
+    make_obs(&o);
+    size_t len = encode_obs(c, &o, buf, sizeof(buf));
+    assert_int_equal(eddy_codec_peek_id(buf, len, &id), EDDY_CODEC_OK);
+    assert_int_equal(id, 0x01020304);
+    assert_memory_equal(buf, "\x00\x01\x02\x03\x04", 5);
+    assert_int_equal(eddy_codec_decode_obs(c, buf, len, &d, err, sizeof(err)),
+                     EDDY_CODEC_OK);
+    assert_obs_equal(&o, &d);
+    /* an id already used by another type cannot be taken */
+    assert_int_equal(eddy_codec_set_id(c, EDDY_REC_FEATURES, 0x01020304), -1);
+    /* the built-in id is still accepted on decode */
+    buf[1] = buf[2] = buf[3] = 0;
+    buf[4] = EDDY_SCHEMA_ID_OBSERVATION;
+    assert_int_equal(eddy_codec_decode_obs(c, buf, len, &d, err, sizeof(err)),
+                     EDDY_CODEC_OK);
+
+    assert_int_equal(eddy_codec_peek_id(buf, 0, &id), EDDY_CODEC_ERR_EMPTY);
+    assert_int_equal(eddy_codec_peek_id(NULL, 5, &id), EDDY_CODEC_ERR_EMPTY);
+    assert_int_equal(eddy_codec_peek_id(buf, 4, &id), EDDY_CODEC_ERR_SHORT_FRAME);
+    assert_string_equal(eddy_codec_err_name(EDDY_CODEC_ERR_SHORT_FRAME), "short_frame");
+    assert_string_equal(eddy_codec_err_name(EDDY_CODEC_ERR__COUNT), "unknown");
+    assert_string_equal(eddy_codec_err_name((eddy_codec_err_t)-1), "unknown");
+    assert_non_null(
+        strstr(eddy_codec_schema_json(EDDY_REC_FEATURES), "available_lags"));
+    assert_null(eddy_codec_schema_json(EDDY_REC__COUNT));
+}
+
+/* ---- framing errors */
+
+static void test_framing_errors(void **state)
+{
+    eddy_codec_t *c = *state;
+    static uint8_t buf[4096];
+    eddy_obs_t o;
+
+    make_obs(&o);
+    size_t len = encode_obs(c, &o, buf, sizeof(buf));
+
+    for (int t = 0; t < EDDY_REC__COUNT; t++) {
+        assert_int_equal(decode_as(c, (eddy_rec_type_t)t, buf, 0),
+                         EDDY_CODEC_ERR_EMPTY);
+        assert_int_equal(decode_as(c, (eddy_rec_type_t)t, NULL, 0),
+                         EDDY_CODEC_ERR_EMPTY);
+        for (size_t n = 1; n < EDDY_FRAME_HEADER; n++)
+            assert_int_equal(decode_as(c, (eddy_rec_type_t)t, buf, n),
+                             EDDY_CODEC_ERR_SHORT_FRAME);
+    }
+    /* wrong type: an observation read as features and as a prediction */
+    assert_int_equal(decode_as(c, EDDY_REC_FEATURES, buf, len),
+                     EDDY_CODEC_ERR_WRONG_TYPE);
+    assert_int_equal(decode_as(c, EDDY_REC_PREDICTION, buf, len),
+                     EDDY_CODEC_ERR_WRONG_TYPE);
+    assert_int_equal(decode_as(c, EDDY_REC_OBSERVATION, buf, len), EDDY_CODEC_OK);
+
+    /* bad magic */
+    buf[0] = 0x7b; /* '{': someone wrote JSON */
+    assert_int_equal(decode_as(c, EDDY_REC_OBSERVATION, buf, len),
+                     EDDY_CODEC_ERR_MAGIC);
+    buf[0] = 0;
+
+    /* unknown schema ids */
+    buf[4] = 99;
+    assert_int_equal(decode_as(c, EDDY_REC_OBSERVATION, buf, len),
+                     EDDY_CODEC_ERR_UNKNOWN_SCHEMA);
+    buf[1] = 0xff;
+    buf[4] = 0xff; /* id -1 */
+    assert_int_equal(decode_as(c, EDDY_REC_OBSERVATION, buf, len),
+                     EDDY_CODEC_ERR_UNKNOWN_SCHEMA);
+    buf[1] = 0;
+    buf[4] = 0;
+    assert_int_equal(decode_as(c, EDDY_REC_OBSERVATION, buf, len),
+                     EDDY_CODEC_ERR_UNKNOWN_SCHEMA);
+}
+
+/* Cutting a valid record anywhere must give an error, never a crash. */
+static void check_truncations(eddy_codec_t *c, eddy_rec_type_t type, const uint8_t *buf,
+                              size_t len)
+{
+    assert_int_equal(decode_as(c, type, buf, len), EDDY_CODEC_OK);
+    for (size_t n = 0; n < len; n++) {
+        /* a heap copy of exactly N bytes, so ASan sees any over-read */
+        uint8_t *cut = malloc(n ? n : 1);
+        assert_non_null(cut);
+        memcpy(cut, buf, n);
+        eddy_codec_err_t rc = decode_as(c, type, cut, n);
+        if (n == 0)
+            assert_int_equal(rc, EDDY_CODEC_ERR_EMPTY);
+        else if (n < EDDY_FRAME_HEADER)
+            assert_int_equal(rc, EDDY_CODEC_ERR_SHORT_FRAME);
+        else
+            assert_int_equal(rc, EDDY_CODEC_ERR_TRUNCATED);
+        free(cut);
+    }
+}
+
+static void test_truncated_everywhere(void **state)
+{
+    eddy_codec_t *c = *state;
+    static uint8_t buf[8192];
+    eddy_obs_t o;
+    eddy_fv_t f;
+    eddy_pred_t p;
+    size_t len;
+
+    make_obs(&o);
+    len = encode_obs(c, &o, buf, sizeof(buf));
+    check_truncations(c, EDDY_REC_OBSERVATION, buf, len);
+
+    make_fv(&f, 15);
+    fill_string(f.series_id, 200, 'k'); /* a two-byte length varint */
+    len = encode_fv(c, &f, buf, sizeof(buf));
+    check_truncations(c, EDDY_REC_FEATURES, buf, len);
+    make_fv(&f, 0);
+    len = encode_fv(c, &f, buf, sizeof(buf));
+    check_truncations(c, EDDY_REC_FEATURES, buf, len);
+
+    make_pred(&p, 12);
+    len = encode_pred(c, &p, buf, sizeof(buf));
+    check_truncations(c, EDDY_REC_PREDICTION, buf, len);
+}
+
+static void test_trailing_bytes(void **state)
+{
+    eddy_codec_t *c = *state;
+    static uint8_t buf[8192];
+    eddy_fv_t f;
+
+    make_fv(&f, 3);
+    size_t len = encode_fv(c, &f, buf, sizeof(buf) - 1);
+    buf[len] = 0;
+    assert_int_equal(decode_as(c, EDDY_REC_FEATURES, buf, len + 1),
+                     EDDY_CODEC_ERR_TRAILING);
+}
+
+/* ---- crafted bodies */
+
+static void test_bad_varint(void **state)
+{
+    eddy_codec_t *c = *state;
+    static bb_t bb;
+
+    /* an 11-byte varint as the series_id length */
+    bb_frame(&bb, EDDY_SCHEMA_ID_OBSERVATION);
+    for (int i = 0; i < 10; i++)
+        bb_byte(&bb, 0x80);
+    bb_byte(&bb, 0x00);
+    bb_raw(&bb, "padding padding padding", 23);
+    assert_int_equal(decode_as(c, EDDY_REC_OBSERVATION, bb.b, bb.n),
+                     EDDY_CODEC_ERR_BAD_VARINT);
+
+    /* a 10-byte varint whose last byte overflows 64 bits */
+    bb_frame(&bb, EDDY_SCHEMA_ID_OBSERVATION);
+    for (int i = 0; i < 9; i++)
+        bb_byte(&bb, 0xff);
+    bb_byte(&bb, 0x7f);
+    bb_raw(&bb, "padding padding padding", 23);
+    assert_int_equal(decode_as(c, EDDY_REC_OBSERVATION, bb.b, bb.n),
+                     EDDY_CODEC_ERR_BAD_VARINT);
+
+    /* available_lags (an Avro int) beyond INT32_MAX */
+    bb_fv_head(&bb, "x");
+    bb_long(&bb, 0);
+    bb_long(&bb, (int64_t)INT32_MAX + 1);
+    assert_int_equal(decode_as(c, EDDY_REC_FEATURES, bb.b, bb.n),
+                     EDDY_CODEC_ERR_BAD_VARINT);
+}
+
+static void test_negative_lengths(void **state)
+{
+    eddy_codec_t *c = *state;
+    static bb_t bb;
+
+    /* negative string length (zigzag -1) */
+    bb_frame(&bb, EDDY_SCHEMA_ID_OBSERVATION);
+    bb_long(&bb, -1);
+    bb_raw(&bb, "0123456789abcdef0123456789", 26);
+    assert_int_equal(decode_as(c, EDDY_REC_OBSERVATION, bb.b, bb.n),
+                     EDDY_CODEC_ERR_BAD_LENGTH);
+    /* a very negative one (would reach malloc in avro-c) */
+    bb_frame(&bb, EDDY_SCHEMA_ID_OBSERVATION);
+    bb_long(&bb, INT64_MIN);
+    bb_raw(&bb, "0123456789abcdef0123456789", 26);
+    assert_int_equal(decode_as(c, EDDY_REC_OBSERVATION, bb.b, bb.n),
+                     EDDY_CODEC_ERR_BAD_LENGTH);
+    /* a negative string length in the second string field */
+    bb_frame(&bb, EDDY_SCHEMA_ID_OBSERVATION);
+    bb_str(&bb, "s");
+    bb_long(&bb, 0);
+    bb_long(&bb, 0);
+    bb_long(&bb, -5);
+    bb_raw(&bb, "0123456789abcdef", 16);
+    assert_int_equal(decode_as(c, EDDY_REC_OBSERVATION, bb.b, bb.n),
+                     EDDY_CODEC_ERR_BAD_LENGTH);
+}
+
+static void test_array_blocks(void **state)
+{
+    eddy_codec_t *c = *state;
+    static bb_t bb;
+    eddy_fv_t f;
+    char err[256] = "";
+
+    /* a negative count announces a block size: valid Avro, decodes */
+    bb_fv_head(&bb, "blocks");
+    bb_long(&bb, -2);
+    bb_long(&bb, 16);
+    bb_double(&bb, 10.0);
+    bb_double(&bb, 20.0);
+    bb_long(&bb, 1);
+    bb_double(&bb, 30.0);
+    bb_long(&bb, 0);
+    bb_long(&bb, 3); /* available_lags */
+    assert_int_equal(eddy_codec_decode_fv(c, bb.b, bb.n, &f, err, sizeof(err)),
+                     EDDY_CODEC_OK);
+    assert_int_equal(f.n_lags, 3);
+    assert_true(f.lags[0] == 10.0 && f.lags[1] == 20.0 && f.lags[2] == 30.0);
+    assert_string_equal(f.series_id, "blocks");
+    assert_int_equal(f.seq, 7);
+    assert_int_equal(f.event_time_ms, ET_1949_01);
+
+    /* negative count with a negative block size */
+    bb_fv_head(&bb, "x");
+    bb_long(&bb, -2);
+    bb_long(&bb, -16);
+    bb_double(&bb, 10.0);
+    bb_double(&bb, 20.0);
+    bb_long(&bb, 0);
+    bb_long(&bb, 2);
+    assert_int_equal(decode_as(c, EDDY_REC_FEATURES, bb.b, bb.n),
+                     EDDY_CODEC_ERR_BAD_LENGTH);
+
+    /* negative count whose block size is past the end */
+    bb_fv_head(&bb, "x");
+    bb_long(&bb, -2);
+    bb_long(&bb, 1000);
+    bb_double(&bb, 10.0);
+    bb_double(&bb, 20.0);
+    bb_long(&bb, 0);
+    bb_long(&bb, 2);
+    assert_int_equal(decode_as(c, EDDY_REC_FEATURES, bb.b, bb.n),
+                     EDDY_CODEC_ERR_TRUNCATED);
+
+    /* INT64_MIN as a count cannot be negated */
+    bb_fv_head(&bb, "x");
+    bb_long(&bb, INT64_MIN);
+    bb_long(&bb, 16);
+    bb_double(&bb, 10.0);
+    bb_double(&bb, 20.0);
+    bb_long(&bb, 0);
+    bb_long(&bb, 2);
+    assert_int_equal(decode_as(c, EDDY_REC_FEATURES, bb.b, bb.n),
+                     EDDY_CODEC_ERR_BAD_LENGTH);
+
+    /* huge counts, positive and negative */
+    bb_fv_head(&bb, "x");
+    bb_long(&bb, INT64_MAX);
+    bb_double(&bb, 10.0);
+    assert_int_equal(decode_as(c, EDDY_REC_FEATURES, bb.b, bb.n),
+                     EDDY_CODEC_ERR_TOO_LARGE);
+    bb_fv_head(&bb, "x");
+    bb_long(&bb, -(INT64_C(1) << 40));
+    bb_long(&bb, 8);
+    bb_double(&bb, 10.0);
+    assert_int_equal(decode_as(c, EDDY_REC_FEATURES, bb.b, bb.n),
+                     EDDY_CODEC_ERR_TOO_LARGE);
+    /* many small blocks adding up past the walk's bound */
+    bb_fv_head(&bb, "x");
+    for (int i = 0; i < 3; i++) {
+        bb_long(&bb, 30000);
+        for (int k = 0; k < 8 && i < 2; k++)
+            bb_double(&bb, 0.0);
+    }
+    assert_int_not_equal(decode_as(c, EDDY_REC_FEATURES, bb.b, bb.n), EDDY_CODEC_OK);
+
+    /* well-formed, but more lags than a FeatureVector may carry */
+    bb_fv_head(&bb, "x");
+    bb_long(&bb, EDDY_LAGS_MAX + 1);
+    for (int i = 0; i <= EDDY_LAGS_MAX; i++)
+        bb_double(&bb, i);
+    bb_long(&bb, 0);
+    bb_long(&bb, 1);
+    assert_int_equal(decode_as(c, EDDY_REC_FEATURES, bb.b, bb.n),
+                     EDDY_CODEC_ERR_TOO_LARGE);
+    /* count promises more items than there are bytes */
+    bb_fv_head(&bb, "x");
+    bb_long(&bb, 100);
+    bb_double(&bb, 1.0);
+    assert_int_equal(decode_as(c, EDDY_REC_FEATURES, bb.b, bb.n),
+                     EDDY_CODEC_ERR_TRUNCATED);
+}
+
+static void test_string_bounds(void **state)
+{
+    eddy_codec_t *c = *state;
+    static bb_t bb;
+    static char big[EDDY_SERIES_ID_MAX + 2];
+    char err[256] = "";
+    eddy_pred_t p;
+
+    /* series_id of 256 bytes: valid Avro, beyond the record bound */
+    fill_string(big, EDDY_SERIES_ID_MAX + 1, 'b');
+    bb_frame(&bb, EDDY_SCHEMA_ID_OBSERVATION);
+    bb_str(&bb, big);
+    bb_long(&bb, 1);
+    bb_long(&bb, 2);
+    bb_str(&bb, "1949-01");
+    bb_double(&bb, 3.0);
+    bb_long(&bb, 4);
+    assert_int_equal(decode_as(c, EDDY_REC_OBSERVATION, bb.b, bb.n),
+                     EDDY_CODEC_ERR_TOO_LARGE);
+    eddy_obs_t o;
+    assert_int_equal(eddy_codec_decode_obs(c, bb.b, bb.n, &o, err, sizeof(err)),
+                     EDDY_CODEC_ERR_TOO_LARGE);
+    assert_non_null(strstr(err, "series_id"));
+    assert_non_null(strstr(err, "256"));
+
+    /* input of 64 bytes */
+    bb_frame(&bb, EDDY_SCHEMA_ID_OBSERVATION);
+    bb_str(&bb, "s");
+    bb_long(&bb, 1);
+    bb_long(&bb, 2);
+    big[EDDY_INPUT_MAX + 1] = '\0';
+    bb_str(&bb, big);
+    bb_double(&bb, 3.0);
+    bb_long(&bb, 4);
+    assert_int_equal(eddy_codec_decode_obs(c, bb.b, bb.n, &o, err, sizeof(err)),
+                     EDDY_CODEC_ERR_TOO_LARGE);
+    assert_non_null(strstr(err, "input"));
+
+    /* a string with an embedded NUL */
+    bb_frame(&bb, EDDY_SCHEMA_ID_OBSERVATION);
+    bb_long(&bb, 3);
+    bb_raw(&bb, "a\0b", 3);
+    bb_long(&bb, 1);
+    bb_long(&bb, 2);
+    bb_str(&bb, "1949-01");
+    bb_double(&bb, 3.0);
+    bb_long(&bb, 4);
+    assert_int_equal(decode_as(c, EDDY_REC_OBSERVATION, bb.b, bb.n),
+                     EDDY_CODEC_ERR_INVALID);
+
+    /* a string longer than the walk allows at all (1 MiB + 1) */
+    bb_frame(&bb, EDDY_SCHEMA_ID_OBSERVATION);
+    bb_long(&bb, (1 << 20) + 1);
+    bb_raw(&bb, "short", 5);
+    assert_int_equal(decode_as(c, EDDY_REC_OBSERVATION, bb.b, bb.n),
+                     EDDY_CODEC_ERR_TRUNCATED);
+
+    /* model name over its bound in a prediction */
+    make_pred(&p, 0);
+    bb_frame(&bb, EDDY_SCHEMA_ID_PREDICTION);
+    bb_str(&bb, "s");
+    bb_long(&bb, 1);
+    bb_long(&bb, 2);
+    bb_long(&bb, 3);
+    big[EDDY_MODEL_NAME_MAX + 1] = '\0';
+    bb_str(&bb, big);
+    bb_long(&bb, 0);
+    bb_double(&bb, 1.0);
+    bb_double(&bb, 2.0);
+    bb_long(&bb, 0);
+    bb_long(&bb, 5);
+    assert_int_equal(eddy_codec_decode_pred(c, bb.b, bb.n, &p, err, sizeof(err)),
+                     EDDY_CODEC_ERR_TOO_LARGE);
+    assert_non_null(strstr(err, "model"));
+
+    /* forecast over its bound */
+    bb_frame(&bb, EDDY_SCHEMA_ID_PREDICTION);
+    bb_str(&bb, "s");
+    bb_long(&bb, 1);
+    bb_long(&bb, 2);
+    bb_long(&bb, 3);
+    bb_str(&bb, "linear");
+    bb_long(&bb, 0);
+    bb_double(&bb, 1.0);
+    bb_double(&bb, 2.0);
+    bb_long(&bb, EDDY_FORECAST_MAX + 1);
+    for (int i = 0; i <= EDDY_FORECAST_MAX; i++)
+        bb_double(&bb, i);
+    bb_long(&bb, 0);
+    bb_long(&bb, 5);
+    assert_int_equal(decode_as(c, EDDY_REC_PREDICTION, bb.b, bb.n),
+                     EDDY_CODEC_ERR_TOO_LARGE);
+}
+
+static void test_not_finite(void **state)
+{
+    eddy_codec_t *c = *state;
+    static uint8_t buf[8192];
+    char err[256] = "";
+    eddy_obs_t o, od;
+    eddy_fv_t f, fd;
+    eddy_pred_t p, pd;
+    size_t len;
+
+    make_obs(&o);
+    o.value = NAN;
+    len = encode_obs(c, &o, buf, sizeof(buf));
+    assert_int_equal(eddy_codec_decode_obs(c, buf, len, &od, err, sizeof(err)),
+                     EDDY_CODEC_ERR_NOT_FINITE);
+    assert_non_null(strstr(err, "value"));
+    o.value = -INFINITY;
+    len = encode_obs(c, &o, buf, sizeof(buf));
+    assert_int_equal(decode_as(c, EDDY_REC_OBSERVATION, buf, len),
+                     EDDY_CODEC_ERR_NOT_FINITE);
+
+    make_fv(&f, 4);
+    f.target = INFINITY;
+    len = encode_fv(c, &f, buf, sizeof(buf));
+    assert_int_equal(eddy_codec_decode_fv(c, buf, len, &fd, err, sizeof(err)),
+                     EDDY_CODEC_ERR_NOT_FINITE);
+    assert_non_null(strstr(err, "target"));
+    make_fv(&f, 4);
+    f.lags[3] = NAN;
+    len = encode_fv(c, &f, buf, sizeof(buf));
+    assert_int_equal(eddy_codec_decode_fv(c, buf, len, &fd, err, sizeof(err)),
+                     EDDY_CODEC_ERR_NOT_FINITE);
+    assert_non_null(strstr(err, "in_4"));
+
+    make_pred(&p, 2);
+    p.target = NAN;
+    len = encode_pred(c, &p, buf, sizeof(buf));
+    assert_int_equal(eddy_codec_decode_pred(c, buf, len, &pd, err, sizeof(err)),
+                     EDDY_CODEC_ERR_NOT_FINITE);
+}
+
+static void test_invalid_available_lags(void **state)
+{
+    eddy_codec_t *c = *state;
+    static uint8_t buf[8192];
+    char err[256] = "";
+    eddy_fv_t f, d;
+    size_t len;
+
+    make_fv(&f, 5);
+    f.available_lags = 6;
+    len = encode_fv(c, &f, buf, sizeof(buf));
+    assert_int_equal(eddy_codec_decode_fv(c, buf, len, &d, err, sizeof(err)),
+                     EDDY_CODEC_ERR_INVALID);
+    assert_non_null(strstr(err, "available_lags 6"));
+    f.available_lags = -1;
+    len = encode_fv(c, &f, buf, sizeof(buf));
+    assert_int_equal(decode_as(c, EDDY_REC_FEATURES, buf, len), EDDY_CODEC_ERR_INVALID);
+    f.available_lags = 5; /* the upper bound itself is fine */
+    len = encode_fv(c, &f, buf, sizeof(buf));
+    assert_int_equal(decode_as(c, EDDY_REC_FEATURES, buf, len), EDDY_CODEC_OK);
+}
+
+/* ---- schema evolution */
+
+static const char *const obs_v2 =
+    "{\"type\":\"record\",\"name\":\"Observation\",\"namespace\":\"io.eddy\","
+    "\"fields\":["
+    "{\"name\":\"series_id\",\"type\":\"string\"},"
+    "{\"name\":\"seq\",\"type\":\"long\"},"
+    "{\"name\":\"event_time\",\"type\":{\"type\":\"long\","
+    "\"logicalType\":\"timestamp-millis\"}},"
+    "{\"name\":\"input\",\"type\":\"string\"},"
+    "{\"name\":\"value\",\"type\":\"double\"},"
+    "{\"name\":\"produced_at\",\"type\":{\"type\":\"long\","
+    "\"logicalType\":\"timestamp-micros\"}},"
+    "{\"name\":\"unit\",\"type\":\"string\",\"default\":\"\"}]}";
+
+static const char *const obs_reordered =
+    "{\"type\":\"record\",\"name\":\"Observation\",\"namespace\":\"io.eddy\","
+    "\"fields\":["
+    "{\"name\":\"value\",\"type\":\"double\"},"
+    "{\"name\":\"produced_at\",\"type\":\"long\"},"
+    "{\"name\":\"input\",\"type\":\"string\"},"
+    "{\"name\":\"note\",\"type\":{\"type\":\"array\",\"items\":\"string\"}},"
+    "{\"name\":\"event_time\",\"type\":\"long\"},"
+    "{\"name\":\"series_id\",\"type\":\"string\"},"
+    "{\"name\":\"seq\",\"type\":\"int\"}]}";
+
+/* An older writer without input and produced_at: defaults are filled. */
+static const char *const obs_v0 =
+    "{\"type\":\"record\",\"name\":\"Observation\",\"namespace\":\"io.eddy\","
+    "\"fields\":["
+    "{\"name\":\"series_id\",\"type\":\"string\"},"
+    "{\"name\":\"seq\",\"type\":\"long\"},"
+    "{\"name\":\"event_time\",\"type\":\"long\"},"
+    "{\"name\":\"value\",\"type\":\"float\"}]}";
+
+static void set_field(avro_value_t *rec, const char *name, const eddy_obs_t *o)
+{
+    avro_value_t f;
+
+    if (avro_value_get_by_name(rec, name, &f, NULL))
+        return; /* the writer has no such field */
+    if (!strcmp(name, "series_id"))
+        assert_int_equal(avro_value_set_string(&f, o->series_id), 0);
+    else if (!strcmp(name, "input"))
+        assert_int_equal(avro_value_set_string(&f, o->input), 0);
+    else if (!strcmp(name, "unit"))
+        assert_int_equal(avro_value_set_string(&f, "passengers"), 0);
+    else if (!strcmp(name, "value"))
+        assert_int_equal(avro_value_get_type(&f) == AVRO_FLOAT
+                             ? avro_value_set_float(&f, (float)o->value)
+                             : avro_value_set_double(&f, o->value),
+                         0);
+    else if (!strcmp(name, "note")) {
+        avro_value_t item;
+        assert_int_equal(avro_value_append(&f, &item, NULL), 0);
+        assert_int_equal(avro_value_set_string(&item, "hello"), 0);
+    } else {
+        int64_t v = !strcmp(name, "seq")           ? o->seq
+                    : !strcmp(name, "event_time")  ? o->event_time_ms
+                    : !strcmp(name, "produced_at") ? o->produced_at_us
+                                                   : 0;
+        assert_int_equal(avro_value_get_type(&f) == AVRO_INT32
+                             ? avro_value_set_int(&f, (int32_t)v)
+                             : avro_value_set_long(&f, v),
+                         0);
+    }
+}
+
+/* Writes O with avro-c's generic API under SCHEMA_JSON, framed with ID. */
+static size_t avro_write_obs(const char *schema_json, int32_t id, const eddy_obs_t *o,
+                             uint8_t *buf, size_t cap)
+{
+    static const char *const names[] = {"series_id", "seq",   "event_time",
+                                        "input",     "value", "produced_at",
+                                        "unit",      "note"};
+    avro_schema_t schema;
+    avro_value_iface_t *iface;
+    avro_value_t rec;
+    avro_writer_t w;
+    size_t size;
+
+    assert_int_equal(
+        avro_schema_from_json_length(schema_json, strlen(schema_json), &schema), 0);
+    iface = avro_generic_class_from_schema(schema);
+    assert_non_null(iface);
+    assert_int_equal(avro_generic_value_new(iface, &rec), 0);
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        set_field(&rec, names[i], o);
+    assert_int_equal(avro_value_sizeof(&rec, &size), 0);
+    assert_true(size + 5 <= cap);
+    buf[0] = 0;
+    buf[1] = (uint8_t)((uint32_t)id >> 24);
+    buf[2] = (uint8_t)((uint32_t)id >> 16);
+    buf[3] = (uint8_t)((uint32_t)id >> 8);
+    buf[4] = (uint8_t)id;
+    w = avro_writer_memory((const char *)buf + 5, (int64_t)size);
+    assert_int_equal(avro_value_write(w, &rec), 0);
+    avro_writer_free(w);
+    avro_value_decref(&rec);
+    avro_value_iface_decref(iface);
+    avro_schema_decref(schema);
+    return size + 5;
+}
+
+static void test_evolved_writer(void **state)
+{
+    eddy_codec_t *c = *state;
+    static uint8_t buf[4096];
+    char err[256] = "";
+    eddy_obs_t o, d;
+    size_t len;
+
+    make_obs(&o);
+    o.seq = 41;
+    o.value = 0.1;
+
+    assert_int_equal(
+        eddy_codec_add_writer(c, EDDY_REC_OBSERVATION, 100, obs_v2, err, sizeof(err)),
+        0);
+    assert_int_equal(eddy_codec_type_of(c, 100), EDDY_REC_OBSERVATION);
+    len = avro_write_obs(obs_v2, 100, &o, buf, sizeof(buf));
+    memset(&d, 0x33, sizeof(d));
+    assert_int_equal(eddy_codec_decode_obs(c, buf, len, &d, err, sizeof(err)),
+                     EDDY_CODEC_OK);
+    assert_obs_equal(&o, &d);
+    /* the same bytes under the v1 id: the extra field is trailing garbage */
+    buf[4] = EDDY_SCHEMA_ID_OBSERVATION;
+    assert_int_equal(decode_as(c, EDDY_REC_OBSERVATION, buf, len),
+                     EDDY_CODEC_ERR_TRAILING);
+    /* the v2 writer registered for observations is not a feature vector */
+    buf[4] = 100;
+    assert_int_equal(decode_as(c, EDDY_REC_FEATURES, buf, len),
+                     EDDY_CODEC_ERR_WRONG_TYPE);
+
+    /* fields in another order, an int seq and an unknown array field */
+    assert_int_equal(eddy_codec_add_writer(c, EDDY_REC_OBSERVATION, 101, obs_reordered,
+                                           err, sizeof(err)),
+                     0);
+    len = avro_write_obs(obs_reordered, 101, &o, buf, sizeof(buf));
+    memset(&d, 0x44, sizeof(d));
+    assert_int_equal(eddy_codec_decode_obs(c, buf, len, &d, err, sizeof(err)),
+                     EDDY_CODEC_OK);
+    assert_obs_equal(&o, &d);
+    check_truncations(c, EDDY_REC_OBSERVATION, buf, len);
+
+    /* an older writer: missing fields get defaults, float promotes */
+    assert_int_equal(
+        eddy_codec_add_writer(c, EDDY_REC_OBSERVATION, 102, obs_v0, err, sizeof(err)),
+        0);
+    o.value = 2.5;
+    len = avro_write_obs(obs_v0, 102, &o, buf, sizeof(buf));
+    memset(&d, 0x55, sizeof(d));
+    assert_int_equal(eddy_codec_decode_obs(c, buf, len, &d, err, sizeof(err)),
+                     EDDY_CODEC_OK);
+    assert_string_equal(d.series_id, o.series_id);
+    assert_int_equal(d.seq, o.seq);
+    assert_int_equal(d.event_time_ms, o.event_time_ms);
+    assert_string_equal(d.input, "");
+    assert_int_equal(d.produced_at_us, 0);
+    assert_true(d.value == 2.5);
+
+    /* encoding with an evolved writer writes its id and its layout */
+    assert_int_equal(eddy_codec_set_id(c, EDDY_REC_OBSERVATION, 100), 0);
+    o.value = 7.0;
+    len = encode_obs(c, &o, buf, sizeof(buf));
+    assert_int_equal(buf[4], 100);
+    assert_int_equal(eddy_codec_decode_obs(c, buf, len, &d, err, sizeof(err)),
+                     EDDY_CODEC_OK);
+    assert_obs_equal(&o, &d);
+
+    /* add_writer errors */
+    err[0] = '\0';
+    assert_int_equal(
+        eddy_codec_add_writer(c, EDDY_REC_OBSERVATION, 100, obs_v2, err, sizeof(err)),
+        -1);
+    assert_non_null(strstr(err, "100"));
+    err[0] = '\0';
+    assert_int_equal(eddy_codec_add_writer(c, EDDY_REC_OBSERVATION, 103, "{not json",
+                                           err, sizeof(err)),
+                     -1);
+    assert_true(err[0] != '\0');
+    err[0] = '\0';
+    assert_int_equal(eddy_codec_add_writer(c, EDDY_REC_OBSERVATION, 104, "\"string\"",
+                                           err, sizeof(err)),
+                     -1);
+    assert_non_null(strstr(err, "record"));
+}
+
+/* A writer whose lags are ints (a legal Avro promotion to double) and one
+ * whose lags are strings: the first decodes, the second is an error with a
+ * message, never a crash. */
+static void test_evolved_lag_types(void **state)
+{
+    eddy_codec_t *c = *state;
+    static bb_t bb;
+    char err[256] = "";
+    eddy_fv_t f;
+    static const char *const fv_long_lags =
+        "{\"type\":\"record\",\"name\":\"FeatureVector\",\"fields\":["
+        "{\"name\":\"series_id\",\"type\":\"string\"},"
+        "{\"name\":\"lags\",\"type\":{\"type\":\"array\",\"items\":\"long\"}},"
+        "{\"name\":\"available_lags\",\"type\":\"int\"}]}";
+    static const char *const fv_string_lags =
+        "{\"type\":\"record\",\"name\":\"FeatureVector\",\"fields\":["
+        "{\"name\":\"series_id\",\"type\":\"string\"},"
+        "{\"name\":\"lags\",\"type\":{\"type\":\"array\",\"items\":\"string\"}},"
+        "{\"name\":\"available_lags\",\"type\":\"int\"}]}";
+
+    assert_int_equal(eddy_codec_add_writer(c, EDDY_REC_FEATURES, 200, fv_long_lags, err,
+                                           sizeof(err)),
+                     0);
+    assert_int_equal(eddy_codec_add_writer(c, EDDY_REC_FEATURES, 201, fv_string_lags,
+                                           err, sizeof(err)),
+                     0);
+    bb_frame(&bb, 200);
+    bb_str(&bb, "ints");
+    bb_long(&bb, 2);
+    bb_long(&bb, 5);
+    bb_long(&bb, -6);
+    bb_long(&bb, 0);
+    bb_long(&bb, 2);
+    assert_int_equal(eddy_codec_decode_fv(c, bb.b, bb.n, &f, err, sizeof(err)),
+                     EDDY_CODEC_OK);
+    assert_int_equal(f.n_lags, 2);
+    assert_true(f.lags[0] == 5.0 && f.lags[1] == -6.0);
+    assert_true(f.target == 0.0);
+
+    bb_frame(&bb, 201);
+    bb_str(&bb, "strings");
+    bb_long(&bb, 1);
+    bb_str(&bb, "5");
+    bb_long(&bb, 0);
+    bb_long(&bb, 1);
+    assert_int_not_equal(decode_as(c, EDDY_REC_FEATURES, bb.b, bb.n), EDDY_CODEC_OK);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_roundtrip_obs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_roundtrip_fv, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_roundtrip_pred, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_builder_matches_encoder, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_set_id_and_peek, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_framing_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_truncated_everywhere, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_trailing_bytes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_varint, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_negative_lengths, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_array_blocks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_string_bounds, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_not_finite, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_invalid_available_lags, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_evolved_writer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_evolved_lag_types, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
