@@ -651,9 +651,9 @@ static eddy_codec_err_t get_doubles(writer_t *w, int f, double *dst, int cap, in
         return EDDY_CODEC_ERR_TOO_LARGE;
     }
     for (size_t i = 0; i < count; i++) {
-        int32_t i32;
-        int64_t i64;
-        float fl;
+        int32_t i32 = 0;
+        int64_t i64 = 0;
+        float fl = 0.0f;
         int rc = avro_value_get_by_index(&field, i, &item, NULL);
 
         /* int, long and float items promote to double, as Avro allows */

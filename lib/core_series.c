@@ -115,6 +115,36 @@ int eddy_series_put(eddy_series_t *map, const char *id, void *value)
     return 0;
 }
 
+int eddy_series_remove(eddy_series_t *map, const char *id)
+{
+    size_t mask = map->n_slots - 1, *slot = find_slot(map, id), idx, hole, i;
+
+    if (!*slot)
+        return 0;
+    idx = *slot - 1;
+    if (map->free_value)
+        map->free_value(map->entries[idx].value);
+    free(map->entries[idx].id);
+    /* Backward-shift deletion keeps every probe chain unbroken. */
+    hole = (size_t)(slot - map->slots);
+    map->slots[hole] = 0;
+    for (i = (hole + 1) & mask; map->slots[i]; i = (i + 1) & mask) {
+        size_t home = hash(map->entries[map->slots[i] - 1].id) & mask;
+        if (((i - home) & mask) >= ((i - hole) & mask)) {
+            map->slots[hole] = map->slots[i];
+            map->slots[i] = 0;
+            hole = i;
+        }
+    }
+    /* Move the last entry into the freed place and repoint its slot. */
+    if (idx != map->count - 1) {
+        map->entries[idx] = map->entries[map->count - 1];
+        *find_slot(map, map->entries[idx].id) = idx + 1;
+    }
+    map->count--;
+    return 1;
+}
+
 size_t eddy_series_count(const eddy_series_t *map)
 {
     return map->count;

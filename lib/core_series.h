@@ -22,6 +22,11 @@ void *eddy_series_get(const eddy_series_t *map, const char *id);
  * stored) or -1 when out of memory. */
 int eddy_series_put(eddy_series_t *map, const char *id, void *value);
 
+/* Removes ID, freeing its value. Returns 1 if it was there, 0 if not.
+ * Insertion order of the others is kept except that the last entry takes
+ * the removed one's place. */
+int eddy_series_remove(eddy_series_t *map, const char *id);
+
 size_t eddy_series_count(const eddy_series_t *map);
 size_t eddy_series_cap(const eddy_series_t *map);
 

@@ -1,18 +1,18 @@
+/* rt_loop.c: the shared consume -> process -> produce -> commit loop. */
 #include "rt_loop.h"
 
 #include <inttypes.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "rt_http.h"
 #include "rt_kafka.h"
 #include "rt_log.h"
-
-#define REASONS_MAX 32
+#include "rt_loop_internal.h"
 
 const eddy_opt_t eddy_loop_opts[] = {
     {"group", 'g', EDDY_OPT_STRING, NULL, "consumer group id (default: eddy-<stage>)"},
@@ -21,8 +21,17 @@ const eddy_opt_t eddy_loop_opts[] = {
     {"http", 0, EDDY_OPT_STRING, NULL,
      "listen address of /metrics, /healthz, /readyz (host:port; port 0 picks one; "
      "'off' disables; default: the stage's own port on 0.0.0.0)"},
-    {"batch-size", 0, EDDY_OPT_INT, "500", "records per batch (commit unit)"},
+    {"batch-size", 0, EDDY_OPT_INT, "500",
+     "records per batch (one transaction / commit)"},
     {"batch-time", 0, EDDY_OPT_DURATION, "100ms", "longest time a batch stays open"},
+    {"exactly-once", 0, EDDY_OPT_BOOL, "true",
+     "batches are Kafka transactions with a state changelog (--no-exactly-once: "
+     "at-least-once commits)"},
+    {"transactional-id", 0, EDDY_OPT_STRING, NULL,
+     "stable id of this replica's transactional producer (default: <group>-<hostname>; "
+     "replicas on one host need distinct ids)"},
+    {"state-topic", 0, EDDY_OPT_STRING, NULL,
+     "compacted changelog of per-series state (default: <group>-state)"},
     {"exit-idle", 0, EDDY_OPT_DURATION, NULL,
      "exit 0 after this long without input (for batch jobs and tests)"},
     EDDY_OPT_TABLE_END};
@@ -52,65 +61,60 @@ int eddy_loop_stopping(void)
     return stop_flag != 0;
 }
 
-typedef struct reason_count_s {
-    char reason[48];
-    uint64_t count;
-} reason_count_t;
-
-typedef struct loop_s {
-    const eddy_stage_t *stage;
-    const eddy_opts_t *opts;
-    rd_kafka_t *consumer;
-    rd_kafka_t *producer;
-    rd_kafka_topic_partition_list_t *pending; /* offsets to commit after the batch */
-    pthread_mutex_t lock;                     /* loop state vs the HTTP thread */
-    const char *dlq_topic;
-    int ready;
-    int fatal;
-    uint64_t records_in, records_out, batches, commits, delivery_failed;
-    double process_seconds;
-    int64_t last_poll_us;
-    reason_count_t dead[REASONS_MAX];
-    int n_dead;
-    reason_count_t skipped[REASONS_MAX];
-    int n_skipped;
-} loop_t;
-
 struct eddy_emit_s {
     loop_t *loop;
 };
 
 static void count_reason(reason_count_t *table, int *n, const char *reason)
 {
-    for (int i = 0; i < *n; i++)
-        if (!strcmp(table[i].reason, reason)) {
-            table[i].count++;
-            return;
-        }
-    if (*n == REASONS_MAX)
+    for (int pass = 0; pass < 2; pass++) {
+        for (int i = 0; i < *n; i++)
+            if (!strcmp(table[i].reason, reason)) {
+                table[i].count++;
+                return;
+            }
+        if (*n < REASONS_MAX)
+            break;
         reason = "other";
-    for (int i = 0; i < *n; i++)
-        if (!strcmp(table[i].reason, reason)) {
-            table[i].count++;
-            return;
-        }
+    }
     snprintf(table[*n].reason, sizeof(table[*n].reason), "%s", reason);
     table[(*n)++].count = 1;
 }
 
-static int produce(loop_t *loop, const char *topic, const void *key, size_t key_len,
-                   const void *value, size_t value_len)
+/* Opens the batch's transaction on its first output. */
+static int txn_begin(loop_t *loop)
 {
+    rd_kafka_error_t *error;
+
+    if (!loop->eos || loop->txn_open)
+        return 0;
+    if ((error = rd_kafka_begin_transaction(loop->producer))) {
+        eddy_log_error("cannot begin a transaction", "error=\"%s\"",
+                       rd_kafka_error_string(error));
+        rd_kafka_error_destroy(error);
+        loop->fatal = 1;
+        return -1;
+    }
+    loop->txn_open = 1;
+    return 0;
+}
+
+int loop_produce(loop_t *loop, const char *topic, int32_t partition, const void *key,
+                 size_t key_len, const void *value, size_t value_len)
+{
+    if (txn_begin(loop))
+        return -1;
     for (;;) {
         rd_kafka_resp_err_t err = rd_kafka_producev(
-            loop->producer, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key, key_len),
-            RD_KAFKA_V_VALUE((void *)value, value_len),
+            loop->producer, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition),
+            RD_KAFKA_V_KEY(key, key_len), RD_KAFKA_V_VALUE((void *)value, value_len),
             RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
         if (!err)
             return 0;
         if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
             eddy_log_error("produce failed", "topic=%s error=\"%s\"", topic,
                            rd_kafka_err2str(err));
+            loop->fatal = 1;
             return -1;
         }
         rd_kafka_poll(loop->producer, 50);
@@ -120,10 +124,9 @@ static int produce(loop_t *loop, const char *topic, const void *key, size_t key_
 int eddy_emit(eddy_emit_t *emit, const char *topic, const void *key, size_t key_len,
               const void *value, size_t value_len)
 {
-    if (produce(emit->loop, topic, key, key_len, value, value_len)) {
-        emit->loop->fatal = 1;
+    if (loop_produce(emit->loop, topic, RD_KAFKA_PARTITION_UA, key, key_len, value,
+                     value_len))
         return -1;
-    }
     emit->loop->records_out++;
     return 0;
 }
@@ -131,6 +134,11 @@ int eddy_emit(eddy_emit_t *emit, const char *topic, const void *key, size_t key_
 void eddy_emit_skip(eddy_emit_t *emit, const char *reason)
 {
     count_reason(emit->loop->skipped, &emit->loop->n_skipped, reason);
+}
+
+void eddy_emit_touch(eddy_emit_t *emit, const char *series_id)
+{
+    loop_state_touch(emit->loop, series_id);
 }
 
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opaque)
@@ -145,8 +153,117 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opa
     }
 }
 
-/* Makes every output of the batch durable, then commits its input offsets. */
-static int commit_batch(loop_t *loop)
+static void pending_reset(loop_t *loop)
+{
+    rd_kafka_topic_partition_list_destroy(loop->pending);
+    loop->pending = rd_kafka_topic_partition_list_new(16);
+}
+
+/* Seeks every assigned partition back to the group's committed offset. */
+static int rewind_to_committed(loop_t *loop)
+{
+    rd_kafka_topic_partition_list_t *assigned = NULL;
+    int rc = 0;
+
+    if (rd_kafka_assignment(loop->consumer, &assigned))
+        return -1;
+    if (rd_kafka_committed(loop->consumer, assigned, 30000)) {
+        rd_kafka_topic_partition_list_destroy(assigned);
+        return -1;
+    }
+    for (int i = 0; i < assigned->cnt && rc == 0; i++) {
+        rd_kafka_topic_partition_t *tp = &assigned->elems[i];
+        rd_kafka_topic_t *rkt = rd_kafka_topic_new(loop->consumer, tp->topic, NULL);
+        int64_t off = tp->offset >= 0 ? tp->offset : RD_KAFKA_OFFSET_BEGINNING;
+        if (rd_kafka_seek(rkt, tp->partition, off, 10000))
+            rc = -1;
+        rd_kafka_topic_destroy(rkt);
+    }
+    /* The aborted batch changed in-memory state: reload it. */
+    loop_state_drop(loop, assigned);
+    if (rc == 0 && loop_state_restore(loop, assigned))
+        rc = -1;
+    rd_kafka_topic_partition_list_destroy(assigned);
+    return rc;
+}
+
+/* Aborts the open transaction and rewinds input and state to the last
+ * commit, so the batch is processed again from scratch. */
+static int abort_batch(loop_t *loop)
+{
+    rd_kafka_error_t *error = rd_kafka_abort_transaction(loop->producer, -1);
+
+    loop->txn_open = 0;
+    loop->aborts++;
+    loop_state_clear_dirty(loop);
+    pending_reset(loop);
+    if (error) {
+        eddy_log_error("cannot abort the transaction", "error=\"%s\"",
+                       rd_kafka_error_string(error));
+        rd_kafka_error_destroy(error);
+        loop->fatal = 1;
+        return -1;
+    }
+    eddy_log_warn("transaction aborted: replaying the batch from the last commit",
+                  NULL);
+    if (rewind_to_committed(loop)) {
+        loop->fatal = 1;
+        return -1;
+    }
+    return 0;
+}
+
+/* Handles an error of a transactional call: 0 to retry, -1 after an abort
+ * or a fatal error. */
+static int txn_error(loop_t *loop, const char *what, rd_kafka_error_t *error)
+{
+    int retriable = rd_kafka_error_is_retriable(error);
+    int abortable = rd_kafka_error_txn_requires_abort(error);
+
+    eddy_log_warn(what, "error=\"%s\" retriable=%d requires_abort=%d",
+                  rd_kafka_error_string(error), retriable, abortable);
+    rd_kafka_error_destroy(error);
+    if (retriable)
+        return 0;
+    if (abortable)
+        abort_batch(loop);
+    else
+        loop->fatal = 1;
+    return -1;
+}
+
+static int commit_transaction(loop_t *loop)
+{
+    rd_kafka_consumer_group_metadata_t *cgmd;
+    rd_kafka_error_t *error;
+
+    if (!loop->txn_open && loop->pending->cnt == 0)
+        return 0;
+    if (txn_begin(loop) || (loop->stateful && loop_state_flush(loop))) {
+        loop->fatal = 1;
+        return -1;
+    }
+    cgmd = rd_kafka_consumer_group_metadata(loop->consumer);
+    do {
+        error = loop->pending->cnt ? rd_kafka_send_offsets_to_transaction(
+                                         loop->producer, loop->pending, cgmd, -1)
+                                   : NULL;
+    } while (error &&
+             txn_error(loop, "sending offsets to the transaction failed", error) == 0);
+    rd_kafka_consumer_group_metadata_destroy(cgmd);
+    if (error)
+        return -1;
+    while ((error = rd_kafka_commit_transaction(loop->producer, -1)))
+        if (txn_error(loop, "transaction commit failed", error))
+            return -1;
+    loop->txn_open = 0;
+    loop->commits++;
+    pending_reset(loop);
+    return 0;
+}
+
+/* At-least-once: make every output durable, then commit the offsets. */
+static int commit_offsets(loop_t *loop)
 {
     rd_kafka_resp_err_t err;
 
@@ -163,17 +280,20 @@ static int commit_batch(loop_t *loop)
         return -1;
     }
     err = rd_kafka_commit(loop->consumer, loop->pending, 0);
-    if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET) {
+    if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET)
         eddy_log_warn(
             "offset commit failed; records after the last commit will be seen "
             "again",
             "error=\"%s\"", rd_kafka_err2str(err));
-    } else {
+    else
         loop->commits++;
-    }
-    rd_kafka_topic_partition_list_destroy(loop->pending);
-    loop->pending = rd_kafka_topic_partition_list_new(16);
+    pending_reset(loop);
     return 0;
+}
+
+static int commit_batch(loop_t *loop)
+{
+    return loop->eos ? commit_transaction(loop) : commit_offsets(loop);
 }
 
 static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
@@ -185,16 +305,24 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     pthread_mutex_lock(&loop->lock);
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         eddy_log_info("partitions assigned", "count=%d", parts->cnt);
-        if (loop->stage->from_beginning)
-            for (int i = 0; i < parts->cnt; i++)
-                parts->elems[i].offset = RD_KAFKA_OFFSET_BEGINNING;
-        error = rd_kafka_incremental_assign(rk, parts);
-        loop->ready = 1;
+        loop->ready = 0;
+        if (loop_state_restore(loop, parts)) {
+            loop->fatal = 1;
+        } else {
+            if (loop->stage->from_beginning)
+                for (int i = 0; i < parts->cnt; i++)
+                    parts->elems[i].offset = RD_KAFKA_OFFSET_BEGINNING;
+            error = rd_kafka_incremental_assign(rk, parts);
+            loop->ready = 1;
+        }
     } else {
-        eddy_log_info("partitions revoked", "count=%d lost=%d", parts->cnt,
-                      rd_kafka_assignment_lost(rk));
-        if (!rd_kafka_assignment_lost(rk))
+        int lost = rd_kafka_assignment_lost(rk);
+        eddy_log_info("partitions revoked", "count=%d lost=%d", parts->cnt, lost);
+        if (!lost)
             commit_batch(loop);
+        else if (loop->txn_open)
+            abort_batch(loop);
+        loop_state_drop(loop, parts);
         error = rd_kafka_incremental_unassign(rk, parts);
     }
     if (error) {
@@ -231,12 +359,14 @@ static void handle_record(loop_t *loop, const rd_kafka_message_t *m)
     struct timespec t0, t1;
     const char *reason;
 
+    track_offset(loop, m);
+    loop->cur_partition = m->partition;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     reason =
         loop->stage->process(loop->stage->ctx, &msg, &emit, errstr, sizeof(errstr));
     clock_gettime(CLOCK_MONOTONIC, &t1);
     loop->process_seconds +=
-        (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) * 1e-9;
+        (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
     loop->records_in++;
     if (reason) {
         eddy_dlq_source_t src = {msg.topic, msg.partition, msg.offset};
@@ -245,107 +375,13 @@ static void handle_record(loop_t *loop, const rd_kafka_message_t *m)
                       " detail=\"%s\"",
                       reason, msg.topic, (int)msg.partition, msg.offset, errstr);
         count_reason(loop->dead, &loop->n_dead, reason);
+        if (txn_begin(loop))
+            return;
         if (eddy_kafka_deadletter(loop->producer, loop->dlq_topic, loop->stage->name,
                                   reason, errstr, &src, msg.key, msg.key_len, msg.value,
                                   msg.value_len))
             loop->fatal = 1;
     }
-    track_offset(loop, m);
-}
-
-static void render_loop_metrics(loop_t *loop, eddy_buf_t *b)
-{
-    const char *s = loop->stage->name;
-    rd_kafka_topic_partition_list_t *assigned = NULL;
-
-    eddy_buf_printf(
-        b,
-        "# HELP eddy_stage_records_in_total Records consumed and processed.\n"
-        "# TYPE eddy_stage_records_in_total counter\n"
-        "eddy_stage_records_in_total{stage=\"%s\"} %" PRIu64 "\n"
-        "# HELP eddy_stage_records_out_total Records produced.\n"
-        "# TYPE eddy_stage_records_out_total counter\n"
-        "eddy_stage_records_out_total{stage=\"%s\"} %" PRIu64 "\n"
-        "# HELP eddy_stage_batches_total Batches committed.\n"
-        "# TYPE eddy_stage_batches_total counter\n"
-        "eddy_stage_batches_total{stage=\"%s\"} %" PRIu64 "\n"
-        "# HELP eddy_stage_process_seconds_total Time spent in the stage's core.\n"
-        "# TYPE eddy_stage_process_seconds_total counter\n"
-        "eddy_stage_process_seconds_total{stage=\"%s\"} %.9f\n"
-        "# HELP eddy_stage_ready 1 once the stage has its partitions.\n"
-        "# TYPE eddy_stage_ready gauge\n"
-        "eddy_stage_ready{stage=\"%s\"} %d\n"
-        "# HELP eddy_stage_last_poll_timestamp_seconds Last poll of the loop "
-        "(liveness).\n"
-        "# TYPE eddy_stage_last_poll_timestamp_seconds gauge\n"
-        "eddy_stage_last_poll_timestamp_seconds{stage=\"%s\"} %.3f\n",
-        s, loop->records_in, s, loop->records_out, s, loop->commits, s,
-        loop->process_seconds, s, loop->ready, s, loop->last_poll_us / 1e6);
-    eddy_buf_printf(
-        b, "# HELP eddy_stage_deadletter_total Records sent to the dead-letter "
-           "topic, by reason.\n# TYPE eddy_stage_deadletter_total counter\n");
-    for (int i = 0; i < loop->n_dead; i++)
-        eddy_buf_printf(
-            b, "eddy_stage_deadletter_total{stage=\"%s\",reason=\"%s\"} %" PRIu64 "\n",
-            s, loop->dead[i].reason, loop->dead[i].count);
-    eddy_buf_printf(b, "# HELP eddy_stage_skipped_total Records skipped on purpose "
-                       "(duplicates after a restart).\n# TYPE eddy_stage_skipped_total "
-                       "counter\n");
-    for (int i = 0; i < loop->n_skipped; i++)
-        eddy_buf_printf(
-            b, "eddy_stage_skipped_total{stage=\"%s\",reason=\"%s\"} %" PRIu64 "\n", s,
-            loop->skipped[i].reason, loop->skipped[i].count);
-    eddy_buf_printf(
-        b, "# HELP eddy_stage_consumer_lag Records behind the partition's end.\n"
-           "# TYPE eddy_stage_consumer_lag gauge\n");
-    if (!rd_kafka_assignment(loop->consumer, &assigned)) {
-        rd_kafka_position(loop->consumer, assigned);
-        for (int i = 0; i < assigned->cnt; i++) {
-            rd_kafka_topic_partition_t *tp = &assigned->elems[i];
-            int64_t lo = -1, hi = -1;
-            if (rd_kafka_get_watermark_offsets(loop->consumer, tp->topic, tp->partition,
-                                               &lo, &hi) ||
-                hi < 0)
-                continue;
-            eddy_buf_printf(b,
-                            "eddy_stage_consumer_lag{stage=\"%s\",topic=\"%s\","
-                            "partition=\"%d\"} %" PRId64 "\n",
-                            s, tp->topic, (int)tp->partition,
-                            tp->offset >= 0 ? hi - tp->offset : hi - lo);
-        }
-        rd_kafka_topic_partition_list_destroy(assigned);
-    }
-}
-
-static int http_handler(void *ctx, const char *path, eddy_buf_t *body,
-                        const char **ctype)
-{
-    loop_t *loop = ctx;
-    int status = 404;
-
-    pthread_mutex_lock(&loop->lock);
-    if (!strcmp(path, "/metrics")) {
-        *ctype = "text/plain; version=0.0.4; charset=utf-8";
-        render_loop_metrics(loop, body);
-        if (loop->stage->metrics)
-            loop->stage->metrics(loop->stage->ctx, body);
-        status = 200;
-    } else if (!strcmp(path, "/healthz")) {
-        int alive = eddy_now_us() - loop->last_poll_us < 30 * 1000000LL;
-        eddy_buf_printf(body, alive ? "ok\n" : "poll loop stalled\n");
-        status = alive ? 200 : 503;
-    } else if (!strcmp(path, "/readyz")) {
-        eddy_buf_printf(body, loop->ready ? "ready\n" : "waiting for partitions\n");
-        status = loop->ready ? 200 : 503;
-    } else if (loop->stage->http &&
-               (status = loop->stage->http(loop->stage->ctx, path, body, ctype)) == 0) {
-        status = 404;
-    }
-    if (status == 404 && body->len == 0)
-        eddy_buf_printf(body, "not found: %s (try /metrics, /healthz, /readyz)\n",
-                        path);
-    pthread_mutex_unlock(&loop->lock);
-    return status;
 }
 
 static rd_kafka_t *consumer_new(loop_t *loop, char *errstr, size_t errstr_size)
@@ -364,6 +400,8 @@ static rd_kafka_t *consumer_new(loop_t *loop, char *errstr, size_t errstr_size)
                                 errstr, errstr_size) ||
         eddy_kafka_conf_default(conf, loop->opts, "partition.assignment.strategy",
                                 "cooperative-sticky", errstr, errstr_size) ||
+        eddy_kafka_conf_default(conf, loop->opts, "isolation.level", "read_committed",
+                                errstr, errstr_size) ||
         eddy_kafka_conf_default(conf, loop->opts, "fetch.wait.max.ms", "50", errstr,
                                 errstr_size)) {
         rd_kafka_conf_destroy(conf);
@@ -379,7 +417,7 @@ static rd_kafka_t *consumer_new(loop_t *loop, char *errstr, size_t errstr_size)
 
 static rd_kafka_t *producer_new(loop_t *loop, char *errstr, size_t errstr_size)
 {
-    char id[300];
+    char id[300], txn_id[400], host[128] = "localhost";
     rd_kafka_conf_t *conf;
 
     snprintf(id, sizeof(id), "%s-producer", loop->stage->group);
@@ -388,11 +426,30 @@ static rd_kafka_t *producer_new(loop_t *loop, char *errstr, size_t errstr_size)
     rd_kafka_conf_set_opaque(conf, loop);
     rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
     if (eddy_kafka_conf_default(conf, loop->opts, "linger.ms", "5", errstr,
-                                errstr_size)) {
-        rd_kafka_conf_destroy(conf);
-        return NULL;
+                                errstr_size))
+        goto err;
+    if (loop->eos) {
+        gethostname(host, sizeof(host) - 1);
+        if (eddy_opts_str(loop->opts, "transactional-id"))
+            snprintf(txn_id, sizeof(txn_id), "%s",
+                     eddy_opts_str(loop->opts, "transactional-id"));
+        else
+            snprintf(txn_id, sizeof(txn_id), "%s-%s", loop->stage->group, host);
+        if (rd_kafka_conf_set(conf, "transactional.id", txn_id, errstr, errstr_size) ||
+            eddy_kafka_conf_default(conf, loop->opts, "transaction.timeout.ms", "60000",
+                                    errstr, errstr_size) ||
+            eddy_kafka_conf_default(conf, loop->opts, "message.timeout.ms", "55000",
+                                    errstr, errstr_size) ||
+            eddy_kafka_conf_default(conf, loop->opts, "message.max.bytes", "17000000",
+                                    errstr, errstr_size))
+            goto err;
+        eddy_log_info("exactly-once: transactional producer",
+                      "transactional_id=%s state=%s", txn_id, loop->state_topic);
     }
     return eddy_kafka_producer_new(conf, errstr, errstr_size);
+err:
+    rd_kafka_conf_destroy(conf);
+    return NULL;
 }
 
 static void run_batches(loop_t *loop)
@@ -436,7 +493,8 @@ static void run_batches(loop_t *loop)
         pthread_mutex_lock(&loop->lock);
         if (n > 0) {
             last_input_us = eddy_now_us();
-            commit_batch(loop);
+            if (!loop->fatal)
+                commit_batch(loop);
         }
         pthread_mutex_unlock(&loop->lock);
         rd_kafka_poll(loop->producer, 0);
@@ -446,6 +504,36 @@ static void run_batches(loop_t *loop)
             break;
         }
     }
+}
+
+static int loop_start(loop_t *loop, char *errstr, size_t errstr_size)
+{
+    const char *state_topic = eddy_opts_str(loop->opts, "state-topic");
+    rd_kafka_error_t *error;
+
+    snprintf(loop->state_topic, sizeof(loop->state_topic), "%s",
+             state_topic ? state_topic : "");
+    if (!state_topic)
+        snprintf(loop->state_topic, sizeof(loop->state_topic), "%s-state",
+                 loop->stage->group);
+    if (!(loop->producer = producer_new(loop, errstr, errstr_size)) ||
+        !(loop->consumer = consumer_new(loop, errstr, errstr_size)))
+        return -1;
+    if (eddy_kafka_check_reachable(loop->producer,
+                                   eddy_opts_str(loop->opts, "bootstrap"), 10000,
+                                   errstr, errstr_size))
+        return -1;
+    if (loop->eos && (error = rd_kafka_init_transactions(loop->producer, 60000))) {
+        snprintf(errstr, errstr_size,
+                 "cannot initialise transactions: %s (the broker must support "
+                 "transactions; run with --no-exactly-once otherwise)",
+                 rd_kafka_error_string(error));
+        rd_kafka_error_destroy(error);
+        return -1;
+    }
+    if (loop->eos && loop->stateful && loop_state_init(loop, errstr, errstr_size))
+        return -1;
+    return 0;
 }
 
 int eddy_loop_run(const eddy_stage_t *stage, const eddy_opts_t *opts)
@@ -462,25 +550,21 @@ int eddy_loop_run(const eddy_stage_t *stage, const eddy_opts_t *opts)
     loop.dlq_topic = eddy_opts_str(opts, "deadletter-topic");
     loop.pending = rd_kafka_topic_partition_list_new(16);
     loop.last_poll_us = eddy_now_us();
+    loop.eos = eddy_opts_bool(opts, "exactly-once");
+    loop.stateful = stage->state_save && stage->state_load && stage->state_drop;
     eddy_signals_install();
-    if (!(loop.producer = producer_new(&loop, errstr, sizeof(errstr))) ||
-        !(loop.consumer = consumer_new(&loop, errstr, sizeof(errstr)))) {
-        eddy_log_error("cannot create Kafka clients", "error=\"%s\"", errstr);
-        goto out;
-    }
-    if (eddy_kafka_check_reachable(loop.producer, eddy_opts_str(opts, "bootstrap"),
-                                   10000, errstr, sizeof(errstr))) {
-        eddy_log_error(errstr, NULL);
-        goto out;
-    }
     if (listen && strcmp(listen, "off")) {
-        if (!(http = eddy_http_start(listen, http_handler, &loop, errstr,
+        if (!(http = eddy_http_start(listen, loop_http_handler, &loop, errstr,
                                      sizeof(errstr)))) {
             eddy_log_error(errstr, NULL);
             goto out;
         }
         eddy_log_info("serving HTTP", "port=%d paths=/metrics,/healthz,/readyz",
                       eddy_http_port(http));
+    }
+    if (loop_start(&loop, errstr, sizeof(errstr))) {
+        eddy_log_error(errstr, NULL);
+        goto out;
     }
     topics = rd_kafka_topic_partition_list_new(1);
     rd_kafka_topic_partition_list_add(topics, stage->input_topic,
@@ -489,12 +573,15 @@ int eddy_loop_run(const eddy_stage_t *stage, const eddy_opts_t *opts)
         eddy_log_error("cannot subscribe", "topic=%s", stage->input_topic);
         goto out;
     }
-    eddy_log_info("started", "input=%s group=%s bootstrap=%s", stage->input_topic,
-                  stage->group, eddy_opts_str(opts, "bootstrap"));
+    eddy_log_info("started", "input=%s group=%s bootstrap=%s exactly_once=%d",
+                  stage->input_topic, stage->group, eddy_opts_str(opts, "bootstrap"),
+                  loop.eos);
     run_batches(&loop);
     pthread_mutex_lock(&loop.lock);
     if (!loop.fatal)
         commit_batch(&loop);
+    else if (loop.txn_open)
+        abort_batch(&loop);
     pthread_mutex_unlock(&loop.lock);
     rc = loop.fatal ? 1 : 0;
     eddy_log_info("stopping", "records_in=%" PRIu64 " records_out=%" PRIu64,
@@ -505,6 +592,8 @@ out:
         rd_kafka_consumer_close(loop.consumer);
         rd_kafka_destroy(loop.consumer);
     }
+    if (loop.eos && loop.stateful)
+        loop_state_destroy(&loop);
     if (loop.producer) {
         rd_kafka_flush(loop.producer, 10000);
         rd_kafka_destroy(loop.producer);

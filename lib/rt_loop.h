@@ -6,10 +6,20 @@
  *
  * Per batch (bounded by --batch-size records and --batch-time): poll,
  * process each record (bad ones go to the dead-letter topic with the reason
- * in headers), flush the produced outputs, then commit the input offsets.
- * Offsets are committed only after every output of the batch is
- * acknowledged, so a crash repeats records and never loses one
- * (at-least-once); stages skip repeated records by their per-series seq.
+ * in headers), produce the outputs, then commit.
+ *
+ * Exactly-once (the default): each batch is one Kafka transaction holding
+ * the outputs, the dead letters, a snapshot of every series whose state
+ * changed (to the compacted changelog <group>-state, same partition number
+ * as the input) and the input offsets. On assignment the state of the new
+ * partitions is restored from the changelog before any record is processed
+ * (/readyz says 503 until then); a series whose snapshot is ahead of the
+ * group's committed offset (the group was reset, e.g. for a replay) is
+ * dropped and rebuilt from the input instead of learning twice.
+ *
+ * At-least-once (--no-exactly-once): outputs are flushed, then offsets are
+ * committed; a crash repeats records and never loses one.
+ *
  * SIGINT/SIGTERM finish the batch, commit, close the consumer, flush the
  * producer and return 0.
  */
@@ -44,6 +54,16 @@ int eddy_emit(eddy_emit_t *emit, const char *topic, const void *key, size_t key_
 /* Counts a record the stage deliberately skipped (e.g. a duplicate). */
 void eddy_emit_skip(eddy_emit_t *emit, const char *reason);
 
+/* Marks SERIES_ID's state as changed by the current record: under
+ * exactly-once its snapshot goes to the changelog in the batch's
+ * transaction. */
+void eddy_emit_touch(eddy_emit_t *emit, const char *series_id);
+
+/* Marks SERIES_ID's state as changed by the current record: under
+ * exactly-once its snapshot goes to the changelog in the batch's
+ * transaction. */
+void eddy_emit_touch(eddy_emit_t *emit, const char *series_id);
+
 typedef struct eddy_stage_s {
     const char *name; /* "features", "learn", "metrics" */
     const char *input_topic;
@@ -62,6 +82,14 @@ typedef struct eddy_stage_s {
     /* Extra HTTP routes (optional): returns a status, or 0 for "not mine". */
     int (*http)(void *ctx, const char *path, eddy_buf_t *body,
                 const char **content_type);
+    /* Per-series state for the changelog (all three, or none for a
+     * stateless stage). save appends the series' state to OUT and returns
+     * 0, 1 when it has none, -1 on failure; load replaces it (0 or -1 with
+     * ERRSTR); drop forgets it. */
+    int (*state_save)(void *ctx, const char *series_id, eddy_buf_t *out);
+    int (*state_load)(void *ctx, const char *series_id, const void *buf, size_t len,
+                      char *errstr, size_t errstr_size);
+    void (*state_drop)(void *ctx, const char *series_id);
 } eddy_stage_t;
 
 /* Options of every looping stage (group, batching, dead letters, HTTP). */

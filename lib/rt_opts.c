@@ -337,11 +337,13 @@ eddy_opts_t *eddy_opts_parse(const char *prog, const char *usage, const char *su
             snprintf(name, sizeof(name), "%.*s", (int)n, a + 2);
             value = eq ? eq + 1 : NULL;
             slot = slot_find(opts, name);
-            if (!slot && !strncmp(name, "no-", 3) && !value &&
-                (slot = slot_find(opts, name + 3)) &&
-                slot->opt->type == EDDY_OPT_BOOL) {
-                set_value(opts, prog, slot, "false", 3, "");
-                continue;
+            if (!slot && !strncmp(name, "no-", 3) && !value) {
+                /* only a boolean has a --no- form; keep SLOT NULL otherwise */
+                slot_t *neg = slot_find(opts, name + 3);
+                if (neg && neg->opt->type == EDDY_OPT_BOOL) {
+                    set_value(opts, prog, neg, "false", 3, "");
+                    continue;
+                }
             }
             if (!slot) {
                 fprintf(stderr, "%s: unknown option '--%s' (see --help)\n", prog, name);

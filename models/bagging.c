@@ -89,8 +89,7 @@ static void bag_learn(eddy_model_t *m, const double *x, double y)
     for (int i = 0; i < s->n_models; i++) {
         int k = eddy_rng_poisson(&s->rng, 1.0);
         for (int j = 0; j < k; j++) {
-            eddy_scaler_learn(&s->scalers[i], x);
-            eddy_scaler_transform(&s->scalers[i], x, s->xs);
+            eddy_scaler_learn_transform(&s->scalers[i], x, s->xs);
             eddy_glm_learn(&s->glms[i], s->xs, y, 1.0);
         }
     }

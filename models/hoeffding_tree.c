@@ -129,14 +129,6 @@ static double merit_of_split(const var_t *pre, const var_t *l, const var_t *r,
 
 /* ---- E-BST ---- */
 
-static double round_digits(double v, int digits)
-{
-    /* Python's round(v, digits): correctly rounded, ties to even, as printf */
-    char buf[512];
-    snprintf(buf, sizeof(buf), "%.*f", digits, v);
-    return strtod(buf, NULL);
-}
-
 static void ebst_free(ebst_t *root)
 {
     /* iterative: a BST of a trending series is a long chain */
@@ -504,8 +496,7 @@ static double ht_predict(eddy_model_t *m, const double *x)
 static void ht_learn(eddy_model_t *m, const double *x, double y)
 {
     ht_state_t *s = m->state;
-    eddy_scaler_learn(&s->scaler, x);
-    eddy_scaler_transform(&s->scaler, x, s->xs);
+    eddy_scaler_learn_transform(&s->scaler, x, s->xs);
     if (!s->root && !(s->root = leaf_new(s->n, NULL, NULL)))
         return;
     htnode_t **slot = find_leaf(&s->root, s->xs);
@@ -518,7 +509,7 @@ static void ht_learn(eddy_model_t *m, const double *x, double y)
     if (leaf->splitters)
         for (int f = 0; f < s->n; f++)
             ebst_insert(&leaf->splitters[f],
-                        round_digits(s->xs[f], (int)m->params[P_DIGITS]), y);
+                        eddy_round_digits(s->xs[f], (int)m->params[P_DIGITS]), y);
     eddy_glm_learn(&leaf->glm, s->xs, y, 1.0);
     if (!leaf->splitters)
         return;

@@ -22,15 +22,22 @@ static const eddy_param_def_t knn_params[N_P] = {
     {"window_size", 1000, 1, 100000, 1, "FIFO window of remembered points"},
 };
 
+/* Points are stored in blocks of LANES slots, feature-major inside a block
+ * (pts[((slot / LANES) * n + i) * LANES + slot % LANES]), so the distance
+ * loop reads LANES points' feature i with one contiguous load. */
+#define LANES 4
+
 typedef struct {
     int n, k, cap;
     int size, head; /* ring buffer: oldest point at head */
     eddy_scaler_t scaler;
-    double *pts; /* cap * n scaled points */
-    double *ys;  /* cap targets */
-    double *q;   /* scratch: the scaled query */
-    double *best_d;
-    int *best_i; /* window positions (0 = oldest) of the current k best */
+    double *pts;     /* ceil(cap / LANES) blocks of n * LANES scaled values */
+    double *ys;      /* cap targets */
+    double *q;       /* scratch: the scaled query */
+    double *row;     /* scratch: one scaled point */
+    double *best_d;  /* distances of the current k best, ascending */
+    double *best_d2; /* their squared sums */
+    int *best_i;     /* window positions (0 = oldest) of the current k best */
 } knn_state_t;
 
 static void knn_free(eddy_model_t *m)
@@ -42,7 +49,9 @@ static void knn_free(eddy_model_t *m)
     free(s->pts);
     free(s->ys);
     free(s->q);
+    free(s->row);
     free(s->best_d);
+    free(s->best_d2);
     free(s->best_i);
     free(s);
     m->state = NULL;
@@ -57,31 +66,128 @@ static int knn_init(eddy_model_t *m)
     s->n = m->n_features;
     s->k = (int)m->params[P_K];
     s->cap = (int)m->params[P_WINDOW];
-    s->pts = malloc((size_t)s->cap * (size_t)s->n * sizeof(double));
+    size_t blocks = ((size_t)s->cap + LANES - 1) / LANES;
+    s->pts = malloc(blocks * (size_t)s->n * LANES * sizeof(double));
     s->ys = malloc((size_t)s->cap * sizeof(double));
     s->q = malloc((size_t)s->n * sizeof(double));
+    s->row = malloc((size_t)s->n * sizeof(double));
     s->best_d = malloc((size_t)s->k * sizeof(double));
+    s->best_d2 = malloc((size_t)s->k * sizeof(double));
     s->best_i = malloc((size_t)s->k * sizeof(int));
-    if (!s->pts || !s->ys || !s->q || !s->best_d || !s->best_i ||
-        eddy_scaler_init(&s->scaler, s->n) != 0) {
+    if (!s->pts || !s->ys || !s->q || !s->row || !s->best_d || !s->best_d2 ||
+        !s->best_i || eddy_scaler_init(&s->scaler, s->n) != 0) {
         knn_free(m);
         return -1;
     }
     return 0;
 }
 
-static const double *point(const knn_state_t *s, int pos)
+static double *at(const knn_state_t *s, int slot, int i)
 {
-    return s->pts + (size_t)((s->head + pos) % s->cap) * (size_t)s->n;
+    return s->pts + ((size_t)(slot / LANES) * (size_t)s->n + (size_t)i) * LANES +
+           (size_t)(slot % LANES);
 }
 
-/* Distance as River's Rust kernel: sum of squares in feature order, sqrt. */
-static double dist(const double *a, const double *b, int n)
+/* Offers the point at window position POS with squared distance TOTAL to the
+ * sorted best list of NB (<= k) entries; returns the new NB. River orders by
+ * the Euclidean distance sqrt(sum of squares in feature order); a point
+ * enters only if its distance is strictly smaller than the k-th best (so
+ * older points win ties). sqrt is monotonic, so a squared sum >= the k-th
+ * best's squared sum can never enter and is rejected without its sqrt. Two
+ * squared sums that differ can round to the same distance: entering points
+ * are therefore compared on the sqrt, as River does. */
+static int offer(knn_state_t *s, int nb, double total, int pos)
+{
+    const int k = s->k;
+    double *bd = s->best_d, *bd2 = s->best_d2;
+    int *bi = s->best_i;
+    if (nb == k && total >= bd2[k - 1])
+        return nb;
+    double dist = sqrt(total);
+    if (nb == k && !(dist < bd[nb - 1]))
+        return nb;
+    int j = nb < k ? nb++ : nb - 1;
+    while (j > 0 && dist < bd[j - 1]) {
+        bd[j] = bd[j - 1];
+        bd2[j] = bd2[j - 1];
+        bi[j] = bi[j - 1];
+        j--;
+    }
+    bd[j] = dist;
+    bd2[j] = total;
+    bi[j] = pos;
+    return nb;
+}
+
+static double dist2(const knn_state_t *s, int slot)
 {
     double total = 0.0;
-    for (int i = 0; i < n; i++)
-        total += (a[i] - b[i]) * (a[i] - b[i]);
-    return sqrt(total);
+    for (int i = 0; i < s->n; i++) {
+        double d = s->q[i] - *at(s, slot, i);
+        total += d * d;
+    }
+    return total;
+}
+
+typedef double v2d __attribute__((vector_size(16)));
+
+/* Offers slots [A, B), holding window positions POS, POS + 1, ..., in order.
+ * Whole blocks go four points at a time in two SSE2 vectors: each lane sums
+ * its own point's squares in feature order from 0.0 (no fused multiply-add),
+ * so every sum is bit-identical to the scalar loop in dist2. */
+static int scan(knn_state_t *s, int a, int b, int pos, int nb)
+{
+    const int n = s->n;
+    const double *q = s->q;
+    for (; a < b && a % LANES; a++)
+        nb = offer(s, nb, dist2(s, a), pos++);
+    for (; a + 2 * LANES <= b; a += 2 * LANES) {
+        /* two blocks: four independent vector chains */
+        const double *b0 = s->pts + (size_t)(a / LANES) * (size_t)n * LANES;
+        const double *b1 = b0 + (size_t)n * LANES;
+        v2d t0 = {0.0, 0.0}, t1 = {0.0, 0.0}, t2 = {0.0, 0.0}, t3 = {0.0, 0.0};
+        for (int i = 0; i < n; i++) {
+            v2d qi = {q[i], q[i]}, p0, p1, p2, p3;
+            memcpy(&p0, b0 + (size_t)i * LANES, sizeof(p0));
+            memcpy(&p1, b0 + (size_t)i * LANES + 2, sizeof(p1));
+            memcpy(&p2, b1 + (size_t)i * LANES, sizeof(p2));
+            memcpy(&p3, b1 + (size_t)i * LANES + 2, sizeof(p3));
+            v2d d0 = qi - p0, d1 = qi - p1, d2 = qi - p2, d3 = qi - p3;
+            t0 += d0 * d0;
+            t1 += d1 * d1;
+            t2 += d2 * d2;
+            t3 += d3 * d3;
+        }
+        nb = offer(s, nb, t0[0], pos);
+        nb = offer(s, nb, t0[1], pos + 1);
+        nb = offer(s, nb, t1[0], pos + 2);
+        nb = offer(s, nb, t1[1], pos + 3);
+        nb = offer(s, nb, t2[0], pos + 4);
+        nb = offer(s, nb, t2[1], pos + 5);
+        nb = offer(s, nb, t3[0], pos + 6);
+        nb = offer(s, nb, t3[1], pos + 7);
+        pos += 2 * LANES;
+    }
+    for (; a + LANES <= b; a += LANES) {
+        const double *blk = s->pts + (size_t)(a / LANES) * (size_t)n * LANES;
+        v2d t01 = {0.0, 0.0}, t23 = {0.0, 0.0};
+        for (int i = 0; i < n; i++) {
+            v2d qi = {q[i], q[i]}, p01, p23;
+            memcpy(&p01, blk + (size_t)i * LANES, sizeof(p01));
+            memcpy(&p23, blk + (size_t)i * LANES + 2, sizeof(p23));
+            v2d d01 = qi - p01, d23 = qi - p23;
+            t01 += d01 * d01;
+            t23 += d23 * d23;
+        }
+        nb = offer(s, nb, t01[0], pos);
+        nb = offer(s, nb, t01[1], pos + 1);
+        nb = offer(s, nb, t23[0], pos + 2);
+        nb = offer(s, nb, t23[1], pos + 3);
+        pos += LANES;
+    }
+    for (; a < b; a++)
+        nb = offer(s, nb, dist2(s, a), pos++);
+    return nb;
 }
 
 static double knn_predict(eddy_model_t *m, const double *x)
@@ -90,21 +196,10 @@ static double knn_predict(eddy_model_t *m, const double *x)
     if (s->size == 0)
         return 0.0;
     eddy_scaler_transform(&s->scaler, x, s->q);
-    int nb = 0;
-    /* insertion into a sorted list of k; strict '<' keeps older points first */
-    for (int pos = 0; pos < s->size; pos++) {
-        double d = dist(s->q, point(s, pos), s->n);
-        if (nb == s->k && !(d < s->best_d[nb - 1]))
-            continue;
-        int j = nb < s->k ? nb++ : nb - 1;
-        while (j > 0 && d < s->best_d[j - 1]) {
-            s->best_d[j] = s->best_d[j - 1];
-            s->best_i[j] = s->best_i[j - 1];
-            j--;
-        }
-        s->best_d[j] = d;
-        s->best_i[j] = pos;
-    }
+    /* window positions in age order: slots [head, cap) then [0, head) */
+    int first = s->size < s->cap - s->head ? s->size : s->cap - s->head;
+    int nb = scan(s, s->head, s->head + first, 0, 0);
+    nb = scan(s, 0, s->size - first, first, nb);
     if (s->best_d[0] == 0.0)
         return s->ys[(s->head + s->best_i[0]) % s->cap];
     /* Neumaier-compensated sum: Python's statistics.mean is exact */
@@ -117,10 +212,15 @@ static double knn_predict(eddy_model_t *m, const double *x)
     return (sum + c) / nb;
 }
 
+static void put_row(knn_state_t *s, int slot, const double *row)
+{
+    for (int i = 0; i < s->n; i++)
+        *at(s, slot, i) = row[i];
+}
+
 static void knn_learn(eddy_model_t *m, const double *x, double y)
 {
     knn_state_t *s = m->state;
-    eddy_scaler_learn(&s->scaler, x);
     int slot;
     if (s->size < s->cap) {
         slot = (s->head + s->size) % s->cap;
@@ -129,7 +229,8 @@ static void knn_learn(eddy_model_t *m, const double *x, double y)
         slot = s->head;
         s->head = (s->head + 1) % s->cap;
     }
-    eddy_scaler_transform(&s->scaler, x, s->pts + (size_t)slot * (size_t)s->n);
+    eddy_scaler_learn_transform(&s->scaler, x, s->row);
+    put_row(s, slot, s->row);
     s->ys[slot] = y;
 }
 
@@ -139,8 +240,10 @@ static void knn_save(eddy_wbuf_t *w, const eddy_model_t *m)
     eddy_scaler_save(w, &s->scaler);
     eddy_w_u32(w, (uint32_t)s->size);
     for (int pos = 0; pos < s->size; pos++) {
-        eddy_w_f64s(w, point(s, pos), (size_t)s->n);
-        eddy_w_f64(w, s->ys[(s->head + pos) % s->cap]);
+        int slot = (s->head + pos) % s->cap;
+        for (int i = 0; i < s->n; i++)
+            eddy_w_f64(w, *at(s, slot, i));
+        eddy_w_f64(w, s->ys[slot]);
     }
 }
 
@@ -151,7 +254,8 @@ static int knn_load(eddy_rbuf_t *r, eddy_model_t *m)
     s->size = (int)eddy_r_count(r, (uint32_t)s->cap);
     s->head = 0;
     for (int pos = 0; pos < s->size && !r->err; pos++) {
-        eddy_r_f64s(r, s->pts + (size_t)pos * (size_t)s->n, (size_t)s->n);
+        eddy_r_f64s(r, s->row, (size_t)s->n);
+        put_row(s, pos, s->row);
         s->ys[pos] = eddy_r_f64(r);
     }
     return r->err ? -1 : 0;

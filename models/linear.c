@@ -81,8 +81,7 @@ static double linear_predict(eddy_model_t *m, const double *x)
 static void linear_learn(eddy_model_t *m, const double *x, double y)
 {
     linear_state_t *s = m->state;
-    eddy_scaler_learn(&s->scaler, x);
-    eddy_scaler_transform(&s->scaler, x, s->xs);
+    eddy_scaler_learn_transform(&s->scaler, x, s->xs);
     eddy_glm_learn(&s->glm, s->xs, y, 1.0);
 }
 

@@ -39,6 +39,7 @@ static const eddy_model_ops_t *const registry[] = {
     &eddy_rls_ops,
     &eddy_bagging_ops,
     &eddy_hoeffding_tree_ops,
+    &eddy_amf_ops,
 };
 /* clang-format on */
 
@@ -70,7 +71,7 @@ static const eddy_model_ops_t *find_ops(const char *name)
 const char *eddy_model_names(void)
 {
     return "linear, ridge, lasso, knn, snaive, holt_winters, rls, bagging, "
-           "hoeffding_tree";
+           "hoeffding_tree, amf";
 }
 
 const char *eddy_model_describe(const char *name)

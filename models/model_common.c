@@ -7,6 +7,7 @@
 #include "model_internal.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -211,6 +212,69 @@ void eddy_rng_load(eddy_rbuf_t *r, eddy_rng_t *rng)
         r->err = 1; /* the all-zero state is a fixed point */
 }
 
+/* ---- pow(v, 0.5) ---- */
+
+double eddy_pow_half(double v)
+{
+    /* outside this range the residual below could under- or overflow */
+    if (!(v > 0x1p-960 && v < 0x1p1000))
+        return pow(v, 0.5);
+    double s = sqrt(v);
+    uint64_t bits;
+    memcpy(&bits, &s, 8);
+    if ((bits & 0xfffffffffffffull) == 0)
+        return pow(v, 0.5); /* a power of two: the ULP below is half */
+    /* r = s * s - v, exactly enough: Veltkamp split of s, hi * hi - v is exact
+     * (Sterbenz), the other products are exact and the two roundings are far
+     * below the 1/8 ULP margin */
+    double c = s * 134217729.0; /* 2^27 + 1 */
+    double hi = c - (c - s), lo = s - hi;
+    double r = ((hi * hi - v) + 2.0 * hi * lo) + lo * lo;
+    /* sqrt(v) - s = -r / (sqrt(v) + s), about -r / (2 s); one ULP of s is
+     * 2^(unbiased exponent - 52), i.e. biased exponent - 52 as a double */
+    uint64_t ubits = ((bits >> 52) - 52) << 52;
+    double ulp;
+    memcpy(&ulp, &ubits, 8);
+    if (fabs(r) <= 0.75 * s * ulp)
+        return s;
+    return pow(v, 0.5);
+}
+
+/* ---- round(v, digits) ---- */
+
+static double round_digits_slow(double v, int digits)
+{
+    char buf[512];
+    snprintf(buf, sizeof(buf), "%.*f", digits, v);
+    return strtod(buf, NULL);
+}
+
+double eddy_round_digits(double v, int digits)
+{
+    static const double pow10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                   1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+    if (digits < 0 || digits > 15)
+        return round_digits_slow(v, digits);
+    double b = pow10[digits], p = v * b;
+    /* Dekker's exact product v * b = p + e needs no under/overflow; p - r
+     * below is exact for |p| < 2^52 */
+    if (!(fabs(p) < 0x1p50) || (v != 0.0 && fabs(v) < 0x1p-900))
+        return round_digits_slow(v, digits);
+    double c = 134217729.0 * v, vh = c - (c - v), vl = v - vh;
+    c = 134217729.0 * b;
+    double bh = c - (c - b), bl = b - bh;
+    double e = ((vh * bh - p) + vh * bl + vl * bh) + vl * bl;
+    /* K: the integer nearest to v * b exactly, ties to even. r is nearest to
+     * p (ties to even); only p exactly halfway can move with e. */
+    double r = nearbyint(p), k = r;
+    if (p - r == 0.5 && e > 0.0)
+        k = r + 1.0;
+    else if (p - r == -0.5 && e < 0.0)
+        k = r - 1.0;
+    /* the decimal K / 10^digits read back: one correctly rounded division */
+    return k / b;
+}
+
 /* ---- StandardScaler ---- */
 
 int eddy_scaler_init(eddy_scaler_t *s, int n)
@@ -219,7 +283,8 @@ int eddy_scaler_init(eddy_scaler_t *s, int n)
     s->count = 0;
     s->mean = calloc((size_t)n, sizeof(double));
     s->var = calloc((size_t)n, sizeof(double));
-    if (!s->mean || !s->var) {
+    s->sd = calloc((size_t)n, sizeof(double));
+    if (!s->mean || !s->var || !s->sd) {
         eddy_scaler_free(s);
         return -1;
     }
@@ -230,9 +295,13 @@ void eddy_scaler_free(eddy_scaler_t *s)
 {
     free(s->mean);
     free(s->var);
-    s->mean = s->var = NULL;
+    free(s->sd);
+    s->mean = s->var = s->sd = NULL;
 }
 
+/* River computes var**0.5, i.e. C pow(var, 0.5), which is not always sqrt(var)
+ * (glibc's pow can round the other way near a midpoint): keep pow, but once
+ * per learn rather than per transform. */
 void eddy_scaler_learn(eddy_scaler_t *s, const double *x)
 {
     s->count += 1.0;
@@ -241,15 +310,28 @@ void eddy_scaler_learn(eddy_scaler_t *s, const double *x)
         double old = s->mean[i];
         s->mean[i] += (x[i] - old) / c;
         s->var[i] += ((x[i] - old) * (x[i] - s->mean[i]) - s->var[i]) / c;
+        s->sd[i] = eddy_pow_half(s->var[i]);
     }
 }
 
 void eddy_scaler_transform(const eddy_scaler_t *s, const double *x, double *out)
 {
+    for (int i = 0; i < s->n; i++)
+        out[i] = s->var[i] != 0.0 ? (x[i] - s->mean[i]) / s->sd[i] : 0.0;
+}
+
+void eddy_scaler_learn_transform(eddy_scaler_t *s, const double *x, double *out)
+{
+    s->count += 1.0;
+    double c = s->count;
     for (int i = 0; i < s->n; i++) {
-        double v = s->var[i];
-        /* River computes v**0.5, i.e. C pow(v, 0.5), not sqrt */
-        out[i] = v != 0.0 ? (x[i] - s->mean[i]) / pow(v, 0.5) : 0.0;
+        double old = s->mean[i], mean = old + (x[i] - old) / c;
+        double var = s->var[i] + ((x[i] - old) * (x[i] - mean) - s->var[i]) / c;
+        double sd = eddy_pow_half(var);
+        s->mean[i] = mean;
+        s->var[i] = var;
+        s->sd[i] = sd;
+        out[i] = var != 0.0 ? (x[i] - mean) / sd : 0.0;
     }
 }
 
@@ -268,6 +350,8 @@ void eddy_scaler_load(eddy_rbuf_t *r, eddy_scaler_t *s)
         r->err = 1;
     eddy_r_f64s(r, s->mean, (size_t)s->n);
     eddy_r_f64s(r, s->var, (size_t)s->n);
+    for (int i = 0; i < s->n; i++)
+        s->sd[i] = eddy_pow_half(s->var[i]);
 }
 
 int eddy_scaler_copy(eddy_scaler_t *dst, const eddy_scaler_t *src)
@@ -277,6 +361,7 @@ int eddy_scaler_copy(eddy_scaler_t *dst, const eddy_scaler_t *src)
     dst->count = src->count;
     memcpy(dst->mean, src->mean, (size_t)src->n * sizeof(double));
     memcpy(dst->var, src->var, (size_t)src->n * sizeof(double));
+    memcpy(dst->sd, src->sd, (size_t)src->n * sizeof(double));
     return 0;
 }
 

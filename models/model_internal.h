@@ -74,6 +74,17 @@ int eddy_rng_poisson(eddy_rng_t *rng, double lambda);
 void eddy_rng_save(eddy_wbuf_t *w, const eddy_rng_t *rng);
 void eddy_rng_load(eddy_rbuf_t *r, eddy_rng_t *rng);
 
+/* pow(v, 0.5), bit for bit, mostly without calling pow: sqrt(v) when the
+ * exact root lies within 3/8 ULP of it (glibc's pow is accurate to 0.54 ULP,
+ * so it must round to the same double), pow otherwise (about a quarter of
+ * the time, and for v <= 2^-960, v >= 2^1000, 0, inf, nan). */
+double eddy_pow_half(double v);
+
+/* Python's round(v, digits): the double nearest to v rounded to DIGITS
+ * decimals (ties to even on v's exact value), as printf("%.*f") then strtod
+ * give it, without either for |v * 10^digits| < 2^50 (0 <= digits <= 15). */
+double eddy_round_digits(double v, int digits);
+
 /* ---- River's StandardScaler (Welford, population variance) ---- */
 
 typedef struct {
@@ -81,12 +92,15 @@ typedef struct {
     double count; /* same for every feature: lag vectors are dense */
     double *mean;
     double *var;
+    double *sd; /* pow(var, 0.5), recomputed by learn: transform needs no pow */
 } eddy_scaler_t;
 
 int eddy_scaler_init(eddy_scaler_t *s, int n);
 void eddy_scaler_free(eddy_scaler_t *s);
 void eddy_scaler_learn(eddy_scaler_t *s, const double *x);
 void eddy_scaler_transform(const eddy_scaler_t *s, const double *x, double *out);
+/* learn(x) then transform(x) in one pass (what every pipeline does). */
+void eddy_scaler_learn_transform(eddy_scaler_t *s, const double *x, double *out);
 void eddy_scaler_save(eddy_wbuf_t *w, const eddy_scaler_t *s);
 void eddy_scaler_load(eddy_rbuf_t *r, eddy_scaler_t *s);
 int eddy_scaler_copy(eddy_scaler_t *dst, const eddy_scaler_t *src);

@@ -36,23 +36,24 @@ else
   suffix="-demo-$(date +%s)"
   echo "eddy: using Kafka at $EDDY_BOOTSTRAP (topics end in $suffix)"
 fi
-common=(-X session.timeout.ms=6000)
-obs=observations$suffix feat=features$suffix pred=predictions$suffix dlq=deadletter$suffix
+# The stages, their programs and flags: deploy/stages.sh, the one definition
+# docker-compose.yml and k8s/ are generated from (deploy/gen.sh).
+# shellcheck source=../deploy/stages.sh
+. "$root/deploy/stages.sh"
+EDDY_TOPIC_SUFFIX=$suffix
+models=("${EDDY_MODELS[@]}")
+obs=$(eddy_topic observations)
 
-eddy_start features eddy-features "${common[@]}" --input "$obs" --output "$feat" \
-  --deadletter-topic "$dlq" --group "eddy-features$suffix" --http 127.0.0.1:0
-mapfile -t models < <("$(eddy_bin eddy-learn)" --list-models | awk '{print $1}')
-for m in "${models[@]}"; do
-  eddy_start "learn-$m" eddy-learn "${common[@]}" --model "$m" --input "$feat" \
-    --output "$pred" --deadletter-topic "$dlq" --group "eddy-learn-$m$suffix" \
-    --http 127.0.0.1:0
+for s in $(eddy_stage_names); do
+  http=127.0.0.1:0
+  [ "$s" = metrics ] && http=127.0.0.1:$port
+  eddy_stage_argv "$s" "$http"
+  eddy_start "$s" "$EDDY_PROG" "${EDDY_ARGV[@]}"
 done
-eddy_start metrics eddy-metrics "${common[@]}" --input "$pred" --deadletter-topic "$dlq" \
-  --group "eddy-metrics$suffix" --http "127.0.0.1:$port"
 
 echo "eddy: ingesting $rows rows of $(basename "$data") into '$obs'; models: ${models[*]}"
-"$(eddy_bin eddy-ingest)" --topic "$obs" --deadletter-topic "$dlq" --series-id airpassengers \
-  --rate "${EDDY_DEMO_RATE:-0}" "$data" 2>"$EDDY_RUN/ingest.log" ||
+EDDY_INGEST_RATE=${EDDY_DEMO_RATE:-0} EDDY_INGEST_DATA=$data eddy_stage_argv ingest
+"$(eddy_bin "$EDDY_PROG")" "${EDDY_ARGV[@]}" 2>"$EDDY_RUN/ingest.log" ||
   { cat "$EDDY_RUN/ingest.log" >&2; exit 1; }
 
 url="http://127.0.0.1:$port"

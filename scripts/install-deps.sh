@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PACKAGES=(
-  build-essential cmake ninja-build pkg-config clang-format
+  build-essential cmake ninja-build pkg-config clang-format clang bc
   librdkafka-dev libavro-dev libcmocka-dev libmicrohttpd-dev libjansson-dev
   libcurl4-openssl-dev
   kcat prometheus curl python3 valgrind

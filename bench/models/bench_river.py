@@ -46,6 +46,8 @@ def main():
             for x, y in zip(xs, ys):
                 p = m.predict_one(x)
                 m.learn_one(x, y)
+                if p is None:  # AMFRegressor before its first sample
+                    p = 0.0
                 out.append(p)
             best = min(best, (time.perf_counter_ns() - t0) / len(ys))
             preds = out

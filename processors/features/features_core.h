@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 
+#include "core_buf.h"
 #include "core_records.h"
 
 typedef struct eddy_features_s eddy_features_t;
@@ -28,6 +29,20 @@ void eddy_features_destroy(eddy_features_t *f);
 /* Turns OBS into FV (lags from before OBS), then remembers OBS's value. */
 eddy_features_result_t eddy_features_process(eddy_features_t *f, const eddy_obs_t *obs,
                                              eddy_fv_t *fv);
+
+/* State of one series as bytes (appended to OUT, which the caller owns and
+ * frees); little-endian, doubles bit-exact. Returns 0, 1 when the series
+ * is unknown, -1 when out of memory. */
+int eddy_features_save(const eddy_features_t *f, const char *series_id,
+                       eddy_buf_t *out);
+
+/* Replaces the series' state by saved bytes. Returns 0, or -1 with ERRSTR
+ * when BUF is not a valid state for this N (never reads past LEN). */
+int eddy_features_load(eddy_features_t *f, const char *series_id, const void *buf,
+                       size_t len, char *errstr, size_t errstr_size);
+
+/* Forgets a series (its partition moved to another replica). */
+void eddy_features_drop(eddy_features_t *f, const char *series_id);
 
 size_t eddy_features_series_count(const eddy_features_t *f);
 

@@ -66,9 +66,27 @@ static const char *features_process(void *arg, const eddy_msg_t *msg, eddy_emit_
         snprintf(errstr, errstr_size, "cannot encode the feature vector");
         return "encode";
     }
+    eddy_emit_touch(emit, ctx->fv.series_id);
     eddy_emit(emit, ctx->output, ctx->fv.series_id, strlen(ctx->fv.series_id), out,
               out_len);
     return NULL;
+}
+
+static int features_save(void *arg, const char *series_id, eddy_buf_t *out)
+{
+    return eddy_features_save(((features_ctx_t *)arg)->features, series_id, out);
+}
+
+static int features_load(void *arg, const char *series_id, const void *buf, size_t len,
+                         char *errstr, size_t errstr_size)
+{
+    return eddy_features_load(((features_ctx_t *)arg)->features, series_id, buf, len,
+                              errstr, errstr_size);
+}
+
+static void features_drop(void *arg, const char *series_id)
+{
+    eddy_features_drop(((features_ctx_t *)arg)->features, series_id);
 }
 
 static void features_metrics(void *arg, eddy_buf_t *out)
@@ -88,7 +106,10 @@ int main(int argc, char **argv)
                           .ctx = &ctx,
                           .process = features_process,
                           .metrics = features_metrics,
-                          .default_http = "0.0.0.0:9101"};
+                          .default_http = "0.0.0.0:9101",
+                          .state_save = features_save,
+                          .state_load = features_load,
+                          .state_drop = features_drop};
     char errstr[512];
     long long n_lags, max_series;
     int rc;

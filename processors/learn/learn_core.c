@@ -148,3 +148,89 @@ eddy_learn_result_t eddy_learner_process(eddy_learner_t *l, const eddy_fv_t *fv,
         eddy_model_forecast(sm->model, x_next, pred->forecast, l->horizon);
     return EDDY_LEARN_OK;
 }
+
+#define STATE_MAGIC 0x314c5345u /* "ESL1" */
+
+static void put_u64(uint8_t *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint64_t get_u64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v |= (uint64_t)p[i] << (8 * i);
+    return v;
+}
+
+/* Layout: magic u64, last_seq u64, learned u64, then the model snapshot. */
+int eddy_learner_save(const eddy_learner_t *l, const char *series_id, eddy_buf_t *out)
+{
+    const series_model_t *sm = eddy_series_get(l->series, series_id);
+    uint8_t hdr[24], *snap = NULL;
+    size_t snap_len = 0;
+    int rc;
+
+    if (!sm)
+        return 1;
+    if (eddy_model_snapshot(sm->model, &snap, &snap_len))
+        return -1;
+    put_u64(hdr, STATE_MAGIC);
+    put_u64(hdr + 8, (uint64_t)sm->last_seq);
+    put_u64(hdr + 16, (uint64_t)sm->learned);
+    rc = eddy_buf_append(out, (const char *)hdr, sizeof(hdr)) ||
+                 eddy_buf_append(out, (const char *)snap, snap_len)
+             ? -1
+             : 0;
+    free(snap);
+    return rc;
+}
+
+int eddy_learner_load(eddy_learner_t *l, const char *series_id, const void *buf,
+                      size_t len, char *errstr, size_t errstr_size)
+{
+    const uint8_t *p = buf;
+    series_model_t *sm;
+
+    if (len < 24 || get_u64(p) != STATE_MAGIC) {
+        snprintf(errstr, errstr_size,
+                 "state of series '%s' is not a learner state (%zu bytes)", series_id,
+                 len);
+        return -1;
+    }
+    if (!(sm = calloc(1, sizeof(*sm)))) {
+        snprintf(errstr, errstr_size, "out of memory");
+        return -1;
+    }
+    sm->last_seq = (int64_t)get_u64(p + 8);
+    sm->learned = (int64_t)get_u64(p + 16);
+    if (!(sm->model = eddy_model_restore(p + 24, len - 24, errstr, errstr_size)))
+        goto err;
+    if (strcmp(eddy_model_name(sm->model), l->model) ||
+        eddy_model_n_features(sm->model) != l->n_lags) {
+        snprintf(
+            errstr, errstr_size,
+            "state of series '%s' holds model %s with %d lags, not %s with %d: was the "
+            "state topic written by another model?",
+            series_id, eddy_model_name(sm->model), eddy_model_n_features(sm->model),
+            l->model, l->n_lags);
+        goto err;
+    }
+    eddy_series_remove(l->series, series_id);
+    if (eddy_series_put(l->series, series_id, sm)) {
+        snprintf(errstr, errstr_size, "series cap reached while restoring '%s'",
+                 series_id);
+        goto err;
+    }
+    return 0;
+err:
+    series_model_free(sm);
+    return -1;
+}
+
+void eddy_learner_drop(eddy_learner_t *l, const char *series_id)
+{
+    eddy_series_remove(l->series, series_id);
+}

@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 
+#include "core_buf.h"
 #include "core_records.h"
 
 typedef struct eddy_learner_s eddy_learner_t;
@@ -33,6 +34,19 @@ void eddy_learner_destroy(eddy_learner_t *learner);
 eddy_learn_result_t eddy_learner_process(eddy_learner_t *learner, const eddy_fv_t *fv,
                                          eddy_pred_t *pred, char *errstr,
                                          size_t errstr_size);
+
+/* The series' model and position as bytes appended to OUT. Returns 0, 1
+ * when the series is unknown, -1 when out of memory. */
+int eddy_learner_save(const eddy_learner_t *learner, const char *series_id,
+                      eddy_buf_t *out);
+
+/* Replaces the series' model by saved bytes. Returns 0, or -1 with ERRSTR
+ * when BUF is not a valid state of this model (never reads past LEN). */
+int eddy_learner_load(eddy_learner_t *learner, const char *series_id, const void *buf,
+                      size_t len, char *errstr, size_t errstr_size);
+
+/* Forgets a series (its partition moved to another replica). */
+void eddy_learner_drop(eddy_learner_t *learner, const char *series_id);
 
 size_t eddy_learner_series_count(const eddy_learner_t *learner);
 

@@ -68,6 +68,7 @@ static const char *learn_process(void *arg, const eddy_msg_t *msg, eddy_emit_t *
     default:
         return "model_error";
     }
+    eddy_emit_touch(emit, ctx->pred.series_id);
     ctx->pred.predicted_at_us = eddy_now_us();
     if (eddy_codec_encode_pred(ctx->codec, &ctx->pred, &out, &out_len)) {
         snprintf(errstr, errstr_size, "cannot encode the prediction");
@@ -76,6 +77,23 @@ static const char *learn_process(void *arg, const eddy_msg_t *msg, eddy_emit_t *
     eddy_emit(emit, ctx->output, ctx->pred.series_id, strlen(ctx->pred.series_id), out,
               out_len);
     return NULL;
+}
+
+static int learn_save(void *arg, const char *series_id, eddy_buf_t *out)
+{
+    return eddy_learner_save(((learn_ctx_t *)arg)->learner, series_id, out);
+}
+
+static int learn_load(void *arg, const char *series_id, const void *buf, size_t len,
+                      char *errstr, size_t errstr_size)
+{
+    return eddy_learner_load(((learn_ctx_t *)arg)->learner, series_id, buf, len, errstr,
+                             errstr_size);
+}
+
+static void learn_drop(void *arg, const char *series_id)
+{
+    eddy_learner_drop(((learn_ctx_t *)arg)->learner, series_id);
 }
 
 static void learn_metrics(void *arg, eddy_buf_t *out)
@@ -125,7 +143,10 @@ int main(int argc, char **argv)
                           .ctx = &ctx,
                           .process = learn_process,
                           .metrics = learn_metrics,
-                          .default_http = "0.0.0.0:9102"};
+                          .default_http = "0.0.0.0:9102",
+                          .state_save = learn_save,
+                          .state_load = learn_load,
+                          .state_drop = learn_drop};
     char errstr[1024], group[128], *params = NULL;
     const char *model;
     long long horizon, n_lags, max_series;

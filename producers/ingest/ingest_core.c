@@ -93,7 +93,8 @@ int eddy_parse_event_time(const char *text, int64_t *ms)
             return -1;
         if (*s == '-') {
             s++;
-            if (read_digits(&s, 2, &d) || d < 1 || d > mdays[mo - 1])
+            if (read_digits(&s, 2, &d) || d < 1 || d > mdays[mo - 1] ||
+                (mo == 2 && d == 29 && (y % 4 || (y % 100 == 0 && y % 400))))
                 return -1;
             if (*s == 'T' || *s == ' ') {
                 s++;
@@ -216,6 +217,12 @@ static eddy_row_result_t parse_header(eddy_ingest_parser_t *p, char **fields, in
     p->n_cols = n;
     p->header_seen = 1;
     if (p->col_target < 0) {
+        /* Back to the default layout: rows must never index column -1. */
+        p->col_input = 0;
+        p->col_target = 1;
+        p->col_series = -1;
+        p->n_cols = 2;
+        p->header_seen = 0;
         snprintf(
             errstr, errstr_size,
             "CSV header has no 'target' (or 'value') column: expected input,target");
@@ -307,15 +314,6 @@ static eddy_row_result_t parse_json(eddy_ingest_parser_t *p, const char *line,
         goto out;
     }
     snprintf(obs->series_id, sizeof(obs->series_id), "%s", series);
-    if ((v = json_object_get(root, "seq"))) {
-        if (!json_is_integer(v) || json_integer_value(v) < 0) {
-            snprintf(errstr, errstr_size, "seq must be a non-negative integer");
-            goto out;
-        }
-        obs->seq = json_integer_value(v);
-    } else if (next_seq(p, series, &obs->seq, errstr, errstr_size)) {
-        goto out;
-    }
     v = json_object_get(root, "input");
     if (v && (!json_is_string(v) || strlen(json_string_value(v)) > EDDY_INPUT_MAX)) {
         snprintf(errstr, errstr_size, "input must be a string of at most %d bytes",
@@ -333,6 +331,16 @@ static eddy_row_result_t parse_json(eddy_ingest_parser_t *p, const char *line,
                 "event_time must be epoch milliseconds or a date such as 1949-01-31");
             goto out;
         }
+    }
+    /* Last: a rejected line must not use up a sequence number. */
+    if ((v = json_object_get(root, "seq"))) {
+        if (!json_is_integer(v) || json_integer_value(v) < 0) {
+            snprintf(errstr, errstr_size, "seq must be a non-negative integer");
+            goto out;
+        }
+        obs->seq = json_integer_value(v);
+    } else if (next_seq(p, series, &obs->seq, errstr, errstr_size)) {
+        goto out;
     }
     obs->produced_at_us = now_us;
     res = EDDY_ROW_OK;
@@ -365,7 +373,7 @@ eddy_row_result_t eddy_ingest_parse_line(eddy_ingest_parser_t *p, const char *li
         return EDDY_ROW_BAD;
     }
     memset(obs, 0, sizeof(*obs));
-    if (line[i] == '{')
+    if (line[i] == '{' || line[i] == '[')
         return parse_json(p, line + i, len - i, now_us, obs, errstr, errstr_size);
     memcpy(buf, line + i, len - i);
     buf[len - i] = '\0';

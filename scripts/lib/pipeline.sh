@@ -89,12 +89,27 @@ eddy_metric() {
   curl -fsS "$1" 2>/dev/null | awk -v n="$2" -v l="$3" '$1 == n "{" l "}" { print $2 }'
 }
 
+# eddy_check_alive: fails, showing its log, if a started stage has exited.
+eddy_check_alive() {
+  local f name
+  for f in "$EDDY_RUN"/*.pid; do
+    [ -e "$f" ] || continue
+    name=$(basename "$f" .pid)
+    if ! kill -0 "$(cat "$f")" 2>/dev/null; then
+      echo "eddy: $name exited unexpectedly; the end of its log:" >&2
+      tail -n 15 "$EDDY_RUN/$name.log" >&2
+      return 1
+    fi
+  done
+}
+
 # eddy_wait_predictions URL COUNT TIMEOUT MODEL...: waits until the sink at
 # URL (its /metrics) has COUNT predictions of every MODEL.
 eddy_wait_predictions() {
   local url=$1 count=$2 timeout=$3 m v done_all
   shift 3
   for _ in $(seq $((timeout * 5))); do
+    eddy_check_alive || return 1
     done_all=1
     for m in "$@"; do
       v=$(eddy_metric "$url" ml_model_predictions_total "model=\"$m\",series=\"_all\"")

@@ -15,6 +15,8 @@ Outputs (next to this script):
   <dataset>.csv        step,target,<one column per deterministic model>
                        predictions printed with repr() (round-trip exact)
   <dataset>-seeds.csv  model,seed,mae for the randomized models, seeds 0..9
+A None prediction (AMFRegressor before its first sample) is written as 0.0,
+eddy's prediction there.
 """
 import csv
 import math
@@ -22,7 +24,7 @@ import os
 import sys
 
 import river
-from river import ensemble, linear_model, neighbors, preprocessing, time_series, tree
+from river import ensemble, forest, linear_model, neighbors, preprocessing, time_series, tree
 
 RIVER_VERSION = "0.26.1"
 N_LAGS = 15
@@ -98,6 +100,9 @@ def randomized_models(seed):
             n_models=3,
             seed=seed,
         ),
+        # River's defaults: n_estimators=10, step=1.0, use_aggregation=True,
+        # max_nodes=None (eddy's max_nodes=4096 is never reached on these data)
+        "amf": forest.AMFRegressor(seed=seed),
     }
 
 
@@ -118,7 +123,9 @@ def run(model, ys):
     preds = []
     for t, y in enumerate(ys):
         x = lags(ys[:t])
-        preds.append(float(model.predict_one(x)))
+        p = model.predict_one(x)
+        # AMFRegressor predicts None before its first sample; eddy predicts 0
+        preds.append(0.0 if p is None else float(p))
         model.learn_one(x, y)
     return preds
 

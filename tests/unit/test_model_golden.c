@@ -270,6 +270,14 @@ static void test_bagging(void **state)
     check_seeded("bagging", 0.05);
 }
 
+/* River's AMFRegressor draws from Python's Mersenne Twister, eddy from
+ * xoshiro256**: compared by the mean MAE over seeds 0..9 */
+static void test_amf(void **state)
+{
+    (void)state;
+    check_seeded("amf", 0.05);
+}
+
 int main(void)
 {
     /* clang-format off */
@@ -282,6 +290,7 @@ int main(void)
         cmocka_unit_test(test_snaive),
         cmocka_unit_test(test_bagging),
         cmocka_unit_test(test_hoeffding_tree),
+        cmocka_unit_test(test_amf),
     };
     /* clang-format on */
     return cmocka_run_group_tests(tests, NULL, NULL);

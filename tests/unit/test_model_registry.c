@@ -67,9 +67,9 @@ static void for_each_model(void (*fn)(const char *name))
 static void test_names(void **state)
 {
     (void)state;
-    static const char *expected[] = {"linear", "ridge",   "lasso",
-                                     "knn",    "snaive",  "holt_winters",
-                                     "rls",    "bagging", "hoeffding_tree"};
+    static const char *expected[] = {
+        "linear", "ridge",   "lasso",          "knn", "snaive", "holt_winters",
+        "rls",    "bagging", "hoeffding_tree", "amf"};
     for (size_t i = 0; i < sizeof(expected) / sizeof(expected[0]); i++) {
         assert_true(eddy_model_exists(expected[i]));
         assert_non_null(eddy_model_describe(expected[i]));
@@ -171,6 +171,16 @@ static void test_snapshot_continue(void **state)
     for_each_model(check_snapshot_continue);
 }
 
+/* Positions tried by the damage tests: every byte of a small snapshot; of a
+ * large one (a tree's nodes) the first and last 4096 and a stride of 97
+ * between, so the quadratic checksum work stays bounded. */
+static size_t next_pos(size_t i, size_t len)
+{
+    if (len <= 16384 || i < 4096 || i + 4096 >= len)
+        return i + 1;
+    return i + 97 < len - 4096 ? i + 97 : len - 4096;
+}
+
 /* every truncation and a flip of every byte fail cleanly */
 static void check_snapshot_damage(const char *name)
 {
@@ -181,7 +191,7 @@ static void check_snapshot_damage(const char *name)
     size_t len;
     assert_int_equal(eddy_model_snapshot(m, &buf, &len), 0);
     char err[256];
-    for (size_t cut = 0; cut < len; cut++) {
+    for (size_t cut = 0; cut < len; cut = next_pos(cut, len)) {
         /* an exact-size copy so a read past CUT is caught by ASan */
         uint8_t *part = malloc(cut ? cut : 1);
         memcpy(part, buf, cut);
@@ -192,7 +202,7 @@ static void check_snapshot_damage(const char *name)
         assert_true(strlen(err) > 0);
         free(part);
     }
-    for (size_t i = 0; i < len; i++) {
+    for (size_t i = 0; i < len; i = next_pos(i, len)) {
         buf[i] ^= 0x5a;
         eddy_model_t *r = eddy_model_restore(buf, len, err, sizeof(err));
         if (r)
@@ -208,6 +218,125 @@ static void test_snapshot_damage(void **state)
 {
     (void)state;
     for_each_model(check_snapshot_damage);
+}
+
+static uint64_t fnv1a(const uint8_t *p, size_t n)
+{
+    uint64_t h = 14695981039346656037ull;
+    for (size_t i = 0; i < n; i++) {
+        h ^= p[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+static void put_u64(uint8_t *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* Offset of the u64 payload length in a snapshot of NAME. */
+static size_t payload_len_at(const char *name, const uint8_t *buf)
+{
+    size_t at = 8 + 4 + 4 + strlen(name) + 4 + 8;
+    uint32_t np = (uint32_t)buf[at] | (uint32_t)buf[at + 1] << 8 |
+                  (uint32_t)buf[at + 2] << 16 | (uint32_t)buf[at + 3] << 24;
+    return at + 4 + 8 * (size_t)np;
+}
+
+/* The payload parser on its own (the checksum fixed up after each damage):
+ * every truncated payload is rejected, and a flip of any payload byte either
+ * is rejected or gives a model that runs without touching memory out of
+ * bounds (ASan). */
+static void check_payload_damage(const char *name, const char *params, int steps)
+{
+    static double p[N_STEPS];
+    char err[512];
+    eddy_model_t *m = eddy_model_new(name, N_LAGS, params, 7, err, sizeof(err));
+    if (!m)
+        fail_msg("%s: %s", name, err);
+    feed(m, 0, steps, p);
+    uint8_t *buf;
+    size_t len;
+    assert_int_equal(eddy_model_snapshot(m, &buf, &len), 0);
+    size_t plen_at = payload_len_at(name, buf), start = plen_at + 8;
+    size_t plen = len - 8 - start;
+    uint8_t *work = malloc(len);
+    for (size_t cut = 0; cut < plen; cut++) {
+        size_t wl = start + cut + 8;
+        memcpy(work, buf, start + cut);
+        put_u64(work + plen_at, cut);
+        put_u64(work + start + cut, fnv1a(work, start + cut));
+        uint8_t *exact = malloc(wl); /* ASan catches a read past WL */
+        memcpy(exact, work, wl);
+        eddy_model_t *r = eddy_model_restore(exact, wl, err, sizeof(err));
+        if (r)
+            fail_msg("%s: restore of a %zu/%zu-byte payload succeeded", name, cut,
+                     plen);
+        free(exact);
+    }
+    int accepted = 0;
+    for (size_t i = start; i < len - 8; i++) {
+        memcpy(work, buf, len);
+        work[i] ^= 0x5a;
+        put_u64(work + len - 8, fnv1a(work, len - 8));
+        eddy_model_t *r = eddy_model_restore(work, len, err, sizeof(err));
+        if (r) {
+            accepted++;
+            feed(r, steps, steps + 5, p);
+            eddy_model_destroy(r);
+        }
+    }
+    printf("# %s: %d of %zu payload byte flips give a valid model\n", name, accepted,
+           plen);
+    free(work);
+    free(buf);
+    eddy_model_destroy(m);
+}
+
+static void test_amf_payload_damage(void **state)
+{
+    (void)state;
+    check_payload_damage("amf", "n_estimators=2", 30);
+    check_payload_damage("amf", "n_estimators=1,max_nodes=5", 30);
+}
+
+/* max_nodes caps every tree: the snapshot stops growing, learning goes on and
+ * snapshot/restore still continues bit for bit */
+static void test_amf_max_nodes(void **state)
+{
+    (void)state;
+    static double a[N_STEPS], b[N_STEPS];
+    eddy_model_t *m1 = make("amf", "max_nodes=21"), *m2 = make("amf", "max_nodes=21");
+    uint8_t *s1, *s2;
+    size_t l1, l2;
+    feed(m1, 0, 100, a);
+    assert_int_equal(eddy_model_snapshot(m1, &s1, &l1), 0);
+    feed(m1, 100, N_STEPS, a);
+    assert_int_equal(eddy_model_snapshot(m1, &s2, &l2), 0);
+    assert_int_equal(l1, l2); /* same node count: at most 21 + 1 */
+    free(s1);
+    free(s2);
+    feed(m2, 0, 150, b);
+    assert_int_equal(eddy_model_snapshot(m2, &s1, &l1), 0);
+    char err[256];
+    eddy_model_t *m3 = eddy_model_restore(s1, l1, err, sizeof(err));
+    assert_non_null(m3);
+    feed(m3, 150, N_STEPS, b);
+    for (int t = 0; t < N_STEPS; t++)
+        assert_true(same_bits(a[t], b[t]));
+    free(s1);
+    /* an uncapped-so-far default forest is much larger */
+    eddy_model_t *big = make("amf", NULL);
+    feed(big, 0, 100, b);
+    assert_int_equal(eddy_model_snapshot(big, &s2, &l2), 0);
+    assert_true(l2 > 3 * l1);
+    free(s2);
+    eddy_model_destroy(big);
+    eddy_model_destroy(m1);
+    eddy_model_destroy(m2);
+    eddy_model_destroy(m3);
 }
 
 /* forecast leaves the model unchanged; out[0] == predict(x_next) */
@@ -269,6 +398,8 @@ int main(void)
         cmocka_unit_test(test_snapshot_damage),
         cmocka_unit_test(test_forecast),
         cmocka_unit_test(test_deterministic),
+        cmocka_unit_test(test_amf_max_nodes),
+        cmocka_unit_test(test_amf_payload_damage),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,25 @@
+#!/bin/sh
+# eddy-register-schemas URL: registers eddy's Avro schemas in a Confluent
+# Schema Registry under the subjects <topic>-value (TopicNameStrategy), in the
+# order of eddy's built-in schema ids (Observation 1, FeatureVector 2,
+# Prediction 3), so a fresh registry hands out the ids eddy writes. Warns
+# when the registry gives other ids (then Confluent tools decode with the
+# wrong schema; eddy itself never asks the registry).
+set -eu
+url=${1:?usage: eddy-register-schemas REGISTRY_URL}
+dir=${EDDY_SCHEMA_DIR:-/usr/share/eddy/schemas}
+
+register() { # subject file expected-id
+  body=$(sed 's/\\/\\\\/g; s/"/\\"/g' "$dir/$2" | tr -d '\n')
+  resp=$(curl -fsS --retry 10 --retry-connrefused --retry-delay 2 -X POST \
+    -H 'Content-Type: application/vnd.schemaregistry.v1+json' \
+    --data-binary "{\"schemaType\":\"AVRO\",\"schema\":\"$body\"}" \
+    "$url/subjects/$1/versions")
+  id=$(echo "$resp" | sed -n 's/.*"id":\([0-9]*\).*/\1/p')
+  echo "eddy-register-schemas: $1 -> id ${id:-?} (eddy writes $3)"
+  [ "$id" = "$3" ] || { echo "eddy-register-schemas: WARNING: registry id for $1 is not eddy's built-in id $3" >&2; }
+}
+register observations-value observation.avsc 1
+register features-value feature_vector.avsc 2
+register predictions-value prediction.avsc 3
+

@@ -1,0 +1,420 @@
+/* test_ingest.c: input lines to Observations (producers/ingest/ingest_core.h)
+ * — CSV with and without a header, column order, series_id column, both JSON
+ * shapes, per-series seq, bad rows and their messages, blank/comment lines,
+ * CRLF, event time parsing, and every line of the extended dataset.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ingest_core.h"
+
+#define NOW_US     1700000000123456LL
+#define ET_1949_01 (-662688000000LL)
+
+static char err[512];
+static eddy_obs_t obs;
+
+static eddy_row_result_t parse(eddy_ingest_parser_t *p, const char *line)
+{
+    err[0] = '\0';
+    return eddy_ingest_parse_line(p, line, strlen(line), NOW_US, &obs, err,
+                                  sizeof(err));
+}
+
+static void expect_ok(eddy_ingest_parser_t *p, const char *line, const char *series,
+                      int64_t seq, double value)
+{
+    eddy_row_result_t r = parse(p, line);
+    if (r != EDDY_ROW_OK)
+        fail_msg("'%s': result %d (%s)", line, r, err);
+    assert_string_equal(obs.series_id, series);
+    assert_int_equal(obs.seq, seq);
+    assert_true(obs.value == value);
+    assert_int_equal(obs.produced_at_us, NOW_US);
+}
+
+/* A bad row whose message contains every NEEDLE (NULL-terminated). */
+static void expect_bad(eddy_ingest_parser_t *p, const char *line, ...)
+{
+    va_list ap;
+    const char *needle;
+    eddy_row_result_t r = parse(p, line);
+
+    if (r != EDDY_ROW_BAD)
+        fail_msg("'%s': result %d, expected a bad row", line, r);
+    assert_true(err[0] != '\0');
+    va_start(ap, line);
+    while ((needle = va_arg(ap, const char *)))
+        if (!strstr(err, needle))
+            fail_msg("'%s': message '%s' does not name '%s'", line, err, needle);
+    va_end(ap);
+}
+
+static eddy_ingest_parser_t *parser(const char *series, int64_t seq_start)
+{
+    eddy_ingest_parser_t *p = eddy_ingest_parser_new(series, seq_start, 100);
+    assert_non_null(p);
+    return p;
+}
+
+static void test_csv_header(void **state)
+{
+    (void)state;
+    eddy_ingest_parser_t *p = parser("airpassengers", 0);
+
+    assert_int_equal(parse(p, "input,target"), EDDY_ROW_SKIP);
+    expect_ok(p, "1949-01,112", "airpassengers", 0, 112.0);
+    assert_string_equal(obs.input, "1949-01");
+    assert_int_equal(obs.event_time_ms, ET_1949_01);
+    expect_ok(p, "1949-02,118.5", "airpassengers", 1, 118.5);
+    expect_ok(p, " 1949-03 , -1e3 ", "airpassengers", 2, -1000.0);
+    assert_string_equal(obs.input, "1949-03");
+    /* a second header later is a data row with a bad target */
+    expect_bad(p, "input,target", "'target'", NULL);
+    eddy_ingest_parser_destroy(p);
+}
+
+static void test_csv_no_header(void **state)
+{
+    (void)state;
+    eddy_ingest_parser_t *p = parser("s", 0);
+
+    expect_ok(p, "1949-01,112", "s", 0, 112.0);
+    assert_int_equal(obs.event_time_ms, ET_1949_01);
+    /* once data was seen, a header-looking row is data */
+    expect_bad(p, "target,input", "not a number", NULL);
+    /* a label that is not a date: event time is now */
+    expect_ok(p, "t42,7", "s", 1, 7.0);
+    assert_string_equal(obs.input, "t42");
+    assert_int_equal(obs.event_time_ms, NOW_US / 1000);
+    eddy_ingest_parser_destroy(p);
+}
+
+static void test_csv_column_order(void **state)
+{
+    (void)state;
+    eddy_ingest_parser_t *p = parser("s", 0);
+
+    assert_int_equal(parse(p, "target,input"), EDDY_ROW_SKIP);
+    expect_ok(p, "112,1949-01", "s", 0, 112.0);
+    assert_string_equal(obs.input, "1949-01");
+    assert_int_equal(obs.event_time_ms, ET_1949_01);
+    expect_bad(p, "1949-02,118", "1949-02", NULL);
+    eddy_ingest_parser_destroy(p);
+
+    /* "value" is accepted for target; no input column at all */
+    p = parser("s", 0);
+    assert_int_equal(parse(p, "value"), EDDY_ROW_SKIP);
+    expect_ok(p, "3.5", "s", 0, 3.5);
+    assert_string_equal(obs.input, "");
+    assert_int_equal(obs.event_time_ms, NOW_US / 1000);
+    expect_bad(p, "1949-01,3", "expected 1 columns", "found 2", NULL);
+    eddy_ingest_parser_destroy(p);
+}
+
+static void test_csv_header_without_target(void **state)
+{
+    (void)state;
+    eddy_ingest_parser_t *p = parser("s", 0);
+
+    expect_bad(p, "input,amount", "target", NULL);
+    /* the parser must stay usable (and never index a missing column) */
+    expect_ok(p, "1949-01,5", "s", 0, 5.0);
+    eddy_ingest_parser_destroy(p);
+
+    p = parser("s", 0);
+    expect_bad(p, "series_id,input", "target", NULL);
+    expect_ok(p, "1949-01,5", "s", 0, 5.0);
+    eddy_ingest_parser_destroy(p);
+}
+
+static void test_csv_series_column(void **state)
+{
+    (void)state;
+    eddy_ingest_parser_t *p = parser("default", 10);
+
+    assert_int_equal(parse(p, "input,series_id,target"), EDDY_ROW_SKIP);
+    expect_ok(p, "1949-01,a,1", "a", 10, 1.0);
+    expect_ok(p, "1949-01,b,2", "b", 10, 2.0);
+    expect_ok(p, "1949-02,a,3", "a", 11, 3.0);
+    expect_ok(p, "1949-03,a,4", "a", 12, 4.0);
+    expect_ok(p, "1949-02,b,5", "b", 11, 5.0);
+    /* empty series id (spaces trimmed away) */
+    expect_bad(p, "1949-04, ,6", "series_id", NULL);
+    expect_bad(p, "1949-04,a,6,7", "expected 3 columns", "found 4", NULL);
+    /* a bad row does not consume a seq */
+    expect_ok(p, "1949-04,a,6", "a", 13, 6.0);
+    eddy_ingest_parser_destroy(p);
+}
+
+static void test_seq_start(void **state)
+{
+    (void)state;
+    eddy_ingest_parser_t *p = parser("s", 1000);
+
+    expect_ok(p, "1949-01,1", "s", 1000, 1.0);
+    expect_ok(p, "1949-02,1", "s", 1001, 1.0);
+    expect_ok(p, "{\"series_id\":\"t\",\"value\":1}", "t", 1000, 1.0);
+    expect_ok(p, "{\"value\":2}", "s", 1002, 2.0);
+    /* an explicit seq is taken as is and does not move the counter */
+    expect_ok(p, "{\"value\":3,\"seq\":5}", "s", 5, 3.0);
+    expect_ok(p, "1949-03,4", "s", 1003, 4.0);
+    eddy_ingest_parser_destroy(p);
+
+    p = parser("s", -3);
+    expect_ok(p, "1949-01,1", "s", -3, 1.0);
+    eddy_ingest_parser_destroy(p);
+}
+
+static void test_series_cap(void **state)
+{
+    (void)state;
+    eddy_ingest_parser_t *p = eddy_ingest_parser_new("s", 0, 2);
+
+    expect_ok(p, "{\"series_id\":\"a\",\"value\":1}", "a", 0, 1.0);
+    expect_ok(p, "{\"series_id\":\"b\",\"value\":1}", "b", 0, 1.0);
+    expect_bad(p, "{\"series_id\":\"c\",\"value\":1}", "too many series", "2", NULL);
+    expect_ok(p, "{\"series_id\":\"a\",\"value\":1}", "a", 1, 1.0);
+    eddy_ingest_parser_destroy(p);
+}
+
+static void test_json_shapes(void **state)
+{
+    (void)state;
+    eddy_ingest_parser_t *p = parser("dflt", 0);
+
+    expect_ok(p, "{\"series_id\": \"sensor-1\", \"value\": 1.5}", "sensor-1", 0, 1.5);
+    assert_string_equal(obs.input, "");
+    assert_int_equal(obs.event_time_ms, NOW_US / 1000);
+    expect_ok(p, "{\"input\": \"1949-01\", \"target\": 112}", "dflt", 0, 112.0);
+    assert_string_equal(obs.input, "1949-01");
+    assert_int_equal(obs.event_time_ms, ET_1949_01);
+    expect_ok(p, "  {\"series_id\":\"sensor-1\",\"value\":-2}  ", "sensor-1", 1, -2.0);
+    /* event_time as a number or a date overrides the input */
+    expect_ok(p, "{\"value\":1,\"event_time\":-5}", "dflt", 1, 1.0);
+    assert_int_equal(obs.event_time_ms, -5);
+    expect_ok(p,
+              "{\"input\":\"x\",\"value\":1,\"event_time\":\"2010-12-31T23:59:59Z\"}",
+              "dflt", 2, 1.0);
+    assert_int_equal(obs.event_time_ms, 1293839999000LL);
+    assert_string_equal(obs.input, "x");
+    eddy_ingest_parser_destroy(p);
+}
+
+static void test_bad_rows(void **state)
+{
+    (void)state;
+    eddy_ingest_parser_t *p = parser("s", 0);
+    char line[8192];
+
+    expect_bad(p, "1949-01,abc", "'abc'", "not a number", NULL);
+    expect_bad(p, "1949-01,12abc", "'12abc'", NULL);
+    expect_bad(p, "1949-01,nan", "'nan'", "not finite", NULL);
+    expect_bad(p, "1949-01,NaN", "'NaN'", NULL);
+    expect_bad(p, "1949-01,inf", "'inf'", NULL);
+    expect_bad(p, "1949-01,-Infinity", "'-Infinity'", NULL);
+    expect_bad(p, "1949-01,1e999", "'1e999'", NULL);
+    expect_bad(p, "1949-01,1,2", "expected 2 columns", "found 3", NULL);
+    expect_bad(p, "1949-01", "expected 2 columns", "found 1", NULL);
+    expect_bad(p, "a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q", "too many columns", NULL);
+    memset(line, 'x', 64);
+    strcpy(line + 64, ",1");
+    expect_bad(p, line, "input", "xxxxxxxx", "63", NULL);
+    memset(line, '9', 5000);
+    line[5000] = '\0';
+    expect_bad(p, line, "5000", NULL);
+
+    expect_bad(p, "{\"series_id\":\"\",\"value\":1}", "series_id", NULL);
+    memset(line, 0, sizeof(line));
+    strcpy(line, "{\"series_id\":\"");
+    memset(line + strlen(line), 'q', 256);
+    strcat(line, "\",\"value\":1}");
+    expect_bad(p, line, "series_id", "255", NULL);
+    expect_bad(p, "{\"series_id\":\"a\\u0001b\",\"value\":1}", "control", NULL);
+    expect_bad(p, "{\"series_id\":7,\"value\":1}", "series_id", NULL);
+    expect_bad(p, "{\"value\":1", "invalid JSON", NULL);
+    expect_bad(p, "{value:1}", "invalid JSON", NULL);
+    expect_bad(p, "{\"value\":1}{\"value\":2}", "invalid JSON", NULL);
+    expect_bad(p, "{\"value\":1,\"value\":2}", "invalid JSON", NULL);
+    expect_bad(p, "[1, 2]", "not an object", NULL);
+    expect_bad(p, "[{\"value\":1}]", "not an object", NULL);
+    expect_bad(p, "{\"series_id\":\"a\"}", "neither", NULL);
+    expect_bad(p, "{\"value\":\"12\"}", "must be a number", NULL);
+    expect_bad(p, "{\"value\":1,\"seq\":-1}", "seq", NULL);
+    expect_bad(p, "{\"value\":1,\"seq\":1.5}", "seq", NULL);
+    expect_bad(p, "{\"value\":1,\"input\":3}", "input", NULL);
+    memset(line, 0, sizeof(line));
+    strcpy(line, "{\"value\":1,\"input\":\"");
+    memset(line + strlen(line), 'i', 64);
+    strcat(line, "\"}");
+    expect_bad(p, line, "input", "63", NULL);
+    expect_bad(p, "{\"value\":1,\"event_time\":\"1949-13\"}", "event_time", NULL);
+    expect_bad(p, "{\"value\":1,\"event_time\":true}", "event_time", NULL);
+    /* a NUL inside the line */
+    assert_int_equal(
+        eddy_ingest_parse_line(p, "1949-01,1\0x", 11, NOW_US, &obs, err, sizeof(err)),
+        EDDY_ROW_BAD);
+    assert_non_null(strstr(err, "NUL"));
+
+    /* none of these consumed a seq */
+    expect_ok(p, "1949-01,1", "s", 0, 1.0);
+    eddy_ingest_parser_destroy(p);
+}
+
+static void test_skip_and_crlf(void **state)
+{
+    (void)state;
+    eddy_ingest_parser_t *p = parser("s", 0);
+
+    assert_int_equal(parse(p, ""), EDDY_ROW_SKIP);
+    assert_int_equal(parse(p, "   \t "), EDDY_ROW_SKIP);
+    assert_int_equal(parse(p, "\r"), EDDY_ROW_SKIP);
+    assert_int_equal(parse(p, "# a comment, with, commas"), EDDY_ROW_SKIP);
+    assert_int_equal(parse(p, "   # indented comment"), EDDY_ROW_SKIP);
+    assert_int_equal(parse(p, "input,target\r\n"), EDDY_ROW_SKIP);
+    expect_ok(p, "1949-01,112\r\n", "s", 0, 112.0);
+    assert_string_equal(obs.input, "1949-01");
+    expect_ok(p, "1949-02,118\r", "s", 1, 118.0);
+    expect_ok(p, "{\"value\":3}\r\n", "s", 2, 3.0);
+    /* len is honoured: bytes after it are not part of the line */
+    assert_int_equal(eddy_ingest_parse_line(p, "1949-03,7,garbage", 9, NOW_US, &obs,
+                                            err, sizeof(err)),
+                     EDDY_ROW_OK);
+    assert_true(obs.value == 7.0);
+    eddy_ingest_parser_destroy(p);
+}
+
+static void test_event_time(void **state)
+{
+    (void)state;
+    int64_t ms = 0;
+
+    assert_int_equal(eddy_parse_event_time("1949-01", &ms), 0);
+    assert_int_equal(ms, -662688000000LL);
+    assert_int_equal(eddy_parse_event_time("1949", &ms), 0);
+    assert_int_equal(ms, -662688000000LL);
+    assert_int_equal(eddy_parse_event_time("1949-01-01", &ms), 0);
+    assert_int_equal(ms, -662688000000LL);
+    assert_int_equal(eddy_parse_event_time("1970-01-01T00:00:00Z", &ms), 0);
+    assert_int_equal(ms, 0);
+    assert_int_equal(eddy_parse_event_time("2010-12-31T23:59:59Z", &ms), 0);
+    assert_int_equal(ms, 1293839999000LL);
+    assert_int_equal(eddy_parse_event_time("2010-12-31 23:59", &ms), 0);
+    assert_int_equal(ms, 1293839940000LL);
+    assert_int_equal(eddy_parse_event_time("1969-12-31T23:59:59", &ms), 0);
+    assert_int_equal(ms, -1000);
+    assert_int_equal(eddy_parse_event_time("2000-03", &ms), 0);
+    assert_int_equal(ms, 951868800000LL);
+    assert_int_equal(eddy_parse_event_time("0000-01", &ms), 0);
+    assert_int_equal(ms, -62167219200000LL);
+
+    /* Feb 29 only in leap years (2000 is one, 1900 is not) */
+    assert_int_equal(eddy_parse_event_time("2000-02-29", &ms), 0);
+    assert_int_equal(ms, 951782400000LL);
+    assert_int_equal(eddy_parse_event_time("1948-02-29", &ms), 0);
+    assert_int_equal(eddy_parse_event_time("1949-02-29", &ms), -1);
+    assert_int_equal(eddy_parse_event_time("1900-02-29", &ms), -1);
+    assert_int_equal(eddy_parse_event_time("1949-02-30", &ms), -1);
+    assert_int_equal(eddy_parse_event_time("1949-04-31", &ms), -1);
+    assert_int_equal(eddy_parse_event_time("1949-12-31", &ms), 0);
+
+    ms = 12345;
+    static const char *const bad[] = {
+        "1949-13",
+        "1949-00",
+        "1949-1",
+        "1949-01-00",
+        "1949-01-32",
+        "49-01",
+        "1949/01",
+        "1949-01-",
+        "1949-01x",
+        "",
+        "abcd",
+        "1949-01-31T24:00",
+        "1949-01-31T23:60",
+        "1949-01-31T23:59:61",
+        "1949-01-31T12",
+        "1949-01-31T12:0",
+        "1949-01-31T",
+        "1949-01-31T12:00:00Zx",
+        " 1949",
+        "19490",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        if (eddy_parse_event_time(bad[i], &ms) != -1)
+            fail_msg("'%s' accepted as %lld", bad[i], (long long)ms);
+    assert_int_equal(ms, 12345); /* untouched on error */
+}
+
+static void test_dataset(void **state)
+{
+    (void)state;
+    const char *dir = getenv("EDDY_SOURCE_DIR");
+    char path[4096], line[8192];
+    FILE *f;
+    int ok = 0, skip = 0, bad = 0;
+    int64_t last_et = INT64_MIN;
+
+    if (!dir)
+        dir = ".";
+    snprintf(path, sizeof(path), "%s/data/airpassengers-extended.csv", dir);
+    f = fopen(path, "r");
+    if (!f)
+        fail_msg("cannot open %s (set EDDY_SOURCE_DIR)", path);
+    eddy_ingest_parser_t *p = parser("airpassengers", 0);
+    while (fgets(line, sizeof(line), f)) {
+        switch (parse(p, line)) {
+        case EDDY_ROW_OK:
+            assert_int_equal(obs.seq, ok);
+            assert_true(obs.event_time_ms > last_et); /* monthly, increasing */
+            assert_true(obs.value > 0);
+            last_et = obs.event_time_ms;
+            if (ok == 0) {
+                assert_string_equal(obs.input, "1949-01");
+                assert_int_equal(obs.event_time_ms, ET_1949_01);
+                assert_true(obs.value == 112.0);
+            }
+            ok++;
+            break;
+        case EDDY_ROW_SKIP:
+            skip++;
+            break;
+        default:
+            fail_msg("line %d '%s': %s", ok + skip + bad + 1, line, err);
+            bad++;
+        }
+    }
+    fclose(f);
+    eddy_ingest_parser_destroy(p);
+    assert_int_equal(ok, 744);
+    assert_int_equal(skip, 1);
+    assert_int_equal(bad, 0);
+    assert_int_equal(last_et, 1291161600000LL); /* 2010-12-01 */
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_csv_header),
+        cmocka_unit_test(test_csv_no_header),
+        cmocka_unit_test(test_csv_column_order),
+        cmocka_unit_test(test_csv_header_without_target),
+        cmocka_unit_test(test_csv_series_column),
+        cmocka_unit_test(test_seq_start),
+        cmocka_unit_test(test_series_cap),
+        cmocka_unit_test(test_json_shapes),
+        cmocka_unit_test(test_bad_rows),
+        cmocka_unit_test(test_skip_and_crlf),
+        cmocka_unit_test(test_event_time),
+        cmocka_unit_test(test_dataset),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
