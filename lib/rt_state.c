@@ -61,15 +61,20 @@ static int ensure_state_topic(loop_t *loop, char *errstr, size_t errstr_size)
     rd_kafka_AdminOptions_t *ao;
     char err[256];
 
-    for (int i = 0; i < 50 && (n_in = partition_count(loop->producer,
-                                                      loop->stage->input_topic)) < 0;
-         i++)
+    /* A stage may start before its input exists (the previous stage creates
+     * it with its first output): wait for it, since the changelog needs its
+     * partition count. */
+    for (int64_t i = 0;
+         (n_in = partition_count(loop->producer, loop->stage->input_topic)) < 0; i++) {
+        if (eddy_loop_stopping()) {
+            snprintf(errstr, errstr_size, "stopped while waiting for input topic '%s'",
+                     loop->stage->input_topic);
+            return -1;
+        }
+        if (i % 50 == 0)
+            eddy_log_info("waiting for the input topic to exist", "topic=%s",
+                          loop->stage->input_topic);
         usleep(200 * 1000);
-    if (n_in < 0) {
-        snprintf(errstr, errstr_size,
-                 "input topic '%s' does not exist: create it (or produce to it) first",
-                 loop->stage->input_topic);
-        return -1;
     }
     n_state = partition_count(loop->producer, loop->state_topic);
     if (n_state >= n_in)
