@@ -32,6 +32,8 @@ const eddy_opt_t eddy_loop_opts[] = {
      "replicas on one host need distinct ids)"},
     {"state-topic", 0, EDDY_OPT_STRING, NULL,
      "compacted changelog of per-series state (default: <group>-state)"},
+    {"max-value-bytes", 0, EDDY_OPT_INT, "1048576",
+     "larger input values are dead-lettered (value_too_large) without being decoded"},
     {"exit-idle", 0, EDDY_OPT_DURATION, NULL,
      "exit 0 after this long without input (for batch jobs and tests)"},
     EDDY_OPT_TABLE_END};
@@ -362,8 +364,17 @@ static void handle_record(loop_t *loop, const rd_kafka_message_t *m)
     track_offset(loop, m);
     loop->cur_partition = m->partition;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    reason =
-        loop->stage->process(loop->stage->ctx, &msg, &emit, errstr, sizeof(errstr));
+    if (msg.value_len > loop->max_value_bytes) {
+        snprintf(
+            errstr, sizeof(errstr),
+            "value of %zu bytes exceeds --max-value-bytes %zu: not an eddy record, or "
+            "raise the limit",
+            msg.value_len, loop->max_value_bytes);
+        reason = "value_too_large";
+    } else {
+        reason =
+            loop->stage->process(loop->stage->ctx, &msg, &emit, errstr, sizeof(errstr));
+    }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     loop->process_seconds +=
         (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
@@ -551,6 +562,7 @@ int eddy_loop_run(const eddy_stage_t *stage, const eddy_opts_t *opts)
     loop.pending = rd_kafka_topic_partition_list_new(16);
     loop.last_poll_us = eddy_now_us();
     loop.eos = eddy_opts_bool(opts, "exactly-once");
+    loop.max_value_bytes = (size_t)eddy_opts_int(opts, "max-value-bytes");
     loop.stateful = stage->state_save && stage->state_load && stage->state_drop;
     eddy_signals_install();
     if (listen && strcmp(listen, "off")) {

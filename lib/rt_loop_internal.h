@@ -34,6 +34,7 @@ typedef struct loop_s {
     rd_kafka_topic_partition_list_t *pending; /* offsets to commit after the batch */
     pthread_mutex_t lock;                     /* loop state vs the HTTP thread */
     const char *dlq_topic;
+    size_t max_value_bytes;
     int eos;      /* exactly-once: transactions + changelog */
     int stateful; /* the stage has state callbacks */
     int txn_open;

@@ -86,7 +86,7 @@ eddy_http_port() {
 
 # eddy_metric URL NAME LABELS: the value of one sample, or empty.
 eddy_metric() {
-  curl -fsS "$1" 2>/dev/null | awk -v n="$2" -v l="$3" '$1 == n "{" l "}" { print $2 }'
+  { curl -fsS "$1" 2>/dev/null || true; } | awk -v n="$2" -v l="$3" '$1 == n "{" l "}" { print $2 }'
 }
 
 # eddy_check_alive: fails, showing its log, if a started stage has exited.

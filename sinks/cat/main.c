@@ -39,20 +39,14 @@ static void print_record(eddy_codec_t *codec, const eddy_opts_t *opts,
                          const rd_kafka_message_t *m)
 {
     int meta = eddy_opts_bool(opts, "meta");
-    int is_dlq = m->payload && m->len > 0 &&
-                 rd_kafka_message_headers(m, &(rd_kafka_headers_t *){0}) == 0;
+    rd_kafka_headers_t *h = NULL;
+    const void *v;
+    size_t sz;
+    int is_dlq = !rd_kafka_message_headers(m, &h) &&
+                 !rd_kafka_header_get_last(h, "eddy.error", &v, &sz);
     json_t *o;
     char *line;
 
-    if (is_dlq) {
-        /* A record with headers is usually a dead letter: its value is the
-         * original bytes, shown decoded when possible and always in hex. */
-        rd_kafka_headers_t *h = NULL;
-        const void *v;
-        size_t sz;
-        is_dlq = !rd_kafka_message_headers(m, &h) &&
-                 !rd_kafka_header_get_last(h, "eddy.error", &v, &sz);
-    }
     if (m->payload && m->len > 0) {
         o = eddy_cat_value_json(codec, m->payload, m->len,
                                 eddy_opts_bool(opts, "lag-names"));

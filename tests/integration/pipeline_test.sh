@@ -47,7 +47,7 @@ eddy_start features eddy-features "${common[@]}" --input "$obs" --output "$feat"
   --group "features$suffix" --http 127.0.0.1:0
 for m in "${models[@]}"; do
   eddy_start "learn-$m" eddy-learn "${common[@]}" --model "$m" --input "$feat" --output "$pred" \
-    --group "learn-$m$suffix" --http 127.0.0.1:0
+    --group "learn-$m$suffix" --http 127.0.0.1:0 --max-value-bytes 4096
 done
 eddy_start metrics eddy-metrics "${common[@]}" --input "$pred" --group "metrics$suffix" \
   --http 127.0.0.1:0
@@ -78,26 +78,41 @@ e,g=$expect,float('$got')
 assert abs(e-g) <= 1e-9*abs(e), f'sink MAE {g} != golden {e}'
 print(f'ok: sink linear MAE {g:.12f} equals River golden {e:.12f}')" || fail "MAE mismatch"
 
-# Poison records straight into the features topic: all dead-lettered, counted.
-printf 'airpassengers:garbage\nairpassengers:\x00\x00\x00\x00\x63abc\n' |
-  kcat -P -b "$EDDY_BOOTSTRAP" -t "$feat" -K: 2>/dev/null || fail "kcat could not produce"
-for _ in $(seq 100); do
-  n=$(curl -fsS "http://127.0.0.1:$(eddy_http_port learn-linear)/metrics" |
-    awk '/^eddy_stage_deadletter_total/ {s+=$2} END {print s+0}')
-  [ "$n" -ge 2 ] && break
+# A poison stream straight into the features topic (random bytes, short and
+# truncated frames, unknown and wrong schema ids, NaN/Inf, wrong lag count,
+# an oversized key and value, an empty value), interleaved with the good
+# records: every one dead-lettered with its reason, counted, and the
+# pipeline goes on.
+python3 "$root/tests/integration/poison.py" >"$EDDY_RUN/poison.bin" 2>"$EDDY_RUN/poison.json"
+kcat -P -b "$EDDY_BOOTSTRAP" -t "$feat" -K '@@EDDYKEY@@' -D '@@EDDYMSG@@' -l "$EDDY_RUN/poison.bin" ||
+  fail "kcat could not produce the poison stream"
+n_poison=$(python3 -c "import json; print(sum(json.load(open('$EDDY_RUN/poison.json')).values()))")
+lport=$(eddy_http_port learn-linear)
+for _ in $(seq 150); do
+  curl -fsS "http://127.0.0.1:$lport/metrics" >"$EDDY_RUN/learn-metrics.txt" || true
+  n=$(awk '/^eddy_stage_deadletter_total/ {s+=$2} END {print s+0}' "$EDDY_RUN/learn-metrics.txt")
+  [ "$n" -ge "$n_poison" ] && break
   sleep 0.2
 done
-[ "$n" -ge 2 ] || fail "learner dead-lettered $n of 2 poison records"
-ok "poison records dead-lettered by the learner ($n)"
-
-want=$((3 + 2 * ${#models[@]}))
+python3 - "$EDDY_RUN/poison.json" "$EDDY_RUN/learn-metrics.txt" <<'PY' || fail "dead-letter reasons differ"
+import json, re, sys
+want = json.load(open(sys.argv[1]))
+got = {}
+for line in open(sys.argv[2]):
+    m = re.match(r'eddy_stage_deadletter_total\{stage="learn",reason="([^"]+)"\} (\d+)', line)
+    if m:
+        got[m.group(1)] = int(m.group(2))
+assert got == want, f"dead letters by reason: got {got}, want {want}"
+print(f"ok: {sum(got.values())} poison records dead-lettered, by reason: {got}")
+PY
+want=$((3 + n_poison * ${#models[@]}))
 for _ in $(seq 60); do
   "$(eddy_bin eddy-cat)" --topic "$dlq" >"$EDDY_RUN/dlq.jsonl" 2>/dev/null || fail "eddy-cat on deadletter"
   dl=$(grep -c '"eddy.error"' "$EDDY_RUN/dlq.jsonl" || true)
   [ "$dl" -ge $want ] && break
   sleep 0.5
 done
-[ "$dl" -ge $((3 + 2 * ${#models[@]})) ] || fail "expected >= $((3 + 2 * ${#models[@]})) dead letters, found $dl"
+[ "$dl" = "$want" ] || fail "expected $want dead letters, found $dl"
 grep -q '"eddy.stage": *"ingest"' "$EDDY_RUN/dlq.jsonl" || grep -q '"eddy.stage":"ingest"' "$EDDY_RUN/dlq.jsonl" ||
   fail "no ingest dead letter"
 ok "$dl dead letters with reason headers"
