@@ -41,7 +41,11 @@ static const char *const field_names[F__COUNT] = {
 
 typedef struct writer_s {
     int32_t id;
-    eddy_rec_type_t type;
+    eddy_rec_type_t type; /* EDDY_REC__COUNT: a record that is not eddy's */
+    int builtin;          /* one of the built-in schemas under its built-in id */
+    int hidden;           /* never matched on decode (built-in ids under a registry) */
+    char *json;           /* the schema text */
+    const json_t *const *defaults; /* the reader defaults of TYPE, by field */
     avro_schema_t schema;
     avro_value_iface_t *iface;
     avro_value_t value;
@@ -56,7 +60,13 @@ struct eddy_codec_s {
     uint8_t *out;
     size_t out_size;
     avro_reader_t in_reader;
+    eddy_codec_resolver_t resolver;
+    void *resolver_opaque;
+    json_t *defaults[EDDY_REC__COUNT + 1][F__COUNT]; /* NULL: none declared */
 };
+
+static const char *const record_names[EDDY_REC__COUNT] = {
+    "Observation", "FeatureVector", "Prediction"};
 
 static const char *const err_names[EDDY_CODEC_ERR__COUNT] = {
     "ok",        "empty",          "short_frame",
@@ -94,6 +104,7 @@ const char *eddy_codec_schema_json(eddy_rec_type_t type)
 
 static void writer_release(writer_t *w)
 {
+    free(w->json);
     avro_value_decref(&w->value);
     avro_value_iface_decref(w->iface);
     avro_schema_decref(w->schema);
@@ -102,15 +113,28 @@ static void writer_release(writer_t *w)
 static writer_t *writer_find(const eddy_codec_t *codec, int32_t id)
 {
     for (int i = 0; i < codec->n_writers; i++)
-        if (codec->writers[i].id == id)
+        if (codec->writers[i].id == id && !codec->writers[i].hidden)
             return (writer_t *)&codec->writers[i];
     return NULL;
 }
 
-int eddy_codec_add_writer(eddy_codec_t *codec, eddy_rec_type_t type, int32_t id,
-                          const char *schema_json, char *errstr, size_t errstr_size)
+/* The type named by a record schema's name (namespace aside), or
+ * EDDY_REC__COUNT for a record that is not one of eddy's. */
+static eddy_rec_type_t type_of_schema(avro_schema_t schema)
 {
-    writer_t w = {.id = id, .type = type};
+    const char *name = avro_schema_name(schema);
+
+    for (int t = 0; name && t < EDDY_REC__COUNT; t++)
+        if (!strcmp(name, record_names[t]))
+            return (eddy_rec_type_t)t;
+    return EDDY_REC__COUNT;
+}
+
+/* TYPE -1: take the type from the record's name. */
+static int add_writer(eddy_codec_t *codec, int type, int32_t id,
+                      const char *schema_json, char *errstr, size_t errstr_size)
+{
+    writer_t w = {.id = id};
 
     if (writer_find(codec, id)) {
         snprintf(errstr, errstr_size, "schema id %d is already known", (int)id);
@@ -130,17 +154,125 @@ int eddy_codec_add_writer(eddy_codec_t *codec, eddy_rec_type_t type, int32_t id,
         avro_schema_decref(w.schema);
         return -1;
     }
+    w.type = type < 0 ? type_of_schema(w.schema) : (eddy_rec_type_t)type;
+    if ((int)w.type < 0 || w.type > EDDY_REC__COUNT) {
+        snprintf(errstr, errstr_size, "schema id %d: invalid record type %d", (int)id,
+                 type);
+        avro_schema_decref(w.schema);
+        return -1;
+    }
+    if (!(w.json = strdup(schema_json))) {
+        snprintf(errstr, errstr_size, "out of memory");
+        avro_schema_decref(w.schema);
+        return -1;
+    }
+    w.defaults = (const json_t *const *)codec->defaults[w.type];
     w.iface = avro_generic_class_from_schema(w.schema);
     if (!w.iface || avro_generic_value_new(w.iface, &w.value)) {
         snprintf(errstr, errstr_size, "schema id %d: %s", (int)id, avro_strerror());
         avro_value_iface_decref(w.iface);
         avro_schema_decref(w.schema);
+        free(w.json);
         return -1;
     }
     for (int f = 0; f < F__COUNT; f++)
         w.field_index[f] = avro_schema_record_field_get_index(w.schema, field_names[f]);
     codec->writers[codec->n_writers++] = w;
     return 0;
+}
+
+int eddy_codec_add_writer(eddy_codec_t *codec, eddy_rec_type_t type, int32_t id,
+                          const char *schema_json, char *errstr, size_t errstr_size)
+{
+    if ((int)type < 0 || type >= EDDY_REC__COUNT) {
+        snprintf(errstr, errstr_size, "schema id %d: invalid record type %d", (int)id,
+                 (int)type);
+        return -1;
+    }
+    return add_writer(codec, type, id, schema_json, errstr, errstr_size);
+}
+
+int eddy_codec_set_reader_schema(eddy_codec_t *codec, eddy_rec_type_t type,
+                                 const char *schema_json, char *errstr,
+                                 size_t errstr_size)
+{
+    json_error_t jerr;
+    json_t *root = json_loads(schema_json, 0, &jerr), *fields, *field;
+    size_t i;
+
+    if ((int)type < 0 || type >= EDDY_REC__COUNT) {
+        snprintf(errstr, errstr_size, "invalid record type %d", (int)type);
+        json_decref(root);
+        return -1;
+    }
+    if (!root) {
+        snprintf(errstr, errstr_size, "reader schema is not JSON: %s (line %d)",
+                 jerr.text, jerr.line);
+        return -1;
+    }
+    fields = json_object_get(root, "fields");
+    if (!json_is_array(fields) || !json_is_string(json_object_get(root, "type")) ||
+        strcmp(json_string_value(json_object_get(root, "type")), "record")) {
+        snprintf(errstr, errstr_size, "reader schema is not a record with fields");
+        json_decref(root);
+        return -1;
+    }
+    for (int f = 0; f < F__COUNT; f++) {
+        json_decref(codec->defaults[type][f]);
+        codec->defaults[type][f] = NULL;
+    }
+    json_array_foreach(fields, i, field)
+    {
+        const char *name = json_string_value(json_object_get(field, "name"));
+        json_t *def = json_object_get(field, "default");
+
+        for (int f = 0; name && def && f < F__COUNT; f++)
+            if (!strcmp(name, field_names[f]))
+                codec->defaults[type][f] = json_incref(def);
+    }
+    json_decref(root);
+    return 0;
+}
+
+void eddy_codec_set_resolver(eddy_codec_t *codec, eddy_codec_resolver_t resolver,
+                             void *opaque)
+{
+    codec->resolver = resolver;
+    codec->resolver_opaque = opaque;
+    for (int i = 0; i < codec->n_writers; i++)
+        if (codec->writers[i].builtin)
+            codec->writers[i].hidden = 1;
+}
+
+/* The writer of ID, asking the resolver when the codec does not know it. */
+static writer_t *writer_resolve(eddy_codec_t *codec, int32_t id, char *errstr,
+                                size_t errstr_size)
+{
+    writer_t *w = writer_find(codec, id);
+    char *json;
+    int rc;
+
+    if (w)
+        return w;
+    if (!codec->resolver) {
+        snprintf(errstr, errstr_size,
+                 "unknown schema id %d: not a built-in id; point the stage at the "
+                 "Schema Registry that wrote it (--schema-registry)",
+                 (int)id);
+        return NULL;
+    }
+    if (!(json = codec->resolver(codec->resolver_opaque, id, errstr, errstr_size)))
+        return NULL;
+    rc = add_writer(codec, -1, id, json, errstr, errstr_size);
+    free(json);
+    return rc ? NULL : writer_find(codec, id);
+}
+
+int eddy_codec_resolve(eddy_codec_t *codec, int32_t id, char *errstr,
+                       size_t errstr_size)
+{
+    writer_t *w = writer_resolve(codec, id, errstr, errstr_size);
+    return w ? (int)w->type : -1;
 }
 
 int eddy_codec_set_id(eddy_codec_t *codec, eddy_rec_type_t type, int32_t id)
@@ -154,7 +286,7 @@ int eddy_codec_set_id(eddy_codec_t *codec, eddy_rec_type_t type, int32_t id)
             return -1;
         w = writer_find(codec, id);
     }
-    if (w->type != type)
+    if (!w || w->type != type)
         return -1;
     codec->current[type] = (int)(w - codec->writers);
     return 0;
@@ -176,6 +308,11 @@ eddy_codec_t *eddy_codec_new(char *errstr, size_t errstr_size)
                                   errstr_size))
             goto err;
         codec->current[t] = t;
+        codec->writers[t].builtin = 1;
+        if (eddy_codec_set_reader_schema(codec, (eddy_rec_type_t)t,
+                                         eddy_codec_schema_json((eddy_rec_type_t)t),
+                                         errstr, errstr_size))
+            goto err;
     }
     codec->out_size = 4096;
     codec->out = malloc(codec->out_size);
@@ -197,6 +334,9 @@ void eddy_codec_destroy(eddy_codec_t *codec)
         return;
     for (int i = 0; i < codec->n_writers; i++)
         writer_release(&codec->writers[i]);
+    for (int t = 0; t <= EDDY_REC__COUNT; t++)
+        for (int f = 0; f < F__COUNT; f++)
+            json_decref(codec->defaults[t][f]);
     if (codec->out_writer)
         avro_writer_free(codec->out_writer);
     if (codec->in_reader)
@@ -223,7 +363,7 @@ eddy_codec_err_t eddy_codec_peek_id(const void *buf, size_t len, int32_t *id)
 int eddy_codec_type_of(const eddy_codec_t *codec, int32_t id)
 {
     const writer_t *w = writer_find(codec, id);
-    return w ? (int)w->type : -1;
+    return w && w->type < EDDY_REC__COUNT ? (int)w->type : -1;
 }
 
 /* ---- the walk: validates Avro binary against a schema without allocating */
@@ -498,6 +638,7 @@ eddy_codec_err_t eddy_codec_encode_pred(eddy_codec_t *codec, const eddy_pred_t *
 
 /* ---- decode */
 
+/* TYPE EDDY_REC__COUNT: any record. */
 static eddy_codec_err_t begin_decode(eddy_codec_t *codec, eddy_rec_type_t type,
                                      const void *buf, size_t len, writer_t **wp,
                                      char *errstr, size_t errstr_size)
@@ -525,14 +666,9 @@ static eddy_codec_err_t begin_decode(eddy_codec_t *codec, eddy_rec_type_t type,
                  ((const uint8_t *)buf)[0]);
         return err;
     }
-    if (!(w = writer_find(codec, id))) {
-        snprintf(errstr, errstr_size,
-                 "unknown schema id %d: not a built-in id; point the stage at the "
-                 "Schema Registry that wrote it (--schema-registry)",
-                 (int)id);
+    if (!(w = writer_resolve(codec, id, errstr, errstr_size)))
         return EDDY_CODEC_ERR_UNKNOWN_SCHEMA;
-    }
-    if (w->type != type) {
+    if (w->type != type && type != EDDY_REC__COUNT) {
         snprintf(errstr, errstr_size, "schema id %d is a %s record, expected %s",
                  (int)id, eddy_rec_type_name(w->type), eddy_rec_type_name(type));
         return EDDY_CODEC_ERR_WRONG_TYPE;
@@ -559,11 +695,27 @@ static eddy_codec_err_t begin_decode(eddy_codec_t *codec, eddy_rec_type_t type,
     return EDDY_CODEC_OK;
 }
 
+/* The writer's field F (the current branch of a union); -1 when the writer
+ * has no such field or its value is null: the reader's default applies. */
 static int get_field(writer_t *w, int f, avro_value_t *field)
 {
-    if (w->field_index[f] < 0)
+    if (w->field_index[f] < 0 ||
+        avro_value_get_by_index(&w->value, (size_t)w->field_index[f], field, NULL))
         return -1;
-    return avro_value_get_by_index(&w->value, (size_t)w->field_index[f], field, NULL);
+    for (int depth = 0; avro_value_get_type(field) == AVRO_UNION; depth++) {
+        avro_value_t branch;
+        if (depth > WALK_DEPTH_MAX || avro_value_get_current_branch(field, &branch))
+            return -1;
+        *field = branch;
+    }
+    return avro_value_get_type(field) == AVRO_NULL ? -1 : 0;
+}
+
+/* The reader's declared default of field F, or NULL. */
+static const json_t *get_default(const writer_t *w, int f)
+{
+    const json_t *d = w->defaults ? w->defaults[f] : NULL;
+    return json_is_null(d) ? NULL : d;
 }
 
 static int64_t get_long(writer_t *w, int f)
@@ -572,8 +724,12 @@ static int64_t get_long(writer_t *w, int f)
     int32_t i32;
     int64_t i64;
 
-    if (get_field(w, f, &field))
-        return 0;
+    if (get_field(w, f, &field)) {
+        const json_t *d = get_default(w, f);
+        return json_is_integer(d) ? (int64_t)json_integer_value(d)
+               : json_is_real(d)  ? (int64_t)json_real_value(d)
+                                  : 0;
+    }
     switch (avro_value_get_type(&field)) {
     case AVRO_INT32:
         return avro_value_get_int(&field, &i32) ? 0 : i32;
@@ -591,7 +747,7 @@ static double get_double(writer_t *w, int f)
     float fl;
 
     if (get_field(w, f, &field))
-        return 0.0;
+        return json_number_value(get_default(w, f));
     switch (avro_value_get_type(&field)) {
     case AVRO_DOUBLE:
         return avro_value_get_double(&field, &d) ? 0.0 : d;
@@ -611,9 +767,14 @@ static eddy_codec_err_t get_string(writer_t *w, int f, char *dst, size_t cap,
     size_t size = 0;
 
     dst[0] = '\0';
-    if (get_field(w, f, &field) || avro_value_get_type(&field) != AVRO_STRING)
-        return EDDY_CODEC_OK;
-    if (avro_value_get_string(&field, &s, &size) || !s)
+    if (get_field(w, f, &field)) {
+        const json_t *d = get_default(w, f);
+        if (!json_is_string(d))
+            return EDDY_CODEC_OK;
+        s = json_string_value(d);
+        size = json_string_length(d) + 1;
+    } else if (avro_value_get_type(&field) != AVRO_STRING ||
+               avro_value_get_string(&field, &s, &size) || !s)
         return EDDY_CODEC_OK;
     if (size > cap) {
         snprintf(errstr, errstr_size,
@@ -637,7 +798,22 @@ static eddy_codec_err_t get_doubles(writer_t *w, int f, double *dst, int cap, in
     size_t count = 0;
 
     *n = 0;
-    if (get_field(w, f, &field) || avro_value_get_type(&field) != AVRO_ARRAY)
+    if (get_field(w, f, &field)) {
+        const json_t *d = get_default(w, f), *v;
+        size_t i;
+        if (!json_is_array(d))
+            return EDDY_CODEC_OK;
+        if (json_array_size(d) > (size_t)cap) {
+            snprintf(errstr, errstr_size,
+                     "default of field %s has %zu values, more than the %d allowed",
+                     field_names[f], json_array_size(d), cap);
+            return EDDY_CODEC_ERR_TOO_LARGE;
+        }
+        json_array_foreach(d, i, v) dst[i] = json_number_value(v);
+        *n = (int)json_array_size(d);
+        return EDDY_CODEC_OK;
+    }
+    if (avro_value_get_type(&field) != AVRO_ARRAY)
         return EDDY_CODEC_OK;
     if (avro_value_get_size(&field, &count)) {
         snprintf(errstr, errstr_size, "field %s: avro-c could not size the array: %s",
@@ -782,4 +958,117 @@ eddy_codec_err_t eddy_codec_decode_pred(eddy_codec_t *codec, const void *buf,
     pred->target = get_double(w, F_TARGET);
     pred->predicted_at_us = get_long(w, F_PREDICTED_AT);
     return require_finite("target", pred->target, errstr, errstr_size);
+}
+
+/* ---- any record as JSON */
+
+static json_t *hex_json(const void *p, size_t n)
+{
+    static const char digits[] = "0123456789abcdef";
+    const uint8_t *b = p;
+    char *s = malloc(n * 2 + 1);
+    json_t *j;
+
+    if (!s)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        s[2 * i] = digits[b[i] >> 4];
+        s[2 * i + 1] = digits[b[i] & 15];
+    }
+    j = json_stringn(s, n * 2);
+    free(s);
+    return j;
+}
+
+static json_t *value_json(avro_value_t *v, int depth)
+{
+    avro_value_t item;
+    const char *name, *s;
+    const void *p;
+    size_t size, n;
+    int32_t i32;
+    int64_t i64;
+    double d;
+    float fl;
+    int b;
+    json_t *o;
+
+    if (depth > WALK_DEPTH_MAX)
+        return NULL;
+    switch (avro_value_get_type(v)) {
+    case AVRO_STRING:
+        return avro_value_get_string(v, &s, &size) || !s
+                   ? NULL
+                   : json_stringn(s, size ? size - 1 : 0);
+    case AVRO_BYTES:
+        return avro_value_get_bytes(v, &p, &size) ? NULL : hex_json(p, size);
+    case AVRO_FIXED:
+        return avro_value_get_fixed(v, &p, &size) ? NULL : hex_json(p, size);
+    case AVRO_INT32:
+        return avro_value_get_int(v, &i32) ? NULL : json_integer(i32);
+    case AVRO_INT64:
+        return avro_value_get_long(v, &i64) ? NULL : json_integer(i64);
+    case AVRO_FLOAT:
+        if (avro_value_get_float(v, &fl))
+            return NULL;
+        return isfinite(fl) ? json_real(fl) : json_null();
+    case AVRO_DOUBLE:
+        if (avro_value_get_double(v, &d))
+            return NULL;
+        return isfinite(d) ? json_real(d) : json_null();
+    case AVRO_BOOLEAN:
+        return avro_value_get_boolean(v, &b) ? NULL : json_boolean(b);
+    case AVRO_NULL:
+        return json_null();
+    case AVRO_ENUM:
+        if (avro_value_get_enum(v, &i32))
+            return NULL;
+        s = avro_schema_enum_get(avro_value_get_schema(v), i32);
+        return s ? json_string(s) : NULL;
+    case AVRO_UNION:
+        return avro_value_get_current_branch(v, &item) ? NULL
+                                                       : value_json(&item, depth + 1);
+    case AVRO_ARRAY:
+    case AVRO_MAP:
+    case AVRO_RECORD:
+        if (avro_value_get_size(v, &n))
+            return NULL;
+        o = avro_value_get_type(v) == AVRO_ARRAY ? json_array() : json_object();
+        for (size_t i = 0; o && i < n; i++) {
+            json_t *j;
+            name = NULL;
+            if (avro_value_get_by_index(v, i, &item, &name) ||
+                !(j = value_json(&item, depth + 1))) {
+                json_decref(o);
+                return NULL;
+            }
+            if (json_is_array(o))
+                json_array_append_new(o, j);
+            else
+                json_object_set_new_nocheck(o, name ? name : "", j);
+        }
+        return o;
+    default:
+        return NULL;
+    }
+}
+
+eddy_codec_err_t eddy_codec_decode_json(eddy_codec_t *codec, const void *buf,
+                                        size_t len, json_t **out,
+                                        const char **schema_json, char *errstr,
+                                        size_t errstr_size)
+{
+    writer_t *w;
+    eddy_codec_err_t err;
+
+    if ((err = begin_decode(codec, EDDY_REC__COUNT, buf, len, &w, errstr, errstr_size)))
+        return err;
+    if (!(*out = value_json(&w->value, 0))) {
+        snprintf(errstr, errstr_size,
+                 "schema id %d: the record could not be turned into JSON", (int)w->id);
+        return EDDY_CODEC_ERR_AVRO;
+    }
+    if (schema_json)
+        *schema_json = w->json;
+    return EDDY_CODEC_OK;
 }

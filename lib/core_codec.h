@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "core_records.h"
 
 /* Built-in schema ids, used when no Schema Registry is configured. Stable:
@@ -92,6 +94,51 @@ eddy_codec_err_t eddy_codec_decode_fv(eddy_codec_t *codec, const void *buf, size
                                       eddy_fv_t *fv, char *errstr, size_t errstr_size);
 eddy_codec_err_t eddy_codec_decode_pred(eddy_codec_t *codec, const void *buf,
                                         size_t len, eddy_pred_t *pred, char *errstr,
+                                        size_t errstr_size);
+
+/* ---- schema evolution and registries
+ *
+ * Decoding always uses the writer's schema (found by the id in the frame)
+ * and copies our fields by name. A field of ours that the writer lacks takes
+ * the default declared in the reader schema (the built-in one unless
+ * eddy_codec_set_reader_schema replaced it); without a declared default it
+ * is zero / empty. Defaults are parsed from the schema JSON with jansson,
+ * since avro-c does not keep them. */
+
+/* Returns the JSON text of the schema registered under ID (malloc'd; the
+ * codec frees it), or NULL with ERRSTR filled. */
+typedef char *(*eddy_codec_resolver_t)(void *opaque, int32_t id, char *errstr,
+                                       size_t errstr_size);
+
+/* Installs RESOLVER, called on a schema id the codec does not know; the
+ * schema it returns is added as a writer (its record name, Observation,
+ * FeatureVector or Prediction, gives the type; any other record is kept for
+ * eddy_codec_decode_json only). From then on the ids are the resolver's:
+ * the built-in ids are no longer accepted on decode, and encoding uses the
+ * built-in ids only until eddy_codec_set_id gives the resolver's. */
+void eddy_codec_set_resolver(eddy_codec_t *codec, eddy_codec_resolver_t resolver,
+                             void *opaque);
+
+/* Makes sure ID is known (asking the resolver when it is not). Returns the
+ * record type, EDDY_REC__COUNT for a record that is not one of eddy's, or -1
+ * with ERRSTR filled. */
+int eddy_codec_resolve(eddy_codec_t *codec, int32_t id, char *errstr,
+                       size_t errstr_size);
+
+/* Replaces the reader schema of TYPE whose declared defaults fill the fields
+ * a writer lacks. SCHEMA_JSON must be a record schema. 0, or -1 + ERRSTR. */
+int eddy_codec_set_reader_schema(eddy_codec_t *codec, eddy_rec_type_t type,
+                                 const char *schema_json, char *errstr,
+                                 size_t errstr_size);
+
+/* Decodes any framed record (any writer schema, eddy's or not) to JSON with
+ * the same checks as the typed decoders: records are objects, longs integers,
+ * bytes and fixed hex strings, unions their branch's value, enums their
+ * symbol. On success *OUT is a new reference and *SCHEMA_JSON (when not
+ * NULL) the writer's schema text, owned by the codec. */
+eddy_codec_err_t eddy_codec_decode_json(eddy_codec_t *codec, const void *buf,
+                                        size_t len, json_t **out,
+                                        const char **schema_json, char *errstr,
                                         size_t errstr_size);
 
 #endif

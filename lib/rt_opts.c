@@ -20,6 +20,9 @@ const eddy_opt_t eddy_opts_common[] = {
      "read options from FILE: lines of name=value; a name with a dot is a "
      "librdkafka property"},
     {"log-level", 0, EDDY_OPT_STRING, "info", "error, warn, info or debug"},
+    {"schema-registry", 0, EDDY_OPT_STRING, NULL,
+     "Schema Registry URL (http://host:port): the schema written is registered "
+     "as TOPIC-value, writer schemas are fetched by id (default: built-in ids)"},
     EDDY_OPT_TABLE_END};
 
 typedef struct slot_s {

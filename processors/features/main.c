@@ -8,6 +8,7 @@
 #include "features_core.h"
 #include "rt_log.h"
 #include "rt_loop.h"
+#include "rt_registry.h"
 
 static const eddy_opt_t features_opts[] = {
     {"input", 'i', EDDY_OPT_STRING, "observations", "topic of Observation records"},
@@ -139,6 +140,9 @@ int main(int argc, char **argv)
                        ctx.codec ? "out of memory" : errstr);
         goto out;
     }
+    if ((rc = eddy_registry_attach(ctx.codec, opts, "eddy-features",
+                                   eddy_opts_str(opts, "output"), EDDY_REC_FEATURES)))
+        goto out;
     ctx.output = eddy_opts_str(opts, "output");
     stage.input_topic = eddy_opts_str(opts, "input");
     stage.group =

@@ -9,6 +9,7 @@
 #include "rt_kafka.h"
 #include "rt_log.h"
 #include "rt_loop.h"
+#include "rt_registry.h"
 
 static const eddy_opt_t learn_opts[] = {
     {"model", 'm', EDDY_OPT_STRING, "linear", "model to run (see --list-models)"},
@@ -191,6 +192,9 @@ int main(int argc, char **argv)
         eddy_log_error("cannot start", "error=\"%s\"", errstr);
         goto out;
     }
+    if ((rc = eddy_registry_attach(ctx.codec, opts, "eddy-learn",
+                                   eddy_opts_str(opts, "output"), EDDY_REC_PREDICTION)))
+        goto out;
     snprintf(group, sizeof(group), "eddy-learn-%s", model);
     ctx.output = eddy_opts_str(opts, "output");
     stage.input_topic = eddy_opts_str(opts, "input");

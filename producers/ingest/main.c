@@ -13,6 +13,7 @@
 #include "rt_kafka.h"
 #include "rt_log.h"
 #include "rt_loop.h"
+#include "rt_registry.h"
 
 static const eddy_opt_t ingest_opts[] = {
     {"topic", 't', EDDY_OPT_STRING, "observations", "topic of Observation records"},
@@ -263,6 +264,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "eddy-ingest: %s\n", errstr);
         goto out;
     }
+    if ((rc = eddy_registry_attach(in.codec, opts, "eddy-ingest", in.topic,
+                                   EDDY_REC_OBSERVATION))) {
+        rd_kafka_conf_destroy(conf);
+        goto out;
+    }
+    rc = 1;
     rd_kafka_conf_set_opaque(conf, &in);
     rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
     if (!(in.producer = eddy_kafka_producer_new(conf, errstr, sizeof(errstr)))) {

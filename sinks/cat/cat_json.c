@@ -47,7 +47,16 @@ json_t *eddy_cat_value_json(eddy_codec_t *codec, const void *buf, size_t len,
     if (err)
         return error_json(eddy_codec_err_name(err), "not a Confluent-framed record",
                           buf, len);
-    type = eddy_codec_type_of(codec, id);
+    type = eddy_codec_resolve(codec, id, errstr, sizeof(errstr));
+    if (type < 0)
+        return error_json("unknown_schema", errstr, buf, len);
+    if (type == EDDY_REC__COUNT) {
+        /* not one of eddy's records: shown as its writer wrote it */
+        if ((err = eddy_codec_decode_json(codec, buf, len, &o, NULL, errstr,
+                                          sizeof(errstr))))
+            return error_json(eddy_codec_err_name(err), errstr, buf, len);
+        return o;
+    }
     if (type == EDDY_REC_OBSERVATION) {
         eddy_obs_t obs;
         if ((err =
@@ -95,4 +104,38 @@ json_t *eddy_cat_value_json(eddy_codec_t *codec, const void *buf, size_t len,
     }
     snprintf(errstr, sizeof(errstr), "schema id %d is not known", (int)id);
     return error_json("unknown_schema", errstr, buf, len);
+}
+
+json_t *eddy_cat_project_json(eddy_codec_t *codec, const void *buf, size_t len,
+                              const json_t *reader)
+{
+    char errstr[512] = "";
+    json_t *rec = NULL, *out, *field;
+    eddy_codec_err_t err;
+    size_t i;
+
+    if ((err = eddy_codec_decode_json(codec, buf, len, &rec, NULL, errstr,
+                                      sizeof(errstr))))
+        return error_json(eddy_codec_err_name(err), errstr, buf, len);
+    out = json_object();
+    json_array_foreach(json_object_get(reader, "fields"), i, field)
+    {
+        const char *name = json_string_value(json_object_get(field, "name"));
+        json_t *v = name ? json_object_get(rec, name) : NULL;
+
+        if (!v)
+            v = json_object_get(field, "default");
+        if (!v) {
+            snprintf(errstr, sizeof(errstr),
+                     "reader field '%s' is not in the writer's schema and has no "
+                     "default",
+                     name ? name : "?");
+            json_decref(out);
+            json_decref(rec);
+            return error_json("missing_field", errstr, buf, len);
+        }
+        json_object_set(out, name, v);
+    }
+    json_decref(rec);
+    return out;
 }

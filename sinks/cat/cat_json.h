@@ -14,6 +14,15 @@
 json_t *eddy_cat_value_json(eddy_codec_t *codec, const void *buf, size_t len,
                             int lag_names);
 
+/* Decodes a framed value by its writer's schema (any record, eddy's or not)
+ * and projects it onto READER (a parsed Avro record schema): the reader's
+ * fields in its order, each from the writer's field of the same name or,
+ * when the writer has none, the reader's declared default. Without a
+ * default that is an error object, as are undecodable bytes. Top-level
+ * fields only: nested records are copied as the writer wrote them. */
+json_t *eddy_cat_project_json(eddy_codec_t *codec, const void *buf, size_t len,
+                              const json_t *reader);
+
 /* Lower-case hex of BUF (at most MAX bytes, then "..."); caller frees. */
 char *eddy_cat_hex(const void *buf, size_t len, size_t max);
 

@@ -9,6 +9,7 @@
 #include "rt_kafka.h"
 #include "rt_log.h"
 #include "rt_loop.h"
+#include "rt_registry.h"
 
 static const eddy_opt_t cat_opts[] = {
     {"topic", 't', EDDY_OPT_STRING, "predictions", "topic to read"},
@@ -18,6 +19,9 @@ static const eddy_opt_t cat_opts[] = {
     {"meta", 'm', EDDY_OPT_BOOL, "false",
      "add key, partition, offset, timestamp and headers to each line"},
     {"lag-names", 0, EDDY_OPT_BOOL, "false", "print features as in_1..in_N fields"},
+    {"reader-schema", 0, EDDY_OPT_STRING, NULL,
+     "project every record onto this Avro record schema (FILE): its fields, "
+     "missing ones filled with its defaults"},
     EDDY_OPT_TABLE_END};
 
 static json_t *headers_json(const rd_kafka_message_t *m)
@@ -35,6 +39,8 @@ static json_t *headers_json(const rd_kafka_message_t *m)
     return o;
 }
 
+static json_t *reader_schema; /* --reader-schema, parsed */
+
 static void print_record(eddy_codec_t *codec, const eddy_opts_t *opts,
                          const rd_kafka_message_t *m)
 {
@@ -42,12 +48,16 @@ static void print_record(eddy_codec_t *codec, const eddy_opts_t *opts,
     rd_kafka_headers_t *h = NULL;
     const void *v;
     size_t sz;
+    /* A dead letter (an eddy.error header) keeps the original bytes, empty
+     * ones included: shown decoded when possible and always in hex. */
     int is_dlq = !rd_kafka_message_headers(m, &h) &&
                  !rd_kafka_header_get_last(h, "eddy.error", &v, &sz);
     json_t *o;
     char *line;
 
-    if (m->payload && m->len > 0) {
+    if (m->payload && m->len > 0 && reader_schema && !is_dlq) {
+        o = eddy_cat_project_json(codec, m->payload, m->len, reader_schema);
+    } else if (m->payload && m->len > 0) {
         o = eddy_cat_value_json(codec, m->payload, m->len,
                                 eddy_opts_bool(opts, "lag-names"));
     } else {
@@ -146,6 +156,21 @@ int main(int argc, char **argv)
         fprintf(stderr, "eddy-cat: %s\n", errstr);
         goto out;
     }
+    if (eddy_opts_str(opts, "reader-schema")) {
+        json_error_t jerr;
+        const char *file = eddy_opts_str(opts, "reader-schema");
+        if (!(reader_schema = json_load_file(file, 0, &jerr)) ||
+            !json_is_array(json_object_get(reader_schema, "fields"))) {
+            fprintf(stderr, "eddy-cat: --reader-schema %s: %s\n", file,
+                    reader_schema ? "not an Avro record schema (no \"fields\")"
+                                  : jerr.text);
+            rc = 2;
+            goto out;
+        }
+    }
+    if ((rc = eddy_registry_attach(codec, opts, "eddy-cat", NULL, -1)))
+        goto out;
+    rc = 1;
     if (!(rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr)))) {
         fprintf(stderr, "eddy-cat: %s\n", errstr);
         goto out;
@@ -187,6 +212,7 @@ out:
         rd_kafka_destroy(rk);
     }
     eddy_codec_destroy(codec);
+    json_decref(reader_schema);
     eddy_opts_destroy(opts);
     return rc;
 }

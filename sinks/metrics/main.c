@@ -12,6 +12,7 @@
 #include "prom_text.h"
 #include "rt_log.h"
 #include "rt_loop.h"
+#include "rt_registry.h"
 
 static const eddy_opt_t metrics_opts[] = {
     {"input", 'i', EDDY_OPT_STRING, "predictions", "topic of Prediction records"},
@@ -217,6 +218,8 @@ int main(int argc, char **argv)
         eddy_log_error("cannot start", "error=\"%s\"", errstr);
         goto out;
     }
+    if ((rc = eddy_registry_attach(sink.codec, opts, "eddy-metrics", NULL, -1)))
+        goto out;
     stage.input_topic = eddy_opts_str(opts, "input");
     stage.group =
         eddy_opts_str(opts, "group") ? eddy_opts_str(opts, "group") : "eddy-metrics";
