@@ -21,10 +21,65 @@ static const eddy_opt_t broker_opts[] = {
     {"partitions", 'p', EDDY_OPT_INT, "4", "partitions of each pipeline topic"},
     {"topics", 't', EDDY_OPT_STRING, "observations,features,predictions,deadletter",
      "topics to create (comma-separated); others are auto-created with 4 partitions"},
+    {"chaos-interval", 0, EDDY_OPT_DURATION, NULL,
+     "inject a fault this often, in turn: produce, fetch and transaction request "
+     "errors, 200 ms of added latency, the broker down for a second (for tests of "
+     "the clients' retry paths)"},
     {"bootstrap-file", 0, EDDY_OPT_STRING, NULL,
      "also write the bootstrap address to FILE (for scripts)"},
     {"log-level", 0, EDDY_OPT_STRING, "info", "error, warn, info or debug"},
     EDDY_OPT_TABLE_END};
+
+/* Kafka protocol API keys and error codes used by the fault injection. */
+enum {
+    API_PRODUCE = 0,
+    API_FETCH = 1,
+    API_ADD_PARTITIONS_TO_TXN = 24,
+    API_END_TXN = 26
+};
+enum {
+    ERR_NOT_LEADER = 6,
+    ERR_REQUEST_TIMED_OUT = 7,
+    ERR_COORDINATOR_LOAD = 14,
+    ERR_CONCURRENT_TXNS = 51
+};
+
+/* Injects the next fault of the cycle; undoes the previous step's. */
+static void chaos_step(rd_kafka_mock_cluster_t *mc, int step)
+{
+    rd_kafka_mock_broker_set_rtt(mc, 1, 0);
+    rd_kafka_mock_broker_set_up(mc, 1);
+    switch (step % 6) {
+    case 0:
+        rd_kafka_mock_push_request_errors(mc, API_PRODUCE, 3, ERR_NOT_LEADER,
+                                          ERR_REQUEST_TIMED_OUT, ERR_NOT_LEADER);
+        eddy_log_info("chaos: 3 produce request errors", NULL);
+        break;
+    case 1:
+        rd_kafka_mock_push_request_errors(mc, API_FETCH, 2, ERR_NOT_LEADER,
+                                          ERR_NOT_LEADER);
+        eddy_log_info("chaos: 2 fetch request errors", NULL);
+        break;
+    case 2:
+        rd_kafka_mock_broker_set_rtt(mc, 1, 200);
+        eddy_log_info("chaos: 200 ms added latency", NULL);
+        break;
+    case 3:
+        rd_kafka_mock_push_request_errors(mc, API_END_TXN, 1, ERR_COORDINATOR_LOAD);
+        eddy_log_info("chaos: an EndTxn error (coordinator loading)", NULL);
+        break;
+    case 4:
+        rd_kafka_mock_push_request_errors(mc, API_ADD_PARTITIONS_TO_TXN, 1,
+                                          ERR_CONCURRENT_TXNS);
+        eddy_log_info("chaos: an AddPartitionsToTxn error (concurrent transactions)",
+                      NULL);
+        break;
+    default:
+        rd_kafka_mock_broker_set_down(mc, 1);
+        eddy_log_info("chaos: broker down", NULL);
+        break;
+    }
+}
 
 /* The mock cluster's handle has no bootstrap servers by design: drop that
  * one configuration warning, route everything else to the logger. */
@@ -45,7 +100,8 @@ int main(int argc, char **argv)
     eddy_opts_t *opts;
     char errstr[512], *topics = NULL, *save = NULL;
     const char *path;
-    int rc = 1, level;
+    int rc = 1, level, step = 0;
+    int64_t chaos_ms;
 
     opts =
         eddy_opts_parse("eddy-broker", "[options]",
@@ -100,8 +156,14 @@ int main(int argc, char **argv)
     eddy_log_info("embedded broker up (development only)", "bootstrap=%s topics=%s",
                   rd_kafka_mock_cluster_bootstraps(mcluster),
                   eddy_opts_str(opts, "topics"));
-    while (!eddy_loop_stopping())
+    chaos_ms = eddy_opts_str(opts, "chaos-interval")
+                   ? eddy_opts_duration_ms(opts, "chaos-interval")
+                   : 0;
+    for (int64_t tick = 1; !eddy_loop_stopping(); tick++) {
         usleep(100 * 1000);
+        if (chaos_ms > 0 && (tick * 100) % chaos_ms < 100)
+            chaos_step(mcluster, step++);
+    }
     eddy_log_info("embedded broker stopping", NULL);
     rc = 0;
 out:
