@@ -75,6 +75,19 @@ static const char *const err_names[EDDY_CODEC_ERR__COUNT] = {
     "too_large", "trailing_bytes", "not_finite",
     "invalid",   "avro",           "encode"};
 
+const char *eddy_codec_err_reason(eddy_codec_err_t err)
+{
+    static const char *const reasons[EDDY_CODEC_ERR__COUNT] = {
+        "decode:ok",        "decode:empty",          "decode:short_frame",
+        "decode:bad_magic", "decode:unknown_schema", "decode:wrong_type",
+        "decode:truncated", "decode:bad_varint",     "decode:bad_length",
+        "decode:too_large", "decode:trailing_bytes", "decode:not_finite",
+        "decode:invalid",   "decode:avro",           "decode:encode"};
+    if ((int)err < 0 || err >= EDDY_CODEC_ERR__COUNT)
+        return "decode:unknown";
+    return reasons[err];
+}
+
 const char *eddy_codec_err_name(eddy_codec_err_t err)
 {
     if ((int)err < 0 || err >= EDDY_CODEC_ERR__COUNT)

@@ -51,6 +51,9 @@ typedef struct eddy_codec_s eddy_codec_t;
 /* Short, stable, metric-label-safe name of an error ("short_frame"). */
 const char *eddy_codec_err_name(eddy_codec_err_t err);
 
+/* The dead-letter reason of a decode error: "decode:" and its name. */
+const char *eddy_codec_err_reason(eddy_codec_err_t err);
+
 /* The built-in Avro schema (JSON text) of a record type. */
 const char *eddy_codec_schema_json(eddy_rec_type_t type);
 

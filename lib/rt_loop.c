@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core_records.h"
 #include "rt_http.h"
 #include "rt_kafka.h"
 #include "rt_log.h"
@@ -364,7 +365,13 @@ static void handle_record(loop_t *loop, const rd_kafka_message_t *m)
     track_offset(loop, m);
     loop->cur_partition = m->partition;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    if (msg.value_len > loop->max_value_bytes) {
+    /* Keys of eddy topics are series ids (core_records.h bounds them). */
+    if (msg.key_len > EDDY_SERIES_ID_MAX) {
+        snprintf(errstr, sizeof(errstr),
+                 "key of %zu bytes exceeds the %d-byte series id limit", msg.key_len,
+                 EDDY_SERIES_ID_MAX);
+        reason = "key_too_large";
+    } else if (msg.value_len > loop->max_value_bytes) {
         snprintf(
             errstr, sizeof(errstr),
             "value of %zu bytes exceeds --max-value-bytes %zu: not an eddy record, or "

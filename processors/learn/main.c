@@ -38,22 +38,14 @@ typedef struct learn_ctx_s {
 static const char *learn_process(void *arg, const eddy_msg_t *msg, eddy_emit_t *emit,
                                  char *errstr, size_t errstr_size)
 {
-    static char reason[48];
     learn_ctx_t *ctx = arg;
     const void *out;
     size_t out_len;
     eddy_codec_err_t err;
 
-    if (msg->key_len > EDDY_SERIES_ID_MAX) {
-        snprintf(errstr, errstr_size,
-                 "key of %zu bytes exceeds the %d-byte series id limit", msg->key_len,
-                 EDDY_SERIES_ID_MAX);
-        return "key_too_large";
-    }
     if ((err = eddy_codec_decode_fv(ctx->codec, msg->value, msg->value_len, &ctx->fv,
                                     errstr, errstr_size))) {
-        snprintf(reason, sizeof(reason), "decode:%s", eddy_codec_err_name(err));
-        return reason;
+        return eddy_codec_err_reason(err);
     }
     switch (
         eddy_learner_process(ctx->learner, &ctx->fv, &ctx->pred, errstr, errstr_size)) {

@@ -36,7 +36,6 @@ typedef struct sink_s {
 static const char *sink_process(void *arg, const eddy_msg_t *msg, eddy_emit_t *emit,
                                 char *errstr, size_t errstr_size)
 {
-    static char reason[48];
     sink_t *sink = arg;
     eddy_pred_t *p = &sink->pred;
     eddy_codec_err_t err;
@@ -44,8 +43,7 @@ static const char *sink_process(void *arg, const eddy_msg_t *msg, eddy_emit_t *e
     (void)emit;
     if ((err = eddy_codec_decode_pred(sink->codec, msg->value, msg->value_len, p,
                                       errstr, errstr_size))) {
-        snprintf(reason, sizeof(reason), "decode:%s", eddy_codec_err_name(err));
-        return reason;
+        return eddy_codec_err_reason(err);
     }
     if (eddy_metrics_observe(sink->metrics, p->model, p->series_id, p->seq,
                              p->event_time_ms, p->prediction, p->target, p->forecast,
