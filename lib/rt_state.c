@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core_bytes.h"
 #include "rt_kafka.h"
 #include "rt_log.h"
 #include "rt_loop_internal.h"
@@ -19,20 +20,6 @@
 #define STATE_MAGIC              "EDS1"
 #define STATE_HEADER             16
 #define EDDY_STATE_MAX_BYTES_STR "16777216"
-
-static void put_le(uint8_t *p, uint64_t v, int n)
-{
-    for (int i = 0; i < n; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t get_le(const uint8_t *p, int n)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < n; i++)
-        v |= (uint64_t)p[i] << (8 * i);
-    return v;
-}
 
 /* Partition count of TOPIC, -1 if it does not exist, -2 on error. */
 static int partition_count(rd_kafka_t *rk, const char *topic)
@@ -247,8 +234,8 @@ int loop_state_flush(loop_t *loop)
         off = pending_offset(loop, o->partition);
         eddy_buf_reset(&loop->state_buf);
         memcpy(hdr, STATE_MAGIC, 4);
-        put_le(hdr + 4, (uint32_t)o->partition, 4);
-        put_le(hdr + 8, (uint64_t)off, 8);
+        eddy_put_le(hdr + 4, (uint32_t)o->partition, 4);
+        eddy_put_le(hdr + 8, (uint64_t)off, 8);
         eddy_buf_append(&loop->state_buf, (const char *)hdr, sizeof(hdr));
         rc = loop->stage->state_save(loop->stage->ctx, id, &loop->state_buf);
         if (rc < 0 || loop->state_buf.failed) {
@@ -352,7 +339,7 @@ static int apply_record(loop_t *loop, const rd_kafka_message_t *m, int32_t parti
     }
     if (!(o = owner_get(loop, id, partition)))
         return -1;
-    o->snap_offset = (int64_t)get_le(v + 8, 8);
+    o->snap_offset = (int64_t)eddy_get_le(v + 8, 8);
     return 0;
 }
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core_bytes.h"
 #include "core_series.h"
 
 typedef struct history_s {
@@ -47,34 +48,6 @@ size_t eddy_features_series_count(const eddy_features_t *f)
 
 #define STATE_MAGIC 0x31534645u /* "EFS1" */
 
-static void put_u32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put_u64(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint32_t get_u32(const uint8_t *p)
-{
-    uint32_t v = 0;
-    for (int i = 0; i < 4; i++)
-        v |= (uint32_t)p[i] << (8 * i);
-    return v;
-}
-
-static uint64_t get_u64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v |= (uint64_t)p[i] << (8 * i);
-    return v;
-}
-
 /* Layout: magic u32, n_lags u32, count u32, last_seq u64, then COUNT
  * doubles, most recent first. */
 int eddy_features_save(const eddy_features_t *f, const char *series_id, eddy_buf_t *out)
@@ -84,17 +57,17 @@ int eddy_features_save(const eddy_features_t *f, const char *series_id, eddy_buf
 
     if (!h)
         return 1;
-    put_u32(hdr, STATE_MAGIC);
-    put_u32(hdr + 4, (uint32_t)f->n_lags);
-    put_u32(hdr + 8, (uint32_t)h->count);
-    put_u64(hdr + 12, (uint64_t)h->last_seq);
+    eddy_put_le(hdr, STATE_MAGIC, 4);
+    eddy_put_le(hdr + 4, (uint32_t)f->n_lags, 4);
+    eddy_put_le(hdr + 8, (uint32_t)h->count, 4);
+    eddy_put_le(hdr + 12, (uint64_t)h->last_seq, 8);
     if (eddy_buf_append(out, (const char *)hdr, sizeof(hdr)))
         return -1;
     for (int i = 0; i < h->count; i++) {
         double d = h->values[(h->head - i + f->n_lags) % f->n_lags];
         uint64_t bits;
         memcpy(&bits, &d, sizeof(bits));
-        put_u64(v, bits);
+        eddy_put_le(v, bits, 8);
         if (eddy_buf_append(out, (const char *)v, sizeof(v)))
             return -1;
     }
@@ -108,9 +81,9 @@ int eddy_features_load(eddy_features_t *f, const char *series_id, const void *bu
     history_t *h;
     uint32_t count;
 
-    if (len < 20 || get_u32(p) != STATE_MAGIC ||
-        get_u32(p + 4) != (uint32_t)f->n_lags ||
-        (count = get_u32(p + 8)) > (uint32_t)f->n_lags ||
+    if (len < 20 || (uint32_t)eddy_get_le(p, 4) != STATE_MAGIC ||
+        (uint32_t)eddy_get_le(p + 4, 4) != (uint32_t)f->n_lags ||
+        (count = (uint32_t)eddy_get_le(p + 8, 4)) > (uint32_t)f->n_lags ||
         len != 20 + (size_t)count * 8) {
         snprintf(errstr, errstr_size,
                  "state of series '%s' is not a features state for %d lags (%zu bytes)",
@@ -121,12 +94,12 @@ int eddy_features_load(eddy_features_t *f, const char *series_id, const void *bu
         snprintf(errstr, errstr_size, "out of memory");
         return -1;
     }
-    h->last_seq = (int64_t)get_u64(p + 12);
+    h->last_seq = (int64_t)eddy_get_le(p + 12, 8);
     h->count = (int)count;
     h->head = h->count > 0 ? h->count - 1 : f->n_lags - 1;
     /* values[head] is the most recent; older ones sit below it. */
     for (int i = 0; i < h->count; i++) {
-        uint64_t bits = get_u64(p + 20 + (size_t)i * 8);
+        uint64_t bits = eddy_get_le(p + 20 + (size_t)i * 8, 8);
         memcpy(&h->values[h->head - i], &bits, sizeof(double));
     }
     eddy_series_remove(f->series, series_id);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core_bytes.h"
 #include "core_series.h"
 #include "eddy_model.h"
 
@@ -151,20 +152,6 @@ eddy_learn_result_t eddy_learner_process(eddy_learner_t *l, const eddy_fv_t *fv,
 
 #define STATE_MAGIC 0x314c5345u /* "ESL1" */
 
-static void put_u64(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t get_u64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v |= (uint64_t)p[i] << (8 * i);
-    return v;
-}
-
 /* Layout: magic u64, last_seq u64, learned u64, then the model snapshot. */
 int eddy_learner_save(const eddy_learner_t *l, const char *series_id, eddy_buf_t *out)
 {
@@ -177,9 +164,9 @@ int eddy_learner_save(const eddy_learner_t *l, const char *series_id, eddy_buf_t
         return 1;
     if (eddy_model_snapshot(sm->model, &snap, &snap_len))
         return -1;
-    put_u64(hdr, STATE_MAGIC);
-    put_u64(hdr + 8, (uint64_t)sm->last_seq);
-    put_u64(hdr + 16, (uint64_t)sm->learned);
+    eddy_put_le(hdr, STATE_MAGIC, 8);
+    eddy_put_le(hdr + 8, (uint64_t)sm->last_seq, 8);
+    eddy_put_le(hdr + 16, (uint64_t)sm->learned, 8);
     rc = eddy_buf_append(out, (const char *)hdr, sizeof(hdr)) ||
                  eddy_buf_append(out, (const char *)snap, snap_len)
              ? -1
@@ -194,7 +181,7 @@ int eddy_learner_load(eddy_learner_t *l, const char *series_id, const void *buf,
     const uint8_t *p = buf;
     series_model_t *sm;
 
-    if (len < 24 || get_u64(p) != STATE_MAGIC) {
+    if (len < 24 || eddy_get_le(p, 8) != STATE_MAGIC) {
         snprintf(errstr, errstr_size,
                  "state of series '%s' is not a learner state (%zu bytes)", series_id,
                  len);
@@ -204,8 +191,8 @@ int eddy_learner_load(eddy_learner_t *l, const char *series_id, const void *buf,
         snprintf(errstr, errstr_size, "out of memory");
         return -1;
     }
-    sm->last_seq = (int64_t)get_u64(p + 8);
-    sm->learned = (int64_t)get_u64(p + 16);
+    sm->last_seq = (int64_t)eddy_get_le(p + 8, 8);
+    sm->learned = (int64_t)eddy_get_le(p + 16, 8);
     if (!(sm->model = eddy_model_restore(p + 24, len - 24, errstr, errstr_size)))
         goto err;
     if (strcmp(eddy_model_name(sm->model), l->model) ||
