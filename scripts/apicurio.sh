@@ -73,6 +73,8 @@ LOG=$ADIR/apicurio.log
 
 log() { printf 'apicurio.sh: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
+# shellcheck source=lib/service.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/service.sh"
 
 usage() {
   sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}" >&2
@@ -88,25 +90,8 @@ esac
 
 # ---------------------------------------------------------------- helpers
 
-find_java() {
-  if [[ -n ${JAVA_HOME:-} && -x $JAVA_HOME/bin/java ]]; then
-    JAVA=$JAVA_HOME/bin/java
-  elif command -v java >/dev/null 2>&1; then
-    JAVA=$(command -v java)
-  else
-    die "java not found: install a JDK 17+ (e.g. apt-get install -y openjdk-17-jdk-headless)"
-  fi
-}
 
-take_lock() {
-  local fd=$1 file=$2
-  eval "exec $fd>\"\$file\""
-  flock -w 900 "$fd" || die "timed out waiting for the lock $file"
-}
 
-release_lock() {
-  eval "exec $1>&-"
-}
 
 build_stamp() {
   {
@@ -169,15 +154,7 @@ app_pid() {
   printf '%s\n' "$pid"
 }
 
-pid_alive() {
-  local state
-  state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
-  [[ -n $state && $state != Z && $state != X ]]
-}
 
-port_open() {
-  (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null
-}
 
 answers() {
   curl -sf -o /dev/null --max-time 2 "$URL/subjects"
@@ -276,26 +253,7 @@ cmd_stop() {
   done
   [[ -d $ADIR ]] || { log "not running"; return 0; }
   take_lock 9 "$ADIR/.lock"
-  local pid
-  if pid=$(app_pid); then
-    log "stopping the registry (pid $pid)"
-    kill -TERM "$pid" 2>/dev/null || true
-    local deadline=$((SECONDS + STOP_TIMEOUT))
-    while app_pid >/dev/null; do
-      if ((SECONDS >= deadline)); then
-        log "still running after ${STOP_TIMEOUT}s: SIGKILL"
-        kill -KILL "$pid" 2>/dev/null || true
-        deadline=$((SECONDS + 10))
-        while app_pid >/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
-        break
-      fi
-      sleep 0.2
-    done
-    app_pid >/dev/null && die "could not stop pid $pid"
-    log "stopped"
-  else
-    log "not running"
-  fi
+  service_stop "the registry" app_pid
   rm -f "$PIDFILE"
   if ((wipe)); then
     log "wiping $ADIR"

@@ -60,6 +60,8 @@ BROKER_LOG=$KDIR/kafka.log
 
 log() { printf 'kafka.sh: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
+# shellcheck source=lib/service.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/service.sh"
 
 usage() {
   sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}" >&2
@@ -72,26 +74,9 @@ done
 
 # ---------------------------------------------------------------- helpers
 
-find_java() {
-  if [[ -n ${JAVA_HOME:-} && -x $JAVA_HOME/bin/java ]]; then
-    JAVA=$JAVA_HOME/bin/java
-  elif command -v java >/dev/null 2>&1; then
-    JAVA=$(command -v java)
-  else
-    die "java not found: install a JDK/JRE 17+ (e.g. apt-get install -y openjdk-17-jre-headless)"
-  fi
-}
 
 # Locks (flock): fd 8 guards the jar cache, fd 9 the broker state dir.
-take_lock() {
-  local fd=$1 file=$2
-  eval "exec $fd>\"\$file\""
-  flock -w 600 "$fd" || die "timed out waiting for the lock $file"
-}
 
-release_lock() {
-  eval "exec $1>&-"
-}
 
 # Fetch the jars once per (version, pom contents); later calls reuse them.
 ensure_libs() {
@@ -143,11 +128,6 @@ broker_pid() {
 
 # True while PID exists and is not a zombie (whatever its command line is:
 # right after the fork it is still bash, before nohup/java exec).
-pid_alive() {
-  local state
-  state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
-  [[ -n $state && $state != Z && $state != X ]]
-}
 
 # version_at_least MAJOR.MINOR: is KAFKA_VERSION at least that?
 version_at_least() {
@@ -164,9 +144,6 @@ tail_log() {
        END { for (i = (n > 40 ? n - 39 : 1); i <= n; i++) print buf[i] }' "$BROKER_LOG" >&2
 }
 
-port_open() {
-  (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null
-}
 
 # Succeeds once the broker answers a metadata request with itself in it.
 broker_answers() {
@@ -328,26 +305,7 @@ cmd_stop() {
   [[ -d $KDIR ]] || { log "not running"; return 0; }
   take_lock 9 "$KDIR/.lock"
 
-  local pid
-  if pid=$(broker_pid); then
-    log "stopping the broker (pid $pid)"
-    kill -TERM "$pid" 2>/dev/null || true
-    local deadline=$((SECONDS + STOP_TIMEOUT))
-    while broker_pid >/dev/null; do
-      if ((SECONDS >= deadline)); then
-        log "still running after ${STOP_TIMEOUT}s: SIGKILL"
-        kill -KILL "$pid" 2>/dev/null || true
-        deadline=$((SECONDS + 10))
-        while broker_pid >/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
-        break
-      fi
-      sleep 0.2
-    done
-    broker_pid >/dev/null && die "could not stop pid $pid"
-    log "stopped"
-  else
-    log "not running"
-  fi
+  service_stop "the broker" broker_pid
   rm -f "$PIDFILE"
 
   if ((wipe)); then
