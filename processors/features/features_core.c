@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core_bytes.h"
-#include "core_series.h"
+#include "util/bytes.h"
+#include "util/series.h"
 
 typedef struct history_s {
     int64_t last_seq;

@@ -4,11 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core_codec.h"
+#include "codec/codec.h"
 #include "features_core.h"
-#include "rt_log.h"
-#include "rt_loop.h"
-#include "rt_registry.h"
+#include "util/log.h"
+#include "runtime/loop.h"
+#include "runtime/registry.h"
 
 static const eddy_opt_t features_opts[] = {
     {"input", 'i', EDDY_OPT_STRING, "observations", "topic of Observation records"},

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core_bytes.h"
-#include "core_series.h"
+#include "util/bytes.h"
+#include "util/series.h"
 #include "eddy_model.h"
 
 typedef struct series_model_s {

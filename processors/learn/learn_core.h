@@ -10,8 +10,8 @@
 
 #include <stddef.h>
 
-#include "core_buf.h"
-#include "core_records.h"
+#include "util/buf.h"
+#include "codec/records.h"
 
 typedef struct eddy_learner_s eddy_learner_t;
 

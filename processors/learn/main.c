@@ -3,13 +3,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core_codec.h"
+#include "codec/codec.h"
 #include "eddy_model.h"
 #include "learn_core.h"
-#include "rt_kafka.h"
-#include "rt_log.h"
-#include "rt_loop.h"
-#include "rt_registry.h"
+#include "runtime/kafka.h"
+#include "util/log.h"
+#include "runtime/loop.h"
+#include "runtime/registry.h"
 
 static const eddy_opt_t learn_opts[] = {
     {"model", 'm', EDDY_OPT_STRING, "linear", "model to run (see --list-models)"},

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core_series.h"
+#include "util/series.h"
 
 #define LINE_MAX_BYTES 4096
 

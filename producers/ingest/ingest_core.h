@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core_records.h"
+#include "codec/records.h"
 
 typedef struct eddy_ingest_parser_s eddy_ingest_parser_t;
 

@@ -8,12 +8,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core_codec.h"
+#include "codec/codec.h"
 #include "ingest_core.h"
-#include "rt_kafka.h"
-#include "rt_log.h"
-#include "rt_loop.h"
-#include "rt_registry.h"
+#include "runtime/kafka.h"
+#include "util/log.h"
+#include "runtime/loop.h"
+#include "runtime/registry.h"
 
 static const eddy_opt_t ingest_opts[] = {
     {"topic", 't', EDDY_OPT_STRING, "observations", "topic of Observation records"},

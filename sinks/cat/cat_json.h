@@ -5,7 +5,7 @@
 #include <jansson.h>
 #include <stddef.h>
 
-#include "core_codec.h"
+#include "codec/codec.h"
 
 /* Decodes a framed value of any known record type into a new JSON object.
  * With LAG_NAMES, feature lags are printed as in_1..in_N fields (the seed's

@@ -5,11 +5,11 @@
 #include <string.h>
 
 #include "cat_json.h"
-#include "core_codec.h"
-#include "rt_kafka.h"
-#include "rt_log.h"
-#include "rt_loop.h"
-#include "rt_registry.h"
+#include "codec/codec.h"
+#include "runtime/kafka.h"
+#include "util/log.h"
+#include "runtime/loop.h"
+#include "runtime/registry.h"
 
 static const eddy_opt_t cat_opts[] = {
     {"topic", 't', EDDY_OPT_STRING, "predictions", "topic to read"},

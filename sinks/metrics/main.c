@@ -7,12 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core_codec.h"
+#include "codec/codec.h"
 #include "metrics_core.h"
 #include "prom_text.h"
-#include "rt_log.h"
-#include "rt_loop.h"
-#include "rt_registry.h"
+#include "util/log.h"
+#include "runtime/loop.h"
+#include "runtime/registry.h"
 
 static const eddy_opt_t metrics_opts[] = {
     {"input", 'i', EDDY_OPT_STRING, "predictions", "topic of Prediction records"},

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core_codec.h"
+#include "codec/codec.h"
 #include "fuzz_common.h"
 
 static const char *const extra_writers[][2] = {

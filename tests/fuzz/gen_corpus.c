@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core_codec.h"
+#include "codec/codec.h"
 
 static const char *dir;
 

@@ -1,4 +1,4 @@
-/* test_codec.c: the Confluent-framed Avro codec (lib/core_codec.h) —
+/* test_codec.c: the Confluent-framed Avro codec (lib/codec/codec.h) —
  * bit-exact round trips, every framing and decoding error for crafted input
  * (each with a message), truncation at every length, and decoding records
  * written with evolved writer schemas by field name.
@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core_codec.h"
+#include "codec/codec.h"
 
 #define ET_1949_01 (-662688000000LL)
 

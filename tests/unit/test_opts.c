@@ -1,4 +1,4 @@
-/* test_opts.c: option parsing (lib/rt_opts.h) — precedence argv > env >
+/* test_opts.c: option parsing (lib/util/opts.h) — precedence argv > env >
  * config file > default, unknown options, bad values, -X, --no-flag, and
  * config-file keys with a dot becoming librdkafka properties.
  */
@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "rt_opts.h"
+#include "util/opts.h"
 
 static const eddy_opt_t my_opts[] = {
     {"count", 'n', EDDY_OPT_INT, "1", "a count"},

@@ -15,8 +15,8 @@
 
 #include <cmocka.h>
 
-#include "core_codec.h"
-#include "rt_registry.h"
+#include "codec/codec.h"
+#include "runtime/registry.h"
 
 /* ---- a one-thread HTTP server answering from a script */
 

@@ -1,4 +1,4 @@
-/* test_series.c: the per-series map (lib/core_series.h) — put/get, growth
+/* test_series.c: the per-series map (lib/util/series.h) — put/get, growth
  * past the initial 64 slots, the cap, insertion-order iteration and that
  * destroy frees every value (ASan builds catch leaks).
  */
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core_series.h"
+#include "util/series.h"
 
 static int freed;
 

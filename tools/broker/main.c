@@ -12,9 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "rt_log.h"
-#include "rt_loop.h"
-#include "rt_opts.h"
+#include "util/log.h"
+#include "runtime/loop.h"
+#include "util/opts.h"
 
 static const eddy_opt_t broker_opts[] = {
     {"brokers", 0, EDDY_OPT_INT, "1", "number of mock brokers"},

@@ -1,6 +1,6 @@
-/* rt_registry.c: Schema Registry REST client over libcurl, answers parsed
+/* runtime/registry.c: Schema Registry REST client over libcurl, answers parsed
  * with jansson, ids and schemas cached in memory. */
-#include "rt_registry.h"
+#include "runtime/registry.h"
 
 #include <curl/curl.h>
 #include <jansson.h>
@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "rt_log.h"
+#include "util/log.h"
 
 #define CACHE_MAX       1024
 #define BODY_MAX        (4 << 20)

@@ -1,4 +1,4 @@
-/* core_series.h: per-series state, keyed by series_id, with a hard cap.
+/* util/series.h: per-series state, keyed by series_id, with a hard cap.
  *
  * Open addressing over a power-of-two table; the cap bounds memory per
  * process (--max-series). Values are owned by the caller, who frees them

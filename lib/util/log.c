@@ -1,4 +1,4 @@
-#include "rt_log.h"
+#include "util/log.h"
 
 #include <pthread.h>
 #include <stdarg.h>

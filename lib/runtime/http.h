@@ -1,4 +1,4 @@
-/* rt_http.h: the small HTTP endpoint every stage serves (libmicrohttpd,
+/* runtime/http.h: the small HTTP endpoint every stage serves (libmicrohttpd,
  * one internal thread). Handlers run on that thread: they must take the
  * owner's lock before reading state the processing loop changes. */
 #ifndef EDDY_RT_HTTP_H
@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-#include "core_buf.h"
+#include "util/buf.h"
 
 /* Fills BODY for PATH and sets *CONTENT_TYPE; returns the HTTP status
  * (404 when the path is unknown). */

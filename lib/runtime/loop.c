@@ -1,5 +1,5 @@
-/* rt_loop.c: the shared consume -> process -> produce -> commit loop. */
-#include "rt_loop.h"
+/* runtime/loop.c: the shared consume -> process -> produce -> commit loop. */
+#include "runtime/loop.h"
 
 #include <inttypes.h>
 #include <signal.h>
@@ -9,11 +9,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core_records.h"
-#include "rt_http.h"
-#include "rt_kafka.h"
-#include "rt_log.h"
-#include "rt_loop_internal.h"
+#include "codec/records.h"
+#include "runtime/http.h"
+#include "runtime/kafka.h"
+#include "util/log.h"
+#include "runtime/loop_internal.h"
 
 const eddy_opt_t eddy_loop_opts[] = {
     {"group", 'g', EDDY_OPT_STRING, NULL, "consumer group id (default: eddy-<stage>)"},
@@ -365,7 +365,7 @@ static void handle_record(loop_t *loop, const rd_kafka_message_t *m)
     track_offset(loop, m);
     loop->cur_partition = m->partition;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    /* Keys of eddy topics are series ids (core_records.h bounds them). */
+    /* Keys of eddy topics are series ids (codec/records.h bounds them). */
     if (msg.key_len > EDDY_SERIES_ID_MAX) {
         snprintf(errstr, sizeof(errstr),
                  "key of %zu bytes exceeds the %d-byte series id limit", msg.key_len,

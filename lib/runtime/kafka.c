@@ -1,11 +1,11 @@
-#include "rt_kafka.h"
+#include "runtime/kafka.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
 
-#include "rt_log.h"
+#include "util/log.h"
 
 int64_t eddy_now_us(void)
 {

@@ -1,6 +1,6 @@
-/* core_codec.c: framing, a bounds-checking walk of Avro binary, and field
+/* codec/codec.c: framing, a bounds-checking walk of Avro binary, and field
  * access by name through avro-c's generic values. */
-#include "core_codec.h"
+#include "codec/codec.h"
 
 #include <avro.h>
 #include <math.h>
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core_schemas.h"
+#include "codec/schemas.h"
 
 #define WRITERS_MAX     64
 #define WALK_DEPTH_MAX  32

@@ -1,4 +1,4 @@
-/* rt_kafka.h: librdkafka clients configured the same way for every program. */
+/* runtime/kafka.h: librdkafka clients configured the same way for every program. */
 #ifndef EDDY_RT_KAFKA_H
 #define EDDY_RT_KAFKA_H
 
@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "rt_opts.h"
+#include "util/opts.h"
 
 /* Creates a configuration with bootstrap.servers, client.id, the log
  * callback and every -X property (applied last, so they win). Returns NULL

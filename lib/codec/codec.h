@@ -1,9 +1,9 @@
-/* core_codec.h: Confluent-framed Avro encoding of eddy records.
+/* codec/codec.h: Confluent-framed Avro encoding of eddy records.
  *
  * Wire format: byte 0 = 0 (magic), bytes 1-4 = schema id (big-endian), then
  * Avro binary. Every byte handed to a decoder is treated as hostile: framing,
  * varints, string and array lengths are checked against the buffer and the
- * record bounds (core_records.h) by our own walk of the writer's schema
+ * record bounds (codec/records.h) by our own walk of the writer's schema
  * before avro-c reads anything, because avro-c 1.11.1 trusts lengths.
  *
  * A codec is not thread-safe (avro-c keeps a global error buffer and the codec
@@ -17,7 +17,7 @@
 
 #include <jansson.h>
 
-#include "core_records.h"
+#include "codec/records.h"
 
 /* Built-in schema ids, used when no Schema Registry is configured. Stable:
  * changing them breaks every topic written before. */

@@ -1,11 +1,11 @@
-/* rt_loop_http.c: the loop's own metrics and the /metrics, /healthz and
+/* runtime/loop_http.c: the loop's own metrics and the /metrics, /healthz and
  * /readyz probes (served on the HTTP thread, under the loop's lock). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "rt_kafka.h"
-#include "rt_loop_internal.h"
+#include "runtime/kafka.h"
+#include "runtime/loop_internal.h"
 
 static void render_loop_metrics(loop_t *loop, eddy_buf_t *b)
 {

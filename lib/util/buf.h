@@ -1,4 +1,4 @@
-/* core_buf.h: a growable text buffer (HTTP bodies, Prometheus text, JSON). */
+/* util/buf.h: a growable text buffer (HTTP bodies, Prometheus text, JSON). */
 #ifndef EDDY_CORE_BUF_H
 #define EDDY_CORE_BUF_H
 

@@ -1,4 +1,4 @@
-/* rt_log.h: one logger for every stage: logfmt lines on stderr.
+/* util/log.h: one logger for every stage: logfmt lines on stderr.
  *
  *   ts=2026-11-25T10:00:00.123Z level=info stage=learn msg="started" model=linear
  *

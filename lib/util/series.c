@@ -1,4 +1,4 @@
-#include "core_series.h"
+#include "util/series.h"
 
 #include <stdint.h>
 #include <stdlib.h>

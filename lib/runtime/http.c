@@ -1,4 +1,4 @@
-#include "rt_http.h"
+#include "runtime/http.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>

@@ -1,4 +1,4 @@
-/* rt_loop_internal.h: the loop's state, shared by rt_loop.c (the loop),
+/* runtime/loop_internal.h: the loop's state, shared by rt_loop.c (the loop),
  * rt_state.c (the changelog) and rt_loop_http.c (metrics and probes). */
 #ifndef EDDY_RT_LOOP_INTERNAL_H
 #define EDDY_RT_LOOP_INTERNAL_H
@@ -7,9 +7,9 @@
 #include <pthread.h>
 #include <stdint.h>
 
-#include "core_buf.h"
-#include "core_series.h"
-#include "rt_loop.h"
+#include "util/buf.h"
+#include "util/series.h"
+#include "runtime/loop.h"
 
 #define REASONS_MAX 32
 

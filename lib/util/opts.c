@@ -1,4 +1,4 @@
-#include "rt_opts.h"
+#include "util/opts.h"
 
 #include <ctype.h>
 #include <errno.h>

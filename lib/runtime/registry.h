@@ -1,4 +1,4 @@
-/* rt_registry.h: a Confluent Schema Registry client (libcurl + jansson).
+/* runtime/registry.h: a Confluent Schema Registry client (libcurl + jansson).
  *
  * Speaks the REST subset eddy needs (FACTS.md, "Schema Registry"): register
  * a schema under a subject (POST /subjects/{subject}/versions -> id) and
@@ -19,8 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core_codec.h"
-#include "rt_opts.h"
+#include "codec/codec.h"
+#include "util/opts.h"
 
 #define EDDY_REGISTRY_CONNECT_TIMEOUT_MS 3000
 #define EDDY_REGISTRY_TIMEOUT_MS         10000

@@ -1,4 +1,4 @@
-/* core_schemas.h: the Avro schemas of schemas/<name>.avsc, compiled in. */
+/* codec/schemas.h: the Avro schemas of schemas/<name>.avsc, compiled in. */
 #ifndef EDDY_CORE_SCHEMAS_H
 #define EDDY_CORE_SCHEMAS_H
 extern const char eddy_schema_observation[];

@@ -1,4 +1,4 @@
-/* rt_state.c: per-series state in a compacted changelog topic.
+/* runtime/state.c: per-series state in a compacted changelog topic.
  *
  * Record: key = series_id, value = "EDS1" | partition (u32 LE) | input
  * offset the state reflects (u64 LE) | the stage's bytes. A NULL value
@@ -12,10 +12,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core_bytes.h"
-#include "rt_kafka.h"
-#include "rt_log.h"
-#include "rt_loop_internal.h"
+#include "util/bytes.h"
+#include "runtime/kafka.h"
+#include "util/log.h"
+#include "runtime/loop_internal.h"
 
 #define STATE_MAGIC              "EDS1"
 #define STATE_HEADER             16

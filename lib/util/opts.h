@@ -1,4 +1,4 @@
-/* rt_opts.h: one declarative option table per program.
+/* util/opts.h: one declarative option table per program.
  *
  * Precedence: command line > environment (EDDY_<NAME>, dashes as
  * underscores, upper case) > --config FILE > the table's default.

@@ -1,4 +1,4 @@
-#include "core_buf.h"
+#include "util/buf.h"
 
 #include <stdarg.h>
 #include <stdio.h>

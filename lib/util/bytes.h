@@ -1,4 +1,4 @@
-/* core_bytes.h: fixed-width little-endian integers in byte buffers, for the
+/* util/bytes.h: fixed-width little-endian integers in byte buffers, for the
  * state snapshots (independent of the host's byte order). */
 #ifndef EDDY_CORE_BYTES_H
 #define EDDY_CORE_BYTES_H

@@ -1,4 +1,4 @@
-/* core_records.h: eddy's three record types as plain structs.
+/* codec/records.h: eddy's three record types as plain structs.
  *
  * Bounds are part of the contract: a record whose strings or arrays exceed
  * them is rejected by the codec (and dead-lettered by the stage), so every

@@ -1,4 +1,4 @@
-/* rt_loop.h: the one consume -> process -> produce -> commit loop.
+/* runtime/loop.h: the one consume -> process -> produce -> commit loop.
  *
  * Every Kafka stage is this loop around a pure core. A stage supplies its
  * input topic, a process() callback and optional metrics / HTTP routes;
@@ -29,8 +29,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core_buf.h"
-#include "rt_opts.h"
+#include "util/buf.h"
+#include "util/opts.h"
 
 /* One input record, as the loop hands it to a stage. */
 typedef struct eddy_msg_s {
