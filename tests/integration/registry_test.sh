@@ -13,8 +13,9 @@
 #      start-up naming the subject and the registry's message;
 #   6. eddy-cat decodes a record of a schema that is not eddy's by its id.
 #
-# The registry: $EDDY_TEST_REGISTRY when set, else scripts/registry.sh
-# (started here when not running, and then stopped again).
+# The registry: $EDDY_TEST_REGISTRY when set, else Apicurio Registry (a real,
+# independent implementation of the Confluent API, built from Maven Central
+# by scripts/apicurio.sh; started here when not running, then stopped again).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 export EDDY_BIN=${EDDY_BIN:?set EDDY_BIN to the build tree}
@@ -31,17 +32,17 @@ fail() { echo "FAIL: $*" >&2; for f in "$EDDY_RUN"/*.log; do [ -e "$f" ] && { ec
 ok() { echo "ok: $*"; }
 cleanup() {
   eddy_stop_all || true
-  [ $started_registry = 1 ] && "$root/scripts/registry.sh" stop 2>/dev/null || true
+  [ $started_registry = 1 ] && "$root/scripts/apicurio.sh" stop >/dev/null 2>&1 || true
   [ "${EDDY_KEEP_RUN:-0}" = 1 ] || rm -rf "$EDDY_RUN"
 }
 trap cleanup EXIT
 
 if [ -n "${EDDY_TEST_REGISTRY:-}" ]; then
   R=$EDDY_TEST_REGISTRY
-elif R=$("$root/scripts/registry.sh" status 2>/dev/null); then
+elif R=$("$root/scripts/apicurio.sh" status 2>/dev/null | tail -n1); then
   :
 else
-  R=$("$root/scripts/registry.sh" start | tail -n1) || fail "could not start the registry"
+  R=$("$root/scripts/apicurio.sh" start --mem | tail -n1) || fail "could not start Apicurio Registry"
   started_registry=1
 fi
 ok "Schema Registry at $R"
