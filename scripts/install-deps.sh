@@ -3,8 +3,11 @@
 # runs apt-get; otherwise it prints the exact command and fails.
 set -euo pipefail
 
+# libclang-rt-14-dev: the libFuzzer and sanitizer runtimes of the fuzz build
+# (clang alone, without recommends, cannot link -fsanitize=fuzzer).
 PACKAGES=(
   build-essential cmake ninja-build pkg-config clang-format clang bc
+  libclang-rt-14-dev
   librdkafka-dev libavro-dev libcmocka-dev libmicrohttpd-dev libjansson-dev
   libcurl4-openssl-dev
   kcat prometheus curl python3 valgrind
