@@ -1,0 +1,106 @@
+/* codec/fields.c: the record tables of codec/records.h turned into field
+ * descriptors (offsetof), and the invariants a decoded record must keep. */
+#include "codec/fields.h"
+
+#include <math.h>
+#include <stdio.h>
+
+#include "codec/schemas.h"
+
+/* One eddy_field_t per table line of the record type REC_T. */
+#define FIELD(k, m, nm, bd, cnt)                                                       \
+    {.name = nm,                                                                       \
+     .kind = EDDY_FIELD_##k,                                                           \
+     .offset = offsetof(REC_T, m),                                                     \
+     .count_offset = COUNT_OFFSET_##k(cnt),                                            \
+     .bound = bd},
+#define COUNT_OFFSET_STRING(cnt)  0
+#define COUNT_OFFSET_LONG(cnt)    0
+#define COUNT_OFFSET_INT(cnt)     0
+#define COUNT_OFFSET_DOUBLE(cnt)  0
+#define COUNT_OFFSET_FINITE(cnt)  0
+#define COUNT_OFFSET_DOUBLES(cnt) offsetof(REC_T, cnt)
+
+#define REC_T eddy_obs_t
+static const eddy_field_t obs_fields[] = {EDDY_OBSERVATION_FIELDS(FIELD)};
+#undef REC_T
+#define REC_T eddy_fv_t
+static const eddy_field_t fv_fields[] = {EDDY_FEATURES_FIELDS(FIELD)};
+#undef REC_T
+#define REC_T eddy_pred_t
+static const eddy_field_t pred_fields[] = {EDDY_PREDICTION_FIELDS(FIELD)};
+#undef REC_T
+
+#define N_FIELDS(a) ((int)(sizeof(a) / sizeof((a)[0])))
+_Static_assert(N_FIELDS(obs_fields) <= EDDY_FIELDS_MAX, "observation: too many fields");
+_Static_assert(N_FIELDS(fv_fields) <= EDDY_FIELDS_MAX, "features: too many fields");
+_Static_assert(N_FIELDS(pred_fields) <= EDDY_FIELDS_MAX, "prediction: too many fields");
+
+eddy_codec_err_t eddy_require_finite(const char *what, double v, char *errstr,
+                                     size_t errstr_size)
+{
+    if (isfinite(v))
+        return EDDY_CODEC_OK;
+    snprintf(errstr, errstr_size, "%s is %g: only finite numbers are accepted", what,
+             v);
+    return EDDY_CODEC_ERR_NOT_FINITE;
+}
+
+static eddy_codec_err_t validate_fv(const void *rec, char *errstr, size_t errstr_size)
+{
+    const eddy_fv_t *fv = rec;
+    eddy_codec_err_t err;
+
+    for (int i = 0; i < fv->n_lags; i++) {
+        char what[32];
+        snprintf(what, sizeof(what), "lag in_%d", i + 1);
+        if ((err = eddy_require_finite(what, fv->lags[i], errstr, errstr_size)))
+            return err;
+    }
+    if (fv->available_lags < 0 || fv->available_lags > fv->n_lags) {
+        snprintf(errstr, errstr_size,
+                 "available_lags %d is outside 0..%d (the lag count)",
+                 fv->available_lags, fv->n_lags);
+        return EDDY_CODEC_ERR_INVALID;
+    }
+    return EDDY_CODEC_OK;
+}
+
+static const eddy_record_desc_t descs[EDDY_REC__COUNT] = {
+    [EDDY_REC_OBSERVATION] = {.type = EDDY_REC_OBSERVATION,
+                              .type_name = "observation",
+                              .avro_name = "Observation",
+                              .schema_json = eddy_schema_observation,
+                              .builtin_id = EDDY_SCHEMA_ID_OBSERVATION,
+                              .size = sizeof(eddy_obs_t),
+                              .fields = obs_fields,
+                              .n_fields = N_FIELDS(obs_fields)},
+    [EDDY_REC_FEATURES] = {.type = EDDY_REC_FEATURES,
+                           .type_name = "features",
+                           .avro_name = "FeatureVector",
+                           .schema_json = eddy_schema_feature_vector,
+                           .builtin_id = EDDY_SCHEMA_ID_FEATURES,
+                           .size = sizeof(eddy_fv_t),
+                           .fields = fv_fields,
+                           .n_fields = N_FIELDS(fv_fields),
+                           .validate = validate_fv},
+    [EDDY_REC_PREDICTION] = {.type = EDDY_REC_PREDICTION,
+                             .type_name = "prediction",
+                             .avro_name = "Prediction",
+                             .schema_json = eddy_schema_prediction,
+                             .builtin_id = EDDY_SCHEMA_ID_PREDICTION,
+                             .size = sizeof(eddy_pred_t),
+                             .fields = pred_fields,
+                             .n_fields = N_FIELDS(pred_fields)},
+};
+
+const eddy_record_desc_t *eddy_record_desc(eddy_rec_type_t type)
+{
+    return (int)type >= 0 && type < EDDY_REC__COUNT ? &descs[type] : NULL;
+}
+
+const char *eddy_rec_type_name(eddy_rec_type_t type)
+{
+    const eddy_record_desc_t *d = eddy_record_desc(type);
+    return d ? d->type_name : "unknown";
+}
