@@ -46,6 +46,13 @@ typedef struct eddy_record_desc_s {
     eddy_record_validate_t validate; /* NULL: nothing beyond the fields */
 } eddy_record_desc_t;
 
+/* Room for a record of any type (a decoder's scratch). */
+typedef union eddy_any_record_u {
+    eddy_obs_t obs;
+    eddy_fv_t fv;
+    eddy_pred_t pred;
+} eddy_any_record_t;
+
 /* The description of TYPE (static storage), or NULL for an invalid type. */
 const eddy_record_desc_t *eddy_record_desc(eddy_rec_type_t type);
 
