@@ -63,3 +63,77 @@ void bb_str(bb_t *bb, const char *s)
     bb_long(bb, (int64_t)strlen(s));
     bb_raw(bb, s, strlen(s));
 }
+
+static void bad_spec(const char *tok)
+{
+    fprintf(stderr, "bb_spec: bad token '%s'\n", tok);
+    abort();
+}
+
+static void bb_hex(bb_t *bb, const char *hex)
+{
+    for (; hex[0] && hex[1]; hex += 2) {
+        unsigned v;
+        if (sscanf(hex, "%2x", &v) != 1)
+            bad_spec(hex);
+        bb_byte(bb, (uint8_t)v);
+    }
+    if (*hex)
+        bad_spec(hex);
+}
+
+static void bb_token(bb_t *bb, const char *tok)
+{
+    char *end = NULL;
+
+    switch (tok[0]) {
+    case 'l':
+        bb_long(bb, strtoll(tok + 1, &end, 10));
+        break;
+    case 'd':
+        bb_double(bb, strtod(tok + 1, &end));
+        break;
+    case 'f':
+        bb_float(bb, strtof(tok + 1, &end));
+        break;
+    case 's':
+        bb_str(bb, tok + 1);
+        return;
+    case 'r':
+        bb_raw(bb, tok + 1, strlen(tok + 1));
+        return;
+    case 'x':
+        bb_hex(bb, tok + 1);
+        return;
+    }
+    if (!end || end == tok + 1 || *end)
+        bad_spec(tok);
+}
+
+static void bb_vspec(bb_t *bb, const char *fmt, va_list ap)
+{
+    static char spec[65536];
+    char *tok, *save = NULL;
+
+    if (vsnprintf(spec, sizeof(spec), fmt, ap) >= (int)sizeof(spec))
+        bad_spec(fmt);
+    for (tok = strtok_r(spec, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
+        bb_token(bb, tok);
+}
+
+void bb_spec(bb_t *bb, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    bb_vspec(bb, fmt, ap);
+    va_end(ap);
+}
+
+void bb_record(bb_t *bb, int32_t id, const char *fmt, ...)
+{
+    va_list ap;
+    bb_frame(bb, id);
+    va_start(ap, fmt);
+    bb_vspec(bb, fmt, ap);
+    va_end(ap);
+}

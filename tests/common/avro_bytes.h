@@ -4,6 +4,7 @@
 #ifndef EDDY_TEST_AVRO_BYTES_H
 #define EDDY_TEST_AVRO_BYTES_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,5 +24,16 @@ void bb_double(bb_t *bb, double d);
 void bb_float(bb_t *bb, float f);
 /* An Avro string: its length, then its bytes. */
 void bb_str(bb_t *bb, const char *s);
+
+/* Appends the values of a spec, printf-formatted from FMT: tokens separated
+ * by spaces, each a letter and its value: lN a long (or int), dX a double,
+ * fX a float, sTEXT a string ("s" alone: empty), rTEXT raw bytes, xHH..
+ * raw bytes in hex. Example: "sairpassengers l0 d112.5". Aborts on a token
+ * it does not know. */
+void bb_spec(bb_t *bb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Starts BB over with the frame of schema ID, then appends the spec. */
+void bb_record(bb_t *bb, int32_t id, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 #endif

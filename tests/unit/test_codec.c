@@ -88,15 +88,35 @@ static size_t encode_rec(eddy_codec_t *c, eddy_rec_type_t type, const void *rec,
     return len;
 }
 
-/* FeatureVector fields before the lags array. */
-static void bb_fv_head(bb_t *bb, const char *series)
+/* A FeatureVector (seq 7, target 1.5) up to its lags, then REST: the lags
+ * and available_lags as a spec of avro_bytes.h. */
+static void bb_fv(bb_t *bb, const char *series, const char *rest)
 {
-    bb_frame(bb, EDDY_SCHEMA_ID_FEATURES);
-    bb_str(bb, series);
-    bb_long(bb, 7);          /* seq */
-    bb_long(bb, ET_1949_01); /* event_time */
-    bb_long(bb, 99);         /* produced_at */
-    bb_double(bb, 1.5);      /* target */
+    bb_record(bb, EDDY_SCHEMA_ID_FEATURES, "s%s l7 l%lld l99 d1.5 %s", series,
+              (long long)ET_1949_01, rest);
+}
+
+/* A crafted record and the error it must give. */
+typedef struct {
+    eddy_rec_type_t type;
+    const char *spec; /* after the frame of TYPE's built-in id */
+    eddy_codec_err_t err;
+} crafted_t;
+
+static void check_crafted(eddy_codec_t *c, const crafted_t *cases, size_t n)
+{
+    static bb_t bb;
+
+    for (size_t i = 0; i < n; i++) {
+        const eddy_record_desc_t *d = eddy_record_desc(cases[i].type);
+        if (d->type == EDDY_REC_FEATURES)
+            bb_fv(&bb, "x", cases[i].spec);
+        else
+            bb_record(&bb, d->builtin_id, "%s", cases[i].spec);
+        if (decode_as(c, d->type, bb.b, bb.n) != cases[i].err)
+            fail_msg("%s '%s': not %s", d->type_name, cases[i].spec,
+                     eddy_codec_err_name(cases[i].err));
+    }
 }
 
 /* ---- every record type through its table */
@@ -255,12 +275,7 @@ static void test_builder_matches_encoder(void **state)
     f.lags[1] = -4.0;
     f.available_lags = 2;
     size_t len = encode_rec(c, EDDY_REC_FEATURES, &f, buf, sizeof(buf));
-    bb_fv_head(&bb, "x");
-    bb_long(&bb, 2);
-    bb_double(&bb, 3.0);
-    bb_double(&bb, -4.0);
-    bb_long(&bb, 0);
-    bb_long(&bb, 2);
+    bb_fv(&bb, "x", "l2 d3 d-4 l0 l2");
     assert_int_equal(bb.n, len);
     assert_memory_equal(bb.b, buf, len);
 }
@@ -419,61 +434,33 @@ static void test_trailing_bytes(void **state)
 
 static void test_bad_varint(void **state)
 {
-    eddy_codec_t *c = *state;
-    static bb_t bb;
-
-    /* an 11-byte varint as the series_id length */
-    bb_frame(&bb, EDDY_SCHEMA_ID_OBSERVATION);
-    for (int i = 0; i < 10; i++)
-        bb_byte(&bb, 0x80);
-    bb_byte(&bb, 0x00);
-    bb_raw(&bb, "padding padding padding", 23);
-    assert_int_equal(decode_as(c, EDDY_REC_OBSERVATION, bb.b, bb.n),
-                     EDDY_CODEC_ERR_BAD_VARINT);
-
-    /* a 10-byte varint whose last byte overflows 64 bits */
-    bb_frame(&bb, EDDY_SCHEMA_ID_OBSERVATION);
-    for (int i = 0; i < 9; i++)
-        bb_byte(&bb, 0xff);
-    bb_byte(&bb, 0x7f);
-    bb_raw(&bb, "padding padding padding", 23);
-    assert_int_equal(decode_as(c, EDDY_REC_OBSERVATION, bb.b, bb.n),
-                     EDDY_CODEC_ERR_BAD_VARINT);
-
-    /* available_lags (an Avro int) beyond INT32_MAX */
-    bb_fv_head(&bb, "x");
-    bb_long(&bb, 0);
-    bb_long(&bb, (int64_t)INT32_MAX + 1);
-    assert_int_equal(decode_as(c, EDDY_REC_FEATURES, bb.b, bb.n),
-                     EDDY_CODEC_ERR_BAD_VARINT);
+    static const crafted_t cases[] = {
+        /* an 11-byte varint as the series_id length */
+        {EDDY_REC_OBSERVATION, "x80808080808080808080 x00 rpadding-padding-padding",
+         EDDY_CODEC_ERR_BAD_VARINT},
+        /* a 10-byte varint whose last byte overflows 64 bits */
+        {EDDY_REC_OBSERVATION, "xffffffffffffffffff x7f rpadding-padding-padding",
+         EDDY_CODEC_ERR_BAD_VARINT},
+        /* available_lags (an Avro int) beyond INT32_MAX */
+        {EDDY_REC_FEATURES, "l0 l2147483648", EDDY_CODEC_ERR_BAD_VARINT},
+    };
+    check_crafted(*state, cases, sizeof(cases) / sizeof(cases[0]));
 }
 
 static void test_negative_lengths(void **state)
 {
-    eddy_codec_t *c = *state;
-    static bb_t bb;
-
-    /* negative string length (zigzag -1) */
-    bb_frame(&bb, EDDY_SCHEMA_ID_OBSERVATION);
-    bb_long(&bb, -1);
-    bb_raw(&bb, "0123456789abcdef0123456789", 26);
-    assert_int_equal(decode_as(c, EDDY_REC_OBSERVATION, bb.b, bb.n),
-                     EDDY_CODEC_ERR_BAD_LENGTH);
-    /* a very negative one (would reach malloc in avro-c) */
-    bb_frame(&bb, EDDY_SCHEMA_ID_OBSERVATION);
-    bb_long(&bb, INT64_MIN);
-    bb_raw(&bb, "0123456789abcdef0123456789", 26);
-    assert_int_equal(decode_as(c, EDDY_REC_OBSERVATION, bb.b, bb.n),
-                     EDDY_CODEC_ERR_BAD_LENGTH);
-    /* a negative string length in the second string field */
-    bb_frame(&bb, EDDY_SCHEMA_ID_OBSERVATION);
-    bb_str(&bb, "s");
-    bb_long(&bb, 0);
-    bb_long(&bb, 0);
-    bb_long(&bb, -5);
-    bb_raw(&bb, "0123456789abcdef", 16);
-    assert_int_equal(decode_as(c, EDDY_REC_OBSERVATION, bb.b, bb.n),
-                     EDDY_CODEC_ERR_BAD_LENGTH);
+    static const crafted_t cases[] = {
+        /* negative string length (zigzag -1) */
+        {EDDY_REC_OBSERVATION, "l-1 r0123456789abcdef0123456789",
+         EDDY_CODEC_ERR_BAD_LENGTH},
+        /* a very negative one (would reach malloc in avro-c) */
+        {EDDY_REC_OBSERVATION, "l-9223372036854775808 r0123456789abcdef0123456789",
+         EDDY_CODEC_ERR_BAD_LENGTH},
+        /* a negative string length in the second string field */
+        {EDDY_REC_OBSERVATION, "ss l0 l0 l-5 r0123456789abcdef",
+         EDDY_CODEC_ERR_BAD_LENGTH},
+    };
+    check_crafted(*state, cases, sizeof(cases) / sizeof(cases[0]));
 }
 
 static void test_array_blocks(void **state)
@@ -482,17 +469,23 @@ static void test_array_blocks(void **state)
     static bb_t bb;
     eddy_fv_t f;
     char err[256] = "";
+    static const crafted_t cases[] = {
+        /* negative count with a negative block size */
+        {EDDY_REC_FEATURES, "l-2 l-16 d10 d20 l0 l2", EDDY_CODEC_ERR_BAD_LENGTH},
+        /* negative count whose block size is past the end */
+        {EDDY_REC_FEATURES, "l-2 l1000 d10 d20 l0 l2", EDDY_CODEC_ERR_TRUNCATED},
+        /* INT64_MIN as a count cannot be negated */
+        {EDDY_REC_FEATURES, "l-9223372036854775808 l16 d10 d20 l0 l2",
+         EDDY_CODEC_ERR_BAD_LENGTH},
+        /* huge counts, positive and negative */
+        {EDDY_REC_FEATURES, "l9223372036854775807 d10", EDDY_CODEC_ERR_TOO_LARGE},
+        {EDDY_REC_FEATURES, "l-1099511627776 l8 d10", EDDY_CODEC_ERR_TOO_LARGE},
+        /* count promises more items than there are bytes */
+        {EDDY_REC_FEATURES, "l100 d1", EDDY_CODEC_ERR_TRUNCATED},
+    };
 
     /* a negative count announces a block size: valid Avro, decodes */
-    bb_fv_head(&bb, "blocks");
-    bb_long(&bb, -2);
-    bb_long(&bb, 16);
-    bb_double(&bb, 10.0);
-    bb_double(&bb, 20.0);
-    bb_long(&bb, 1);
-    bb_double(&bb, 30.0);
-    bb_long(&bb, 0);
-    bb_long(&bb, 3); /* available_lags */
+    bb_fv(&bb, "blocks", "l-2 l16 d10 d20 l1 d30 l0 l3");
     assert_int_equal(eddy_codec_decode_fv(c, bb.b, bb.n, &f, err, sizeof(err)),
                      EDDY_CODEC_OK);
     assert_int_equal(f.n_lags, 3);
@@ -501,53 +494,10 @@ static void test_array_blocks(void **state)
     assert_int_equal(f.seq, 7);
     assert_int_equal(f.event_time_ms, ET_1949_01);
 
-    /* negative count with a negative block size */
-    bb_fv_head(&bb, "x");
-    bb_long(&bb, -2);
-    bb_long(&bb, -16);
-    bb_double(&bb, 10.0);
-    bb_double(&bb, 20.0);
-    bb_long(&bb, 0);
-    bb_long(&bb, 2);
-    assert_int_equal(decode_as(c, EDDY_REC_FEATURES, bb.b, bb.n),
-                     EDDY_CODEC_ERR_BAD_LENGTH);
+    check_crafted(c, cases, sizeof(cases) / sizeof(cases[0]));
 
-    /* negative count whose block size is past the end */
-    bb_fv_head(&bb, "x");
-    bb_long(&bb, -2);
-    bb_long(&bb, 1000);
-    bb_double(&bb, 10.0);
-    bb_double(&bb, 20.0);
-    bb_long(&bb, 0);
-    bb_long(&bb, 2);
-    assert_int_equal(decode_as(c, EDDY_REC_FEATURES, bb.b, bb.n),
-                     EDDY_CODEC_ERR_TRUNCATED);
-
-    /* INT64_MIN as a count cannot be negated */
-    bb_fv_head(&bb, "x");
-    bb_long(&bb, INT64_MIN);
-    bb_long(&bb, 16);
-    bb_double(&bb, 10.0);
-    bb_double(&bb, 20.0);
-    bb_long(&bb, 0);
-    bb_long(&bb, 2);
-    assert_int_equal(decode_as(c, EDDY_REC_FEATURES, bb.b, bb.n),
-                     EDDY_CODEC_ERR_BAD_LENGTH);
-
-    /* huge counts, positive and negative */
-    bb_fv_head(&bb, "x");
-    bb_long(&bb, INT64_MAX);
-    bb_double(&bb, 10.0);
-    assert_int_equal(decode_as(c, EDDY_REC_FEATURES, bb.b, bb.n),
-                     EDDY_CODEC_ERR_TOO_LARGE);
-    bb_fv_head(&bb, "x");
-    bb_long(&bb, -(INT64_C(1) << 40));
-    bb_long(&bb, 8);
-    bb_double(&bb, 10.0);
-    assert_int_equal(decode_as(c, EDDY_REC_FEATURES, bb.b, bb.n),
-                     EDDY_CODEC_ERR_TOO_LARGE);
     /* many small blocks adding up past the walk's bound */
-    bb_fv_head(&bb, "x");
+    bb_fv(&bb, "x", "");
     for (int i = 0; i < 3; i++) {
         bb_long(&bb, 30000);
         for (int k = 0; k < 8 && i < 2; k++)
@@ -556,20 +506,13 @@ static void test_array_blocks(void **state)
     assert_int_not_equal(decode_as(c, EDDY_REC_FEATURES, bb.b, bb.n), EDDY_CODEC_OK);
 
     /* well-formed, but more lags than a FeatureVector may carry */
-    bb_fv_head(&bb, "x");
+    bb_fv(&bb, "x", "");
     bb_long(&bb, EDDY_LAGS_MAX + 1);
     for (int i = 0; i <= EDDY_LAGS_MAX; i++)
         bb_double(&bb, i);
-    bb_long(&bb, 0);
-    bb_long(&bb, 1);
+    bb_spec(&bb, "l0 l1");
     assert_int_equal(decode_as(c, EDDY_REC_FEATURES, bb.b, bb.n),
                      EDDY_CODEC_ERR_TOO_LARGE);
-    /* count promises more items than there are bytes */
-    bb_fv_head(&bb, "x");
-    bb_long(&bb, 100);
-    bb_double(&bb, 1.0);
-    assert_int_equal(decode_as(c, EDDY_REC_FEATURES, bb.b, bb.n),
-                     EDDY_CODEC_ERR_TRUNCATED);
 }
 
 static void test_string_bounds(void **state)
@@ -578,90 +521,50 @@ static void test_string_bounds(void **state)
     static bb_t bb;
     static char big[EDDY_SERIES_ID_MAX + 2];
     char err[256] = "";
+    eddy_obs_t o;
     eddy_pred_t p;
 
     /* series_id of 256 bytes: valid Avro, beyond the record bound */
     fill_string(big, EDDY_SERIES_ID_MAX + 1, 'b');
-    bb_frame(&bb, EDDY_SCHEMA_ID_OBSERVATION);
-    bb_str(&bb, big);
-    bb_long(&bb, 1);
-    bb_long(&bb, 2);
-    bb_str(&bb, "1949-01");
-    bb_double(&bb, 3.0);
-    bb_long(&bb, 4);
+    bb_record(&bb, EDDY_SCHEMA_ID_OBSERVATION, "s%s l1 l2 s1949-01 d3 l4", big);
     assert_int_equal(decode_as(c, EDDY_REC_OBSERVATION, bb.b, bb.n),
                      EDDY_CODEC_ERR_TOO_LARGE);
-    eddy_obs_t o;
     assert_int_equal(eddy_codec_decode_obs(c, bb.b, bb.n, &o, err, sizeof(err)),
                      EDDY_CODEC_ERR_TOO_LARGE);
     assert_non_null(strstr(err, "series_id"));
     assert_non_null(strstr(err, "256"));
 
     /* input of 64 bytes */
-    bb_frame(&bb, EDDY_SCHEMA_ID_OBSERVATION);
-    bb_str(&bb, "s");
-    bb_long(&bb, 1);
-    bb_long(&bb, 2);
     big[EDDY_INPUT_MAX + 1] = '\0';
-    bb_str(&bb, big);
-    bb_double(&bb, 3.0);
-    bb_long(&bb, 4);
+    bb_record(&bb, EDDY_SCHEMA_ID_OBSERVATION, "ss l1 l2 s%s d3 l4", big);
     assert_int_equal(eddy_codec_decode_obs(c, bb.b, bb.n, &o, err, sizeof(err)),
                      EDDY_CODEC_ERR_TOO_LARGE);
     assert_non_null(strstr(err, "input"));
 
     /* a string with an embedded NUL */
-    bb_frame(&bb, EDDY_SCHEMA_ID_OBSERVATION);
-    bb_long(&bb, 3);
-    bb_raw(&bb, "a\0b", 3);
-    bb_long(&bb, 1);
-    bb_long(&bb, 2);
-    bb_str(&bb, "1949-01");
-    bb_double(&bb, 3.0);
-    bb_long(&bb, 4);
+    bb_record(&bb, EDDY_SCHEMA_ID_OBSERVATION, "l3 x610062 l1 l2 s1949-01 d3 l4");
     assert_int_equal(decode_as(c, EDDY_REC_OBSERVATION, bb.b, bb.n),
                      EDDY_CODEC_ERR_INVALID);
 
     /* a string longer than the walk allows at all (1 MiB + 1) */
-    bb_frame(&bb, EDDY_SCHEMA_ID_OBSERVATION);
-    bb_long(&bb, (1 << 20) + 1);
-    bb_raw(&bb, "short", 5);
+    bb_record(&bb, EDDY_SCHEMA_ID_OBSERVATION, "l%d rshort", (1 << 20) + 1);
     assert_int_equal(decode_as(c, EDDY_REC_OBSERVATION, bb.b, bb.n),
                      EDDY_CODEC_ERR_TRUNCATED);
 
     /* model name over its bound in a prediction */
     sample_pred(&p, 0);
-    bb_frame(&bb, EDDY_SCHEMA_ID_PREDICTION);
-    bb_str(&bb, "s");
-    bb_long(&bb, 1);
-    bb_long(&bb, 2);
-    bb_long(&bb, 3);
     big[EDDY_MODEL_NAME_MAX + 1] = '\0';
-    bb_str(&bb, big);
-    bb_long(&bb, 0);
-    bb_double(&bb, 1.0);
-    bb_double(&bb, 2.0);
-    bb_long(&bb, 0);
-    bb_long(&bb, 5);
+    bb_record(&bb, EDDY_SCHEMA_ID_PREDICTION, "ss l1 l2 l3 s%s l0 d1 d2 l0 l5", big);
     assert_int_equal(eddy_codec_decode_pred(c, bb.b, bb.n, &p, err, sizeof(err)),
                      EDDY_CODEC_ERR_TOO_LARGE);
     assert_non_null(strstr(err, "model"));
 
     /* forecast over its bound */
-    bb_frame(&bb, EDDY_SCHEMA_ID_PREDICTION);
-    bb_str(&bb, "s");
-    bb_long(&bb, 1);
-    bb_long(&bb, 2);
-    bb_long(&bb, 3);
-    bb_str(&bb, "linear");
-    bb_long(&bb, 0);
-    bb_double(&bb, 1.0);
-    bb_double(&bb, 2.0);
-    bb_long(&bb, EDDY_FORECAST_MAX + 1);
+    bb_record(&bb, EDDY_SCHEMA_ID_PREDICTION, "ss l1 l2 l3 slinear l0 d1 d2 l%d",
+              EDDY_FORECAST_MAX + 1);
     for (int i = 0; i <= EDDY_FORECAST_MAX; i++)
         bb_double(&bb, i);
-    bb_long(&bb, 0);
-    bb_long(&bb, 5);
+    bb_spec(&bb, "l0 l5");
     assert_int_equal(decode_as(c, EDDY_REC_PREDICTION, bb.b, bb.n),
                      EDDY_CODEC_ERR_TOO_LARGE);
 }
@@ -1058,25 +961,14 @@ static void test_evolved_lag_types(void **state)
     assert_int_equal(eddy_codec_add_writer(c, EDDY_REC_FEATURES, 201, fv_string_lags,
                                            err, sizeof(err)),
                      0);
-    bb_frame(&bb, 200);
-    bb_str(&bb, "ints");
-    bb_long(&bb, 2);
-    bb_long(&bb, 5);
-    bb_long(&bb, -6);
-    bb_long(&bb, 0);
-    bb_long(&bb, 2);
+    bb_record(&bb, 200, "sints l2 l5 l-6 l0 l2");
     assert_int_equal(eddy_codec_decode_fv(c, bb.b, bb.n, &f, err, sizeof(err)),
                      EDDY_CODEC_OK);
     assert_int_equal(f.n_lags, 2);
     assert_true(f.lags[0] == 5.0 && f.lags[1] == -6.0);
     assert_true(f.target == 0.0);
 
-    bb_frame(&bb, 201);
-    bb_str(&bb, "strings");
-    bb_long(&bb, 1);
-    bb_str(&bb, "5");
-    bb_long(&bb, 0);
-    bb_long(&bb, 1);
+    bb_record(&bb, 201, "sstrings l1 s5 l0 l1");
     assert_int_not_equal(decode_as(c, EDDY_REC_FEATURES, bb.b, bb.n), EDDY_CODEC_OK);
 }
 
