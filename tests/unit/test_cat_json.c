@@ -53,84 +53,90 @@ static void assert_cat(eddy_codec_t *c, eddy_rec_type_t type, const void *rec,
     }
 }
 
-static void test_observation(void **state)
+/* The sample record of TYPE with N lags or forecast items. */
+static void sample(eddy_rec_type_t type, int n, eddy_any_record_t *rec)
 {
-    eddy_obs_t o;
+    if (type == EDDY_REC_OBSERVATION)
+        sample_obs(&rec->obs);
+    else if (type == EDDY_REC_FEATURES)
+        sample_fv(&rec->fv, n);
+    else
+        sample_pred(&rec->pred, n);
+}
 
-    sample_obs(&o);
+static void test_records(void **state)
+{
+    static const struct {
+        eddy_rec_type_t type;
+        int n;
+        const char *want, *want_named; /* NULL want_named: the same as want */
+    } cases[] = {
+        {EDDY_REC_OBSERVATION, 0,
+         "{\"series_id\":\"airpassengers\",\"seq\":0,\"event_time\":-662688000000,\""
+         "input\":\"1949-01\",\"value\":112.0,\"produced_at\":1700000000123456}",
+         NULL},
+        {EDDY_REC_FEATURES, 0,
+         "{\"series_id\":\"s-0\",\"seq\":1234567890123,\"event_time\":-662688000000,"
+         "\"produced_at\":-1,\"target\":0.10000000000000001,\"available_lags\":0,\"l"
+         "ags\":[]}",
+         "{\"series_id\":\"s-0\",\"seq\":1234567890123,\"event_time\":-662688000000,"
+         "\"produced_at\":-1,\"target\":0.10000000000000001,\"available_lags\":0,\"f"
+         "eatures\":{}}"},
+        {EDDY_REC_FEATURES, 3,
+         "{\"series_id\":\"s-3\",\"seq\":1234567890123,\"event_time\":-662688000000,"
+         "\"produced_at\":-1,\"target\":0.10000000000000001,\"available_lags\":1,\"l"
+         "ags\":[-0.033333333333333333,3.666666666666667,70.0]}",
+         "{\"series_id\":\"s-3\",\"seq\":1234567890123,\"event_time\":-662688000000,"
+         "\"produced_at\":-1,\"target\":0.10000000000000001,\"available_lags\":1,\"f"
+         "eatures\":{\"in_1\":-0.033333333333333333,\"in_2\":3.666666666666667,\"in_"
+         "3\":70.0}}"},
+        {EDDY_REC_PREDICTION, 0,
+         "{\"series_id\":\"p\",\"seq\":9223372036854775807,\"event_time\":-662688000"
+         "000,\"produced_at\":-9223372036854775808,\"model\":\"holt_winters\",\"mode"
+         "l_version\":42,\"prediction\":-0.0,\"target\":4.9406564584124654e-324,\"pr"
+         "edicted_at\":1700000000999999,\"forecast\":[]}",
+         NULL},
+        {EDDY_REC_PREDICTION, 3,
+         "{\"series_id\":\"p\",\"seq\":9223372036854775807,\"event_time\":-662688000"
+         "000,\"produced_at\":-9223372036854775808,\"model\":\"holt_winters\",\"mode"
+         "l_version\":42,\"prediction\":-0.0,\"target\":4.9406564584124654e-324,\"pr"
+         "edicted_at\":1700000000999999,\"forecast\":[0.33333333333333331,-0.75,-1.8"
+         "]}",
+         NULL},
+    };
+    static eddy_any_record_t rec;
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        sample(cases[i].type, cases[i].n, &rec);
+        assert_cat(*state, cases[i].type, &rec, cases[i].want, cases[i].want_named);
+    }
+}
+
+/* A record the codec refuses is an error object with its bytes; a NaN
+ * prediction has no JSON form: no line at all. */
+static void test_not_shown(void **state)
+{
+    static eddy_any_record_t rec;
+
+    sample_obs(&rec.obs);
+    rec.obs.value = NAN;
     assert_cat(
-        *state, EDDY_REC_OBSERVATION, &o,
-        "{\"series_id\":\"airpassengers\",\"seq\":0,\"event_time\":-662688000000,\""
-        "input\":\"1949-01\",\"value\":112.0,\"produced_at\":1700000000123456}",
-        NULL);
-    o.value = NAN;
-    assert_cat(
-        *state, EDDY_REC_OBSERVATION, &o,
+        *state, EDDY_REC_OBSERVATION, &rec,
         "{\"error\":\"not_finite\",\"detail\":\"value is nan: only finite numbers a"
         "re accepted\",\"bytes\":50,\"hex\":\"00000000011a61697270617373656e6765727"
         "300ff9fc3b4c9260e313934392d3031000000000000f87f8089818283898506\"}",
         NULL);
-}
-
-static void test_features(void **state)
-{
-    static eddy_fv_t f;
-
-    sample_fv(&f, 0);
-    assert_cat(
-        *state, EDDY_REC_FEATURES, &f,
-        "{\"series_id\":\"s-0\",\"seq\":1234567890123,\"event_time\":-662688000000,"
-        "\"produced_at\":-1,\"target\":0.10000000000000001,\"available_lags\":0,\"l"
-        "ags\":[]}",
-        "{\"series_id\":\"s-0\",\"seq\":1234567890123,\"event_time\":-662688000000,"
-        "\"produced_at\":-1,\"target\":0.10000000000000001,\"available_lags\":0,\"f"
-        "eatures\":{}}");
-    sample_fv(&f, 3);
-    assert_cat(
-        *state, EDDY_REC_FEATURES, &f,
-        "{\"series_id\":\"s-3\",\"seq\":1234567890123,\"event_time\":-662688000000,"
-        "\"produced_at\":-1,\"target\":0.10000000000000001,\"available_lags\":1,\"l"
-        "ags\":[-0.033333333333333333,3.666666666666667,70.0]}",
-        "{\"series_id\":\"s-3\",\"seq\":1234567890123,\"event_time\":-662688000000,"
-        "\"produced_at\":-1,\"target\":0.10000000000000001,\"available_lags\":1,\"f"
-        "eatures\":{\"in_1\":-0.033333333333333333,\"in_2\":3.666666666666667,\"in_"
-        "3\":70.0}}");
-}
-
-static void test_prediction(void **state)
-{
-    static eddy_pred_t p;
-
-    sample_pred(&p, 0);
-    assert_cat(
-        *state, EDDY_REC_PREDICTION, &p,
-        "{\"series_id\":\"p\",\"seq\":9223372036854775807,\"event_time\":-662688000"
-        "000,\"produced_at\":-9223372036854775808,\"model\":\"holt_winters\",\"mode"
-        "l_version\":42,\"prediction\":-0.0,\"target\":4.9406564584124654e-324,\"pr"
-        "edicted_at\":1700000000999999,\"forecast\":[]}",
-        NULL);
-    sample_pred(&p, 3);
-    assert_cat(
-        *state, EDDY_REC_PREDICTION, &p,
-        "{\"series_id\":\"p\",\"seq\":9223372036854775807,\"event_time\":-662688000"
-        "000,\"produced_at\":-9223372036854775808,\"model\":\"holt_winters\",\"mode"
-        "l_version\":42,\"prediction\":-0.0,\"target\":4.9406564584124654e-324,\"pr"
-        "edicted_at\":1700000000999999,\"forecast\":[0.33333333333333331,-0.75,-1.8"
-        "]}",
-        NULL);
-    /* a NaN prediction has no JSON form: no line at all */
-    sample_pred(&p, 2);
-    p.prediction = NAN;
-    p.forecast[1] = INFINITY;
-    assert_cat(*state, EDDY_REC_PREDICTION, &p, NULL, NULL);
+    sample_pred(&rec.pred, 2);
+    rec.pred.prediction = NAN;
+    rec.pred.forecast[1] = INFINITY;
+    assert_cat(*state, EDDY_REC_PREDICTION, &rec, NULL, NULL);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_observation, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_features, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_prediction, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_records, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_not_shown, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -44,18 +44,21 @@ static int teardown(void **state)
     return 0;
 }
 
+/* The message of the last error decode_as saw. */
+static char last_err[512];
+
 /* Decodes BUF as TYPE into static storage; asserts the error/errstr contract:
- * OK leaves errstr alone, any error fills a non-empty message. */
+ * OK leaves errstr alone, any error fills a non-empty message (kept in
+ * last_err). */
 static eddy_codec_err_t decode_as(eddy_codec_t *c, eddy_rec_type_t type,
                                   const void *buf, size_t len)
 {
     static eddy_any_record_t rec;
-    char err[512];
     eddy_codec_err_t rc;
 
-    err[0] = '\0';
-    rc = eddy_codec_decode(c, type, buf, len, &rec, err, sizeof(err));
-    if (rc != EDDY_CODEC_OK && err[0] == '\0')
+    last_err[0] = '\0';
+    rc = eddy_codec_decode(c, type, buf, len, &rec, last_err, sizeof(last_err));
+    if (rc != EDDY_CODEC_OK && last_err[0] == '\0')
         fail_msg("error %s (type %s, %zu bytes) left errstr empty",
                  eddy_codec_err_name(rc), eddy_rec_type_name(type), len);
     return rc;
@@ -86,6 +89,14 @@ static size_t encode_rec(eddy_codec_t *c, eddy_rec_type_t type, const void *rec,
     assert_true(len <= cap);
     memcpy(dst, out, len);
     return len;
+}
+
+/* Encodes REC of TYPE and decodes it again (decode_as). */
+static eddy_codec_err_t reencode(eddy_codec_t *c, eddy_rec_type_t type, const void *rec)
+{
+    static uint8_t buf[8192];
+    size_t len = encode_rec(c, type, rec, buf, sizeof(buf));
+    return decode_as(c, type, buf, len);
 }
 
 /* A FeatureVector (seq 7, target 1.5) up to its lags, then REST: the lags
@@ -520,26 +531,21 @@ static void test_string_bounds(void **state)
     eddy_codec_t *c = *state;
     static bb_t bb;
     static char big[EDDY_SERIES_ID_MAX + 2];
-    char err[256] = "";
-    eddy_obs_t o;
-    eddy_pred_t p;
 
     /* series_id of 256 bytes: valid Avro, beyond the record bound */
     fill_string(big, EDDY_SERIES_ID_MAX + 1, 'b');
     bb_record(&bb, EDDY_SCHEMA_ID_OBSERVATION, "s%s l1 l2 s1949-01 d3 l4", big);
     assert_int_equal(decode_as(c, EDDY_REC_OBSERVATION, bb.b, bb.n),
                      EDDY_CODEC_ERR_TOO_LARGE);
-    assert_int_equal(eddy_codec_decode_obs(c, bb.b, bb.n, &o, err, sizeof(err)),
-                     EDDY_CODEC_ERR_TOO_LARGE);
-    assert_non_null(strstr(err, "series_id"));
-    assert_non_null(strstr(err, "256"));
+    assert_non_null(strstr(last_err, "series_id"));
+    assert_non_null(strstr(last_err, "256"));
 
     /* input of 64 bytes */
     big[EDDY_INPUT_MAX + 1] = '\0';
     bb_record(&bb, EDDY_SCHEMA_ID_OBSERVATION, "ss l1 l2 s%s d3 l4", big);
-    assert_int_equal(eddy_codec_decode_obs(c, bb.b, bb.n, &o, err, sizeof(err)),
+    assert_int_equal(decode_as(c, EDDY_REC_OBSERVATION, bb.b, bb.n),
                      EDDY_CODEC_ERR_TOO_LARGE);
-    assert_non_null(strstr(err, "input"));
+    assert_non_null(strstr(last_err, "input"));
 
     /* a string with an embedded NUL */
     bb_record(&bb, EDDY_SCHEMA_ID_OBSERVATION, "l3 x610062 l1 l2 s1949-01 d3 l4");
@@ -552,12 +558,11 @@ static void test_string_bounds(void **state)
                      EDDY_CODEC_ERR_TRUNCATED);
 
     /* model name over its bound in a prediction */
-    sample_pred(&p, 0);
     big[EDDY_MODEL_NAME_MAX + 1] = '\0';
     bb_record(&bb, EDDY_SCHEMA_ID_PREDICTION, "ss l1 l2 l3 s%s l0 d1 d2 l0 l5", big);
-    assert_int_equal(eddy_codec_decode_pred(c, bb.b, bb.n, &p, err, sizeof(err)),
+    assert_int_equal(decode_as(c, EDDY_REC_PREDICTION, bb.b, bb.n),
                      EDDY_CODEC_ERR_TOO_LARGE);
-    assert_non_null(strstr(err, "model"));
+    assert_non_null(strstr(last_err, "model"));
 
     /* forecast over its bound */
     bb_record(&bb, EDDY_SCHEMA_ID_PREDICTION, "ss l1 l2 l3 slinear l0 d1 d2 l%d",
@@ -572,64 +577,44 @@ static void test_string_bounds(void **state)
 static void test_not_finite(void **state)
 {
     eddy_codec_t *c = *state;
-    static uint8_t buf[8192];
-    char err[256] = "";
-    eddy_obs_t o, od;
-    eddy_fv_t f, fd;
-    eddy_pred_t p, pd;
-    size_t len;
+    eddy_obs_t o;
+    eddy_fv_t f;
+    eddy_pred_t p;
 
     sample_obs(&o);
     o.value = NAN;
-    len = encode_rec(c, EDDY_REC_OBSERVATION, &o, buf, sizeof(buf));
-    assert_int_equal(eddy_codec_decode_obs(c, buf, len, &od, err, sizeof(err)),
-                     EDDY_CODEC_ERR_NOT_FINITE);
-    assert_non_null(strstr(err, "value"));
+    assert_int_equal(reencode(c, EDDY_REC_OBSERVATION, &o), EDDY_CODEC_ERR_NOT_FINITE);
+    assert_non_null(strstr(last_err, "value"));
     o.value = -INFINITY;
-    len = encode_rec(c, EDDY_REC_OBSERVATION, &o, buf, sizeof(buf));
-    assert_int_equal(decode_as(c, EDDY_REC_OBSERVATION, buf, len),
-                     EDDY_CODEC_ERR_NOT_FINITE);
+    assert_int_equal(reencode(c, EDDY_REC_OBSERVATION, &o), EDDY_CODEC_ERR_NOT_FINITE);
 
     sample_fv(&f, 4);
     f.target = INFINITY;
-    len = encode_rec(c, EDDY_REC_FEATURES, &f, buf, sizeof(buf));
-    assert_int_equal(eddy_codec_decode_fv(c, buf, len, &fd, err, sizeof(err)),
-                     EDDY_CODEC_ERR_NOT_FINITE);
-    assert_non_null(strstr(err, "target"));
+    assert_int_equal(reencode(c, EDDY_REC_FEATURES, &f), EDDY_CODEC_ERR_NOT_FINITE);
+    assert_non_null(strstr(last_err, "target"));
     sample_fv(&f, 4);
     f.lags[3] = NAN;
-    len = encode_rec(c, EDDY_REC_FEATURES, &f, buf, sizeof(buf));
-    assert_int_equal(eddy_codec_decode_fv(c, buf, len, &fd, err, sizeof(err)),
-                     EDDY_CODEC_ERR_NOT_FINITE);
-    assert_non_null(strstr(err, "in_4"));
+    assert_int_equal(reencode(c, EDDY_REC_FEATURES, &f), EDDY_CODEC_ERR_NOT_FINITE);
+    assert_non_null(strstr(last_err, "in_4"));
 
     sample_pred(&p, 2);
     p.target = NAN;
-    len = encode_rec(c, EDDY_REC_PREDICTION, &p, buf, sizeof(buf));
-    assert_int_equal(eddy_codec_decode_pred(c, buf, len, &pd, err, sizeof(err)),
-                     EDDY_CODEC_ERR_NOT_FINITE);
+    assert_int_equal(reencode(c, EDDY_REC_PREDICTION, &p), EDDY_CODEC_ERR_NOT_FINITE);
 }
 
 static void test_invalid_available_lags(void **state)
 {
     eddy_codec_t *c = *state;
-    static uint8_t buf[8192];
-    char err[256] = "";
-    eddy_fv_t f, d;
-    size_t len;
+    eddy_fv_t f;
 
     sample_fv(&f, 5);
     f.available_lags = 6;
-    len = encode_rec(c, EDDY_REC_FEATURES, &f, buf, sizeof(buf));
-    assert_int_equal(eddy_codec_decode_fv(c, buf, len, &d, err, sizeof(err)),
-                     EDDY_CODEC_ERR_INVALID);
-    assert_non_null(strstr(err, "available_lags 6"));
+    assert_int_equal(reencode(c, EDDY_REC_FEATURES, &f), EDDY_CODEC_ERR_INVALID);
+    assert_non_null(strstr(last_err, "available_lags 6"));
     f.available_lags = -1;
-    len = encode_rec(c, EDDY_REC_FEATURES, &f, buf, sizeof(buf));
-    assert_int_equal(decode_as(c, EDDY_REC_FEATURES, buf, len), EDDY_CODEC_ERR_INVALID);
+    assert_int_equal(reencode(c, EDDY_REC_FEATURES, &f), EDDY_CODEC_ERR_INVALID);
     f.available_lags = 5; /* the upper bound itself is fine */
-    len = encode_rec(c, EDDY_REC_FEATURES, &f, buf, sizeof(buf));
-    assert_int_equal(decode_as(c, EDDY_REC_FEATURES, buf, len), EDDY_CODEC_OK);
+    assert_int_equal(reencode(c, EDDY_REC_FEATURES, &f), EDDY_CODEC_OK);
 }
 
 /* ---- schema evolution */
