@@ -31,11 +31,6 @@ static const eddy_field_t fv_fields[] = {EDDY_FEATURES_FIELDS(FIELD)};
 static const eddy_field_t pred_fields[] = {EDDY_PREDICTION_FIELDS(FIELD)};
 #undef REC_T
 
-#define N_FIELDS(a) ((int)(sizeof(a) / sizeof((a)[0])))
-_Static_assert(N_FIELDS(obs_fields) <= EDDY_FIELDS_MAX, "observation: too many fields");
-_Static_assert(N_FIELDS(fv_fields) <= EDDY_FIELDS_MAX, "features: too many fields");
-_Static_assert(N_FIELDS(pred_fields) <= EDDY_FIELDS_MAX, "prediction: too many fields");
-
 eddy_codec_err_t eddy_require_finite(const char *what, double v, char *errstr,
                                      size_t errstr_size)
 {
@@ -66,33 +61,34 @@ static eddy_codec_err_t validate_fv(const void *rec, char *errstr, size_t errstr
     return EDDY_CODEC_OK;
 }
 
-static const eddy_record_desc_t descs[EDDY_REC__COUNT] = {
-    [EDDY_REC_OBSERVATION] = {.type = EDDY_REC_OBSERVATION,
-                              .type_name = "observation",
-                              .avro_name = "Observation",
-                              .schema_json = eddy_schema_observation,
-                              .builtin_id = EDDY_SCHEMA_ID_OBSERVATION,
-                              .size = sizeof(eddy_obs_t),
-                              .fields = obs_fields,
-                              .n_fields = N_FIELDS(obs_fields)},
-    [EDDY_REC_FEATURES] = {.type = EDDY_REC_FEATURES,
-                           .type_name = "features",
-                           .avro_name = "FeatureVector",
-                           .schema_json = eddy_schema_feature_vector,
-                           .builtin_id = EDDY_SCHEMA_ID_FEATURES,
-                           .size = sizeof(eddy_fv_t),
-                           .fields = fv_fields,
-                           .n_fields = N_FIELDS(fv_fields),
-                           .validate = validate_fv},
-    [EDDY_REC_PREDICTION] = {.type = EDDY_REC_PREDICTION,
-                             .type_name = "prediction",
-                             .avro_name = "Prediction",
-                             .schema_json = eddy_schema_prediction,
-                             .builtin_id = EDDY_SCHEMA_ID_PREDICTION,
-                             .size = sizeof(eddy_pred_t),
-                             .fields = pred_fields,
-                             .n_fields = N_FIELDS(pred_fields)},
-};
+/* One line per record type: its EDDY_REC_ and EDDY_SCHEMA_ID_ suffix, its
+ * struct, its names, its schema (eddy_schema_<name>), its field table and
+ * its invariants beyond the fields (or NULL). */
+#define RECORDS(R)                                                                     \
+    R(OBSERVATION, eddy_obs_t, "observation", "Observation", observation, obs_fields,  \
+      NULL)                                                                            \
+    R(FEATURES, eddy_fv_t, "features", "FeatureVector", feature_vector, fv_fields,     \
+      validate_fv)                                                                     \
+    R(PREDICTION, eddy_pred_t, "prediction", "Prediction", prediction, pred_fields,    \
+      NULL)
+
+#define N_FIELDS(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+#define DESC(t, T, tn, an, schema, fs, valid)                                          \
+    [EDDY_REC_##t] = {.type = EDDY_REC_##t,                                            \
+                      .type_name = tn,                                                 \
+                      .avro_name = an,                                                 \
+                      .schema_json = eddy_schema_##schema,                             \
+                      .builtin_id = EDDY_SCHEMA_ID_##t,                                \
+                      .size = sizeof(T),                                               \
+                      .fields = fs,                                                    \
+                      .n_fields = N_FIELDS(fs),                                        \
+                      .validate = valid},
+static const eddy_record_desc_t descs[EDDY_REC__COUNT] = {RECORDS(DESC)};
+
+#define CHECK(t, T, tn, an, schema, fs, valid)                                         \
+    _Static_assert(N_FIELDS(fs) <= EDDY_FIELDS_MAX, tn ": too many fields");
+RECORDS(CHECK)
 
 const eddy_record_desc_t *eddy_record_desc(eddy_rec_type_t type)
 {

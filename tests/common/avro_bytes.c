@@ -1,10 +1,11 @@
 #include "avro_bytes.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-void bb_raw(bb_t *bb, const void *p, size_t n)
+static void bb_raw(bb_t *bb, const void *p, size_t n)
 {
     if (n > sizeof(bb->b) - bb->n) {
         fprintf(stderr, "bb_raw: %zu more bytes do not fit\n", n);
@@ -14,12 +15,12 @@ void bb_raw(bb_t *bb, const void *p, size_t n)
     bb->n += n;
 }
 
-void bb_byte(bb_t *bb, uint8_t v)
+static void bb_byte(bb_t *bb, uint8_t v)
 {
     bb_raw(bb, &v, 1);
 }
 
-void bb_frame(bb_t *bb, int32_t id)
+static void bb_frame(bb_t *bb, int32_t id)
 {
     bb->n = 0;
     bb_byte(bb, 0);
@@ -27,7 +28,7 @@ void bb_frame(bb_t *bb, int32_t id)
         bb_byte(bb, (uint8_t)((uint32_t)id >> shift));
 }
 
-void bb_long(bb_t *bb, int64_t v)
+static void bb_long(bb_t *bb, int64_t v)
 {
     uint64_t u = ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
     while (u >= 0x80) {
@@ -44,21 +45,21 @@ static void bb_le(bb_t *bb, uint64_t u, int n)
         bb_byte(bb, (uint8_t)(u >> (8 * i)));
 }
 
-void bb_double(bb_t *bb, double d)
+static void bb_double(bb_t *bb, double d)
 {
     uint64_t u;
     memcpy(&u, &d, 8);
     bb_le(bb, u, 8);
 }
 
-void bb_float(bb_t *bb, float f)
+static void bb_float(bb_t *bb, float f)
 {
     uint32_t u;
     memcpy(&u, &f, 4);
     bb_le(bb, u, 4);
 }
 
-void bb_str(bb_t *bb, const char *s)
+static void bb_str(bb_t *bb, const char *s)
 {
     bb_long(bb, (int64_t)strlen(s));
     bb_raw(bb, s, strlen(s));
@@ -96,6 +97,10 @@ static void bb_token(bb_t *bb, const char *tok)
     case 'f':
         bb_float(bb, strtof(tok + 1, &end));
         break;
+    case 'n':
+        for (long long i = 0, n = strtoll(tok + 1, &end, 10); i < n; i++)
+            bb_double(bb, (double)i);
+        break;
     case 's':
         bb_str(bb, tok + 1);
         return;
@@ -119,14 +124,6 @@ static void bb_vspec(bb_t *bb, const char *fmt, va_list ap)
         bad_spec(fmt);
     for (tok = strtok_r(spec, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
         bb_token(bb, tok);
-}
-
-void bb_spec(bb_t *bb, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    bb_vspec(bb, fmt, ap);
-    va_end(ap);
 }
 
 void bb_record(bb_t *bb, int32_t id, const char *fmt, ...)

@@ -479,7 +479,7 @@ static void test_array_blocks(void **state)
     eddy_codec_t *c = *state;
     static bb_t bb;
     eddy_fv_t f;
-    char err[256] = "";
+    char err[256] = "", rest[64];
     static const crafted_t cases[] = {
         /* negative count with a negative block size */
         {EDDY_REC_FEATURES, "l-2 l-16 d10 d20 l0 l2", EDDY_CODEC_ERR_BAD_LENGTH},
@@ -508,20 +508,12 @@ static void test_array_blocks(void **state)
     check_crafted(c, cases, sizeof(cases) / sizeof(cases[0]));
 
     /* many small blocks adding up past the walk's bound */
-    bb_fv(&bb, "x", "");
-    for (int i = 0; i < 3; i++) {
-        bb_long(&bb, 30000);
-        for (int k = 0; k < 8 && i < 2; k++)
-            bb_double(&bb, 0.0);
-    }
+    bb_fv(&bb, "x", "l30000 n8 l30000 n8 l30000");
     assert_int_not_equal(decode_as(c, EDDY_REC_FEATURES, bb.b, bb.n), EDDY_CODEC_OK);
 
     /* well-formed, but more lags than a FeatureVector may carry */
-    bb_fv(&bb, "x", "");
-    bb_long(&bb, EDDY_LAGS_MAX + 1);
-    for (int i = 0; i <= EDDY_LAGS_MAX; i++)
-        bb_double(&bb, i);
-    bb_spec(&bb, "l0 l1");
+    snprintf(rest, sizeof(rest), "l%d n%d l0 l1", EDDY_LAGS_MAX + 1, EDDY_LAGS_MAX + 1);
+    bb_fv(&bb, "x", rest);
     assert_int_equal(decode_as(c, EDDY_REC_FEATURES, bb.b, bb.n),
                      EDDY_CODEC_ERR_TOO_LARGE);
 }
@@ -565,11 +557,9 @@ static void test_string_bounds(void **state)
     assert_non_null(strstr(last_err, "model"));
 
     /* forecast over its bound */
-    bb_record(&bb, EDDY_SCHEMA_ID_PREDICTION, "ss l1 l2 l3 slinear l0 d1 d2 l%d",
+    bb_record(&bb, EDDY_SCHEMA_ID_PREDICTION,
+              "ss l1 l2 l3 slinear l0 d1 d2 l%d n%d l0 l5", EDDY_FORECAST_MAX + 1,
               EDDY_FORECAST_MAX + 1);
-    for (int i = 0; i <= EDDY_FORECAST_MAX; i++)
-        bb_double(&bb, i);
-    bb_spec(&bb, "l0 l5");
     assert_int_equal(decode_as(c, EDDY_REC_PREDICTION, bb.b, bb.n),
                      EDDY_CODEC_ERR_TOO_LARGE);
 }
