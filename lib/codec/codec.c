@@ -1,5 +1,6 @@
 /* codec/codec.c: framing, a bounds-checking walk of Avro binary, and field
- * access by name through avro-c's generic values. */
+ * access by name through avro-c's generic values. One encoder and one decoder
+ * serve every record type, walking its table (codec/fields.h). */
 #include "codec/codec.h"
 
 #include <avro.h>

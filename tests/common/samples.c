@@ -54,6 +54,16 @@ void sample_pred(eddy_pred_t *p, int n_forecast)
     p->predicted_at_us = 1700000000999999LL;
 }
 
+void sample_reference(eddy_rec_type_t type, int n, eddy_any_record_t *rec)
+{
+    if (type == EDDY_REC_OBSERVATION)
+        sample_obs(&rec->obs);
+    else if (type == EDDY_REC_FEATURES)
+        sample_fv(&rec->fv, n);
+    else
+        sample_pred(&rec->pred, n);
+}
+
 static int min_int(int a, int b)
 {
     return a < b ? a : b;

@@ -12,6 +12,9 @@
 void sample_obs(eddy_obs_t *obs);
 void sample_fv(eddy_fv_t *fv, int n_lags);
 void sample_pred(eddy_pred_t *pred, int n_forecast);
+/* The reference record of TYPE: sample_obs, or sample_fv / sample_pred with
+ * N lags or forecast items. */
+void sample_reference(eddy_rec_type_t type, int n, eddy_any_record_t *rec);
 
 /* Fills REC, a record of TYPE, from its table with values that vary with N
  * (0 and up): strings and arrays of min(N, bound) items, longs and doubles

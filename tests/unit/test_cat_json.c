@@ -53,17 +53,6 @@ static void assert_cat(eddy_codec_t *c, eddy_rec_type_t type, const void *rec,
     }
 }
 
-/* The sample record of TYPE with N lags or forecast items. */
-static void sample(eddy_rec_type_t type, int n, eddy_any_record_t *rec)
-{
-    if (type == EDDY_REC_OBSERVATION)
-        sample_obs(&rec->obs);
-    else if (type == EDDY_REC_FEATURES)
-        sample_fv(&rec->fv, n);
-    else
-        sample_pred(&rec->pred, n);
-}
-
 static void test_records(void **state)
 {
     static const struct {
@@ -107,7 +96,7 @@ static void test_records(void **state)
     static eddy_any_record_t rec;
 
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        sample(cases[i].type, cases[i].n, &rec);
+        sample_reference(cases[i].type, cases[i].n, &rec);
         assert_cat(*state, cases[i].type, &rec, cases[i].want, cases[i].want_named);
     }
 }

@@ -816,30 +816,56 @@ static void assert_encodes_to(eddy_codec_t *c, eddy_rec_type_t type, const void 
 static void test_wire_golden(void **state)
 {
     eddy_codec_t *c = *state;
+    static const struct {
+        eddy_rec_type_t type;
+        int n; /* lags or forecast items of the reference sample */
+        const char *hex;
+    } golden[] = {
+        {EDDY_REC_OBSERVATION, 0,
+         "00000000011a61697270617373656e6765727300ff9fc3b4c9260e313934392d303100000000"
+         "00005c408089818283898506"},
+        {EDDY_REC_FEATURES, 0,
+         "000000000206732d309693d89fee47ff9fc3b4c926019a9999999999b93f0000"},
+        {EDDY_REC_FEATURES, 3,
+         "000000000206732d339693d89fee47ff9fc3b4c926019a9999999999b93f06111111111111a1"
+         "bf5655555555550d4000000000008051400002"},
+        {EDDY_REC_FEATURES, 17,
+         "000000000208732d31379693d89fee47ff9fc3b4c926019a9999999999b93f22111111111111"
+         "a1bf5655555555550d40000000000080514056555555552590c05455555555b1ca4000000000"
+         "80c0044155555555b5063fc1abaaaaaafe91764100000080df17b041aaaaaaca9f99e6c1abaa"
+         "aa42c25a1f42000000fd6d895542aaaa6a34ab588dc25555dd1378dbc3420000b67066b7fa42"
+         "55955e3dcae131c356455e9131d567430010"},
+        {EDDY_REC_PREDICTION, 0,
+         "00000000030270feffffffffffffffff01ff9fc3b4c926ffffffffffffffffff0118686f6c74"
+         "5f77696e74657273540000000000000080010000000000000000fe88ec8283898506"},
+        {EDDY_REC_PREDICTION, 3,
+         "00000000030270feffffffffffffffff01ff9fc3b4c926ffffffffffffffffff0118686f6c74"
+         "5f77696e74657273540000000000000080010000000000000006555555555555d53f00000000"
+         "0000e8bfcdccccccccccfcbf00fe88ec8283898506"},
+    };
     static const char *const fv_reordered =
         "{\"type\":\"record\",\"name\":\"FeatureVector\",\"fields\":["
         "{\"name\":\"available_lags\",\"type\":\"long\"},"
         "{\"name\":\"lags\",\"type\":{\"type\":\"array\",\"items\":\"double\"}},"
         "{\"name\":\"seq\",\"type\":\"int\"},"
         "{\"name\":\"series_id\",\"type\":\"string\"}]}";
-    static eddy_obs_t o;
-    static eddy_fv_t f;
-    static eddy_pred_t p;
+    static eddy_any_record_t rec;
     char err[256] = "";
 
-    sample_obs(&o);
+    for (size_t i = 0; i < sizeof(golden) / sizeof(golden[0]); i++) {
+        sample_reference(golden[i].type, golden[i].n, &rec);
+        assert_encodes_to(c, golden[i].type, &rec, golden[i].hex);
+    }
+    /* maximum lengths, extreme numbers */
+    sample_obs(&rec.obs);
+    fill_string(rec.obs.series_id, EDDY_SERIES_ID_MAX, 'S');
+    fill_string(rec.obs.input, EDDY_INPUT_MAX, 'I');
+    rec.obs.seq = INT64_MAX;
+    rec.obs.event_time_ms = INT64_MIN;
+    rec.obs.value = -1.7976931348623157e308;
+    rec.obs.produced_at_us = INT64_MIN + 1;
     assert_encodes_to(
-        c, EDDY_REC_OBSERVATION, &o,
-        "00000000011a61697270617373656e6765727300ff9fc3b4c9260e313934392d303100000000"
-        "00005c408089818283898506");
-    fill_string(o.series_id, EDDY_SERIES_ID_MAX, 'S');
-    fill_string(o.input, EDDY_INPUT_MAX, 'I');
-    o.seq = INT64_MAX;
-    o.event_time_ms = INT64_MIN;
-    o.value = -1.7976931348623157e308;
-    o.produced_at_us = INT64_MIN + 1;
-    assert_encodes_to(
-        c, EDDY_REC_OBSERVATION, &o,
+        c, EDDY_REC_OBSERVATION, &rec,
         "0000000001fe0353535353535353535353535353535353535353535353535353535353535353"
         "5353535353535353535353535353535353535353535353535353535353535353535353535353"
         "5353535353535353535353535353535353535353535353535353535353535353535353535353"
@@ -850,41 +876,12 @@ static void test_wire_golden(void **state)
         "ffffffffff01ffffffffffffffffff017e494949494949494949494949494949494949494949"
         "4949494949494949494949494949494949494949494949494949494949494949494949494949"
         "49494949ffffffffffffeffffdffffffffffffffff01");
-
-    sample_fv(&f, 0);
+    /* numbers the encoder writes as they are */
+    sample_pred(&rec.pred, 2);
+    rec.pred.prediction = NAN;
+    rec.pred.forecast[1] = INFINITY;
     assert_encodes_to(
-        c, EDDY_REC_FEATURES, &f,
-        "000000000206732d309693d89fee47ff9fc3b4c926019a9999999999b93f0000");
-    sample_fv(&f, 3);
-    assert_encodes_to(
-        c, EDDY_REC_FEATURES, &f,
-        "000000000206732d339693d89fee47ff9fc3b4c926019a9999999999b93f06111111111111a1"
-        "bf5655555555550d4000000000008051400002");
-    sample_fv(&f, 17);
-    assert_encodes_to(
-        c, EDDY_REC_FEATURES, &f,
-        "000000000208732d31379693d89fee47ff9fc3b4c926019a9999999999b93f22111111111111"
-        "a1bf5655555555550d40000000000080514056555555552590c05455555555b1ca4000000000"
-        "80c0044155555555b5063fc1abaaaaaafe91764100000080df17b041aaaaaaca9f99e6c1abaa"
-        "aa42c25a1f42000000fd6d895542aaaa6a34ab588dc25555dd1378dbc3420000b67066b7fa42"
-        "55955e3dcae131c356455e9131d567430010");
-
-    sample_pred(&p, 0);
-    assert_encodes_to(
-        c, EDDY_REC_PREDICTION, &p,
-        "00000000030270feffffffffffffffff01ff9fc3b4c926ffffffffffffffffff0118686f6c74"
-        "5f77696e74657273540000000000000080010000000000000000fe88ec8283898506");
-    sample_pred(&p, 3);
-    assert_encodes_to(
-        c, EDDY_REC_PREDICTION, &p,
-        "00000000030270feffffffffffffffff01ff9fc3b4c926ffffffffffffffffff0118686f6c74"
-        "5f77696e74657273540000000000000080010000000000000006555555555555d53f00000000"
-        "0000e8bfcdccccccccccfcbf00fe88ec8283898506");
-    sample_pred(&p, 2);
-    p.prediction = NAN;
-    p.forecast[1] = INFINITY;
-    assert_encodes_to(
-        c, EDDY_REC_PREDICTION, &p,
+        c, EDDY_REC_PREDICTION, &rec,
         "00000000030270feffffffffffffffff01ff9fc3b4c926ffffffffffffffffff0118686f6c74"
         "5f77696e7465727354000000000000f87f010000000000000004555555555555d53f00000000"
         "0000f07f00fe88ec8283898506");
@@ -894,19 +891,19 @@ static void test_wire_golden(void **state)
         eddy_codec_add_writer(c, EDDY_REC_OBSERVATION, 100, obs_v2, err, sizeof(err)),
         0);
     assert_int_equal(eddy_codec_set_id(c, EDDY_REC_OBSERVATION, 100), 0);
-    sample_obs(&o);
+    sample_obs(&rec.obs);
     assert_encodes_to(
-        c, EDDY_REC_OBSERVATION, &o,
+        c, EDDY_REC_OBSERVATION, &rec,
         "00000000641a61697270617373656e6765727300ff9fc3b4c9260e313934392d303100000000"
         "00005c40808981828389850600");
     assert_int_equal(eddy_codec_add_writer(c, EDDY_REC_FEATURES, 120, fv_reordered, err,
                                            sizeof(err)),
                      0);
     assert_int_equal(eddy_codec_set_id(c, EDDY_REC_FEATURES, 120), 0);
-    sample_fv(&f, 3);
-    f.seq = 77;
+    sample_fv(&rec.fv, 3);
+    rec.fv.seq = 77;
     assert_encodes_to(
-        c, EDDY_REC_FEATURES, &f,
+        c, EDDY_REC_FEATURES, &rec,
         "00000000780206111111111111a1bf5655555555550d400000000000805140009a0106732d33");
 }
 
