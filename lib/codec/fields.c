@@ -44,14 +44,13 @@ eddy_codec_err_t eddy_require_finite(const char *what, double v, char *errstr,
 static eddy_codec_err_t validate_fv(const void *rec, char *errstr, size_t errstr_size)
 {
     const eddy_fv_t *fv = rec;
-    eddy_codec_err_t err;
 
-    for (int i = 0; i < fv->n_lags; i++) {
-        char what[32];
-        snprintf(what, sizeof(what), "lag in_%d", i + 1);
-        if ((err = eddy_require_finite(what, fv->lags[i], errstr, errstr_size)))
-            return err;
-    }
+    for (int i = 0; i < fv->n_lags; i++)
+        if (!isfinite(fv->lags[i])) { /* the label is formatted only when needed */
+            char what[32];
+            snprintf(what, sizeof(what), "lag in_%d", i + 1);
+            return eddy_require_finite(what, fv->lags[i], errstr, errstr_size);
+        }
     if (fv->available_lags < 0 || fv->available_lags > fv->n_lags) {
         snprintf(errstr, errstr_size,
                  "available_lags %d is outside 0..%d (the lag count)",
