@@ -1,5 +1,6 @@
 /* codec/codec.c: framing, a bounds-checking walk of Avro binary, and field
- * access by name through avro-c's generic values. */
+ * access by name through avro-c's generic values. One encoder and one decoder
+ * serve every record type, walking its table (codec/fields.h). */
 #include "codec/codec.h"
 
 #include <avro.h>
@@ -8,36 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "codec/schemas.h"
+#include "codec/fields.h"
 
 #define WRITERS_MAX     64
 #define WALK_DEPTH_MAX  32
 #define WALK_STRING_MAX (1 << 20)
 #define WALK_ITEMS_MAX  65536
-
-/* Our fields, per record type, in the order of the built-in schemas. */
-enum {
-    F_SERIES_ID,
-    F_SEQ,
-    F_EVENT_TIME,
-    F_INPUT,
-    F_VALUE,
-    F_PRODUCED_AT,
-    F_TARGET,
-    F_LAGS,
-    F_AVAILABLE_LAGS,
-    F_MODEL,
-    F_MODEL_VERSION,
-    F_PREDICTION,
-    F_FORECAST,
-    F_PREDICTED_AT,
-    F__COUNT
-};
-
-static const char *const field_names[F__COUNT] = {
-    "series_id",     "seq",        "event_time", "input",          "value",
-    "produced_at",   "target",     "lags",       "available_lags", "model",
-    "model_version", "prediction", "forecast",   "predicted_at"};
 
 typedef struct writer_s {
     int32_t id;
@@ -45,11 +22,12 @@ typedef struct writer_s {
     int builtin;          /* one of the built-in schemas under its built-in id */
     int hidden;           /* never matched on decode (built-in ids under a registry) */
     char *json;           /* the schema text */
-    const json_t *const *defaults; /* the reader defaults of TYPE, by field */
+    const eddy_record_desc_t *desc; /* TYPE's fields; NULL: not eddy's */
+    const json_t *const *defaults;  /* the reader defaults of TYPE, by field */
     avro_schema_t schema;
     avro_value_iface_t *iface;
     avro_value_t value;
-    int field_index[F__COUNT]; /* -1: the writer has no such field */
+    int field_index[EDDY_FIELDS_MAX]; /* by field of TYPE; -1: the writer lacks it */
 } writer_t;
 
 struct eddy_codec_s {
@@ -62,11 +40,8 @@ struct eddy_codec_s {
     avro_reader_t in_reader;
     eddy_codec_resolver_t resolver;
     void *resolver_opaque;
-    json_t *defaults[EDDY_REC__COUNT + 1][F__COUNT]; /* NULL: none declared */
+    json_t *defaults[EDDY_REC__COUNT + 1][EDDY_FIELDS_MAX]; /* NULL: none declared */
 };
-
-static const char *const record_names[EDDY_REC__COUNT] = {
-    "Observation", "FeatureVector", "Prediction"};
 
 static const char *const err_names[EDDY_CODEC_ERR__COUNT] = {
     "ok",        "empty",          "short_frame",
@@ -95,24 +70,10 @@ const char *eddy_codec_err_name(eddy_codec_err_t err)
     return err_names[err];
 }
 
-const char *eddy_rec_type_name(eddy_rec_type_t type)
-{
-    static const char *const names[] = {"observation", "features", "prediction"};
-    return (int)type >= 0 && type < EDDY_REC__COUNT ? names[type] : "unknown";
-}
-
 const char *eddy_codec_schema_json(eddy_rec_type_t type)
 {
-    switch (type) {
-    case EDDY_REC_OBSERVATION:
-        return eddy_schema_observation;
-    case EDDY_REC_FEATURES:
-        return eddy_schema_feature_vector;
-    case EDDY_REC_PREDICTION:
-        return eddy_schema_prediction;
-    default:
-        return NULL;
-    }
+    const eddy_record_desc_t *d = eddy_record_desc(type);
+    return d ? d->schema_json : NULL;
 }
 
 static void writer_release(writer_t *w)
@@ -138,7 +99,7 @@ static eddy_rec_type_t type_of_schema(avro_schema_t schema)
     const char *name = avro_schema_name(schema);
 
     for (int t = 0; name && t < EDDY_REC__COUNT; t++)
-        if (!strcmp(name, record_names[t]))
+        if (!strcmp(name, eddy_record_desc((eddy_rec_type_t)t)->avro_name))
             return (eddy_rec_type_t)t;
     return EDDY_REC__COUNT;
 }
@@ -188,8 +149,10 @@ static int add_writer(eddy_codec_t *codec, int type, int32_t id,
         free(w.json);
         return -1;
     }
-    for (int f = 0; f < F__COUNT; f++)
-        w.field_index[f] = avro_schema_record_field_get_index(w.schema, field_names[f]);
+    w.desc = eddy_record_desc(w.type);
+    for (int f = 0; w.desc && f < w.desc->n_fields; f++)
+        w.field_index[f] =
+            avro_schema_record_field_get_index(w.schema, w.desc->fields[f].name);
     codec->writers[codec->n_writers++] = w;
     return 0;
 }
@@ -230,7 +193,7 @@ int eddy_codec_set_reader_schema(eddy_codec_t *codec, eddy_rec_type_t type,
         json_decref(root);
         return -1;
     }
-    for (int f = 0; f < F__COUNT; f++) {
+    for (int f = 0; f < EDDY_FIELDS_MAX; f++) {
         json_decref(codec->defaults[type][f]);
         codec->defaults[type][f] = NULL;
     }
@@ -239,8 +202,8 @@ int eddy_codec_set_reader_schema(eddy_codec_t *codec, eddy_rec_type_t type,
         const char *name = json_string_value(json_object_get(field, "name"));
         json_t *def = json_object_get(field, "default");
 
-        for (int f = 0; name && def && f < F__COUNT; f++)
-            if (!strcmp(name, field_names[f]))
+        for (int f = 0; name && def && f < eddy_record_desc(type)->n_fields; f++)
+            if (!strcmp(name, eddy_record_desc(type)->fields[f].name))
                 codec->defaults[type][f] = json_incref(def);
     }
     json_decref(root);
@@ -307,8 +270,6 @@ int eddy_codec_set_id(eddy_codec_t *codec, eddy_rec_type_t type, int32_t id)
 
 eddy_codec_t *eddy_codec_new(char *errstr, size_t errstr_size)
 {
-    static const int32_t ids[EDDY_REC__COUNT] = {
-        EDDY_SCHEMA_ID_OBSERVATION, EDDY_SCHEMA_ID_FEATURES, EDDY_SCHEMA_ID_PREDICTION};
     eddy_codec_t *codec = calloc(1, sizeof(*codec));
 
     if (!codec) {
@@ -316,7 +277,8 @@ eddy_codec_t *eddy_codec_new(char *errstr, size_t errstr_size)
         return NULL;
     }
     for (int t = 0; t < EDDY_REC__COUNT; t++) {
-        if (eddy_codec_add_writer(codec, (eddy_rec_type_t)t, ids[t],
+        if (eddy_codec_add_writer(codec, (eddy_rec_type_t)t,
+                                  eddy_record_desc((eddy_rec_type_t)t)->builtin_id,
                                   eddy_codec_schema_json((eddy_rec_type_t)t), errstr,
                                   errstr_size))
             goto err;
@@ -348,7 +310,7 @@ void eddy_codec_destroy(eddy_codec_t *codec)
     for (int i = 0; i < codec->n_writers; i++)
         writer_release(&codec->writers[i]);
     for (int t = 0; t <= EDDY_REC__COUNT; t++)
-        for (int f = 0; f < F__COUNT; f++)
+        for (int f = 0; f < EDDY_FIELDS_MAX; f++)
             json_decref(codec->defaults[t][f]);
     if (codec->out_writer)
         avro_writer_free(codec->out_writer);
@@ -521,50 +483,60 @@ static eddy_codec_err_t walk(avro_schema_t s, cursor_t *c, int depth)
 
 /* ---- encode */
 
-static int set_long(writer_t *w, int f, int64_t v)
+static int set_long(avro_value_t *field, int64_t v)
 {
-    avro_value_t field;
-    if (w->field_index[f] < 0)
-        return 0;
-    if (avro_value_get_by_index(&w->value, (size_t)w->field_index[f], &field, NULL))
-        return -1;
-    return avro_value_get_type(&field) == AVRO_INT32
-               ? avro_value_set_int(&field, (int32_t)v)
-               : avro_value_set_long(&field, v);
+    return avro_value_get_type(field) == AVRO_INT32
+               ? avro_value_set_int(field, (int32_t)v)
+               : avro_value_set_long(field, v);
 }
 
-static int set_double(writer_t *w, int f, double v)
+static int set_doubles(avro_value_t *field, const double *v, int n)
 {
-    avro_value_t field;
-    if (w->field_index[f] < 0)
-        return 0;
-    if (avro_value_get_by_index(&w->value, (size_t)w->field_index[f], &field, NULL))
-        return -1;
-    return avro_value_set_double(&field, v);
-}
+    avro_value_t item;
 
-static int set_string(writer_t *w, int f, const char *v)
-{
-    avro_value_t field;
-    if (w->field_index[f] < 0)
-        return 0;
-    if (avro_value_get_by_index(&w->value, (size_t)w->field_index[f], &field, NULL))
-        return -1;
-    return avro_value_set_string(&field, v);
-}
-
-static int set_doubles(writer_t *w, int f, const double *v, int n)
-{
-    avro_value_t field, item;
-    if (w->field_index[f] < 0)
-        return 0;
-    if (avro_value_get_by_index(&w->value, (size_t)w->field_index[f], &field, NULL))
-        return -1;
     for (int i = 0; i < n; i++)
-        if (avro_value_append(&field, &item, NULL) ||
-            avro_value_set_double(&item, v[i]))
+        if (avro_value_append(field, &item, NULL) || avro_value_set_double(&item, v[i]))
             return -1;
     return 0;
+}
+
+/* Sets the writer's field F (by the table of its type) from REC. */
+static int set_field(writer_t *w, int f, const void *rec)
+{
+    const eddy_field_t *fd = &w->desc->fields[f];
+    const void *p = eddy_field_cptr(fd, rec);
+    avro_value_t field;
+
+    if (w->field_index[f] < 0)
+        return 0;
+    if (avro_value_get_by_index(&w->value, (size_t)w->field_index[f], &field, NULL))
+        return -1;
+    switch (fd->kind) {
+    case EDDY_FIELD_STRING:
+        return avro_value_set_string(&field, p);
+    case EDDY_FIELD_LONG:
+        return set_long(&field, *(const int64_t *)p);
+    case EDDY_FIELD_INT:
+        return set_long(&field, *(const int *)p);
+    case EDDY_FIELD_DOUBLE:
+    case EDDY_FIELD_FINITE:
+        return avro_value_set_double(&field, *(const double *)p);
+    case EDDY_FIELD_DOUBLES:
+        return set_doubles(&field, p, eddy_field_ccount(fd, rec));
+    }
+    return -1;
+}
+
+/* Whether every array count of REC is within its bound. */
+static int counts_ok(const eddy_record_desc_t *d, const void *rec)
+{
+    for (int f = 0; f < d->n_fields; f++) {
+        const eddy_field_t *fd = &d->fields[f];
+        if (fd->kind == EDDY_FIELD_DOUBLES &&
+            (eddy_field_ccount(fd, rec) < 0 || eddy_field_ccount(fd, rec) > fd->bound))
+            return 0;
+    }
+    return 1;
 }
 
 static eddy_codec_err_t finish_encode(eddy_codec_t *codec, writer_t *w,
@@ -596,57 +568,38 @@ static eddy_codec_err_t finish_encode(eddy_codec_t *codec, writer_t *w,
     return EDDY_CODEC_OK;
 }
 
+eddy_codec_err_t eddy_codec_encode(eddy_codec_t *codec, eddy_rec_type_t type,
+                                   const void *rec, const void **out, size_t *out_len)
+{
+    const eddy_record_desc_t *d = eddy_record_desc(type);
+    writer_t *w;
+
+    if (!d || !counts_ok(d, rec))
+        return EDDY_CODEC_ERR_ENCODE;
+    w = &codec->writers[codec->current[type]];
+    avro_value_reset(&w->value);
+    for (int f = 0; f < d->n_fields; f++)
+        if (set_field(w, f, rec))
+            return EDDY_CODEC_ERR_ENCODE;
+    return finish_encode(codec, w, out, out_len);
+}
+
 eddy_codec_err_t eddy_codec_encode_obs(eddy_codec_t *codec, const eddy_obs_t *obs,
                                        const void **out, size_t *out_len)
 {
-    writer_t *w = &codec->writers[codec->current[EDDY_REC_OBSERVATION]];
-
-    avro_value_reset(&w->value);
-    if (set_string(w, F_SERIES_ID, obs->series_id) || set_long(w, F_SEQ, obs->seq) ||
-        set_long(w, F_EVENT_TIME, obs->event_time_ms) ||
-        set_string(w, F_INPUT, obs->input) || set_double(w, F_VALUE, obs->value) ||
-        set_long(w, F_PRODUCED_AT, obs->produced_at_us))
-        return EDDY_CODEC_ERR_ENCODE;
-    return finish_encode(codec, w, out, out_len);
+    return eddy_codec_encode(codec, EDDY_REC_OBSERVATION, obs, out, out_len);
 }
 
 eddy_codec_err_t eddy_codec_encode_fv(eddy_codec_t *codec, const eddy_fv_t *fv,
                                       const void **out, size_t *out_len)
 {
-    writer_t *w = &codec->writers[codec->current[EDDY_REC_FEATURES]];
-
-    if (fv->n_lags < 0 || fv->n_lags > EDDY_LAGS_MAX)
-        return EDDY_CODEC_ERR_ENCODE;
-    avro_value_reset(&w->value);
-    if (set_string(w, F_SERIES_ID, fv->series_id) || set_long(w, F_SEQ, fv->seq) ||
-        set_long(w, F_EVENT_TIME, fv->event_time_ms) ||
-        set_long(w, F_PRODUCED_AT, fv->produced_at_us) ||
-        set_double(w, F_TARGET, fv->target) ||
-        set_doubles(w, F_LAGS, fv->lags, fv->n_lags) ||
-        set_long(w, F_AVAILABLE_LAGS, fv->available_lags))
-        return EDDY_CODEC_ERR_ENCODE;
-    return finish_encode(codec, w, out, out_len);
+    return eddy_codec_encode(codec, EDDY_REC_FEATURES, fv, out, out_len);
 }
 
 eddy_codec_err_t eddy_codec_encode_pred(eddy_codec_t *codec, const eddy_pred_t *pred,
                                         const void **out, size_t *out_len)
 {
-    writer_t *w = &codec->writers[codec->current[EDDY_REC_PREDICTION]];
-
-    if (pred->n_forecast < 0 || pred->n_forecast > EDDY_FORECAST_MAX)
-        return EDDY_CODEC_ERR_ENCODE;
-    avro_value_reset(&w->value);
-    if (set_string(w, F_SERIES_ID, pred->series_id) || set_long(w, F_SEQ, pred->seq) ||
-        set_long(w, F_EVENT_TIME, pred->event_time_ms) ||
-        set_long(w, F_PRODUCED_AT, pred->produced_at_us) ||
-        set_string(w, F_MODEL, pred->model) ||
-        set_long(w, F_MODEL_VERSION, pred->model_version) ||
-        set_double(w, F_PREDICTION, pred->prediction) ||
-        set_double(w, F_TARGET, pred->target) ||
-        set_doubles(w, F_FORECAST, pred->forecast, pred->n_forecast) ||
-        set_long(w, F_PREDICTED_AT, pred->predicted_at_us))
-        return EDDY_CODEC_ERR_ENCODE;
-    return finish_encode(codec, w, out, out_len);
+    return eddy_codec_encode(codec, EDDY_REC_PREDICTION, pred, out, out_len);
 }
 
 /* ---- decode */
@@ -791,12 +744,13 @@ static eddy_codec_err_t get_string(writer_t *w, int f, char *dst, size_t cap,
         return EDDY_CODEC_OK;
     if (size > cap) {
         snprintf(errstr, errstr_size,
-                 "field %s is %zu bytes, more than the %zu allowed", field_names[f],
-                 size - 1, cap - 1);
+                 "field %s is %zu bytes, more than the %zu allowed",
+                 w->desc->fields[f].name, size - 1, cap - 1);
         return EDDY_CODEC_ERR_TOO_LARGE;
     }
     if (memchr(s, '\0', size ? size - 1 : 0)) {
-        snprintf(errstr, errstr_size, "field %s contains a NUL byte", field_names[f]);
+        snprintf(errstr, errstr_size, "field %s contains a NUL byte",
+                 w->desc->fields[f].name);
         return EDDY_CODEC_ERR_INVALID;
     }
     memcpy(dst, s, size);
@@ -819,7 +773,7 @@ static eddy_codec_err_t get_doubles(writer_t *w, int f, double *dst, int cap, in
         if (json_array_size(d) > (size_t)cap) {
             snprintf(errstr, errstr_size,
                      "default of field %s has %zu values, more than the %d allowed",
-                     field_names[f], json_array_size(d), cap);
+                     w->desc->fields[f].name, json_array_size(d), cap);
             return EDDY_CODEC_ERR_TOO_LARGE;
         }
         json_array_foreach(d, i, v) dst[i] = json_number_value(v);
@@ -830,13 +784,13 @@ static eddy_codec_err_t get_doubles(writer_t *w, int f, double *dst, int cap, in
         return EDDY_CODEC_OK;
     if (avro_value_get_size(&field, &count)) {
         snprintf(errstr, errstr_size, "field %s: avro-c could not size the array: %s",
-                 field_names[f], avro_strerror());
+                 w->desc->fields[f].name, avro_strerror());
         return EDDY_CODEC_ERR_AVRO;
     }
     if (count > (size_t)cap) {
         snprintf(errstr, errstr_size,
-                 "field %s has %zu values, more than the %d allowed", field_names[f],
-                 count, cap);
+                 "field %s has %zu values, more than the %d allowed",
+                 w->desc->fields[f].name, count, cap);
         return EDDY_CODEC_ERR_TOO_LARGE;
     }
     for (size_t i = 0; i < count; i++) {
@@ -870,7 +824,7 @@ static eddy_codec_err_t get_doubles(writer_t *w, int f, double *dst, int cap, in
             snprintf(errstr, errstr_size,
                      "field %s: item %zu is not a number (the writer schema's "
                      "items must be double, float, int or long)",
-                     field_names[f], i);
+                     w->desc->fields[f].name, i);
             return EDDY_CODEC_ERR_INVALID;
         }
     }
@@ -878,99 +832,84 @@ static eddy_codec_err_t get_doubles(writer_t *w, int f, double *dst, int cap, in
     return EDDY_CODEC_OK;
 }
 
-static eddy_codec_err_t require_finite(const char *what, double v, char *errstr,
-                                       size_t errstr_size)
+/* Copies the writer's field F (or the reader's default) into REC. */
+static eddy_codec_err_t get_into(writer_t *w, int f, void *rec, char *errstr,
+                                 size_t errstr_size)
 {
-    if (isfinite(v))
+    const eddy_field_t *fd = &w->desc->fields[f];
+    void *p = eddy_field_ptr(fd, rec);
+
+    switch (fd->kind) {
+    case EDDY_FIELD_STRING:
+        return get_string(w, f, p, (size_t)fd->bound + 1, errstr, errstr_size);
+    case EDDY_FIELD_LONG:
+        *(int64_t *)p = get_long(w, f);
         return EDDY_CODEC_OK;
-    snprintf(errstr, errstr_size, "%s is %g: only finite numbers are accepted", what,
-             v);
-    return EDDY_CODEC_ERR_NOT_FINITE;
+    case EDDY_FIELD_INT:
+        *(int *)p = (int)get_long(w, f);
+        return EDDY_CODEC_OK;
+    case EDDY_FIELD_DOUBLE:
+    case EDDY_FIELD_FINITE:
+        *(double *)p = get_double(w, f);
+        return EDDY_CODEC_OK;
+    case EDDY_FIELD_DOUBLES:
+        return get_doubles(w, f, p, fd->bound, eddy_field_count(fd, rec), errstr,
+                           errstr_size);
+    }
+    return EDDY_CODEC_ERR_INVALID;
+}
+
+/* Every field first (bounds), then the finite checks, then the record's own
+ * invariants: the order in which a record's errors are reported. */
+eddy_codec_err_t eddy_codec_decode(eddy_codec_t *codec, eddy_rec_type_t type,
+                                   const void *buf, size_t len, void *rec, char *errstr,
+                                   size_t errstr_size)
+{
+    const eddy_record_desc_t *d = eddy_record_desc(type);
+    writer_t *w;
+    eddy_codec_err_t err;
+
+    if (!d) {
+        snprintf(errstr, errstr_size, "invalid record type %d", (int)type);
+        return EDDY_CODEC_ERR_WRONG_TYPE;
+    }
+    if ((err = begin_decode(codec, type, buf, len, &w, errstr, errstr_size)))
+        return err;
+    for (int f = 0; f < d->n_fields; f++)
+        if ((err = get_into(w, f, rec, errstr, errstr_size)))
+            return err;
+    for (int f = 0; f < d->n_fields; f++) {
+        const eddy_field_t *fd = &d->fields[f];
+        if (fd->kind == EDDY_FIELD_FINITE &&
+            (err = eddy_require_finite(fd->name,
+                                       *(const double *)eddy_field_cptr(fd, rec),
+                                       errstr, errstr_size)))
+            return err;
+    }
+    return d->validate ? d->validate(rec, errstr, errstr_size) : EDDY_CODEC_OK;
 }
 
 eddy_codec_err_t eddy_codec_decode_obs(eddy_codec_t *codec, const void *buf, size_t len,
                                        eddy_obs_t *obs, char *errstr,
                                        size_t errstr_size)
 {
-    writer_t *w;
-    eddy_codec_err_t err;
-
-    if ((err = begin_decode(codec, EDDY_REC_OBSERVATION, buf, len, &w, errstr,
-                            errstr_size)))
-        return err;
-    if ((err = get_string(w, F_SERIES_ID, obs->series_id, sizeof(obs->series_id),
-                          errstr, errstr_size)) ||
-        (err = get_string(w, F_INPUT, obs->input, sizeof(obs->input), errstr,
-                          errstr_size)))
-        return err;
-    obs->seq = get_long(w, F_SEQ);
-    obs->event_time_ms = get_long(w, F_EVENT_TIME);
-    obs->value = get_double(w, F_VALUE);
-    obs->produced_at_us = get_long(w, F_PRODUCED_AT);
-    return require_finite("value", obs->value, errstr, errstr_size);
+    return eddy_codec_decode(codec, EDDY_REC_OBSERVATION, buf, len, obs, errstr,
+                             errstr_size);
 }
 
 eddy_codec_err_t eddy_codec_decode_fv(eddy_codec_t *codec, const void *buf, size_t len,
                                       eddy_fv_t *fv, char *errstr, size_t errstr_size)
 {
-    writer_t *w;
-    eddy_codec_err_t err;
-
-    if ((err =
-             begin_decode(codec, EDDY_REC_FEATURES, buf, len, &w, errstr, errstr_size)))
-        return err;
-    if ((err = get_string(w, F_SERIES_ID, fv->series_id, sizeof(fv->series_id), errstr,
-                          errstr_size)) ||
-        (err = get_doubles(w, F_LAGS, fv->lags, EDDY_LAGS_MAX, &fv->n_lags, errstr,
-                           errstr_size)))
-        return err;
-    fv->seq = get_long(w, F_SEQ);
-    fv->event_time_ms = get_long(w, F_EVENT_TIME);
-    fv->produced_at_us = get_long(w, F_PRODUCED_AT);
-    fv->target = get_double(w, F_TARGET);
-    fv->available_lags = (int)get_long(w, F_AVAILABLE_LAGS);
-    if ((err = require_finite("target", fv->target, errstr, errstr_size)))
-        return err;
-    for (int i = 0; i < fv->n_lags; i++) {
-        char what[32];
-        snprintf(what, sizeof(what), "lag in_%d", i + 1);
-        if ((err = require_finite(what, fv->lags[i], errstr, errstr_size)))
-            return err;
-    }
-    if (fv->available_lags < 0 || fv->available_lags > fv->n_lags) {
-        snprintf(errstr, errstr_size,
-                 "available_lags %d is outside 0..%d (the lag count)",
-                 fv->available_lags, fv->n_lags);
-        return EDDY_CODEC_ERR_INVALID;
-    }
-    return EDDY_CODEC_OK;
+    return eddy_codec_decode(codec, EDDY_REC_FEATURES, buf, len, fv, errstr,
+                             errstr_size);
 }
 
 eddy_codec_err_t eddy_codec_decode_pred(eddy_codec_t *codec, const void *buf,
                                         size_t len, eddy_pred_t *pred, char *errstr,
                                         size_t errstr_size)
 {
-    writer_t *w;
-    eddy_codec_err_t err;
-
-    if ((err = begin_decode(codec, EDDY_REC_PREDICTION, buf, len, &w, errstr,
-                            errstr_size)))
-        return err;
-    if ((err = get_string(w, F_SERIES_ID, pred->series_id, sizeof(pred->series_id),
-                          errstr, errstr_size)) ||
-        (err = get_string(w, F_MODEL, pred->model, sizeof(pred->model), errstr,
-                          errstr_size)) ||
-        (err = get_doubles(w, F_FORECAST, pred->forecast, EDDY_FORECAST_MAX,
-                           &pred->n_forecast, errstr, errstr_size)))
-        return err;
-    pred->seq = get_long(w, F_SEQ);
-    pred->event_time_ms = get_long(w, F_EVENT_TIME);
-    pred->produced_at_us = get_long(w, F_PRODUCED_AT);
-    pred->model_version = get_long(w, F_MODEL_VERSION);
-    pred->prediction = get_double(w, F_PREDICTION);
-    pred->target = get_double(w, F_TARGET);
-    pred->predicted_at_us = get_long(w, F_PREDICTED_AT);
-    return require_finite("target", pred->target, errstr, errstr_size);
+    return eddy_codec_decode(codec, EDDY_REC_PREDICTION, buf, len, pred, errstr,
+                             errstr_size);
 }
 
 /* ---- any record as JSON */

@@ -79,8 +79,24 @@ eddy_codec_err_t eddy_codec_peek_id(const void *buf, size_t len, int32_t *id);
 /* The record type registered under ID, or -1. */
 int eddy_codec_type_of(const eddy_codec_t *codec, int32_t id);
 
-/* Encoders: on success *OUT points into a buffer owned by the codec, valid
- * until the next encode call. */
+/* Encodes REC, the struct of TYPE (eddy_obs_t, eddy_fv_t or eddy_pred_t),
+ * with the writer schema currently set for TYPE. On success *OUT points into
+ * a buffer owned by the codec, valid until the next encode call. An array
+ * count outside its bound, an invalid TYPE or a writer field of another
+ * shape give EDDY_CODEC_ERR_ENCODE. */
+eddy_codec_err_t eddy_codec_encode(eddy_codec_t *codec, eddy_rec_type_t type,
+                                   const void *rec, const void **out, size_t *out_len);
+
+/* Decodes a framed value of TYPE into REC (the struct of TYPE): every field
+ * by name from the writer's schema, a field the writer lacks from the
+ * reader's default; then the finite checks and the record's invariants. On
+ * error returns its code and describes it in ERRSTR (which names the
+ * offending value and what was expected); REC is then partly filled. */
+eddy_codec_err_t eddy_codec_decode(eddy_codec_t *codec, eddy_rec_type_t type,
+                                   const void *buf, size_t len, void *rec, char *errstr,
+                                   size_t errstr_size);
+
+/* Typed forms of eddy_codec_encode. */
 eddy_codec_err_t eddy_codec_encode_obs(eddy_codec_t *codec, const eddy_obs_t *obs,
                                        const void **out, size_t *out_len);
 eddy_codec_err_t eddy_codec_encode_fv(eddy_codec_t *codec, const eddy_fv_t *fv,
@@ -88,8 +104,7 @@ eddy_codec_err_t eddy_codec_encode_fv(eddy_codec_t *codec, const eddy_fv_t *fv,
 eddy_codec_err_t eddy_codec_encode_pred(eddy_codec_t *codec, const eddy_pred_t *pred,
                                         const void **out, size_t *out_len);
 
-/* Decoders: fill the struct or return an error and describe it in ERRSTR
- * (which names the offending value and what was expected). */
+/* Typed forms of eddy_codec_decode. */
 eddy_codec_err_t eddy_codec_decode_obs(eddy_codec_t *codec, const void *buf, size_t len,
                                        eddy_obs_t *obs, char *errstr,
                                        size_t errstr_size);

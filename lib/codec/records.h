@@ -1,4 +1,23 @@
-/* codec/records.h: eddy's three record types as plain structs.
+/* codec/records.h: eddy's three record types, each described once.
+ *
+ * A record is one table, EDDY_<TYPE>_FIELDS(X), with one line per field of
+ * its Avro schema (schemas/<name>.avsc):
+ *
+ *     X(KIND, member, "avro_name", BOUND, COUNT)
+ *
+ *   KIND     STRING   char member[BOUND + 1]      Avro string (BOUND bytes at most)
+ *            LONG     int64_t member              Avro long
+ *            INT      int member                  Avro int
+ *            DOUBLE   double member               Avro double
+ *            FINITE   double member               Avro double; NaN and Inf refused
+ *            DOUBLES  int COUNT; double member[BOUND]   Avro array of double
+ *   BOUND    the largest string (bytes, without the NUL) or array; 0 otherwise
+ *   COUNT    DOUBLES only: the int member holding the number of items; _ otherwise
+ *
+ * The structs below, the codec's encoder and decoder (codec/fields.h lists
+ * the table as data), eddy-cat's JSON and the codec tests all come from these
+ * tables, and a unit test checks them against the compiled-in schemas. A new
+ * field is one line here and one in the .avsc.
  *
  * Bounds are part of the contract: a record whose strings or arrays exceed
  * them is rejected by the codec (and dead-lettered by the stage), so every
@@ -22,38 +41,61 @@ typedef enum {
     EDDY_REC__COUNT
 } eddy_rec_type_t;
 
+/* Observation: one value of one time series, as ingested. */
+#define EDDY_OBSERVATION_FIELDS(X)                                                     \
+    X(STRING, series_id, "series_id", EDDY_SERIES_ID_MAX, _)                           \
+    X(LONG, seq, "seq", 0, _)                                                          \
+    X(LONG, event_time_ms, "event_time", 0, _)                                         \
+    X(STRING, input, "input", EDDY_INPUT_MAX, _)                                       \
+    X(FINITE, value, "value", 0, _)                                                    \
+    X(LONG, produced_at_us, "produced_at", 0, _)
+
+/* FeatureVector: the lags of one observation; lags[0] is in_1. Decoding
+ * also checks 0 <= available_lags <= n_lags and that every lag is finite. */
+#define EDDY_FEATURES_FIELDS(X)                                                        \
+    X(STRING, series_id, "series_id", EDDY_SERIES_ID_MAX, _)                           \
+    X(LONG, seq, "seq", 0, _)                                                          \
+    X(LONG, event_time_ms, "event_time", 0, _)                                         \
+    X(LONG, produced_at_us, "produced_at", 0, _)                                       \
+    X(FINITE, target, "target", 0, _)                                                  \
+    X(INT, available_lags, "available_lags", 0, _)                                     \
+    X(DOUBLES, lags, "lags", EDDY_LAGS_MAX, n_lags)
+
+/* Prediction: a model's prequential prediction for one observation. */
+#define EDDY_PREDICTION_FIELDS(X)                                                      \
+    X(STRING, series_id, "series_id", EDDY_SERIES_ID_MAX, _)                           \
+    X(LONG, seq, "seq", 0, _)                                                          \
+    X(LONG, event_time_ms, "event_time", 0, _)                                         \
+    X(LONG, produced_at_us, "produced_at", 0, _)                                       \
+    X(STRING, model, "model", EDDY_MODEL_NAME_MAX, _)                                  \
+    X(LONG, model_version, "model_version", 0, _)                                      \
+    X(DOUBLE, prediction, "prediction", 0, _)                                          \
+    X(FINITE, target, "target", 0, _)                                                  \
+    X(DOUBLES, forecast, "forecast", EDDY_FORECAST_MAX, n_forecast)                    \
+    X(LONG, predicted_at_us, "predicted_at", 0, _)
+
+/* The C member(s) of one table line. */
+#define EDDY_MEMBER_STRING(member, bound, count) char member[(bound) + 1];
+#define EDDY_MEMBER_LONG(member, bound, count)   int64_t member;
+#define EDDY_MEMBER_INT(member, bound, count)    int member;
+#define EDDY_MEMBER_DOUBLE(member, bound, count) double member;
+#define EDDY_MEMBER_FINITE(member, bound, count) double member;
+#define EDDY_MEMBER_DOUBLES(member, bound, count)                                      \
+    int count;                                                                         \
+    double member[bound];
+#define EDDY_MEMBER(kind, member, name, bound, count)                                  \
+    EDDY_MEMBER_##kind(member, bound, count)
+
 typedef struct eddy_obs_s {
-    char series_id[EDDY_SERIES_ID_MAX + 1];
-    int64_t seq;
-    int64_t event_time_ms;
-    char input[EDDY_INPUT_MAX + 1];
-    double value;
-    int64_t produced_at_us;
+    EDDY_OBSERVATION_FIELDS(EDDY_MEMBER)
 } eddy_obs_t;
 
 typedef struct eddy_fv_s {
-    char series_id[EDDY_SERIES_ID_MAX + 1];
-    int64_t seq;
-    int64_t event_time_ms;
-    int64_t produced_at_us;
-    double target;
-    int n_lags;
-    int available_lags;
-    double lags[EDDY_LAGS_MAX]; /* lags[0] is in_1 */
+    EDDY_FEATURES_FIELDS(EDDY_MEMBER)
 } eddy_fv_t;
 
 typedef struct eddy_pred_s {
-    char series_id[EDDY_SERIES_ID_MAX + 1];
-    int64_t seq;
-    int64_t event_time_ms;
-    int64_t produced_at_us;
-    char model[EDDY_MODEL_NAME_MAX + 1];
-    int64_t model_version;
-    double prediction;
-    double target;
-    int n_forecast;
-    double forecast[EDDY_FORECAST_MAX];
-    int64_t predicted_at_us;
+    EDDY_PREDICTION_FIELDS(EDDY_MEMBER)
 } eddy_pred_t;
 
 /* "observation", "features", "prediction". */

@@ -3,13 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static json_t *doubles(const double *v, int n)
-{
-    json_t *a = json_array();
-    for (int i = 0; i < n; i++)
-        json_array_append_new(a, json_real(v[i]));
-    return a;
-}
+#include "codec/fields.h"
 
 char *eddy_cat_hex(const void *buf, size_t len, size_t max)
 {
@@ -35,9 +29,79 @@ static json_t *error_json(const char *reason, const char *detail, const void *bu
     return o;
 }
 
+static json_t *doubles_json(const double *v, int n)
+{
+    json_t *a = json_array();
+    for (int i = 0; i < n; i++)
+        json_array_append_new(a, json_real(v[i]));
+    return a;
+}
+
+/* A feature vector's lags as {"in_1": ..., "in_N": ...}. */
+static json_t *lag_names_json(const double *v, int n)
+{
+    json_t *o = json_object();
+    for (int i = 0; i < n; i++) {
+        char name[16];
+        snprintf(name, sizeof(name), "in_%d", i + 1);
+        json_object_set_new(o, name, json_real(v[i]));
+    }
+    return o;
+}
+
+/* Field F of REC as JSON; NULL when jansson refuses the value (a NaN, a
+ * string that is not UTF-8). */
+static json_t *field_json(const eddy_field_t *f, const void *rec)
+{
+    const void *p = eddy_field_cptr(f, rec);
+
+    switch (f->kind) {
+    case EDDY_FIELD_STRING:
+        return json_string(p);
+    case EDDY_FIELD_LONG:
+        return json_integer((json_int_t) * (const int64_t *)p);
+    case EDDY_FIELD_INT:
+        return json_integer(*(const int *)p);
+    case EDDY_FIELD_DOUBLE:
+    case EDDY_FIELD_FINITE:
+        return json_real(*(const double *)p);
+    case EDDY_FIELD_DOUBLES:
+        return doubles_json(p, eddy_field_ccount(f, rec));
+    }
+    return NULL;
+}
+
+/* A decoded record as an object: its fields by their Avro names, the
+ * arrays last (the shape eddy-cat has always printed). NULL when a field
+ * cannot be shown; an array item that cannot is left out. */
+static json_t *record_json(const eddy_record_desc_t *d, const void *rec, int lag_names)
+{
+    json_t *o = json_object();
+
+    for (int arrays = 0; arrays < 2; arrays++)
+        for (int i = 0; i < d->n_fields; i++) {
+            const eddy_field_t *f = &d->fields[i];
+            int named = lag_names && d->type == EDDY_REC_FEATURES;
+            json_t *v;
+
+            if ((f->kind == EDDY_FIELD_DOUBLES) != arrays)
+                continue;
+            v = arrays && named
+                    ? lag_names_json(eddy_field_cptr(f, rec), eddy_field_ccount(f, rec))
+                    : field_json(f, rec);
+            if (!v) {
+                json_decref(o);
+                return NULL;
+            }
+            json_object_set_new(o, arrays && named ? "features" : f->name, v);
+        }
+    return o;
+}
+
 json_t *eddy_cat_value_json(eddy_codec_t *codec, const void *buf, size_t len,
                             int lag_names)
 {
+    static eddy_any_record_t rec;
     char errstr[512] = "";
     int32_t id = 0;
     eddy_codec_err_t err = eddy_codec_peek_id(buf, len, &id);
@@ -57,53 +121,10 @@ json_t *eddy_cat_value_json(eddy_codec_t *codec, const void *buf, size_t len,
             return error_json(eddy_codec_err_name(err), errstr, buf, len);
         return o;
     }
-    if (type == EDDY_REC_OBSERVATION) {
-        eddy_obs_t obs;
-        if ((err =
-                 eddy_codec_decode_obs(codec, buf, len, &obs, errstr, sizeof(errstr))))
-            return error_json(eddy_codec_err_name(err), errstr, buf, len);
-        return json_pack("{s:s, s:I, s:I, s:s, s:f, s:I}", "series_id", obs.series_id,
-                         "seq", (json_int_t)obs.seq, "event_time",
-                         (json_int_t)obs.event_time_ms, "input", obs.input, "value",
-                         obs.value, "produced_at", (json_int_t)obs.produced_at_us);
-    }
-    if (type == EDDY_REC_FEATURES) {
-        static eddy_fv_t fv;
-        if ((err = eddy_codec_decode_fv(codec, buf, len, &fv, errstr, sizeof(errstr))))
-            return error_json(eddy_codec_err_name(err), errstr, buf, len);
-        o = json_pack("{s:s, s:I, s:I, s:I, s:f, s:i}", "series_id", fv.series_id,
-                      "seq", (json_int_t)fv.seq, "event_time",
-                      (json_int_t)fv.event_time_ms, "produced_at",
-                      (json_int_t)fv.produced_at_us, "target", fv.target,
-                      "available_lags", fv.available_lags);
-        if (lag_names) {
-            json_t *feats = json_object();
-            for (int i = 0; i < fv.n_lags; i++) {
-                char name[16];
-                snprintf(name, sizeof(name), "in_%d", i + 1);
-                json_object_set_new(feats, name, json_real(fv.lags[i]));
-            }
-            json_object_set_new(o, "features", feats);
-        } else {
-            json_object_set_new(o, "lags", doubles(fv.lags, fv.n_lags));
-        }
-        return o;
-    }
-    if (type == EDDY_REC_PREDICTION) {
-        static eddy_pred_t p;
-        if ((err = eddy_codec_decode_pred(codec, buf, len, &p, errstr, sizeof(errstr))))
-            return error_json(eddy_codec_err_name(err), errstr, buf, len);
-        o = json_pack("{s:s, s:I, s:I, s:I, s:s, s:I, s:f, s:f, s:I}", "series_id",
-                      p.series_id, "seq", (json_int_t)p.seq, "event_time",
-                      (json_int_t)p.event_time_ms, "produced_at",
-                      (json_int_t)p.produced_at_us, "model", p.model, "model_version",
-                      (json_int_t)p.model_version, "prediction", p.prediction, "target",
-                      p.target, "predicted_at", (json_int_t)p.predicted_at_us);
-        json_object_set_new(o, "forecast", doubles(p.forecast, p.n_forecast));
-        return o;
-    }
-    snprintf(errstr, sizeof(errstr), "schema id %d is not known", (int)id);
-    return error_json("unknown_schema", errstr, buf, len);
+    if ((err = eddy_codec_decode(codec, (eddy_rec_type_t)type, buf, len, &rec, errstr,
+                                 sizeof(errstr))))
+        return error_json(eddy_codec_err_name(err), errstr, buf, len);
+    return record_json(eddy_record_desc((eddy_rec_type_t)type), &rec, lag_names);
 }
 
 json_t *eddy_cat_project_json(eddy_codec_t *codec, const void *buf, size_t len,

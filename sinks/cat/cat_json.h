@@ -10,7 +10,8 @@
 /* Decodes a framed value of any known record type into a new JSON object.
  * With LAG_NAMES, feature lags are printed as in_1..in_N fields (the seed's
  * shape) instead of an array. On failure returns an object describing the
- * error with a hex dump of the bytes. The caller owns the result. */
+ * error with a hex dump of the bytes; NULL when a decoded field has no JSON
+ * form (a NaN prediction). The caller owns the result. */
 json_t *eddy_cat_value_json(eddy_codec_t *codec, const void *buf, size_t len,
                             int lag_names);
 

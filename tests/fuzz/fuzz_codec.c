@@ -7,10 +7,10 @@
  * guards avro-c sees unions, maps, enums, fixed, bytes, booleans and a
  * recursive record. Invariants checked:
  *   - an error always comes with a non-empty message;
- *   - whatever decodes satisfies the record bounds, re-encodes, decodes again
- *     to the identical struct (bit for bit), and re-encodes to identical bytes.
+ *   - whatever decodes satisfies the record bounds and invariants (checked
+ *     through the record tables), re-encodes, decodes again to the identical
+ *     struct (bit for bit), and re-encodes to identical bytes.
  */
-#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -19,6 +19,7 @@
 
 #include "codec/codec.h"
 #include "fuzz_common.h"
+#include "samples.h"
 
 static const char *const extra_writers[][2] = {
     /* observation v2: one field added at the end */
@@ -127,129 +128,33 @@ static size_t take(const void *out, size_t len, uint8_t **copy)
     return len;
 }
 
-static void same_obs(const eddy_obs_t *a, const eddy_obs_t *b)
+/* Decodes DATA as TYPE; whatever decodes must keep the record's promises
+ * and survive encode, decode, encode unchanged. */
+static void fuzz_type(eddy_rec_type_t type, const uint8_t *data, size_t size)
 {
-    FUZZ_CHECK(!strcmp(a->series_id, b->series_id) && a->seq == b->seq &&
-                   a->event_time_ms == b->event_time_ms &&
-                   !strcmp(a->input, b->input) && fuzz_same_bits(a->value, b->value) &&
-                   a->produced_at_us == b->produced_at_us,
-               "observation round trip differs");
-}
-
-static void fuzz_obs(const uint8_t *data, size_t size)
-{
-    static eddy_obs_t a, b;
-    char err[512] = "";
+    static eddy_any_record_t a, b;
+    char err[512] = "", what[512] = "";
     const void *out;
     size_t len, len2;
     uint8_t *enc;
 
     eddy_codec_err_t rc =
-        eddy_codec_decode_obs(codec, data, size, &a, err, sizeof(err));
+        eddy_codec_decode(codec, type, data, size, &a, err, sizeof(err));
     if (rc) {
         check_error(rc, err);
         return;
     }
-    FUZZ_CHECK(strlen(a.series_id) <= EDDY_SERIES_ID_MAX, "series_id");
-    FUZZ_CHECK(strlen(a.input) <= EDDY_INPUT_MAX, "input");
-    FUZZ_CHECK(isfinite(a.value), "value %g", a.value);
-    FUZZ_CHECK(eddy_codec_encode_obs(codec, &a, &out, &len) == EDDY_CODEC_OK, "encode");
-    len = take(out, len, &enc);
-    rc = eddy_codec_decode_obs(codec, enc, len, &b, err, sizeof(err));
-    FUZZ_CHECK(rc == EDDY_CODEC_OK, "re-decode: %s", err);
-    same_obs(&a, &b);
-    if (verbose)
-        fprintf(stderr, "  ok: decoded as obs\n");
-    FUZZ_CHECK(eddy_codec_encode_obs(codec, &b, &out, &len2) == EDDY_CODEC_OK,
-               "encode");
-    FUZZ_CHECK(len2 == len && !memcmp(out, enc, len), "re-encode differs");
-    free(enc);
-}
-
-static void same_fv(const eddy_fv_t *a, const eddy_fv_t *b)
-{
-    FUZZ_CHECK(!strcmp(a->series_id, b->series_id) && a->seq == b->seq &&
-                   a->event_time_ms == b->event_time_ms &&
-                   a->produced_at_us == b->produced_at_us &&
-                   fuzz_same_bits(a->target, b->target) && a->n_lags == b->n_lags &&
-                   a->available_lags == b->available_lags,
-               "features round trip differs");
-    for (int i = 0; i < a->n_lags; i++)
-        FUZZ_CHECK(fuzz_same_bits(a->lags[i], b->lags[i]), "lag %d differs", i);
-}
-
-static void fuzz_fv(const uint8_t *data, size_t size)
-{
-    static eddy_fv_t a, b;
-    char err[512] = "";
-    const void *out;
-    size_t len, len2;
-    uint8_t *enc;
-
-    eddy_codec_err_t rc = eddy_codec_decode_fv(codec, data, size, &a, err, sizeof(err));
-    if (rc) {
-        check_error(rc, err);
-        return;
-    }
-    FUZZ_CHECK(strlen(a.series_id) <= EDDY_SERIES_ID_MAX, "series_id");
-    FUZZ_CHECK(a.n_lags >= 0 && a.n_lags <= EDDY_LAGS_MAX, "n_lags %d", a.n_lags);
-    FUZZ_CHECK(a.available_lags >= 0 && a.available_lags <= a.n_lags, "available");
-    FUZZ_CHECK(isfinite(a.target), "target");
-    for (int i = 0; i < a.n_lags; i++)
-        FUZZ_CHECK(isfinite(a.lags[i]), "lag %d", i);
-    FUZZ_CHECK(eddy_codec_encode_fv(codec, &a, &out, &len) == EDDY_CODEC_OK, "encode");
-    len = take(out, len, &enc);
-    rc = eddy_codec_decode_fv(codec, enc, len, &b, err, sizeof(err));
-    FUZZ_CHECK(rc == EDDY_CODEC_OK, "re-decode: %s", err);
-    same_fv(&a, &b);
-    if (verbose)
-        fprintf(stderr, "  ok: decoded as fv\n");
-    FUZZ_CHECK(eddy_codec_encode_fv(codec, &b, &out, &len2) == EDDY_CODEC_OK, "encode");
-    FUZZ_CHECK(len2 == len && !memcmp(out, enc, len), "re-encode differs");
-    free(enc);
-}
-
-static void same_pred(const eddy_pred_t *a, const eddy_pred_t *b)
-{
-    FUZZ_CHECK(
-        !strcmp(a->series_id, b->series_id) && a->seq == b->seq &&
-            a->event_time_ms == b->event_time_ms &&
-            a->produced_at_us == b->produced_at_us && !strcmp(a->model, b->model) &&
-            a->model_version == b->model_version &&
-            fuzz_same_bits(a->prediction, b->prediction) &&
-            fuzz_same_bits(a->target, b->target) && a->n_forecast == b->n_forecast &&
-            a->predicted_at_us == b->predicted_at_us,
-        "prediction round trip differs");
-    for (int i = 0; i < a->n_forecast; i++)
-        FUZZ_CHECK(fuzz_same_bits(a->forecast[i], b->forecast[i]), "forecast %d", i);
-}
-
-static void fuzz_pred(const uint8_t *data, size_t size)
-{
-    static eddy_pred_t a, b;
-    char err[512] = "";
-    const void *out;
-    size_t len, len2;
-    uint8_t *enc;
-
-    eddy_codec_err_t rc =
-        eddy_codec_decode_pred(codec, data, size, &a, err, sizeof(err));
-    if (rc) {
-        check_error(rc, err);
-        return;
-    }
-    FUZZ_CHECK(strlen(a.series_id) <= EDDY_SERIES_ID_MAX, "series_id");
-    FUZZ_CHECK(strlen(a.model) <= EDDY_MODEL_NAME_MAX, "model");
-    FUZZ_CHECK(a.n_forecast >= 0 && a.n_forecast <= EDDY_FORECAST_MAX, "n_forecast");
-    FUZZ_CHECK(eddy_codec_encode_pred(codec, &a, &out, &len) == EDDY_CODEC_OK,
+    FUZZ_CHECK(record_check(type, &a, what, sizeof(what)) == 0, "%s", what);
+    FUZZ_CHECK(eddy_codec_encode(codec, type, &a, &out, &len) == EDDY_CODEC_OK,
                "encode");
     len = take(out, len, &enc);
-    rc = eddy_codec_decode_pred(codec, enc, len, &b, err, sizeof(err));
+    rc = eddy_codec_decode(codec, type, enc, len, &b, err, sizeof(err));
     FUZZ_CHECK(rc == EDDY_CODEC_OK, "re-decode: %s", err);
-    same_pred(&a, &b);
+    FUZZ_CHECK(record_diff(type, &a, &b, what, sizeof(what)) == 0, "round trip: %s",
+               what);
     if (verbose)
-        fprintf(stderr, "  ok: decoded as pred\n");
-    FUZZ_CHECK(eddy_codec_encode_pred(codec, &b, &out, &len2) == EDDY_CODEC_OK,
+        fprintf(stderr, "  ok: decoded as %s\n", eddy_rec_type_name(type));
+    FUZZ_CHECK(eddy_codec_encode(codec, type, &b, &out, &len2) == EDDY_CODEC_OK,
                "encode");
     FUZZ_CHECK(len2 == len && !memcmp(out, enc, len), "re-encode differs");
     free(enc);
@@ -266,9 +171,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(buf, data, size);
     if (eddy_codec_peek_id(buf, size, &id) == EDDY_CODEC_OK)
         (void)eddy_codec_type_of(codec, id);
-    fuzz_obs(buf, size);
-    fuzz_fv(buf, size);
-    fuzz_pred(buf, size);
+    for (int t = 0; t < EDDY_REC__COUNT; t++)
+        fuzz_type((eddy_rec_type_t)t, buf, size);
     free(buf);
     return 0;
 }

@@ -17,9 +17,4 @@
         }                                                                              \
     } while (0)
 
-static inline int fuzz_same_bits(double a, double b)
-{
-    return memcmp(&a, &b, sizeof(double)) == 0;
-}
-
 #endif

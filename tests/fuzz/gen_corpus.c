@@ -6,9 +6,31 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
+#include "avro_bytes.h"
 #include "codec/codec.h"
+#include "samples.h"
+
+/* Records of the evolved writers fuzz_codec.c adds (under these ids), as
+ * specs of avro_bytes.h. */
+static const struct {
+    const char *name;
+    int32_t id;
+    const char *spec;
+} handmade[] = {
+    /* features with a negative block count (and its byte size) */
+    {"fv-negative-block", EDDY_SCHEMA_ID_FEATURES,
+     "sblocks l7 l0 l0 d1.5 l-2 l16 d1 d2 l0 l2"},
+    /* observation v2: one more string at the end */
+    {"obs-v2-id100", 100, "ss l1 l2 s1949-02 d118 l3 spassengers"},
+    {"obs-reordered-id101", 101, "d118 s1949-02 l1 ss l2"},
+    /* every Avro type */
+    {"obs-all-types-id110", 110,
+     "ss x01 f2.5 sraw rFIX4 l2 l2 sunion l1 sk l5 l0 l1 l1 l2 l0 l3"},
+    {"fv-float-lags-id120", 120, "ss f1 l2 f3 f4 l0 l2"},
+    /* a map where the forecast would be */
+    {"pred-map-id130", 130, "slinear d1 l1 sk l1 d2 l0 l0 ss"},
+};
 
 static const char *dir;
 
@@ -24,73 +46,27 @@ static void put(const char *name, const void *buf, size_t len)
     }
 }
 
-/* A tiny Avro binary builder for hand-made records. */
-typedef struct {
-    uint8_t b[4096];
-    size_t n;
-} bb_t;
-
-static void bb_byte(bb_t *bb, uint8_t v)
+/* Encodes REC of TYPE and writes it as NAME. */
+static void put_record(eddy_codec_t *c, eddy_rec_type_t type, const void *rec,
+                       const char *name)
 {
-    bb->b[bb->n++] = v;
-}
+    const void *out;
+    size_t len;
 
-static void bb_frame(bb_t *bb, int32_t id)
-{
-    bb->n = 0;
-    bb_byte(bb, 0);
-    for (int s = 24; s >= 0; s -= 8)
-        bb_byte(bb, (uint8_t)((uint32_t)id >> s));
-}
-
-static void bb_long(bb_t *bb, int64_t v)
-{
-    uint64_t u = ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
-    while (u >= 0x80) {
-        bb_byte(bb, (uint8_t)(u | 0x80));
-        u >>= 7;
+    if (eddy_codec_encode(c, type, rec, &out, &len)) {
+        fprintf(stderr, "%s: does not encode\n", name);
+        exit(1);
     }
-    bb_byte(bb, (uint8_t)u);
-}
-
-static void bb_raw(bb_t *bb, const void *p, size_t n)
-{
-    memcpy(bb->b + bb->n, p, n);
-    bb->n += n;
-}
-
-static void bb_str(bb_t *bb, const char *s)
-{
-    bb_long(bb, (int64_t)strlen(s));
-    bb_raw(bb, s, strlen(s));
-}
-
-static void bb_double(bb_t *bb, double d)
-{
-    uint64_t u;
-    memcpy(&u, &d, 8);
-    for (int i = 0; i < 8; i++)
-        bb_byte(bb, (uint8_t)(u >> (8 * i)));
-}
-
-static void bb_float(bb_t *bb, float f)
-{
-    uint32_t u;
-    memcpy(&u, &f, 4);
-    for (int i = 0; i < 4; i++)
-        bb_byte(bb, (uint8_t)(u >> (8 * i)));
+    put(name, out, len);
 }
 
 int main(int argc, char **argv)
 {
-    char err[256];
-    eddy_codec_t *c;
-    const void *out;
-    size_t len;
-    static eddy_obs_t o;
-    static eddy_fv_t f;
-    static eddy_pred_t p;
+    static const int sizes[] = {0, 1, 15, EDDY_LAGS_MAX};
+    static eddy_any_record_t rec;
     static bb_t bb;
+    char err[256], name[64];
+    eddy_codec_t *c;
 
     if (argc != 2) {
         fprintf(stderr, "usage: %s DIR\n", argv[0]);
@@ -101,136 +77,23 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s\n", err);
         return 1;
     }
+    /* every type from its table: empty, small, and all at their bounds */
+    for (int t = 0; t < EDDY_REC__COUNT; t++)
+        for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+            sample_record((eddy_rec_type_t)t, sizes[k], &rec);
+            snprintf(name, sizeof(name), "%s-%d",
+                     eddy_rec_type_name((eddy_rec_type_t)t), sizes[k]);
+            put_record(c, (eddy_rec_type_t)t, &rec, name);
+        }
+    /* a NaN prediction is valid (only the target must be finite) */
+    sample_pred(&rec.pred, 12);
+    rec.pred.prediction = NAN;
+    put_record(c, EDDY_REC_PREDICTION, &rec, "pred-nan-prediction");
 
-    snprintf(o.series_id, sizeof(o.series_id), "airpassengers");
-    o.seq = 0;
-    o.event_time_ms = -662688000000LL;
-    snprintf(o.input, sizeof(o.input), "1949-01");
-    o.value = 112.0;
-    o.produced_at_us = 1700000000123456LL;
-    eddy_codec_encode_obs(c, &o, &out, &len);
-    put("obs-airpassengers", out, len);
-    memset(o.series_id, 's', EDDY_SERIES_ID_MAX);
-    memset(o.input, 'i', EDDY_INPUT_MAX);
-    o.value = -0.0;
-    eddy_codec_encode_obs(c, &o, &out, &len);
-    put("obs-max-strings", out, len);
-
-    static const int lags[] = {0, 1, 15};
-    for (size_t k = 0; k < sizeof(lags) / sizeof(lags[0]); k++) {
-        char name[32];
-        memset(&f, 0, sizeof(f));
-        snprintf(f.series_id, sizeof(f.series_id), "airpassengers");
-        f.seq = 20;
-        f.event_time_ms = -662688000000LL;
-        f.target = 126.0;
-        f.n_lags = lags[k];
-        f.available_lags = lags[k];
-        for (int i = 0; i < f.n_lags; i++)
-            f.lags[i] = 100.0 + i;
-        eddy_codec_encode_fv(c, &f, &out, &len);
-        snprintf(name, sizeof(name), "fv-%d-lags", lags[k]);
-        put(name, out, len);
+    for (size_t i = 0; i < sizeof(handmade) / sizeof(handmade[0]); i++) {
+        bb_record(&bb, handmade[i].id, "%s", handmade[i].spec);
+        put(handmade[i].name, bb.b, bb.n);
     }
-
-    memset(&p, 0, sizeof(p));
-    snprintf(p.series_id, sizeof(p.series_id), "airpassengers");
-    snprintf(p.model, sizeof(p.model), "linear");
-    p.seq = 5;
-    p.model_version = 5;
-    p.prediction = 118.5;
-    p.target = 121.0;
-    p.n_forecast = 12;
-    for (int i = 0; i < p.n_forecast; i++)
-        p.forecast[i] = 120.0 + i;
-    p.predicted_at_us = 1700000000999999LL;
-    eddy_codec_encode_pred(c, &p, &out, &len);
-    put("pred-12-forecast", out, len);
-    p.n_forecast = 0;
-    p.prediction = NAN;
-    eddy_codec_encode_pred(c, &p, &out, &len);
-    put("pred-nan-prediction", out, len);
-
-    /* features with a negative block count (and its byte size) */
-    bb_frame(&bb, EDDY_SCHEMA_ID_FEATURES);
-    bb_str(&bb, "blocks");
-    bb_long(&bb, 7);
-    bb_long(&bb, 0);
-    bb_long(&bb, 0);
-    bb_double(&bb, 1.5);
-    bb_long(&bb, -2);
-    bb_long(&bb, 16);
-    bb_double(&bb, 1.0);
-    bb_double(&bb, 2.0);
-    bb_long(&bb, 0);
-    bb_long(&bb, 2);
-    put("fv-negative-block", bb.b, bb.n);
-
-    /* observation v2 (id 100): one more string at the end */
-    bb_frame(&bb, 100);
-    bb_str(&bb, "s");
-    bb_long(&bb, 1);
-    bb_long(&bb, 2);
-    bb_str(&bb, "1949-02");
-    bb_double(&bb, 118.0);
-    bb_long(&bb, 3);
-    bb_str(&bb, "passengers");
-    put("obs-v2-id100", bb.b, bb.n);
-
-    /* observation reordered (id 101) */
-    bb_frame(&bb, 101);
-    bb_double(&bb, 118.0);
-    bb_str(&bb, "1949-02");
-    bb_long(&bb, 1);
-    bb_str(&bb, "s");
-    bb_long(&bb, 2);
-    put("obs-reordered-id101", bb.b, bb.n);
-
-    /* every Avro type (id 110) */
-    bb_frame(&bb, 110);
-    bb_str(&bb, "s");
-    bb_byte(&bb, 1);
-    bb_float(&bb, 2.5f);
-    bb_str(&bb, "raw");
-    bb_raw(&bb, "FIX4", 4);
-    bb_long(&bb, 2);
-    bb_long(&bb, 2);
-    bb_str(&bb, "union");
-    bb_long(&bb, 1);
-    bb_str(&bb, "k");
-    bb_long(&bb, 5);
-    bb_long(&bb, 0);
-    bb_long(&bb, 1);
-    bb_long(&bb, 1);
-    bb_long(&bb, 2);
-    bb_long(&bb, 0);
-    bb_long(&bb, 3);
-    put("obs-all-types-id110", bb.b, bb.n);
-
-    /* features with float lags (id 120) */
-    bb_frame(&bb, 120);
-    bb_str(&bb, "s");
-    bb_float(&bb, 1.0f);
-    bb_long(&bb, 2);
-    bb_float(&bb, 3.0f);
-    bb_float(&bb, 4.0f);
-    bb_long(&bb, 0);
-    bb_long(&bb, 2);
-    put("fv-float-lags-id120", bb.b, bb.n);
-
-    /* prediction with a map forecast (id 130) */
-    bb_frame(&bb, 130);
-    bb_str(&bb, "linear");
-    bb_double(&bb, 1.0);
-    bb_long(&bb, 1);
-    bb_str(&bb, "k");
-    bb_long(&bb, 1);
-    bb_double(&bb, 2.0);
-    bb_long(&bb, 0);
-    bb_long(&bb, 0);
-    bb_str(&bb, "s");
-    put("pred-map-id130", bb.b, bb.n);
-
     eddy_codec_destroy(c);
     return 0;
 }

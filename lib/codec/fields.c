@@ -1,0 +1,101 @@
+/* codec/fields.c: the record tables of codec/records.h turned into field
+ * descriptors (offsetof), and the invariants a decoded record must keep. */
+#include "codec/fields.h"
+
+#include <math.h>
+#include <stdio.h>
+
+#include "codec/schemas.h"
+
+/* One eddy_field_t per table line of the record type REC_T. */
+#define FIELD(k, m, nm, bd, cnt)                                                       \
+    {.name = nm,                                                                       \
+     .kind = EDDY_FIELD_##k,                                                           \
+     .offset = offsetof(REC_T, m),                                                     \
+     .count_offset = COUNT_OFFSET_##k(cnt),                                            \
+     .bound = bd},
+#define COUNT_OFFSET_STRING(cnt)  0
+#define COUNT_OFFSET_LONG(cnt)    0
+#define COUNT_OFFSET_INT(cnt)     0
+#define COUNT_OFFSET_DOUBLE(cnt)  0
+#define COUNT_OFFSET_FINITE(cnt)  0
+#define COUNT_OFFSET_DOUBLES(cnt) offsetof(REC_T, cnt)
+
+#define REC_T eddy_obs_t
+static const eddy_field_t obs_fields[] = {EDDY_OBSERVATION_FIELDS(FIELD)};
+#undef REC_T
+#define REC_T eddy_fv_t
+static const eddy_field_t fv_fields[] = {EDDY_FEATURES_FIELDS(FIELD)};
+#undef REC_T
+#define REC_T eddy_pred_t
+static const eddy_field_t pred_fields[] = {EDDY_PREDICTION_FIELDS(FIELD)};
+#undef REC_T
+
+eddy_codec_err_t eddy_require_finite(const char *what, double v, char *errstr,
+                                     size_t errstr_size)
+{
+    if (isfinite(v))
+        return EDDY_CODEC_OK;
+    snprintf(errstr, errstr_size, "%s is %g: only finite numbers are accepted", what,
+             v);
+    return EDDY_CODEC_ERR_NOT_FINITE;
+}
+
+static eddy_codec_err_t validate_fv(const void *rec, char *errstr, size_t errstr_size)
+{
+    const eddy_fv_t *fv = rec;
+
+    for (int i = 0; i < fv->n_lags; i++)
+        if (!isfinite(fv->lags[i])) { /* the label is formatted only when needed */
+            char what[32];
+            snprintf(what, sizeof(what), "lag in_%d", i + 1);
+            return eddy_require_finite(what, fv->lags[i], errstr, errstr_size);
+        }
+    if (fv->available_lags < 0 || fv->available_lags > fv->n_lags) {
+        snprintf(errstr, errstr_size,
+                 "available_lags %d is outside 0..%d (the lag count)",
+                 fv->available_lags, fv->n_lags);
+        return EDDY_CODEC_ERR_INVALID;
+    }
+    return EDDY_CODEC_OK;
+}
+
+/* One line per record type: its EDDY_REC_ and EDDY_SCHEMA_ID_ suffix, its
+ * struct, its names, its schema (eddy_schema_<name>), its field table and
+ * its invariants beyond the fields (or NULL). */
+#define RECORDS(R)                                                                     \
+    R(OBSERVATION, eddy_obs_t, "observation", "Observation", observation, obs_fields,  \
+      NULL)                                                                            \
+    R(FEATURES, eddy_fv_t, "features", "FeatureVector", feature_vector, fv_fields,     \
+      validate_fv)                                                                     \
+    R(PREDICTION, eddy_pred_t, "prediction", "Prediction", prediction, pred_fields,    \
+      NULL)
+
+#define N_FIELDS(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+#define DESC(t, T, tn, an, schema, fs, valid)                                          \
+    [EDDY_REC_##t] = {.type = EDDY_REC_##t,                                            \
+                      .type_name = tn,                                                 \
+                      .avro_name = an,                                                 \
+                      .schema_json = eddy_schema_##schema,                             \
+                      .builtin_id = EDDY_SCHEMA_ID_##t,                                \
+                      .size = sizeof(T),                                               \
+                      .fields = fs,                                                    \
+                      .n_fields = N_FIELDS(fs),                                        \
+                      .validate = valid},
+static const eddy_record_desc_t descs[EDDY_REC__COUNT] = {RECORDS(DESC)};
+
+#define CHECK(t, T, tn, an, schema, fs, valid)                                         \
+    _Static_assert(N_FIELDS(fs) <= EDDY_FIELDS_MAX, tn ": too many fields");
+RECORDS(CHECK)
+
+const eddy_record_desc_t *eddy_record_desc(eddy_rec_type_t type)
+{
+    return (int)type >= 0 && type < EDDY_REC__COUNT ? &descs[type] : NULL;
+}
+
+const char *eddy_rec_type_name(eddy_rec_type_t type)
+{
+    const eddy_record_desc_t *d = eddy_record_desc(type);
+    return d ? d->type_name : "unknown";
+}
