@@ -17,10 +17,11 @@
 
 enum { P_K, P_WINDOW, N_P };
 
-static const eddy_param_def_t knn_params[N_P] = {
-    {"k", 5, 1, 1000, 1, "number of neighbours"},
-    {"window_size", 1000, 1, 100000, 1, "FIFO window of remembered points"},
-};
+static const eddy_opt_t knn_params[N_P + 1] = {
+    EDDY_PARAM_INT(P_K, "k", 5, 1, 1000, "number of neighbours"),
+    EDDY_PARAM_INT(P_WINDOW, "window_size", 1000, 1, 100000,
+                   "FIFO window of remembered points"),
+    EDDY_OPT_TABLE_END};
 
 /* Points are stored in blocks of LANES slots, feature-major inside a block
  * (pts[((slot / LANES) * n + i) * LANES + slot % LANES]), so the distance

@@ -13,18 +13,21 @@ enum { P_LR, P_ILR, P_L2, P_L1, P_CLIP, N_P };
 
 #define LINEAR_PARAMS(l2def, l1def)                                                    \
     {                                                                                  \
-        {"lr", 0.01, 0.0, 1e3, 0, "SGD learning rate of the weights"},                 \
-            {"intercept_lr", 0.01, 0.0, 1e3, 0, "learning rate of the intercept"},     \
-            {"l2", l2def, 0.0, 1e6, 0, "L2 penalty"},                                  \
-            {"l1", l1def, 0.0, 1e6, 0, "L1 penalty (cumulative, as River)"},           \
-        {                                                                              \
-            "clip_gradient", 1e12, 0.0, 1e300, 0, "clip of the loss gradient"          \
-        }                                                                              \
+        EDDY_PARAM_NUM(P_LR, "lr", 0.01, 0.0, 1e3,                                     \
+                       "SGD learning rate of the weights"),                            \
+            EDDY_PARAM_NUM(P_ILR, "intercept_lr", 0.01, 0.0, 1e3,                      \
+                           "learning rate of the intercept"),                          \
+            EDDY_PARAM_NUM(P_L2, "l2", l2def, 0.0, 1e6, "L2 penalty"),                 \
+            EDDY_PARAM_NUM(P_L1, "l1", l1def, 0.0, 1e6,                                \
+                           "L1 penalty (cumulative, as River)"),                       \
+            EDDY_PARAM_NUM(P_CLIP, "clip_gradient", 1e12, 0.0, 1e300,                  \
+                           "clip of the loss gradient"),                               \
+            EDDY_OPT_TABLE_END                                                         \
     }
 
-static const eddy_param_def_t linear_params[N_P] = LINEAR_PARAMS(0.0, 0.0);
-static const eddy_param_def_t ridge_params[N_P] = LINEAR_PARAMS(1.0, 0.0);
-static const eddy_param_def_t lasso_params[N_P] = LINEAR_PARAMS(0.0, 0.1);
+static const eddy_opt_t linear_params[N_P + 1] = LINEAR_PARAMS(0.0, 0.0);
+static const eddy_opt_t ridge_params[N_P + 1] = LINEAR_PARAMS(1.0, 0.0);
+static const eddy_opt_t lasso_params[N_P + 1] = LINEAR_PARAMS(0.0, 0.1);
 
 typedef struct {
     eddy_scaler_t scaler;

@@ -10,9 +10,9 @@
 
 enum { P_PERIOD, N_P };
 
-static const eddy_param_def_t snaive_params[N_P] = {
-    {"period", 12, 1, 100000, 1, "season length in steps"},
-};
+static const eddy_opt_t snaive_params[N_P + 1] = {
+    EDDY_PARAM_INT(P_PERIOD, "period", 12, 1, 100000, "season length in steps"),
+    EDDY_OPT_TABLE_END};
 
 typedef struct {
     int period;

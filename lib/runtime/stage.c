@@ -1,0 +1,214 @@
+/* runtime/stage.c: the start-up every program shares and the one main of
+ * the looping stages; the loop's options. */
+#include "runtime/stage.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "runtime/registry.h"
+#include "util/log.h"
+
+typedef eddy_loop_conf_t L;
+
+const eddy_opt_t eddy_loop_opts[] = {
+    {.name = "group",
+     .shortname = 'g',
+     EDDY_FIELD_STR(L, group),
+     .help = "consumer group id (default: eddy-<stage>)"},
+    {.name = "deadletter-topic",
+     EDDY_FIELD_STR(L, deadletter_topic),
+     .def = "deadletter",
+     .help = "topic receiving records that cannot be processed"},
+    {.name = "http",
+     EDDY_FIELD_STR(L, http),
+     .help = "listen address of /metrics, /healthz, /readyz (host:port; port 0 picks "
+             "one; 'off' disables; default: the stage's own port on 0.0.0.0)"},
+    {.name = "batch-size",
+     EDDY_FIELD_INT(L, batch_size),
+     .def = "500",
+     .min = 1,
+     .max = 1000000,
+     .help = "records per batch (one transaction / commit)"},
+    {.name = "batch-time",
+     EDDY_FIELD_DURATION(L, batch_time_ms),
+     .def = "100ms",
+     .min = 1,
+     .max = EDDY_OPT_NO_MAX,
+     .help = "longest time a batch stays open"},
+    {.name = "exactly-once",
+     EDDY_FIELD_BOOL(L, exactly_once),
+     .def = "true",
+     .help =
+         "batches are Kafka transactions with a state changelog (--no-exactly-once: "
+         "at-least-once commits)"},
+    {.name = "transactional-id",
+     EDDY_FIELD_STR(L, transactional_id),
+     .help = "stable id of this replica's transactional producer (default: "
+             "<group>-<hostname>; replicas on one host need distinct ids)"},
+    {.name = "state-topic",
+     EDDY_FIELD_STR(L, state_topic),
+     .help = "compacted changelog of per-series state (default: <group>-state)"},
+    {.name = "max-value-bytes",
+     EDDY_FIELD_INT(L, max_value_bytes),
+     .def = "1048576",
+     .min = 1,
+     .max = EDDY_OPT_NO_MAX,
+     .help = "larger input values are dead-lettered (value_too_large) without being "
+             "decoded"},
+    {.name = "exit-idle",
+     EDDY_FIELD_DURATION(L, exit_idle_ms),
+     .help = "exit 0 after this long without input (for batch jobs and tests)"},
+    EDDY_OPT_TABLE_END};
+
+/* DEF's own options, the common ones (unless it has none) and the loop's
+ * (when LOOP is given), in --help's order, into MAPS[4]. */
+static void stage_maps(const eddy_stage_def_t *def, eddy_common_conf_t *common,
+                       eddy_loop_conf_t *loop, eddy_opt_map_t *maps)
+{
+    int n = 0;
+
+    maps[n++] = (eddy_opt_map_t){def->opts, def->conf};
+    if (!def->no_common)
+        maps[n++] = (eddy_opt_map_t){eddy_opts_common, common};
+    if (loop)
+        maps[n++] = (eddy_opt_map_t){eddy_loop_opts, loop};
+    maps[n] = (eddy_opt_map_t){NULL, NULL};
+}
+
+/* Parses ARGV against DEF's maps; sets up logging. */
+static eddy_opts_t *program_parse(const eddy_stage_def_t *def,
+                                  eddy_common_conf_t *common, eddy_loop_conf_t *loop,
+                                  int argc, char **argv, int *rc)
+{
+    eddy_opts_prog_t prog = {def->program, def->usage, def->summary};
+    eddy_opt_map_t maps[4];
+    int level;
+    eddy_opts_t *opts;
+
+    stage_maps(def, common, loop, maps);
+    if (!(opts = eddy_opts_parse(&prog, maps, argc, argv, rc)))
+        return NULL;
+    level = eddy_log_level_parse(def->log_level ? *def->log_level : common->log_level);
+    eddy_log_init(def->name, (eddy_log_level_t)level);
+    return opts;
+}
+
+static void describe_io(eddy_buf_t *out, const char *key, const char *const *topic,
+                        int type)
+{
+    eddy_buf_printf(out, ",\"%s\":", key);
+    if (!topic || type < 0)
+        eddy_buf_printf(out, "null");
+    else
+        eddy_buf_printf(out, "{\"topic\":\"%s\",\"record\":\"%s\"}", *topic,
+                        eddy_rec_type_name((eddy_rec_type_t)type));
+}
+
+/* Prints DEF as JSON on stdout (--describe); GROUP is NULL for a program
+ * without a consumer group. */
+static void describe(const eddy_stage_def_t *def, const char *group, int loops)
+{
+    eddy_loop_conf_t loop;
+    eddy_common_conf_t common;
+    eddy_opt_map_t maps[4];
+    eddy_buf_t out = EDDY_BUF_INIT;
+
+    stage_maps(def, &common, loops ? &loop : NULL, maps);
+    eddy_buf_printf(&out,
+                    "{\"program\":\"%s\",\"stage\":\"%s\",\"http_port\":", def->program,
+                    def->name);
+    eddy_buf_printf(&out, def->http_port ? "%d" : "null", def->http_port);
+    eddy_buf_printf(&out, group ? ",\"group\":\"%s\"" : ",\"group\":null", group);
+    describe_io(&out, "input", def->input_topic, def->input_type);
+    describe_io(&out, "output", def->output_topic, def->output_type);
+    eddy_buf_printf(&out, ",\"options\":");
+    eddy_opts_describe_json(maps, &out);
+    if (def->describe)
+        def->describe(&out);
+    eddy_buf_printf(&out, "}\n");
+    fputs(out.data ? out.data : "", stdout);
+    eddy_buf_free(&out);
+}
+
+eddy_opts_t *eddy_program_init(const eddy_stage_def_t *def, eddy_common_conf_t *common,
+                               int argc, char **argv, int *rc)
+{
+    eddy_opts_t *opts = program_parse(def, common, NULL, argc, argv, rc);
+
+    if (opts && eddy_opts_describing(opts)) {
+        describe(def, NULL, 0);
+        eddy_opts_destroy(opts);
+        *rc = 0;
+        return NULL;
+    }
+    return opts;
+}
+
+/* The consumer group: --group, else eddy-<stage>[-<suffix>]. */
+static const char *stage_group(const eddy_stage_def_t *def,
+                               const eddy_loop_conf_t *loop, char *buf, size_t size)
+{
+    if (loop->group)
+        return loop->group;
+    if (def->group_suffix && *def->group_suffix)
+        snprintf(buf, size, "eddy-%s-%s", def->name, *def->group_suffix);
+    else
+        snprintf(buf, size, "eddy-%s", def->name);
+    return buf;
+}
+
+/* Everything between the options and the loop: core, codec, registry. */
+static int stage_run(const eddy_stage_def_t *def, eddy_stage_t *stage,
+                     eddy_codec_t *codec, eddy_loop_conf_t *loop,
+                     const eddy_opts_t *opts)
+{
+    char errstr[1024], http[32];
+    int rc;
+
+    if ((rc = def->start(stage, codec, errstr, sizeof(errstr)))) {
+        if (rc == 2)
+            fprintf(stderr, "%s: %s\n", def->program, errstr);
+        else if (rc > 0)
+            eddy_log_error("cannot start", "error=\"%s\"", errstr);
+        return rc == EDDY_STAGE_DONE ? 0 : rc;
+    }
+    if ((rc = eddy_registry_attach(codec, opts, def->program,
+                                   def->output_topic ? *def->output_topic : NULL,
+                                   def->output_type)))
+        return rc;
+    snprintf(http, sizeof(http), "0.0.0.0:%d", def->http_port);
+    stage->name = def->name;
+    stage->input_topic = *def->input_topic;
+    stage->group = loop->group;
+    stage->default_http = http;
+    return eddy_loop_run(stage, loop, opts);
+}
+
+int eddy_stage_main(const eddy_stage_def_t *def, int argc, char **argv)
+{
+    eddy_common_conf_t common;
+    eddy_loop_conf_t loop;
+    eddy_stage_t stage = {0};
+    eddy_codec_t *codec = NULL;
+    char errstr[512], group[256];
+    int rc;
+    eddy_opts_t *opts = program_parse(def, &common, &loop, argc, argv, &rc);
+
+    if (!opts)
+        return rc;
+    loop.group = stage_group(def, &loop, group, sizeof(group));
+    loop.bootstrap = common.bootstrap;
+    if (eddy_opts_describing(opts)) {
+        describe(def, loop.group, 1);
+        rc = 0;
+    } else if (!(codec = eddy_codec_new(errstr, sizeof(errstr)))) {
+        eddy_log_error("cannot start", "error=\"%s\"", errstr);
+        rc = 1;
+    } else {
+        rc = stage_run(def, &stage, codec, &loop, opts);
+        def->stop(&stage);
+    }
+    eddy_codec_destroy(codec);
+    eddy_opts_destroy(opts);
+    return rc;
+}
