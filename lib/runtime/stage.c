@@ -11,53 +11,32 @@
 typedef eddy_loop_conf_t L;
 
 const eddy_opt_t eddy_loop_opts[] = {
-    {.name = "group",
-     .shortname = 'g',
-     EDDY_FIELD_STR(L, group),
-     .help = "consumer group id (default: eddy-<stage>)"},
-    {.name = "deadletter-topic",
-     EDDY_FIELD_STR(L, deadletter_topic),
-     .def = "deadletter",
-     .help = "topic receiving records that cannot be processed"},
-    {.name = "http",
-     EDDY_FIELD_STR(L, http),
-     .help = "listen address of /metrics, /healthz, /readyz (host:port; port 0 picks "
-             "one; 'off' disables; default: the stage's own port on 0.0.0.0)"},
-    {.name = "batch-size",
-     EDDY_FIELD_INT(L, batch_size),
-     .def = "500",
-     .min = 1,
-     .max = 1000000,
-     .help = "records per batch (one transaction / commit)"},
-    {.name = "batch-time",
-     EDDY_FIELD_DURATION(L, batch_time_ms),
-     .def = "100ms",
-     .min = 1,
-     .max = EDDY_OPT_NO_MAX,
-     .help = "longest time a batch stays open"},
-    {.name = "exactly-once",
-     EDDY_FIELD_BOOL(L, exactly_once),
-     .def = "true",
-     .help =
-         "batches are Kafka transactions with a state changelog (--no-exactly-once: "
-         "at-least-once commits)"},
-    {.name = "transactional-id",
-     EDDY_FIELD_STR(L, transactional_id),
-     .help = "stable id of this replica's transactional producer (default: "
-             "<group>-<hostname>; replicas on one host need distinct ids)"},
-    {.name = "state-topic",
-     EDDY_FIELD_STR(L, state_topic),
-     .help = "compacted changelog of per-series state (default: <group>-state)"},
-    {.name = "max-value-bytes",
-     EDDY_FIELD_INT(L, max_value_bytes),
-     .def = "1048576",
-     .min = 1,
-     .max = EDDY_OPT_NO_MAX,
-     .help = "larger input values are dead-lettered (value_too_large) without being "
-             "decoded"},
-    {.name = "exit-idle",
-     EDDY_FIELD_DURATION(L, exit_idle_ms),
-     .help = "exit 0 after this long without input (for batch jobs and tests)"},
+    EDDY_OPT(L, STR, group, "group", 'g', NULL,
+             "consumer group id (default: eddy-<stage>)"),
+    EDDY_OPT(L, STR, deadletter_topic, "deadletter-topic", 0, "deadletter",
+             "topic receiving records that cannot be processed"),
+    EDDY_OPT(L, STR, http, "http", 0, NULL,
+             "listen address of /metrics, /healthz, /readyz (host:port; port 0 picks "
+             "one; 'off' disables; default: the stage's own port on 0.0.0.0)"),
+    EDDY_OPT(L, INT, batch_size, "batch-size", 0, "500",
+             "records per batch (one transaction / commit)", .min = 1, .max = 1000000),
+    EDDY_OPT(L, DURATION, batch_time_ms, "batch-time", 0, "100ms",
+             "longest time a batch stays open", .min = 1, .max = EDDY_OPT_NO_MAX),
+    EDDY_OPT(
+        L, BOOL, exactly_once, "exactly-once", 0, "true",
+        "batches are Kafka transactions with a state changelog (--no-exactly-once: "
+        "at-least-once commits)"),
+    EDDY_OPT(L, STR, transactional_id, "transactional-id", 0, NULL,
+             "stable id of this replica's transactional producer (default: "
+             "<group>-<hostname>; replicas on one host need distinct ids)"),
+    EDDY_OPT(L, STR, state_topic, "state-topic", 0, NULL,
+             "compacted changelog of per-series state (default: <group>-state)"),
+    EDDY_OPT(L, INT, max_value_bytes, "max-value-bytes", 0, "1048576",
+             "larger input values are dead-lettered (value_too_large) without being "
+             "decoded",
+             .min = 1, .max = EDDY_OPT_NO_MAX),
+    EDDY_OPT(L, DURATION, exit_idle_ms, "exit-idle", 0, NULL,
+             "exit 0 after this long without input (for batch jobs and tests)"),
     EDDY_OPT_TABLE_END};
 
 /* DEF's own options, the common ones (unless it has none) and the loop's
@@ -188,7 +167,7 @@ int eddy_stage_main(const eddy_stage_def_t *def, int argc, char **argv)
 {
     eddy_common_conf_t common;
     eddy_loop_conf_t loop;
-    eddy_stage_t stage = {0};
+    eddy_stage_t stage = def->loop;
     eddy_codec_t *codec = NULL;
     char errstr[512], group[256];
     int rc;

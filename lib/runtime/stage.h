@@ -42,10 +42,14 @@ typedef struct eddy_stage_def_s {
     const char *const *group_suffix;
     const char *const *log_level;
     int no_common; /* without bootstrap, -X, --config... (eddy-broker) */
+    /* The loop's callbacks and their ctx (a looping stage); eddy_stage_main
+     * fills in the name, input topic, group and default HTTP address. */
+    eddy_stage_t loop;
     /* Appends further ",\"key\":value" JSON members to --describe (optional). */
     void (*describe)(eddy_buf_t *out);
-    /* Builds the core from CONF into STAGE's callbacks and ctx (CODEC is
-     * the program's, alive until stop). Returns 0 to run the loop,
+    /* Builds the core from CONF into LOOP's ctx; STAGE is the copy of LOOP
+     * that runs (start may adjust it, e.g. from_beginning). CODEC is the
+     * program's, alive until stop. Returns 0 to run the loop,
      * EDDY_STAGE_DONE to exit 0 at once, or an exit code with ERRSTR
      * filled: 2 for a bad configuration, 1 for a failure. */
     int (*start)(eddy_stage_t *stage, eddy_codec_t *codec, char *errstr,
@@ -54,7 +58,7 @@ typedef struct eddy_stage_def_s {
     void (*stop)(eddy_stage_t *stage);
 } eddy_stage_def_t;
 
-/* The whole life of a looping stage (DEF has start). Returns the process
+/* The whole life of a looping stage (DEF has loop and start). Returns the process
  * exit code: 0 (also after --help or --describe), 1 on a failure, 2 on a
  * usage error. */
 int eddy_stage_main(const eddy_stage_def_t *def, int argc, char **argv);

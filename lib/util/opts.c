@@ -13,31 +13,20 @@
 #include "util/opts_internal.h"
 
 const eddy_opt_t eddy_opts_common[] = {
-    {.name = "bootstrap",
-     .shortname = 'b',
-     EDDY_FIELD_STR(eddy_common_conf_t, bootstrap),
-     .def = "127.0.0.1:9092",
-     .help = "Kafka bootstrap servers (host:port[,host:port])"},
-    {.name = "X",
-     .shortname = 'X',
-     EDDY_FIELD_LIST(eddy_common_conf_t, kafka_props),
-     .help = "librdkafka property key=value, passed through untouched (repeatable): "
-             "security.protocol, sasl.*, ssl.*, ..."},
-    {.name = "config",
-     .shortname = 'c',
-     EDDY_FIELD_STR(eddy_common_conf_t, config),
-     .help = "read options from FILE: lines of name=value; a name with a dot is a "
-             "librdkafka property"},
-    {.name = "log-level",
-     EDDY_FIELD_STR(eddy_common_conf_t, log_level),
-     .def = "info",
-     .choices = "error|warn|info|debug",
-     .help = "error, warn, info or debug"},
-    {.name = "schema-registry",
-     EDDY_FIELD_STR(eddy_common_conf_t, schema_registry),
-     .help =
-         "Schema Registry URL (http://host:port): the schema written is registered "
-         "as TOPIC-value, writer schemas are fetched by id (default: built-in ids)"},
+    EDDY_OPT(eddy_common_conf_t, STR, bootstrap, "bootstrap", 'b', "127.0.0.1:9092",
+             "Kafka bootstrap servers (host:port[,host:port])"),
+    EDDY_OPT(eddy_common_conf_t, LIST, kafka_props, "X", 'X', NULL,
+             "librdkafka property key=value, passed through untouched (repeatable): "
+             "security.protocol, sasl.*, ssl.*, ..."),
+    EDDY_OPT(eddy_common_conf_t, STR, config, "config", 'c', NULL,
+             "read options from FILE: lines of name=value; a name with a dot is a "
+             "librdkafka property"),
+    EDDY_OPT(eddy_common_conf_t, STR, log_level, "log-level", 0, "info",
+             "error, warn, info or debug", .choices = "error|warn|info|debug"),
+    EDDY_OPT(
+        eddy_common_conf_t, STR, schema_registry, "schema-registry", 0, NULL,
+        "Schema Registry URL (http://host:port): the schema written is registered "
+        "as TOPIC-value, writer schemas are fetched by id (default: built-in ids)"),
     EDDY_OPT_TABLE_END};
 
 int64_t eddy_duration_parse_ms(const char *text)

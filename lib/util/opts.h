@@ -81,6 +81,15 @@ typedef struct eddy_opt_s {
 #define EDDY_FIELD_LIST(T, f)                                                          \
     EDDY_FIELD_(T, f, EDDY_OPT_MULTI, eddy_opt_list_t : offsetof(T, f))
 
+/* A row: option NM (short name SH, 0 for none) of kind KIND (STR, INT,
+ * DOUBLE, BOOL, DURATION, LIST) written to field F of struct T, default DFLT
+ * (text, or NULL), help TEXT; then any of .min, .max, .choices, .flags. */
+#define EDDY_OPT(T, KIND, f, nm, sh, dflt, text, ...)                                  \
+    {                                                                                  \
+        .name = (nm), .shortname = (sh), EDDY_FIELD_##KIND(T, f), .def = (dflt),       \
+        .help = (text), __VA_ARGS__                                                    \
+    }
+
 #define EDDY_OPT_TABLE_END                                                             \
     {                                                                                  \
         .name = NULL, .type = EDDY_OPT__END                                            \

@@ -16,30 +16,17 @@ typedef struct features_conf_s {
 } features_conf_t;
 
 static const eddy_opt_t features_opts[] = {
-    {.name = "input",
-     .shortname = 'i',
-     EDDY_FIELD_STR(features_conf_t, input),
-     .def = "observations",
-     .help = "topic of Observation records"},
-    {.name = "output",
-     .shortname = 'o',
-     EDDY_FIELD_STR(features_conf_t, output),
-     .def = "features",
-     .help = "topic of FeatureVector records"},
-    {.name = "lags",
-     .shortname = 'n',
-     EDDY_FIELD_INT(features_conf_t, lags),
-     .def = "15",
-     .min = 1,
-     .max = EDDY_LAGS_MAX,
-     .help = "number of lag features N (in_1..in_N), 1..256"},
-    {.name = "max-series",
-     EDDY_FIELD_INT(features_conf_t, max_series),
-     .def = "100000",
-     .min = 1,
-     .max = EDDY_OPT_NO_MAX,
-     .help = "series kept in memory; records of further series are dead-lettered "
-             "(series_cap)"},
+    EDDY_OPT(features_conf_t, STR, input, "input", 'i', "observations",
+             "topic of Observation records"),
+    EDDY_OPT(features_conf_t, STR, output, "output", 'o', "features",
+             "topic of FeatureVector records"),
+    EDDY_OPT(features_conf_t, INT, lags, "lags", 'n', "15",
+             "number of lag features N (in_1..in_N), 1..256", .min = 1,
+             .max = EDDY_LAGS_MAX),
+    EDDY_OPT(features_conf_t, INT, max_series, "max-series", 0, "100000",
+             "series kept in memory; records of further series are dead-lettered "
+             "(series_cap)",
+             .min = 1, .max = EDDY_OPT_NO_MAX),
     EDDY_OPT_TABLE_END};
 
 static features_conf_t conf;
@@ -118,32 +105,25 @@ static void features_metrics(void *arg, eddy_buf_t *out)
         eddy_features_series_count(ctx->features));
 }
 
+static features_ctx_t ctx;
+
 static int features_start(eddy_stage_t *stage, eddy_codec_t *codec, char *errstr,
                           size_t errstr_size)
 {
-    static features_ctx_t ctx;
-
+    (void)stage;
     ctx.codec = codec;
     ctx.output = conf.output;
     if (!(ctx.features = eddy_features_new(conf.lags, (size_t)conf.max_series))) {
         snprintf(errstr, errstr_size, "out of memory");
         return 1;
     }
-    stage->ctx = &ctx;
-    stage->process = features_process;
-    stage->metrics = features_metrics;
-    stage->state_save = features_save;
-    stage->state_load = features_load;
-    stage->state_drop = features_drop;
     return 0;
 }
 
 static void features_stop(eddy_stage_t *stage)
 {
-    features_ctx_t *ctx = stage->ctx;
-
-    if (ctx)
-        eddy_features_destroy(ctx->features);
+    (void)stage;
+    eddy_features_destroy(ctx.features);
 }
 
 static const eddy_stage_def_t features_def = {
@@ -159,6 +139,12 @@ static const eddy_stage_def_t features_def = {
     .conf = &conf,
     .input_topic = &conf.input,
     .output_topic = &conf.output,
+    .loop = {.ctx = &ctx,
+             .process = features_process,
+             .metrics = features_metrics,
+             .state_save = features_save,
+             .state_load = features_load,
+             .state_drop = features_drop},
     .start = features_start,
     .stop = features_stop,
 };

@@ -20,50 +20,26 @@ typedef struct learn_conf_s {
 } learn_conf_t;
 
 static const eddy_opt_t learn_opts[] = {
-    {.name = "model",
-     .shortname = 'm',
-     EDDY_FIELD_STR(learn_conf_t, model),
-     .def = "linear",
-     .help = "model to run (see --list-models)"},
-    {.name = "param",
-     .shortname = 'P',
-     EDDY_FIELD_LIST(learn_conf_t, params),
-     .help = "model hyperparameter key=value, e.g. --param l2=0.5 (repeatable)"},
-    {.name = "list-models",
-     EDDY_FIELD_BOOL(learn_conf_t, list_models),
-     .def = "false",
-     .help = "list the models and their parameters, then exit"},
-    {.name = "input",
-     .shortname = 'i',
-     EDDY_FIELD_STR(learn_conf_t, input),
-     .def = "features",
-     .help = "topic of FeatureVector records"},
-    {.name = "output",
-     .shortname = 'o',
-     EDDY_FIELD_STR(learn_conf_t, output),
-     .def = "predictions",
-     .help = "topic of Prediction records"},
-    {.name = "lags",
-     .shortname = 'n',
-     EDDY_FIELD_INT(learn_conf_t, lags),
-     .def = "15",
-     .min = 1,
-     .max = EDDY_LAGS_MAX,
-     .help = "lag features per record (as eddy-features --lags)"},
-    {.name = "horizon",
-     .shortname = 'H',
-     EDDY_FIELD_INT(learn_conf_t, horizon),
-     .def = "5",
-     .min = 0,
-     .max = EDDY_FORECAST_MAX,
-     .help = "forecast steps after each learned record, 0..64"},
-    {.name = "max-series",
-     EDDY_FIELD_INT(learn_conf_t, max_series),
-     .def = "100000",
-     .min = 1,
-     .max = EDDY_OPT_NO_MAX,
-     .help = "series with a model in memory; records of further series are "
-             "dead-lettered"},
+    EDDY_OPT(learn_conf_t, STR, model, "model", 'm', "linear",
+             "model to run (see --list-models)"),
+    EDDY_OPT(learn_conf_t, LIST, params, "param", 'P', NULL,
+             "model hyperparameter key=value, e.g. --param l2=0.5 (repeatable)"),
+    EDDY_OPT(learn_conf_t, BOOL, list_models, "list-models", 0, "false",
+             "list the models and their parameters, then exit"),
+    EDDY_OPT(learn_conf_t, STR, input, "input", 'i', "features",
+             "topic of FeatureVector records"),
+    EDDY_OPT(learn_conf_t, STR, output, "output", 'o', "predictions",
+             "topic of Prediction records"),
+    EDDY_OPT(learn_conf_t, INT, lags, "lags", 'n', "15",
+             "lag features per record (as eddy-features --lags)", .min = 1,
+             .max = EDDY_LAGS_MAX),
+    EDDY_OPT(learn_conf_t, INT, horizon, "horizon", 'H', "5",
+             "forecast steps after each learned record, 0..64", .min = 0,
+             .max = EDDY_FORECAST_MAX),
+    EDDY_OPT(learn_conf_t, INT, max_series, "max-series", 0, "100000",
+             "series with a model in memory; records of further series are "
+             "dead-lettered",
+             .min = 1, .max = EDDY_OPT_NO_MAX),
     EDDY_OPT_TABLE_END};
 
 static learn_conf_t conf;
@@ -188,6 +164,7 @@ static int learn_start(eddy_stage_t *stage, eddy_codec_t *codec, char *errstr,
 {
     char *params;
 
+    (void)stage;
     if (conf.list_models) {
         list_models();
         return EDDY_STAGE_DONE;
@@ -208,12 +185,6 @@ static int learn_start(eddy_stage_t *stage, eddy_codec_t *codec, char *errstr,
         return 2;
     ctx.codec = codec;
     ctx.output = conf.output;
-    stage->ctx = &ctx;
-    stage->process = learn_process;
-    stage->metrics = learn_metrics;
-    stage->state_save = learn_save;
-    stage->state_load = learn_load;
-    stage->state_drop = learn_drop;
     return 0;
 }
 
@@ -239,6 +210,12 @@ static const eddy_stage_def_t learn_def = {
     .output_topic = &conf.output,
     .group_suffix = &conf.model,
     .describe = describe_models,
+    .loop = {.ctx = &ctx,
+             .process = learn_process,
+             .metrics = learn_metrics,
+             .state_save = learn_save,
+             .state_load = learn_load,
+             .state_drop = learn_drop},
     .start = learn_start,
     .stop = learn_stop,
 };

@@ -21,32 +21,18 @@ typedef struct metrics_conf_s {
 } metrics_conf_t;
 
 static const eddy_opt_t metrics_opts[] = {
-    {.name = "input",
-     .shortname = 'i',
-     EDDY_FIELD_STR(metrics_conf_t, input),
-     .def = "predictions",
-     .help = "topic of Prediction records"},
-    {.name = "per-series",
-     EDDY_FIELD_BOOL(metrics_conf_t, per_series),
-     .def = "true",
-     .help = "also keep metrics per (model, series), not only per model"},
-    {.name = "max-series",
-     EDDY_FIELD_INT(metrics_conf_t, max_series),
-     .def = "10000",
-     .min = 1,
-     .max = EDDY_OPT_NO_MAX,
-     .help = "(model, series) pairs tracked; further series count only in the model's "
-             "_all row"},
-    {.name = "max-models",
-     EDDY_FIELD_INT(metrics_conf_t, max_models),
-     .def = "64",
-     .min = 1,
-     .max = EDDY_OPT_NO_MAX,
-     .help = "models tracked"},
-    {.name = "replay",
-     EDDY_FIELD_BOOL(metrics_conf_t, replay),
-     .def = "true",
-     .help = "rebuild the aggregates from the start of the topic at every start"},
+    EDDY_OPT(metrics_conf_t, STR, input, "input", 'i', "predictions",
+             "topic of Prediction records"),
+    EDDY_OPT(metrics_conf_t, BOOL, per_series, "per-series", 0, "true",
+             "also keep metrics per (model, series), not only per model"),
+    EDDY_OPT(metrics_conf_t, INT, max_series, "max-series", 0, "10000",
+             "(model, series) pairs tracked; further series count only in the model's "
+             "_all row",
+             .min = 1, .max = EDDY_OPT_NO_MAX),
+    EDDY_OPT(metrics_conf_t, INT, max_models, "max-models", 0, "64", "models tracked",
+             .min = 1, .max = EDDY_OPT_NO_MAX),
+    EDDY_OPT(metrics_conf_t, BOOL, replay, "replay", 0, "true",
+             "rebuild the aggregates from the start of the topic at every start"),
     EDDY_OPT_TABLE_END};
 
 static metrics_conf_t conf;
@@ -220,10 +206,6 @@ static int sink_start(eddy_stage_t *stage, eddy_codec_t *codec, char *errstr,
         snprintf(errstr, errstr_size, "out of memory");
         return 1;
     }
-    stage->ctx = &sink;
-    stage->process = sink_process;
-    stage->metrics = sink_metrics;
-    stage->http = sink_http;
     stage->from_beginning = conf.replay;
     return 0;
 }
@@ -250,6 +232,10 @@ static const eddy_stage_def_t metrics_def = {
     .opts = metrics_opts,
     .conf = &conf,
     .input_topic = &conf.input,
+    .loop = {.ctx = &sink,
+             .process = sink_process,
+             .metrics = sink_metrics,
+             .http = sink_http},
     .start = sink_start,
     .stop = sink_stop,
 };

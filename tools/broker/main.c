@@ -24,39 +24,23 @@ typedef struct broker_conf_s {
 } broker_conf_t;
 
 static const eddy_opt_t broker_opts[] = {
-    {.name = "brokers",
-     EDDY_FIELD_INT(broker_conf_t, brokers),
-     .def = "1",
-     .min = 1,
-     .max = 64,
-     .help = "number of mock brokers"},
-    {.name = "partitions",
-     .shortname = 'p',
-     EDDY_FIELD_INT(broker_conf_t, partitions),
-     .def = "4",
-     .min = 1,
-     .max = 100000,
-     .help = "partitions of each pipeline topic"},
-    {.name = "topics",
-     .shortname = 't',
-     EDDY_FIELD_STR(broker_conf_t, topics),
-     .def = "observations,features,predictions,deadletter",
-     .help = "topics to create (comma-separated); others are auto-created with 4 "
-             "partitions"},
-    {.name = "chaos-interval",
-     EDDY_FIELD_DURATION(broker_conf_t, chaos_interval_ms),
-     .help =
-         "inject a fault this often, in turn: produce, fetch and transaction "
-         "request errors, 200 ms of added latency, the broker down for a second (for "
-         "tests of the clients' retry paths)"},
-    {.name = "bootstrap-file",
-     EDDY_FIELD_STR(broker_conf_t, bootstrap_file),
-     .help = "also write the bootstrap address to FILE (for scripts)"},
-    {.name = "log-level",
-     EDDY_FIELD_STR(broker_conf_t, log_level),
-     .def = "info",
-     .choices = "error|warn|info|debug",
-     .help = "error, warn, info or debug"},
+    EDDY_OPT(broker_conf_t, INT, brokers, "brokers", 0, "1", "number of mock brokers",
+             .min = 1, .max = 64),
+    EDDY_OPT(broker_conf_t, INT, partitions, "partitions", 'p', "4",
+             "partitions of each pipeline topic", .min = 1, .max = 100000),
+    EDDY_OPT(broker_conf_t, STR, topics, "topics", 't',
+             "observations,features,predictions,deadletter",
+             "topics to create (comma-separated); others are auto-created with 4 "
+             "partitions"),
+    EDDY_OPT(
+        broker_conf_t, DURATION, chaos_interval_ms, "chaos-interval", 0, NULL,
+        "inject a fault this often, in turn: produce, fetch and transaction "
+        "request errors, 200 ms of added latency, the broker down for a second (for "
+        "tests of the clients' retry paths)"),
+    EDDY_OPT(broker_conf_t, STR, bootstrap_file, "bootstrap-file", 0, NULL,
+             "also write the bootstrap address to FILE (for scripts)"),
+    EDDY_OPT(broker_conf_t, STR, log_level, "log-level", 0, "info",
+             "error, warn, info or debug", .choices = "error|warn|info|debug"),
     EDDY_OPT_TABLE_END};
 
 static broker_conf_t conf;
