@@ -281,11 +281,12 @@ int main(int argc, char **argv)
     rc = 1;
     eddy_signals_install();
     if (!(in.codec = eddy_codec_new(errstr, sizeof(errstr))) ||
-        !(conf_k = eddy_kafka_conf_new(opts, "eddy-ingest", errstr, sizeof(errstr)))) {
+        !(conf_k =
+              eddy_kafka_conf_new(opts, ingest_def.program, errstr, sizeof(errstr)))) {
         fprintf(stderr, "eddy-ingest: %s\n", errstr);
         goto out;
     }
-    if ((rc = eddy_registry_attach(in.codec, opts, "eddy-ingest", in.topic,
+    if ((rc = eddy_registry_attach(in.codec, opts, ingest_def.program, in.topic,
                                    EDDY_REC_OBSERVATION))) {
         rd_kafka_conf_destroy(conf_k);
         goto out;

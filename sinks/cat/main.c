@@ -125,7 +125,7 @@ static int assign_all(rd_kafka_t *rk, const char *topic, int64_t start, int *n_p
 
     rd_kafka_topic_destroy(rkt);
     if (err || md->topic_cnt != 1 || md->topics[0].err) {
-        fprintf(stderr, "eddy-cat: cannot read topic '%s': %s\n", topic,
+        fprintf(stderr, "%s: cannot read topic '%s': %s\n", cat_def.program, topic,
                 rd_kafka_err2str(err ? err
                                  : md->topic_cnt
                                      ? md->topics[0].err
@@ -161,13 +161,15 @@ int main(int argc, char **argv)
     rc = 1;
     eddy_signals_install();
     if (!(codec = eddy_codec_new(errstr, sizeof(errstr))) ||
-        !(conf_k = eddy_kafka_conf_new(opts, "eddy-cat", errstr, sizeof(errstr))) ||
-        rd_kafka_conf_set(conf_k, "group.id", "eddy-cat", errstr, sizeof(errstr)) ||
+        !(conf_k =
+              eddy_kafka_conf_new(opts, cat_def.program, errstr, sizeof(errstr))) ||
+        rd_kafka_conf_set(conf_k, "group.id", cat_def.program, errstr,
+                          sizeof(errstr)) ||
         rd_kafka_conf_set(conf_k, "enable.partition.eof", "true", errstr,
                           sizeof(errstr)) ||
         rd_kafka_conf_set(conf_k, "enable.auto.commit", "false", errstr,
                           sizeof(errstr))) {
-        fprintf(stderr, "eddy-cat: %s\n", errstr);
+        fprintf(stderr, "%s: %s\n", cat_def.program, errstr);
         goto out;
     }
     if (conf.reader_schema) {
@@ -175,25 +177,25 @@ int main(int argc, char **argv)
         const char *file = conf.reader_schema;
         if (!(reader_schema = json_load_file(file, 0, &jerr)) ||
             !json_is_array(json_object_get(reader_schema, "fields"))) {
-            fprintf(stderr, "eddy-cat: --reader-schema %s: %s\n", file,
+            fprintf(stderr, "%s: --reader-schema %s: %s\n", cat_def.program, file,
                     reader_schema ? "not an Avro record schema (no \"fields\")"
                                   : jerr.text);
             rc = 2;
             goto out;
         }
     }
-    if ((rc = eddy_registry_attach(codec, opts, "eddy-cat", NULL, -1)))
+    if ((rc = eddy_registry_attach(codec, opts, cat_def.program, NULL, -1)))
         goto out;
     rc = 1;
     if (!(rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf_k, errstr, sizeof(errstr)))) {
-        fprintf(stderr, "eddy-cat: %s\n", errstr);
+        fprintf(stderr, "%s: %s\n", cat_def.program, errstr);
         goto out;
     }
     conf_k = NULL;
     rd_kafka_poll_set_consumer(rk);
     if (eddy_kafka_check_reachable(rk, common.bootstrap, 10000, errstr,
                                    sizeof(errstr))) {
-        fprintf(stderr, "eddy-cat: %s\n", errstr);
+        fprintf(stderr, "%s: %s\n", cat_def.program, errstr);
         goto out;
     }
     if (assign_all(rk, conf.topic,
