@@ -13,20 +13,35 @@ void opts_env_name(const eddy_opt_t *opt, char *out, size_t size)
         out[j] = out[j] == '-' ? '_' : (char)toupper((unsigned char)out[j]);
 }
 
+/* ", 1..256" or ", at least 1" after the help of a bounded number. */
+static void range_text(const eddy_opt_t *o, char *out, size_t size)
+{
+    const char *unit = o->type == EDDY_OPT_DURATION ? "ms" : "";
+
+    out[0] = '\0';
+    if (!(o->min < o->max) || o->type == EDDY_OPT_STRING || o->type == EDDY_OPT_BOOL)
+        return;
+    if (o->max >= EDDY_OPT_NO_MAX)
+        snprintf(out, size, ", at least %.15g%s", o->min, unit);
+    else
+        snprintf(out, size, ", %.15g%s..%.15g%s", o->min, unit, o->max, unit);
+}
+
 void opts_print_help(const eddy_opts_prog_t *prog, const eddy_opts_t *opts)
 {
     printf("Usage: %s %s\n\n%s\n\nOptions:\n", prog->name, prog->usage, prog->summary);
     for (int i = 0; i < opts->n_slots; i++) {
         const eddy_opt_t *o = opts->slots[i].opt;
-        char left[64], env[64];
+        char left[64], env[64], range[64];
 
+        range_text(o, range, sizeof(range));
         if (o->shortname && strlen(o->name) == 1)
             snprintf(left, sizeof(left), "-%c key=value", o->shortname);
         else if (o->shortname)
             snprintf(left, sizeof(left), "-%c, --%s", o->shortname, o->name);
         else
             snprintf(left, sizeof(left), "    --%s", o->name);
-        printf("  %-28s %s", left, o->help);
+        printf("  %-28s %s%s", left, o->help, range);
         if (o->def)
             printf(" (default: %s)", o->def);
         if (o->type != EDDY_OPT_MULTI) {
@@ -47,11 +62,14 @@ void opts_print_markdown(const eddy_opts_t *opts)
     printf("| option | default | description |\n|---|---|---|\n");
     for (int i = 0; i < opts->n_slots; i++) {
         const eddy_opt_t *o = opts->slots[i].opt;
+        char range[64];
+
+        range_text(o, range, sizeof(range));
         if (strlen(o->name) == 1)
             printf("| `-%s key=value` | | %s |\n", o->name, o->help);
         else
-            printf("| `--%s` | %s%s%s | %s |\n", o->name, o->def ? "`" : "",
-                   o->def ? o->def : "", o->def ? "`" : "", o->help);
+            printf("| `--%s` | %s%s%s | %s%s |\n", o->name, o->def ? "`" : "",
+                   o->def ? o->def : "", o->def ? "`" : "", o->help, range);
     }
 }
 

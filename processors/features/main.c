@@ -21,8 +21,7 @@ static const eddy_opt_t features_opts[] = {
     EDDY_OPT(features_conf_t, STR, output, "output", 'o', "features",
              "topic of FeatureVector records"),
     EDDY_OPT(features_conf_t, INT, lags, "lags", 'n', "15",
-             "number of lag features N (in_1..in_N), 1..256", .min = 1,
-             .max = EDDY_LAGS_MAX),
+             "number of lag features N (in_1..in_N)", .min = 1, .max = EDDY_LAGS_MAX),
     EDDY_OPT(features_conf_t, INT, max_series, "max-series", 0, "100000",
              "series kept in memory; records of further series are dead-lettered "
              "(series_cap)",

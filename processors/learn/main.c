@@ -34,7 +34,7 @@ static const eddy_opt_t learn_opts[] = {
              "lag features per record (as eddy-features --lags)", .min = 1,
              .max = EDDY_LAGS_MAX),
     EDDY_OPT(learn_conf_t, INT, horizon, "horizon", 'H', "5",
-             "forecast steps after each learned record, 0..64", .min = 0,
+             "forecast steps after each learned record", .min = 0,
              .max = EDDY_FORECAST_MAX),
     EDDY_OPT(learn_conf_t, INT, max_series, "max-series", 0, "100000",
              "series with a model in memory; records of further series are "
