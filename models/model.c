@@ -58,7 +58,7 @@ static const eddy_model_ops_t *find_ops(const char *name)
 #define EDDY_MODEL_NAME_TEXT(name) ", " #name
 const char *eddy_model_names(void)
 {
-    return EDDY_MODEL_LIST(EDDY_MODEL_NAME_TEXT) + 2; /* without the first ", " */
+    return &EDDY_MODEL_LIST(EDDY_MODEL_NAME_TEXT)[2]; /* without the first ", " */
 }
 
 int eddy_model_count(void)
