@@ -2,6 +2,7 @@
  * the looping stages; the loop's options. */
 #include "runtime/stage.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -72,15 +73,23 @@ static eddy_opts_t *program_parse(const eddy_stage_def_t *def,
     return opts;
 }
 
-static void describe_io(eddy_buf_t *out, const char *key, const char *const *topic,
-                        int type)
+static json_t *describe_io(const char *const *topic, int type)
 {
-    eddy_buf_printf(out, ",\"%s\":", key);
     if (!topic || type < 0)
-        eddy_buf_printf(out, "null");
-    else
-        eddy_buf_printf(out, "{\"topic\":\"%s\",\"record\":\"%s\"}", *topic,
-                        eddy_rec_type_name((eddy_rec_type_t)type));
+        return json_null();
+    return json_pack("{s:s, s:s}", "topic", *topic, "record",
+                     eddy_rec_type_name((eddy_rec_type_t)type));
+}
+
+json_t *eddy_stage_opts_json(const eddy_opt_map_t *maps)
+{
+    eddy_buf_t buf = EDDY_BUF_INIT;
+    json_t *a;
+
+    eddy_opts_describe_json(maps, &buf);
+    a = buf.data ? json_loads(buf.data, 0, NULL) : NULL;
+    eddy_buf_free(&buf);
+    return a ? a : json_array();
 }
 
 /* Prints DEF as JSON on stdout (--describe); GROUP is NULL for a program
@@ -90,23 +99,22 @@ static void describe(const eddy_stage_def_t *def, const char *group, int loops)
     eddy_loop_conf_t loop;
     eddy_common_conf_t common;
     eddy_opt_map_t maps[4];
-    eddy_buf_t out = EDDY_BUF_INIT;
+    json_t *o;
 
     stage_maps(def, &common, loops ? &loop : NULL, maps);
-    eddy_buf_printf(&out,
-                    "{\"program\":\"%s\",\"stage\":\"%s\",\"http_port\":", def->program,
-                    def->name);
-    eddy_buf_printf(&out, def->http_port ? "%d" : "null", def->http_port);
-    eddy_buf_printf(&out, group ? ",\"group\":\"%s\"" : ",\"group\":null", group);
-    describe_io(&out, "input", def->input_topic, def->input_type);
-    describe_io(&out, "output", def->output_topic, def->output_type);
-    eddy_buf_printf(&out, ",\"options\":");
-    eddy_opts_describe_json(maps, &out);
-    if (def->describe)
-        def->describe(&out);
-    eddy_buf_printf(&out, "}\n");
-    fputs(out.data ? out.data : "", stdout);
-    eddy_buf_free(&out);
+    o = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "program", def->program,
+                  "stage", def->name, "http_port",
+                  def->http_port ? json_integer(def->http_port) : json_null(), "group",
+                  group ? json_string(group) : json_null(), "input",
+                  describe_io(def->input_topic, def->input_type), "output",
+                  describe_io(def->output_topic, def->output_type), "options",
+                  eddy_stage_opts_json(maps));
+    if (o && def->describe)
+        def->describe(o);
+    if (o)
+        json_dumpf(o, stdout, JSON_COMPACT);
+    putchar('\n');
+    json_decref(o);
 }
 
 eddy_opts_t *eddy_program_init(const eddy_stage_def_t *def, eddy_common_conf_t *common,
@@ -185,7 +193,8 @@ int eddy_stage_main(const eddy_stage_def_t *def, int argc, char **argv)
         rc = 1;
     } else {
         rc = stage_run(def, &stage, codec, &loop, opts);
-        def->stop(&stage);
+        if (def->stop)
+            def->stop(&stage);
     }
     eddy_codec_destroy(codec);
     eddy_opts_destroy(opts);

@@ -15,6 +15,8 @@
 #ifndef EDDY_RT_STAGE_H
 #define EDDY_RT_STAGE_H
 
+#include <jansson.h>
+
 #include "codec/codec.h"
 #include "runtime/loop.h"
 #include "util/buf.h"
@@ -45,8 +47,8 @@ typedef struct eddy_stage_def_s {
     /* The loop's callbacks and their ctx (a looping stage); eddy_stage_main
      * fills in the name, input topic, group and default HTTP address. */
     eddy_stage_t loop;
-    /* Appends further ",\"key\":value" JSON members to --describe (optional). */
-    void (*describe)(eddy_buf_t *out);
+    /* Adds the stage's own members to its --describe object (optional). */
+    void (*describe)(json_t *description);
     /* Builds the core from CONF into LOOP's ctx; STAGE is the copy of LOOP
      * that runs (start may adjust it, e.g. from_beginning). CODEC is the
      * program's, alive until stop. Returns 0 to run the loop,
@@ -70,5 +72,9 @@ int eddy_stage_main(const eddy_stage_def_t *def, int argc, char **argv);
  * error. */
 eddy_opts_t *eddy_program_init(const eddy_stage_def_t *def, eddy_common_conf_t *common,
                                int argc, char **argv, int *rc);
+
+/* The options of MAPS as a JSON array (as --describe lists them); the
+ * caller owns the result. */
+json_t *eddy_stage_opts_json(const eddy_opt_map_t *maps);
 
 #endif

@@ -124,17 +124,17 @@ static void list_models(void)
 }
 
 /* --describe's "models": every model with its parameters. */
-static void describe_models(eddy_buf_t *out)
+static void describe_models(json_t *description)
 {
-    eddy_buf_printf(out, ",\"models\":[");
+    json_t *models = json_array();
+
     for (int i = 0; i < eddy_model_count(); i++) {
         const char *n = eddy_model_name_at(i);
         const eddy_opt_map_t params[] = {{eddy_model_params(n), NULL}, {NULL, NULL}};
-        eddy_buf_printf(out, "%s{\"name\":\"%s\",\"params\":", i ? "," : "", n);
-        eddy_opts_describe_json(params, out);
-        eddy_buf_printf(out, "}");
+        json_array_append_new(models, json_pack("{s:s, s:o}", "name", n, "params",
+                                                eddy_stage_opts_json(params)));
     }
-    eddy_buf_printf(out, "]");
+    json_object_set_new(description, "models", models);
 }
 
 /* Joins the --param values into the "k=v,k=v" form the models take. */
