@@ -623,8 +623,7 @@ static int amf_load(eddy_rbuf_t *r, eddy_model_t *m)
 const eddy_model_ops_t eddy_amf_ops = {
     "amf",
     "Aggregated Mondrian Forest regressor on raw lags, seeded; River "
-    "forest.AMFRegressor(n_estimators=10, step=1.0, use_aggregation=True, seed=...); "
-    "params n_estimators=10 step=1.0 use_aggregation=1 max_nodes=4096 (per tree)",
+    "forest.AMFRegressor(n_estimators=10, step=1.0, use_aggregation=True, seed=...)",
     amf_params,
     N_P,
     NULL,

@@ -122,7 +122,7 @@ const eddy_model_ops_t eddy_bagging_ops = {
     "bagging",
     "Oza online bagging (Poisson(1)) of StandardScaler | LinearRegression(l2=1.0), "
     "seeded; River BaggingRegressor(StandardScaler() | LinearRegression(l2=1.0), "
-    "n_models=3, seed=...); params n_models=3 l2=1.0 lr=0.01",
+    "n_models=3, seed=...)",
     bag_params,
     N_P,
     NULL,

@@ -32,8 +32,9 @@ const char *eddy_model_name_at(int i);
  * with a NULL name; defaults, bounds, help), or NULL for an unknown name. */
 const struct eddy_opt_s *eddy_model_params(const char *name);
 
-/* One-line description of a model (what it is, its River equivalent and its
- * parameters with defaults), or NULL for an unknown name. */
+/* One-line description of a model (what it is and its River equivalent; its
+ * parameters and their defaults are its map, eddy_model_params), or NULL for
+ * an unknown name. */
 const char *eddy_model_describe(const char *name);
 
 /* 1 when NAME is a known model. */

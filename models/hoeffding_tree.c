@@ -709,9 +709,7 @@ static int ht_load(eddy_rbuf_t *r, eddy_model_t *m)
 const eddy_model_ops_t eddy_hoeffding_tree_ops = {
     "hoeffding_tree",
     "Hoeffding tree regressor with adaptive (mean / linear) leaves and TEBST splitter "
-    "on standardized lags; River StandardScaler() | HoeffdingTreeRegressor(); params "
-    "grace_period=200 delta=1e-7 tau=0.05 min_samples_split=5 "
-    "model_selector_decay=0.95 max_depth=0 digits=1",
+    "on standardized lags; River StandardScaler() | HoeffdingTreeRegressor()",
     ht_params,
     N_P,
     NULL,

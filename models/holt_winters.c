@@ -256,8 +256,7 @@ static int hw_load(eddy_rbuf_t *r, eddy_model_t *m)
 const eddy_model_ops_t eddy_holt_winters_ops = {
     "holt_winters",
     "Holt-Winters exponential smoothing of the target (lags ignored); River "
-    "time_series.HoltWinters(alpha=0.3, beta=0.1, gamma=0.6, seasonality=12); params "
-    "alpha=0.3 beta=0.1 gamma=0.6 seasonality=12 multiplicative=0",
+    "time_series.HoltWinters(alpha=0.3, beta=0.1, gamma=0.6, seasonality=12)",
     hw_params,
     N_P,
     hw_check,

@@ -266,7 +266,7 @@ const eddy_model_ops_t eddy_knn_ops = {
     "knn",
     "k-nearest-neighbours regressor, exact search over a FIFO window of standardized "
     "lags; River StandardScaler() | KNNRegressor(n_neighbors=5, "
-    "engine=LazySearch(window_size=1000)); params k=5 window_size=1000",
+    "engine=LazySearch(window_size=1000))",
     knn_params,
     N_P,
     NULL,

@@ -110,17 +110,14 @@ static int linear_load(eddy_rbuf_t *r, eddy_model_t *m)
 
 LINEAR_OPS(eddy_linear_ops, "linear",
            "SGD linear regression on standardized lags; River StandardScaler() | "
-           "LinearRegression(); params lr=0.01 intercept_lr=0.01 l2=0 l1=0 "
-           "clip_gradient=1e12",
+           "LinearRegression()",
            linear_params);
 LINEAR_OPS(eddy_ridge_ops, "ridge",
            "SGD linear regression with L2 penalty on standardized lags; River "
-           "StandardScaler() | LinearRegression(l2=1.0); params lr=0.01 "
-           "intercept_lr=0.01 l2=1.0 l1=0 clip_gradient=1e12",
+           "StandardScaler() | LinearRegression(l2=1.0)",
            ridge_params);
 LINEAR_OPS(
     eddy_lasso_ops, "lasso",
     "SGD linear regression with cumulative L1 penalty on standardized lags; River "
-    "StandardScaler() | LinearRegression(l1=0.1); params lr=0.01 "
-    "intercept_lr=0.01 l2=0 l1=0.1 clip_gradient=1e12",
+    "StandardScaler() | LinearRegression(l1=0.1)",
     lasso_params);

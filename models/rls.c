@@ -124,7 +124,7 @@ static int rls_load(eddy_rbuf_t *r, eddy_model_t *m)
 const eddy_model_ops_t eddy_rls_ops = {
     "rls",
     "exact online ridge regression by recursive least squares on raw lags plus an "
-    "intercept; beyond River; params lambda=1 forgetting=1",
+    "intercept; beyond River",
     rls_params,
     N_P,
     NULL,

@@ -95,7 +95,7 @@ static int snaive_load(eddy_rbuf_t *r, eddy_model_t *m)
 const eddy_model_ops_t eddy_snaive_ops = {
     "snaive",
     "seasonal naive: predicts the value one period ago (the last value before a full "
-    "season, 0 before any); no River equivalent; params period=12",
+    "season, 0 before any); no River equivalent",
     snaive_params,
     N_P,
     NULL,

@@ -115,11 +115,15 @@ static void learn_metrics(void *arg, eddy_buf_t *out)
                     eddy_learner_series_count(ctx->learner));
 }
 
+/* Every model: what it is, then its parameters with their defaults. */
 static void list_models(void)
 {
     for (int i = 0; i < eddy_model_count(); i++) {
         const char *n = eddy_model_name_at(i);
-        printf("%-16s %s\n", n, eddy_model_describe(n));
+        printf("%-16s %s; params", n, eddy_model_describe(n));
+        for (const eddy_opt_t *p = eddy_model_params(n); p->name; p++)
+            printf(" %s=%s", p->name, p->def);
+        printf("\n");
     }
 }
 
