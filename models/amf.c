@@ -46,12 +46,15 @@
 
 enum { P_N, P_STEP, P_AGG, P_MAXN, N_P };
 
-static const eddy_param_def_t amf_params[N_P] = {
-    {"n_estimators", 10, 1, 100, 1, "number of trees"},
-    {"step", 1.0, 0.0, 1e6, 0, "step size of the aggregation weights"},
-    {"use_aggregation", 1, 0, 1, 1, "aggregate predictions along the path (0/1)"},
-    {"max_nodes", 4096, 1, 1048576, 1, "node cap per tree: no split beyond it"},
-};
+static const eddy_opt_t amf_params[N_P + 1] = {
+    EDDY_PARAM_INT(P_N, "n_estimators", 10, 1, 100, "number of trees"),
+    EDDY_PARAM_NUM(P_STEP, "step", 1.0, 0.0, 1e6,
+                   "step size of the aggregation weights"),
+    EDDY_PARAM_INT(P_AGG, "use_aggregation", 1, 0, 1,
+                   "aggregate predictions along the path (0/1)"),
+    EDDY_PARAM_INT(P_MAXN, "max_nodes", 4096, 1, 1048576,
+                   "node cap per tree: no split beyond it"),
+    EDDY_OPT_TABLE_END};
 
 #define NONE ((int32_t)-1)
 
@@ -620,8 +623,7 @@ static int amf_load(eddy_rbuf_t *r, eddy_model_t *m)
 const eddy_model_ops_t eddy_amf_ops = {
     "amf",
     "Aggregated Mondrian Forest regressor on raw lags, seeded; River "
-    "forest.AMFRegressor(n_estimators=10, step=1.0, use_aggregation=True, seed=...); "
-    "params n_estimators=10 step=1.0 use_aggregation=1 max_nodes=4096 (per tree)",
+    "forest.AMFRegressor(n_estimators=10, step=1.0, use_aggregation=True, seed=...)",
     amf_params,
     N_P,
     NULL,

@@ -13,11 +13,13 @@
 
 enum { P_N, P_L2, P_LR, N_P };
 
-static const eddy_param_def_t bag_params[N_P] = {
-    {"n_models", 3, 1, 100, 1, "ensemble members"},
-    {"l2", 1.0, 0.0, 1e6, 0, "L2 penalty of each member's LinearRegression"},
-    {"lr", 0.01, 0.0, 1e3, 0, "SGD learning rate of the members (intercept too)"},
-};
+static const eddy_opt_t bag_params[N_P + 1] = {
+    EDDY_PARAM_INT(P_N, "n_models", 3, 1, 100, "ensemble members"),
+    EDDY_PARAM_NUM(P_L2, "l2", 1.0, 0.0, 1e6,
+                   "L2 penalty of each member's LinearRegression"),
+    EDDY_PARAM_NUM(P_LR, "lr", 0.01, 0.0, 1e3,
+                   "SGD learning rate of the members (intercept too)"),
+    EDDY_OPT_TABLE_END};
 
 typedef struct {
     int n_models;
@@ -120,7 +122,7 @@ const eddy_model_ops_t eddy_bagging_ops = {
     "bagging",
     "Oza online bagging (Poisson(1)) of StandardScaler | LinearRegression(l2=1.0), "
     "seeded; River BaggingRegressor(StandardScaler() | LinearRegression(l2=1.0), "
-    "n_models=3, seed=...); params n_models=3 l2=1.0 lr=0.01",
+    "n_models=3, seed=...)",
     bag_params,
     N_P,
     NULL,

@@ -23,8 +23,18 @@ typedef struct eddy_model_s eddy_model_t;
 /* Comma-separated list of every model name, for help and error messages. */
 const char *eddy_model_names(void);
 
-/* One-line description of a model (what it is, its River equivalent and its
- * parameters with defaults), or NULL for an unknown name. */
+/* Number of models, and the I-th one's name (NULL out of range), in the
+ * order of eddy_model_names(). */
+int eddy_model_count(void);
+const char *eddy_model_name_at(int i);
+
+/* The option map of a model's hyperparameters (util/opts.h rows ending
+ * with a NULL name; defaults, bounds, help), or NULL for an unknown name. */
+const struct eddy_opt_s *eddy_model_params(const char *name);
+
+/* One-line description of a model (what it is and its River equivalent; its
+ * parameters and their defaults are its map, eddy_model_params), or NULL for
+ * an unknown name. */
 const char *eddy_model_describe(const char *name);
 
 /* 1 when NAME is a known model. */

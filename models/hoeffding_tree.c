@@ -18,15 +18,19 @@
 
 enum { P_GRACE, P_DELTA, P_TAU, P_MSS, P_DECAY, P_MAXD, P_DIGITS, N_P };
 
-static const eddy_param_def_t ht_params[N_P] = {
-    {"grace_period", 200, 1, 1e9, 1, "samples a leaf sees between split attempts"},
-    {"delta", 1e-7, 1e-300, 1, 0, "significance of the Hoeffding bound"},
-    {"tau", 0.05, 0, 1, 0, "tie-breaking threshold"},
-    {"min_samples_split", 5, 1, 1e9, 1, "smallest child a split may make"},
-    {"model_selector_decay", 0.95, 0, 1, 0, "fading of the leaf predictors' errors"},
-    {"max_depth", 0, 0, 1000, 1, "deepest leaf (0: unlimited)"},
-    {"digits", 1, 0, 10, 1, "decimals kept by the TEBST splitter"},
-};
+static const eddy_opt_t ht_params[N_P + 1] = {
+    EDDY_PARAM_INT(P_GRACE, "grace_period", 200, 1, 1e9,
+                   "samples a leaf sees between split attempts"),
+    EDDY_PARAM_NUM(P_DELTA, "delta", 1e-7, 1e-300, 1,
+                   "significance of the Hoeffding bound"),
+    EDDY_PARAM_NUM(P_TAU, "tau", 0.05, 0, 1, "tie-breaking threshold"),
+    EDDY_PARAM_INT(P_MSS, "min_samples_split", 5, 1, 1e9,
+                   "smallest child a split may make"),
+    EDDY_PARAM_NUM(P_DECAY, "model_selector_decay", 0.95, 0, 1,
+                   "fading of the leaf predictors' errors"),
+    EDDY_PARAM_INT(P_MAXD, "max_depth", 0, 0, 1000, "deepest leaf (0: unlimited)"),
+    EDDY_PARAM_INT(P_DIGITS, "digits", 1, 0, 10, "decimals kept by the TEBST splitter"),
+    EDDY_OPT_TABLE_END};
 
 #define MAX_LOAD_DEPTH 2000
 
@@ -705,9 +709,7 @@ static int ht_load(eddy_rbuf_t *r, eddy_model_t *m)
 const eddy_model_ops_t eddy_hoeffding_tree_ops = {
     "hoeffding_tree",
     "Hoeffding tree regressor with adaptive (mean / linear) leaves and TEBST splitter "
-    "on standardized lags; River StandardScaler() | HoeffdingTreeRegressor(); params "
-    "grace_period=200 delta=1e-7 tau=0.05 min_samples_split=5 "
-    "model_selector_decay=0.95 max_depth=0 digits=1",
+    "on standardized lags; River StandardScaler() | HoeffdingTreeRegressor()",
     ht_params,
     N_P,
     NULL,

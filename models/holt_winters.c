@@ -18,13 +18,15 @@
 
 enum { P_ALPHA, P_BETA, P_GAMMA, P_SEASON, P_MULT, N_P };
 
-static const eddy_param_def_t hw_params[N_P] = {
-    {"alpha", 0.3, 0.0, 1.0, 0, "level smoothing"},
-    {"beta", 0.1, 0.0, 1.0, 0, "trend smoothing (0: no trend)"},
-    {"gamma", 0.6, 0.0, 1.0, 0, "season smoothing"},
-    {"seasonality", 12, 0, 100000, 1, "season length in steps (0: no season)"},
-    {"multiplicative", 0, 0, 1, 1, "multiplicative instead of additive form"},
-};
+static const eddy_opt_t hw_params[N_P + 1] = {
+    EDDY_PARAM_NUM(P_ALPHA, "alpha", 0.3, 0.0, 1.0, "level smoothing"),
+    EDDY_PARAM_NUM(P_BETA, "beta", 0.1, 0.0, 1.0, "trend smoothing (0: no trend)"),
+    EDDY_PARAM_NUM(P_GAMMA, "gamma", 0.6, 0.0, 1.0, "season smoothing"),
+    EDDY_PARAM_INT(P_SEASON, "seasonality", 12, 0, 100000,
+                   "season length in steps (0: no season)"),
+    EDDY_PARAM_INT(P_MULT, "multiplicative", 0, 0, 1,
+                   "multiplicative instead of additive form"),
+    EDDY_OPT_TABLE_END};
 
 /* a bounded deque like Python's deque(maxlen=cap); at(-1) is the newest */
 typedef struct {
@@ -254,8 +256,7 @@ static int hw_load(eddy_rbuf_t *r, eddy_model_t *m)
 const eddy_model_ops_t eddy_holt_winters_ops = {
     "holt_winters",
     "Holt-Winters exponential smoothing of the target (lags ignored); River "
-    "time_series.HoltWinters(alpha=0.3, beta=0.1, gamma=0.6, seasonality=12); params "
-    "alpha=0.3 beta=0.1 gamma=0.6 seasonality=12 multiplicative=0",
+    "time_series.HoltWinters(alpha=0.3, beta=0.1, gamma=0.6, seasonality=12)",
     hw_params,
     N_P,
     hw_check,

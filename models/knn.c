@@ -17,10 +17,11 @@
 
 enum { P_K, P_WINDOW, N_P };
 
-static const eddy_param_def_t knn_params[N_P] = {
-    {"k", 5, 1, 1000, 1, "number of neighbours"},
-    {"window_size", 1000, 1, 100000, 1, "FIFO window of remembered points"},
-};
+static const eddy_opt_t knn_params[N_P + 1] = {
+    EDDY_PARAM_INT(P_K, "k", 5, 1, 1000, "number of neighbours"),
+    EDDY_PARAM_INT(P_WINDOW, "window_size", 1000, 1, 100000,
+                   "FIFO window of remembered points"),
+    EDDY_OPT_TABLE_END};
 
 /* Points are stored in blocks of LANES slots, feature-major inside a block
  * (pts[((slot / LANES) * n + i) * LANES + slot % LANES]), so the distance
@@ -265,7 +266,7 @@ const eddy_model_ops_t eddy_knn_ops = {
     "knn",
     "k-nearest-neighbours regressor, exact search over a FIFO window of standardized "
     "lags; River StandardScaler() | KNNRegressor(n_neighbors=5, "
-    "engine=LazySearch(window_size=1000)); params k=5 window_size=1000",
+    "engine=LazySearch(window_size=1000))",
     knn_params,
     N_P,
     NULL,

@@ -13,18 +13,21 @@ enum { P_LR, P_ILR, P_L2, P_L1, P_CLIP, N_P };
 
 #define LINEAR_PARAMS(l2def, l1def)                                                    \
     {                                                                                  \
-        {"lr", 0.01, 0.0, 1e3, 0, "SGD learning rate of the weights"},                 \
-            {"intercept_lr", 0.01, 0.0, 1e3, 0, "learning rate of the intercept"},     \
-            {"l2", l2def, 0.0, 1e6, 0, "L2 penalty"},                                  \
-            {"l1", l1def, 0.0, 1e6, 0, "L1 penalty (cumulative, as River)"},           \
-        {                                                                              \
-            "clip_gradient", 1e12, 0.0, 1e300, 0, "clip of the loss gradient"          \
-        }                                                                              \
+        EDDY_PARAM_NUM(P_LR, "lr", 0.01, 0.0, 1e3,                                     \
+                       "SGD learning rate of the weights"),                            \
+            EDDY_PARAM_NUM(P_ILR, "intercept_lr", 0.01, 0.0, 1e3,                      \
+                           "learning rate of the intercept"),                          \
+            EDDY_PARAM_NUM(P_L2, "l2", l2def, 0.0, 1e6, "L2 penalty"),                 \
+            EDDY_PARAM_NUM(P_L1, "l1", l1def, 0.0, 1e6,                                \
+                           "L1 penalty (cumulative, as River)"),                       \
+            EDDY_PARAM_NUM(P_CLIP, "clip_gradient", 1e12, 0.0, 1e300,                  \
+                           "clip of the loss gradient"),                               \
+            EDDY_OPT_TABLE_END                                                         \
     }
 
-static const eddy_param_def_t linear_params[N_P] = LINEAR_PARAMS(0.0, 0.0);
-static const eddy_param_def_t ridge_params[N_P] = LINEAR_PARAMS(1.0, 0.0);
-static const eddy_param_def_t lasso_params[N_P] = LINEAR_PARAMS(0.0, 0.1);
+static const eddy_opt_t linear_params[N_P + 1] = LINEAR_PARAMS(0.0, 0.0);
+static const eddy_opt_t ridge_params[N_P + 1] = LINEAR_PARAMS(1.0, 0.0);
+static const eddy_opt_t lasso_params[N_P + 1] = LINEAR_PARAMS(0.0, 0.1);
 
 typedef struct {
     eddy_scaler_t scaler;
@@ -107,17 +110,14 @@ static int linear_load(eddy_rbuf_t *r, eddy_model_t *m)
 
 LINEAR_OPS(eddy_linear_ops, "linear",
            "SGD linear regression on standardized lags; River StandardScaler() | "
-           "LinearRegression(); params lr=0.01 intercept_lr=0.01 l2=0 l1=0 "
-           "clip_gradient=1e12",
+           "LinearRegression()",
            linear_params);
 LINEAR_OPS(eddy_ridge_ops, "ridge",
            "SGD linear regression with L2 penalty on standardized lags; River "
-           "StandardScaler() | LinearRegression(l2=1.0); params lr=0.01 "
-           "intercept_lr=0.01 l2=1.0 l1=0 clip_gradient=1e12",
+           "StandardScaler() | LinearRegression(l2=1.0)",
            ridge_params);
 LINEAR_OPS(
     eddy_lasso_ops, "lasso",
     "SGD linear regression with cumulative L1 penalty on standardized lags; River "
-    "StandardScaler() | LinearRegression(l1=0.1); params lr=0.01 "
-    "intercept_lr=0.01 l2=0 l1=0.1 clip_gradient=1e12",
+    "StandardScaler() | LinearRegression(l1=0.1)",
     lasso_params);

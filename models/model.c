@@ -27,21 +27,8 @@
 #define EDDY_SNAPSHOT_VERSION 1u
 #define EDDY_NAME_MAX         64
 
-/* Keep in the order of eddy_model_names(). */
-/* clang-format off */
-static const eddy_model_ops_t *const registry[] = {
-    &eddy_linear_ops,
-    &eddy_ridge_ops,
-    &eddy_lasso_ops,
-    &eddy_knn_ops,
-    &eddy_snaive_ops,
-    &eddy_holt_winters_ops,
-    &eddy_rls_ops,
-    &eddy_bagging_ops,
-    &eddy_hoeffding_tree_ops,
-    &eddy_amf_ops,
-};
-/* clang-format on */
+#define EDDY_MODEL_OPS_REF(name) &eddy_##name##_ops,
+static const eddy_model_ops_t *const registry[] = {EDDY_MODEL_LIST(EDDY_MODEL_OPS_REF)};
 
 #define N_MODELS (sizeof(registry) / sizeof(registry[0]))
 
@@ -68,10 +55,26 @@ static const eddy_model_ops_t *find_ops(const char *name)
     return NULL;
 }
 
+#define EDDY_MODEL_NAME_TEXT(name) ", " #name
 const char *eddy_model_names(void)
 {
-    return "linear, ridge, lasso, knn, snaive, holt_winters, rls, bagging, "
-           "hoeffding_tree, amf";
+    return &EDDY_MODEL_LIST(EDDY_MODEL_NAME_TEXT)[2]; /* without the first ", " */
+}
+
+int eddy_model_count(void)
+{
+    return (int)N_MODELS;
+}
+
+const char *eddy_model_name_at(int i)
+{
+    return i >= 0 && i < (int)N_MODELS ? registry[i]->name : NULL;
+}
+
+const eddy_opt_t *eddy_model_params(const char *name)
+{
+    const eddy_model_ops_t *ops = find_ops(name);
+    return ops ? ops->params : NULL;
 }
 
 const char *eddy_model_describe(const char *name)
@@ -114,125 +117,20 @@ uint64_t eddy_model_seed(const char *model_name, const char *series_id)
     return h;
 }
 
-/* "lr, intercept_lr, l2" for error messages */
-static void list_keys(const eddy_model_ops_t *ops, char *buf, size_t n)
-{
-    size_t used = 0;
-    buf[0] = '\0';
-    if (ops->n_params == 0) {
-        snprintf(buf, n, "none");
-        return;
-    }
-    for (int i = 0; i < ops->n_params && used < n; i++) {
-        int k =
-            snprintf(buf + used, n - used, "%s%s", i ? ", " : "", ops->params[i].key);
-        if (k < 0)
-            break;
-        used += (size_t)k;
-    }
-}
-
-static int parse_value(const eddy_param_def_t *d, const char *s, double *out)
-{
-    if (d->is_int && d->min == 0 && d->max == 1) {
-        if (strcmp(s, "true") == 0) {
-            *out = 1;
-            return 0;
-        }
-        if (strcmp(s, "false") == 0) {
-            *out = 0;
-            return 0;
-        }
-    }
-    if (*s == '\0')
-        return -1;
-    char *end = NULL;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno != 0 || end == s || *end != '\0' || !isfinite(v))
-        return -1;
-    if (d->is_int && v != floor(v))
-        return -1;
-    if (v < d->min || v > d->max)
-        return -1;
-    *out = v;
-    return 0;
-}
-
-static void trim(const char **b, const char **e)
-{
-    while (*b < *e && isspace((unsigned char)**b))
-        (*b)++;
-    while (*e > *b && isspace((unsigned char)(*e)[-1]))
-        (*e)--;
-}
-
+/* The defaults of OPS's parameters overridden by PARAMS ("k=v,k=v"). */
 static int parse_params(const eddy_model_ops_t *ops, const char *params, double *vals,
                         char *err, size_t err_size)
 {
-    int given[EDDY_MODEL_MAX_PARAMS] = {0};
-    char keys[256];
-    for (int i = 0; i < ops->n_params; i++)
-        vals[i] = ops->params[i].def;
-    if (!params)
-        return 0;
-    const char *p = params;
-    while (*p) {
-        const char *end = strchr(p, ',');
-        if (!end)
-            end = p + strlen(p);
-        const char *kb = p, *ke = end;
-        trim(&kb, &ke);
-        if (kb == ke) { /* empty item: allow "", trailing comma */
-            p = *end ? end + 1 : end;
-            continue;
-        }
-        const char *eq = memchr(kb, '=', (size_t)(ke - kb));
-        const char *vb = eq ? eq + 1 : ke, *ve = ke;
-        const char *kend = eq ? eq : ke;
-        trim(&kb, &kend);
-        trim(&vb, &ve);
-        int klen = (int)(kend - kb);
-        int idx = -1;
-        for (int i = 0; i < ops->n_params; i++)
-            if (strlen(ops->params[i].key) == (size_t)klen &&
-                strncmp(ops->params[i].key, kb, (size_t)klen) == 0)
-                idx = i;
-        if (idx < 0) {
-            list_keys(ops, keys, sizeof(keys));
-            set_err(err, err_size,
-                    "unknown parameter '%.*s' for model '%s' (known: %s)", klen, kb,
-                    ops->name, keys);
-            return -1;
-        }
-        const eddy_param_def_t *d = &ops->params[idx];
-        if (!eq) {
-            set_err(err, err_size,
-                    "parameter '%s' of model '%s' needs a value (%s=...)", d->key,
-                    ops->name, d->key);
-            return -1;
-        }
-        if (given[idx]) {
-            set_err(err, err_size, "parameter '%s' of model '%s' is given twice",
-                    d->key, ops->name);
-            return -1;
-        }
-        given[idx] = 1;
-        char vbuf[64];
-        size_t vlen = (size_t)(ve - vb);
-        if (vlen >= sizeof(vbuf) || (memcpy(vbuf, vb, vlen), vbuf[vlen] = '\0',
-                                     parse_value(d, vbuf, &vals[idx]) != 0)) {
-            set_err(err, err_size,
-                    "bad value '%.*s' for parameter '%s' of model '%s': expected %s in "
-                    "[%g, %g] (%s)",
-                    (int)vlen, vb, d->key, ops->name,
-                    d->is_int ? "an integer" : "a number", d->min, d->max, d->help);
-            return -1;
-        }
-        p = *end ? end + 1 : end;
-    }
-    if (ops->check && ops->check(vals, err, err_size) != 0)
+    eddy_model_params_t p;
+    char owner[EDDY_NAME_MAX + 16];
+
+    snprintf(owner, sizeof(owner), "model '%s'", ops->name);
+    if (eddy_opts_defaults(ops->params, &p) ||
+        eddy_opts_load_kv(ops->params, &p, params, owner, err, err_size))
         return -1;
+    if (ops->check && ops->check(p.v, err, err_size) != 0)
+        return -1;
+    memcpy(vals, p.v, sizeof(p.v));
     return 0;
 }
 
@@ -409,11 +307,10 @@ eddy_model_t *eddy_model_restore(const uint8_t *buf, size_t len, char *errstr,
     double vals[EDDY_MODEL_MAX_PARAMS];
     eddy_r_f64s(&r, vals, np);
     for (uint32_t i = 0; i < np && !r.err; i++) {
-        const eddy_param_def_t *d = &ops->params[i];
-        if (!(vals[i] >= d->min && vals[i] <= d->max) ||
-            (d->is_int && vals[i] != floor(vals[i]))) {
+        const eddy_opt_t *d = &ops->params[i];
+        if (!eddy_opt_in_bounds(d, vals[i])) {
             set_err(errstr, errstr_size,
-                    "snapshot of '%s': parameter '%s' out of range", name, d->key);
+                    "snapshot of '%s': parameter '%s' out of range", name, d->name);
             return NULL;
         }
     }

@@ -8,22 +8,34 @@
 #define EDDY_MODEL_INTERNAL_H
 
 #include "eddy_model.h"
+#include "util/opts.h"
 
 #include <stddef.h>
 #include <stdint.h>
 
 #define EDDY_MODEL_MAX_PARAMS 8
 
-/* One hyperparameter. Every value is held as a double; integer parameters are
- * checked to be whole numbers. */
-typedef struct {
-    const char *key;
-    double def;
-    double min; /* inclusive */
-    double max; /* inclusive */
-    int is_int;
-    const char *help;
-} eddy_param_def_t;
+/* Hyperparameters are option rows (util/opts.h) bound to one slot of
+ * eddy_model_params_t, so `--param k=v` is checked against the model's map
+ * with its bounds by the same code as every program option. Every value is
+ * held as a double; integer parameters are EDDY_OPT_WHOLE. A table lists
+ * the slots in order (the snapshot stores them so) and ends with
+ * EDDY_OPT_TABLE_END. */
+typedef struct eddy_model_params_s {
+    double v[EDDY_MODEL_MAX_PARAMS];
+} eddy_model_params_t;
+
+#define EDDY_PARAM_(idx, key, dflt, lo, hi, fl, text)                                  \
+    {                                                                                  \
+        .name = (key), EDDY_FIELD_DOUBLE(eddy_model_params_t, v[idx]), .def = #dflt,   \
+        .min = (lo), .max = (hi), .flags = (fl), .help = (text)                        \
+    }
+/* A real-valued parameter in slot IDX, default DFLT, within [LO, HI]. */
+#define EDDY_PARAM_NUM(idx, key, dflt, lo, hi, text)                                   \
+    EDDY_PARAM_(idx, key, dflt, lo, hi, 0u, text)
+/* An integer parameter (0..1 ones also take true/false). */
+#define EDDY_PARAM_INT(idx, key, dflt, lo, hi, text)                                   \
+    EDDY_PARAM_(idx, key, dflt, lo, hi, EDDY_OPT_WHOLE, text)
 
 /* ---- serialisation helpers (little-endian, fixed width) ---- */
 
@@ -144,7 +156,7 @@ struct eddy_model_s {
 struct eddy_model_ops_s {
     const char *name;
     const char *describe;
-    const eddy_param_def_t *params;
+    const eddy_opt_t *params; /* N_PARAMS rows and EDDY_OPT_TABLE_END */
     int n_params;
     /* Optional cross-parameter check; returns 0 or -1 with ERR filled. */
     int (*check)(const double *params, char *err, size_t err_size);
@@ -160,15 +172,22 @@ struct eddy_model_ops_s {
     int (*load)(eddy_rbuf_t *r, eddy_model_t *m);
 };
 
-extern const eddy_model_ops_t eddy_linear_ops;
-extern const eddy_model_ops_t eddy_ridge_ops;
-extern const eddy_model_ops_t eddy_lasso_ops;
-extern const eddy_model_ops_t eddy_rls_ops;
-extern const eddy_model_ops_t eddy_knn_ops;
-extern const eddy_model_ops_t eddy_snaive_ops;
-extern const eddy_model_ops_t eddy_holt_winters_ops;
-extern const eddy_model_ops_t eddy_bagging_ops;
-extern const eddy_model_ops_t eddy_hoeffding_tree_ops;
-extern const eddy_model_ops_t eddy_amf_ops;
+/* Every model, in the order of eddy_model_names(): the one list. */
+/* clang-format off */
+#define EDDY_MODEL_LIST(X) \
+    X(linear) \
+    X(ridge) \
+    X(lasso) \
+    X(knn) \
+    X(snaive) \
+    X(holt_winters) \
+    X(rls) \
+    X(bagging) \
+    X(hoeffding_tree) \
+    X(amf)
+/* clang-format on */
+
+#define EDDY_MODEL_DECLARE_OPS(name) extern const eddy_model_ops_t eddy_##name##_ops;
+EDDY_MODEL_LIST(EDDY_MODEL_DECLARE_OPS)
 
 #endif

@@ -17,10 +17,12 @@
 
 enum { P_LAMBDA, P_FORGET, N_P };
 
-static const eddy_param_def_t rls_params[N_P] = {
-    {"lambda", 1.0, 1e-12, 1e12, 0, "ridge regularisation (P starts as I/lambda)"},
-    {"forgetting", 1.0, 0.5, 1.0, 0, "forgetting factor (1: remember everything)"},
-};
+static const eddy_opt_t rls_params[N_P + 1] = {
+    EDDY_PARAM_NUM(P_LAMBDA, "lambda", 1.0, 1e-12, 1e12,
+                   "ridge regularisation (P starts as I/lambda)"),
+    EDDY_PARAM_NUM(P_FORGET, "forgetting", 1.0, 0.5, 1.0,
+                   "forgetting factor (1: remember everything)"),
+    EDDY_OPT_TABLE_END};
 
 typedef struct {
     int d; /* n_features + 1 */
@@ -122,7 +124,7 @@ static int rls_load(eddy_rbuf_t *r, eddy_model_t *m)
 const eddy_model_ops_t eddy_rls_ops = {
     "rls",
     "exact online ridge regression by recursive least squares on raw lags plus an "
-    "intercept; beyond River; params lambda=1 forgetting=1",
+    "intercept; beyond River",
     rls_params,
     N_P,
     NULL,

@@ -10,9 +10,9 @@
 
 enum { P_PERIOD, N_P };
 
-static const eddy_param_def_t snaive_params[N_P] = {
-    {"period", 12, 1, 100000, 1, "season length in steps"},
-};
+static const eddy_opt_t snaive_params[N_P + 1] = {
+    EDDY_PARAM_INT(P_PERIOD, "period", 12, 1, 100000, "season length in steps"),
+    EDDY_OPT_TABLE_END};
 
 typedef struct {
     int period;
@@ -95,7 +95,7 @@ static int snaive_load(eddy_rbuf_t *r, eddy_model_t *m)
 const eddy_model_ops_t eddy_snaive_ops = {
     "snaive",
     "seasonal naive: predicts the value one period ago (the last value before a full "
-    "season, 0 before any); no River equivalent; params period=12",
+    "season, 0 before any); no River equivalent",
     snaive_params,
     N_P,
     NULL,

@@ -5,9 +5,9 @@
 #   scripts/demo.sh                      # on the embedded broker
 #   EDDY_BOOTSTRAP=host:9092 scripts/demo.sh   # on your Kafka
 #
-# Environment: EDDY_METRICS_PORT (9100), EDDY_DEMO_RATE (records/s, 0 = flat
-# out), EDDY_DEMO_KEEP=1 (keep running until Ctrl-C), EDDY_WRAP (a command
-# prefix for every stage, e.g. "valgrind --leak-check=full").
+# Environment: EDDY_METRICS_PORT (eddy-metrics' default port), EDDY_DEMO_RATE
+# (records/s, 0 = flat out), EDDY_DEMO_KEEP=1 (keep running until Ctrl-C),
+# EDDY_WRAP (a command prefix for every stage, e.g. "valgrind --leak-check=full").
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 start_s=$(date +%s.%N)
@@ -22,7 +22,7 @@ rm -rf "$EDDY_RUN" && mkdir -p "$EDDY_RUN"
 # shellcheck source=lib/pipeline.sh
 . "$root/scripts/lib/pipeline.sh"
 
-port=${EDDY_METRICS_PORT:-9100}
+port=${EDDY_METRICS_PORT:-}
 data=${EDDY_DEMO_DATA:-$root/data/airpassengers-extended.csv}
 rows=$(grep -c -v -e '^input' -e '^[[:space:]]*$' "$data")
 trap 'eddy_stop_all || true' EXIT
@@ -41,6 +41,7 @@ fi
 # shellcheck source=../deploy/stages.sh
 . "$root/deploy/stages.sh"
 EDDY_TOPIC_SUFFIX=$suffix
+port=${port:-$(eddy_stage_port metrics)}
 models=("${EDDY_MODELS[@]}")
 obs=$(eddy_topic observations)
 

@@ -6,9 +6,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${EDDY_BIN:-${EDDY_BUILD_DIR:-$root/build}}
 readme=$root/README.md
 gen() {
-  for p in producers/ingest/eddy-ingest processors/features/eddy-features \
-           processors/learn/eddy-learn sinks/metrics/eddy-metrics sinks/cat/eddy-cat \
-           tools/broker/eddy-broker; do
+  # every program, in the build's order (CMake writes the list)
+  for p in $(cat "$bin/eddy-programs.txt"); do
     printf '\n### `%s`\n\n' "$(basename "$p")"
     "$bin/$p" --help | sed -n '3p'
     echo

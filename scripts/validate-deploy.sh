@@ -2,9 +2,10 @@
 # Validates the deployment files offline with the real tools (downloads Go
 # modules and Maven artifacts on first use only; cached under ~/go, ~/.m2 and
 # ~/.cache/eddy/deploy):
-#   - deploy/gen.sh --check: compose, Prometheus targets and k8s stage
-#     manifests are up to date with deploy/stages.sh (shared with demo.sh),
-#     and its model list equals `eddy-learn --list-models` (when built)
+#   - deploy/gen.sh --check: deploy/programs.sh equals what the built
+#     programs --describe (names, ports, topics, models), and compose,
+#     Prometheus targets, the Dockerfile's EXPOSE and the k8s stage manifests
+#     are up to date with it and deploy/stages.sh (shared with demo.sh)
 #   - promtool check config / check rules / test rules
 #   - the Grafana dashboard: JSON, provisioning paths, every PromQL query
 #     parsed by promtool
@@ -30,21 +31,9 @@ trap 'rm -rf "$tmp"' EXIT
 
 step "generated files are up to date (deploy/gen.sh --check)"
 deploy/gen.sh --check
-learn=${EDDY_BUILD_DIR:-$root/build}/processors/learn/eddy-learn
-if [ -x "$learn" ]; then
-  # shellcheck source=../deploy/stages.sh
-  want=$(. deploy/stages.sh && printf '%s\n' "${EDDY_MODELS[@]}" | sort)
-  have=$("$learn" --list-models | awk '{print $1}' | sort)
-  if [ "$want" != "$have" ]; then
-    echo "FAIL: deploy/stages.sh EDDY_MODELS differ from eddy-learn --list-models:" >&2
-    diff <(echo "$want") <(echo "$have") >&2 || true
-    echo "(edit EDDY_MODELS in deploy/stages.sh, then run deploy/gen.sh)" >&2
-    exit 1
-  fi
-  echo "EDDY_MODELS = eddy-learn --list-models ($(echo "$have" | wc -l) models)"
-else
-  echo "(eddy-learn not built: model list not compared)"
-fi
+# (with a build, --check also compares deploy/programs.sh with the programs'
+# own --describe: their names, ports, topics and eddy-learn's models)
+b=${EDDY_BUILD_DIR:-$root/build}
 
 step "Prometheus: promtool check config, check rules, test rules"
 promtool check config deploy/prometheus/prometheus.yml
@@ -128,12 +117,10 @@ grep -q '^USER 10001' Dockerfile
 grep -q '^HEALTHCHECK' Dockerfile
 sh -n deploy/docker/healthcheck.sh deploy/docker/register-schemas.sh
 # every runtime library the built programs need is installed in the runtime stage
-if [ -x "$learn" ]; then
-  b=${EDDY_BUILD_DIR:-$root/build}
-  for p in producers/ingest/eddy-ingest processors/features/eddy-features processors/learn/eddy-learn \
-    sinks/metrics/eddy-metrics sinks/cat/eddy-cat tools/broker/eddy-broker; do
+if [ -s "$b/eddy-programs.txt" ]; then
+  while read -r p; do
     readelf -d "$b/$p" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p'
-  done | sort -u | while read -r lib; do
+  done <"$b/eddy-programs.txt" | sort -u | while read -r lib; do
     pkg=$(dpkg -S "*/$lib" 2>/dev/null | head -n1 | cut -d: -f1)
     case "$pkg" in libc6* | "") continue ;; esac
     grep -q "\b$pkg\b" Dockerfile || { echo "FAIL: runtime stage lacks $pkg ($lib)" >&2; exit 1; }

@@ -1,6 +1,7 @@
 #!/bin/sh
 # The container's HEALTHCHECK: GET /healthz of the eddy stage running as
-# PID 1 (EDDY_HEALTHCHECK_PID), at its --http address (or EDDY_HTTP, or the stage's default port).
+# PID 1 (EDDY_HEALTHCHECK_PID), at its --http address (or EDDY_HTTP, or the
+# stage's default port, which the program itself gives: --describe).
 # Programs without HTTP (eddy-ingest, one-shot tools) are healthy while alive.
 set -eu
 http=""
@@ -15,12 +16,12 @@ for a in $(tr '\0' '\n' <"/proc/${EDDY_HEALTHCHECK_PID:-1}/cmdline" | tr ' ' '\0
 done
 [ -n "$http" ] || http=${EDDY_HTTP:-}
 if [ -z "$http" ]; then
-  case "$prog" in
-    eddy-features) http=:9101 ;;
-    eddy-learn) http=:9102 ;;
-    eddy-metrics) http=:9100 ;;
-    *) exit 0 ;;
-  esac
+  # the program's own default port: its --describe says ("http_port":null
+  # for a program without HTTP)
+  case "$prog" in eddy-*) ;; *) exit 0 ;; esac
+  port=$("$prog" --describe 2>/dev/null | sed -n 's/^{.*"http_port":\([0-9][0-9]*\).*/\1/p')
+  [ -n "$port" ] || exit 0
+  http=:$port
 fi
 [ "$http" = off ] && exit 0
 port=${http##*:}

@@ -38,12 +38,12 @@ rd_kafka_conf_t *eddy_kafka_conf_new(const eddy_opts_t *opts, const char *client
                                      char *errstr, size_t errstr_size)
 {
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    const char *const *props;
-    int n = eddy_opts_multi(opts, "X", &props);
+    const eddy_common_conf_t *common = eddy_opts_common_conf(opts);
+    const char *const *props = common->kafka_props.values;
+    int n = common->kafka_props.n;
 
     rd_kafka_conf_set_log_cb(conf, log_cb);
-    if (set(conf, "bootstrap.servers", eddy_opts_str(opts, "bootstrap"), errstr,
-            errstr_size) ||
+    if (set(conf, "bootstrap.servers", common->bootstrap, errstr, errstr_size) ||
         set(conf, "client.id", client_id, errstr, errstr_size))
         goto err;
     for (int i = 0; i < n; i++) {
@@ -63,8 +63,9 @@ int eddy_kafka_conf_default(rd_kafka_conf_t *conf, const eddy_opts_t *opts,
                             const char *key, const char *value, char *errstr,
                             size_t errstr_size)
 {
-    const char *const *props;
-    int n = eddy_opts_multi(opts, "X", &props);
+    const eddy_common_conf_t *common = eddy_opts_common_conf(opts);
+    const char *const *props = common->kafka_props.values;
+    int n = common->kafka_props.n;
     size_t klen = strlen(key);
 
     for (int i = 0; i < n; i++)

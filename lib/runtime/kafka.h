@@ -9,8 +9,9 @@
 #include "util/opts.h"
 
 /* Creates a configuration with bootstrap.servers, client.id, the log
- * callback and every -X property (applied last, so they win). Returns NULL
- * and fills ERRSTR with the offending key and value. */
+ * callback and every -X property (applied last, so they win), taken from
+ * the common options OPTS loaded (eddy_opts_common_conf; OPTS must have
+ * them). Returns NULL and fills ERRSTR with the offending key and value. */
 rd_kafka_conf_t *eddy_kafka_conf_new(const eddy_opts_t *opts, const char *client_id,
                                      char *errstr, size_t errstr_size);
 

@@ -15,30 +15,6 @@
 #include "util/log.h"
 #include "runtime/loop_internal.h"
 
-const eddy_opt_t eddy_loop_opts[] = {
-    {"group", 'g', EDDY_OPT_STRING, NULL, "consumer group id (default: eddy-<stage>)"},
-    {"deadletter-topic", 0, EDDY_OPT_STRING, "deadletter",
-     "topic receiving records that cannot be processed"},
-    {"http", 0, EDDY_OPT_STRING, NULL,
-     "listen address of /metrics, /healthz, /readyz (host:port; port 0 picks one; "
-     "'off' disables; default: the stage's own port on 0.0.0.0)"},
-    {"batch-size", 0, EDDY_OPT_INT, "500",
-     "records per batch (one transaction / commit)"},
-    {"batch-time", 0, EDDY_OPT_DURATION, "100ms", "longest time a batch stays open"},
-    {"exactly-once", 0, EDDY_OPT_BOOL, "true",
-     "batches are Kafka transactions with a state changelog (--no-exactly-once: "
-     "at-least-once commits)"},
-    {"transactional-id", 0, EDDY_OPT_STRING, NULL,
-     "stable id of this replica's transactional producer (default: <group>-<hostname>; "
-     "replicas on one host need distinct ids)"},
-    {"state-topic", 0, EDDY_OPT_STRING, NULL,
-     "compacted changelog of per-series state (default: <group>-state)"},
-    {"max-value-bytes", 0, EDDY_OPT_INT, "1048576",
-     "larger input values are dead-lettered (value_too_large) without being decoded"},
-    {"exit-idle", 0, EDDY_OPT_DURATION, NULL,
-     "exit 0 after this long without input (for batch jobs and tests)"},
-    EDDY_OPT_TABLE_END};
-
 static volatile sig_atomic_t stop_flag;
 
 static void on_signal(int sig)
@@ -448,9 +424,8 @@ static rd_kafka_t *producer_new(loop_t *loop, char *errstr, size_t errstr_size)
         goto err;
     if (loop->eos) {
         gethostname(host, sizeof(host) - 1);
-        if (eddy_opts_str(loop->opts, "transactional-id"))
-            snprintf(txn_id, sizeof(txn_id), "%s",
-                     eddy_opts_str(loop->opts, "transactional-id"));
+        if (loop->conf->transactional_id)
+            snprintf(txn_id, sizeof(txn_id), "%s", loop->conf->transactional_id);
         else
             snprintf(txn_id, sizeof(txn_id), "%s-%s", loop->stage->group, host);
         if (rd_kafka_conf_set(conf, "transactional.id", txn_id, errstr, errstr_size) ||
@@ -472,9 +447,9 @@ err:
 
 static void run_batches(loop_t *loop)
 {
-    int batch_size = (int)eddy_opts_int(loop->opts, "batch-size");
-    int64_t batch_ms = eddy_opts_duration_ms(loop->opts, "batch-time");
-    int64_t idle_ms = eddy_opts_duration_ms(loop->opts, "exit-idle");
+    int batch_size = loop->conf->batch_size;
+    int64_t batch_ms = loop->conf->batch_time_ms;
+    int64_t idle_ms = loop->conf->exit_idle_ms;
     int64_t last_input_us = eddy_now_us();
 
     while (!stop_flag && !loop->fatal) {
@@ -526,7 +501,7 @@ static void run_batches(loop_t *loop)
 
 static int loop_start(loop_t *loop, char *errstr, size_t errstr_size)
 {
-    const char *state_topic = eddy_opts_str(loop->opts, "state-topic");
+    const char *state_topic = loop->conf->state_topic;
     rd_kafka_error_t *error;
 
     snprintf(loop->state_topic, sizeof(loop->state_topic), "%s",
@@ -537,9 +512,8 @@ static int loop_start(loop_t *loop, char *errstr, size_t errstr_size)
     if (!(loop->producer = producer_new(loop, errstr, errstr_size)) ||
         !(loop->consumer = consumer_new(loop, errstr, errstr_size)))
         return -1;
-    if (eddy_kafka_check_reachable(loop->producer,
-                                   eddy_opts_str(loop->opts, "bootstrap"), 10000,
-                                   errstr, errstr_size))
+    if (eddy_kafka_check_reachable(loop->producer, loop->conf->bootstrap, 10000, errstr,
+                                   errstr_size))
         return -1;
     if (loop->eos && (error = rd_kafka_init_transactions(loop->producer, 60000))) {
         snprintf(errstr, errstr_size,
@@ -554,22 +528,22 @@ static int loop_start(loop_t *loop, char *errstr, size_t errstr_size)
     return 0;
 }
 
-int eddy_loop_run(const eddy_stage_t *stage, const eddy_opts_t *opts)
+int eddy_loop_run(const eddy_stage_t *stage, const eddy_loop_conf_t *conf,
+                  const eddy_opts_t *opts)
 {
-    loop_t loop = {.stage = stage, .opts = opts};
+    loop_t loop = {.stage = stage, .conf = conf, .opts = opts};
     rd_kafka_topic_partition_list_t *topics = NULL;
     eddy_http_t *http = NULL;
-    const char *listen =
-        eddy_opts_str(opts, "http") ? eddy_opts_str(opts, "http") : stage->default_http;
+    const char *listen = conf->http ? conf->http : stage->default_http;
     char errstr[512];
     int rc = 1;
 
     pthread_mutex_init(&loop.lock, NULL);
-    loop.dlq_topic = eddy_opts_str(opts, "deadletter-topic");
+    loop.dlq_topic = conf->deadletter_topic;
     loop.pending = rd_kafka_topic_partition_list_new(16);
     loop.last_poll_us = eddy_now_us();
-    loop.eos = eddy_opts_bool(opts, "exactly-once");
-    loop.max_value_bytes = (size_t)eddy_opts_int(opts, "max-value-bytes");
+    loop.eos = conf->exactly_once;
+    loop.max_value_bytes = (size_t)conf->max_value_bytes;
     loop.stateful = stage->state_save && stage->state_load && stage->state_drop;
     eddy_signals_install();
     if (listen && strcmp(listen, "off")) {
@@ -593,8 +567,7 @@ int eddy_loop_run(const eddy_stage_t *stage, const eddy_opts_t *opts)
         goto out;
     }
     eddy_log_info("started", "input=%s group=%s bootstrap=%s exactly_once=%d",
-                  stage->input_topic, stage->group, eddy_opts_str(opts, "bootstrap"),
-                  loop.eos);
+                  stage->input_topic, stage->group, conf->bootstrap, loop.eos);
     run_batches(&loop);
     pthread_mutex_lock(&loop.lock);
     if (!loop.fatal)
@@ -622,27 +595,4 @@ out:
     rd_kafka_topic_partition_list_destroy(loop.pending);
     pthread_mutex_destroy(&loop.lock);
     return rc;
-}
-
-eddy_opts_t *eddy_program_init(const char *prog, const char *stage, const char *usage,
-                               const char *summary, const eddy_opt_t *own,
-                               int with_loop, int argc, char **argv, int *rc)
-{
-    const eddy_opt_t *tables[] = {own, eddy_opts_common,
-                                  with_loop ? eddy_loop_opts : NULL, NULL};
-    eddy_opts_t *opts = eddy_opts_parse(prog, usage, summary, tables, argc, argv, rc);
-    int level;
-
-    if (!opts)
-        return NULL;
-    if ((level = eddy_log_level_parse(eddy_opts_str(opts, "log-level"))) < 0) {
-        fprintf(stderr,
-                "%s: invalid --log-level '%s': use error, warn, info or debug\n", prog,
-                eddy_opts_str(opts, "log-level"));
-        eddy_opts_destroy(opts);
-        *rc = 2;
-        return NULL;
-    }
-    eddy_log_init(stage, (eddy_log_level_t)level);
-    return opts;
 }

@@ -92,23 +92,35 @@ typedef struct eddy_stage_s {
     void (*state_drop)(void *ctx, const char *series_id);
 } eddy_stage_t;
 
-/* Options of every looping stage (group, batching, dead letters, HTTP). */
+/* The loop's options (eddy_loop_opts, loaded by runtime/stage.c). */
+typedef struct eddy_loop_conf_s {
+    const char *group;            /* consumer group id */
+    const char *deadletter_topic; /* where bad records go */
+    const char *http;             /* listen address; NULL: the stage's default */
+    const char *transactional_id; /* NULL: <group>-<hostname> */
+    const char *state_topic;      /* NULL: <group>-state */
+    const char *bootstrap;        /* Kafka bootstrap servers */
+    int batch_size;               /* records per batch */
+    int64_t batch_time_ms;        /* longest time a batch stays open */
+    int exactly_once;             /* transactions + changelog */
+    int64_t max_value_bytes;      /* larger input values are dead-lettered */
+    int64_t exit_idle_ms;         /* exit after this long without input; -1 never */
+} eddy_loop_conf_t;
+
+/* Options of every looping stage (group, batching, dead letters, HTTP),
+ * bound to eddy_loop_conf_t (bootstrap comes from the common options). */
 extern const eddy_opt_t eddy_loop_opts[];
 
-/* Runs STAGE until SIGINT/SIGTERM (or --exit-idle). Returns the process
- * exit code: 0 after a clean shutdown, 1 on a fatal Kafka error. */
-int eddy_loop_run(const eddy_stage_t *stage, const eddy_opts_t *opts);
+/* Runs STAGE until SIGINT/SIGTERM (or --exit-idle) with the loop options
+ * CONF; OPTS gives the librdkafka properties (-X) of its clients. Returns
+ * the process exit code: 0 after a clean shutdown, 1 on a fatal Kafka
+ * error. */
+int eddy_loop_run(const eddy_stage_t *stage, const eddy_loop_conf_t *conf,
+                  const eddy_opts_t *opts);
 
 /* Installs the SIGINT/SIGTERM handlers; eddy_loop_stopping() tells whether
  * one arrived. For programs that do not run the loop (ingest). */
 void eddy_signals_install(void);
 int eddy_loop_stopping(void);
-
-/* Parses the command line of a program against OWN, the common options and
- * (when WITH_LOOP) the loop's options, and sets up logging for STAGE.
- * Returns NULL with *RC set on --help (0) or a usage error (2). */
-eddy_opts_t *eddy_program_init(const char *prog, const char *stage, const char *usage,
-                               const char *summary, const eddy_opt_t *own,
-                               int with_loop, int argc, char **argv, int *rc);
 
 #endif

@@ -27,7 +27,8 @@ typedef struct owner_s {
 
 typedef struct loop_s {
     const eddy_stage_t *stage;
-    const eddy_opts_t *opts;
+    const eddy_loop_conf_t *conf;
+    const eddy_opts_t *opts; /* -X properties of the clients */
     rd_kafka_t *consumer;
     rd_kafka_t *producer;
     rd_kafka_t *restorer;                     /* reads the changelog (no group) */

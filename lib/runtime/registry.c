@@ -292,7 +292,7 @@ static void registry_at_exit(void)
 int eddy_registry_attach(eddy_codec_t *codec, const eddy_opts_t *opts, const char *prog,
                          const char *topic, int type)
 {
-    const char *url = eddy_opts_str(opts, EDDY_OPT_SCHEMA_REGISTRY);
+    const char *url = eddy_opts_common_conf(opts)->schema_registry;
     char errstr[512], subject[512];
     eddy_registry_err_t err;
     int32_t id = -1;

@@ -54,9 +54,6 @@ char *eddy_registry_schema(eddy_registry_t *reg, int32_t id, eddy_registry_err_t
 /* An eddy_codec_resolver_t over eddy_registry_schema (OPAQUE is the client). */
 char *eddy_registry_resolve(void *opaque, int32_t id, char *errstr, size_t errstr_size);
 
-/* Options shared by every program (added to eddy_opts_common). */
-#define EDDY_OPT_SCHEMA_REGISTRY "schema-registry"
-
 /* Program start-up: when --schema-registry is set, registers the schema of
  * TYPE under "<TOPIC>-value" (skipped when TOPIC is NULL), makes the returned
  * id the one the codec writes, and lets the codec resolve every other id

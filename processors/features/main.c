@@ -7,16 +7,28 @@
 #include "codec/codec.h"
 #include "features_core.h"
 #include "util/log.h"
-#include "runtime/loop.h"
-#include "runtime/registry.h"
+#include "runtime/stage.h"
+
+typedef struct features_conf_s {
+    const char *input, *output;
+    int lags;
+    int64_t max_series;
+} features_conf_t;
 
 static const eddy_opt_t features_opts[] = {
-    {"input", 'i', EDDY_OPT_STRING, "observations", "topic of Observation records"},
-    {"output", 'o', EDDY_OPT_STRING, "features", "topic of FeatureVector records"},
-    {"lags", 'n', EDDY_OPT_INT, "15", "number of lag features N (in_1..in_N), 1..256"},
-    {"max-series", 0, EDDY_OPT_INT, "100000",
-     "series kept in memory; records of further series are dead-lettered (series_cap)"},
+    EDDY_OPT(features_conf_t, STR, input, "input", 'i', "observations",
+             "topic of Observation records"),
+    EDDY_OPT(features_conf_t, STR, output, "output", 'o', "features",
+             "topic of FeatureVector records"),
+    EDDY_OPT(features_conf_t, INT, lags, "lags", 'n', "15",
+             "number of lag features N (in_1..in_N)", .min = 1, .max = EDDY_LAGS_MAX),
+    EDDY_OPT(features_conf_t, INT, max_series, "max-series", 0, "100000",
+             "series kept in memory; records of further series are dead-lettered "
+             "(series_cap)",
+             .min = 1, .max = EDDY_OPT_NO_MAX),
     EDDY_OPT_TABLE_END};
+
+static features_conf_t conf;
 
 typedef struct features_ctx_s {
     eddy_codec_t *codec;
@@ -92,57 +104,51 @@ static void features_metrics(void *arg, eddy_buf_t *out)
         eddy_features_series_count(ctx->features));
 }
 
+static features_ctx_t ctx;
+
+static int features_start(eddy_stage_t *stage, eddy_codec_t *codec, char *errstr,
+                          size_t errstr_size)
+{
+    (void)stage;
+    ctx.codec = codec;
+    ctx.output = conf.output;
+    if (!(ctx.features = eddy_features_new(conf.lags, (size_t)conf.max_series))) {
+        snprintf(errstr, errstr_size, "out of memory");
+        return 1;
+    }
+    return 0;
+}
+
+static void features_stop(eddy_stage_t *stage)
+{
+    (void)stage;
+    eddy_features_destroy(ctx.features);
+}
+
+static const eddy_stage_def_t features_def = {
+    .name = "features",
+    .program = "eddy-features",
+    .usage = "[options]",
+    .summary = "Consumes Observations, keeps the last N values of every series and "
+               "publishes a FeatureVector of N lag features per observation.",
+    .http_port = 9101,
+    .input_type = EDDY_REC_OBSERVATION,
+    .output_type = EDDY_REC_FEATURES,
+    .opts = features_opts,
+    .conf = &conf,
+    .input_topic = &conf.input,
+    .output_topic = &conf.output,
+    .loop = {.ctx = &ctx,
+             .process = features_process,
+             .metrics = features_metrics,
+             .state_save = features_save,
+             .state_load = features_load,
+             .state_drop = features_drop},
+    .start = features_start,
+    .stop = features_stop,
+};
+
 int main(int argc, char **argv)
 {
-    features_ctx_t ctx = {0};
-    eddy_stage_t stage = {.name = "features",
-                          .ctx = &ctx,
-                          .process = features_process,
-                          .metrics = features_metrics,
-                          .default_http = "0.0.0.0:9101",
-                          .state_save = features_save,
-                          .state_load = features_load,
-                          .state_drop = features_drop};
-    char errstr[512];
-    long long n_lags, max_series;
-    int rc;
-    eddy_opts_t *opts =
-        eddy_program_init("eddy-features", "features", "[options]",
-                          "Consumes Observations, keeps the last N values of every "
-                          "series and publishes a "
-                          "FeatureVector of N lag features per observation.",
-                          features_opts, 1, argc, argv, &rc);
-
-    if (!opts)
-        return rc;
-    rc = 2;
-    n_lags = eddy_opts_int(opts, "lags");
-    max_series = eddy_opts_int(opts, "max-series");
-    if (n_lags < 1 || n_lags > EDDY_LAGS_MAX || max_series < 1) {
-        fprintf(stderr,
-                "eddy-features: --lags must be 1..%d and --max-series at least 1 "
-                "(got %lld and %lld)\n",
-                EDDY_LAGS_MAX, n_lags, max_series);
-        goto out;
-    }
-    rc = 1;
-    if (!(ctx.codec = eddy_codec_new(errstr, sizeof(errstr))) ||
-        !(ctx.features = eddy_features_new((int)n_lags, (size_t)max_series))) {
-        eddy_log_error("cannot start", "error=\"%s\"",
-                       ctx.codec ? "out of memory" : errstr);
-        goto out;
-    }
-    if ((rc = eddy_registry_attach(ctx.codec, opts, "eddy-features",
-                                   eddy_opts_str(opts, "output"), EDDY_REC_FEATURES)))
-        goto out;
-    ctx.output = eddy_opts_str(opts, "output");
-    stage.input_topic = eddy_opts_str(opts, "input");
-    stage.group =
-        eddy_opts_str(opts, "group") ? eddy_opts_str(opts, "group") : "eddy-features";
-    rc = eddy_loop_run(&stage, opts);
-out:
-    eddy_features_destroy(ctx.features);
-    eddy_codec_destroy(ctx.codec);
-    eddy_opts_destroy(opts);
-    return rc;
+    return eddy_stage_main(&features_def, argc, argv);
 }

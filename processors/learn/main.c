@@ -8,24 +8,41 @@
 #include "learn_core.h"
 #include "runtime/kafka.h"
 #include "util/log.h"
-#include "runtime/loop.h"
-#include "runtime/registry.h"
+#include "runtime/stage.h"
+
+typedef struct learn_conf_s {
+    const char *model;
+    eddy_opt_list_t params;
+    int list_models;
+    const char *input, *output;
+    int lags, horizon;
+    int64_t max_series;
+} learn_conf_t;
 
 static const eddy_opt_t learn_opts[] = {
-    {"model", 'm', EDDY_OPT_STRING, "linear", "model to run (see --list-models)"},
-    {"param", 'P', EDDY_OPT_MULTI, NULL,
-     "model hyperparameter key=value, e.g. --param l2=0.5 (repeatable)"},
-    {"list-models", 0, EDDY_OPT_BOOL, "false",
-     "list the models and their parameters, then exit"},
-    {"input", 'i', EDDY_OPT_STRING, "features", "topic of FeatureVector records"},
-    {"output", 'o', EDDY_OPT_STRING, "predictions", "topic of Prediction records"},
-    {"lags", 'n', EDDY_OPT_INT, "15",
-     "lag features per record (as eddy-features --lags)"},
-    {"horizon", 'H', EDDY_OPT_INT, "5",
-     "forecast steps after each learned record, 0..64"},
-    {"max-series", 0, EDDY_OPT_INT, "100000",
-     "series with a model in memory; records of further series are dead-lettered"},
+    EDDY_OPT(learn_conf_t, STR, model, "model", 'm', "linear",
+             "model to run (see --list-models)"),
+    EDDY_OPT(learn_conf_t, LIST, params, "param", 'P', NULL,
+             "model hyperparameter key=value, e.g. --param l2=0.5 (repeatable)"),
+    EDDY_OPT(learn_conf_t, BOOL, list_models, "list-models", 0, "false",
+             "list the models and their parameters, then exit"),
+    EDDY_OPT(learn_conf_t, STR, input, "input", 'i', "features",
+             "topic of FeatureVector records"),
+    EDDY_OPT(learn_conf_t, STR, output, "output", 'o', "predictions",
+             "topic of Prediction records"),
+    EDDY_OPT(learn_conf_t, INT, lags, "lags", 'n', "15",
+             "lag features per record (as eddy-features --lags)", .min = 1,
+             .max = EDDY_LAGS_MAX),
+    EDDY_OPT(learn_conf_t, INT, horizon, "horizon", 'H', "5",
+             "forecast steps after each learned record", .min = 0,
+             .max = EDDY_FORECAST_MAX),
+    EDDY_OPT(learn_conf_t, INT, max_series, "max-series", 0, "100000",
+             "series with a model in memory; records of further series are "
+             "dead-lettered",
+             .min = 1, .max = EDDY_OPT_NO_MAX),
     EDDY_OPT_TABLE_END};
+
+static learn_conf_t conf;
 
 typedef struct learn_ctx_s {
     eddy_codec_t *codec;
@@ -98,106 +115,116 @@ static void learn_metrics(void *arg, eddy_buf_t *out)
                     eddy_learner_series_count(ctx->learner));
 }
 
+/* Every model: what it is, then its parameters with their defaults. */
 static void list_models(void)
 {
-    char names[1024], *save = NULL;
+    for (int i = 0; i < eddy_model_count(); i++) {
+        const char *n = eddy_model_name_at(i);
+        printf("%-16s %s; params", n, eddy_model_describe(n));
+        for (const eddy_opt_t *p = eddy_model_params(n); p->name; p++)
+            printf(" %s=%s", p->name, p->def);
+        printf("\n");
+    }
+}
 
-    snprintf(names, sizeof(names), "%s", eddy_model_names());
-    for (char *n = strtok_r(names, ", ", &save); n; n = strtok_r(NULL, ", ", &save))
-        printf("%-16s %s\n", n, eddy_model_describe(n) ? eddy_model_describe(n) : "");
+/* --describe's "models": every model with its parameters. */
+static void describe_models(json_t *description)
+{
+    json_t *models = json_array();
+
+    for (int i = 0; i < eddy_model_count(); i++) {
+        const char *n = eddy_model_name_at(i);
+        const eddy_opt_map_t params[] = {{eddy_model_params(n), NULL}, {NULL, NULL}};
+        json_array_append_new(models, json_pack("{s:s, s:o}", "name", n, "params",
+                                                eddy_stage_opts_json(params)));
+    }
+    json_object_set_new(description, "models", models);
 }
 
 /* Joins the --param values into the "k=v,k=v" form the models take. */
-static char *join_params(const eddy_opts_t *opts)
+static char *join_params(const eddy_opt_list_t *list)
 {
-    const char *const *vals;
-    int n = eddy_opts_multi(opts, "param", &vals);
     size_t len = 1;
     char *s;
 
-    if (n == 0)
+    if (list->n == 0)
         return NULL;
-    for (int i = 0; i < n; i++)
-        len += strlen(vals[i]) + 1;
+    for (int i = 0; i < list->n; i++)
+        len += strlen(list->values[i]) + 1;
     if (!(s = calloc(1, len)))
         return NULL;
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < list->n; i++) {
         if (i)
             strcat(s, ",");
-        strcat(s, vals[i]);
+        strcat(s, list->values[i]);
     }
     return s;
 }
 
+static learn_ctx_t ctx;
+
+static int learn_start(eddy_stage_t *stage, eddy_codec_t *codec, char *errstr,
+                       size_t errstr_size)
+{
+    char *params;
+
+    (void)stage;
+    if (conf.list_models) {
+        list_models();
+        return EDDY_STAGE_DONE;
+    }
+    if (!eddy_model_exists(conf.model)) {
+        snprintf(errstr, errstr_size, "unknown model '%s' (known: %s)", conf.model,
+                 eddy_model_names());
+        return 2;
+    }
+    params = join_params(&conf.params);
+    ctx.learner = eddy_learner_new(conf.model, params, conf.lags, conf.horizon,
+                                   (size_t)conf.max_series, errstr, errstr_size);
+    if (ctx.learner)
+        eddy_log_info("model ready", "model=%s params=\"%s\" lags=%d horizon=%d",
+                      conf.model, params ? params : "", conf.lags, conf.horizon);
+    free(params);
+    if (!ctx.learner)
+        return 2;
+    ctx.codec = codec;
+    ctx.output = conf.output;
+    return 0;
+}
+
+static void learn_stop(eddy_stage_t *stage)
+{
+    (void)stage;
+    eddy_learner_destroy(ctx.learner);
+}
+
+static const eddy_stage_def_t learn_def = {
+    .name = "learn",
+    .program = "eddy-learn",
+    .usage = "--model NAME [options]",
+    .summary = "Consumes FeatureVectors; for every record predicts with the series' "
+               "model, learns the target, forecasts the next H steps and publishes a "
+               "Prediction.",
+    .http_port = 9102,
+    .input_type = EDDY_REC_FEATURES,
+    .output_type = EDDY_REC_PREDICTION,
+    .opts = learn_opts,
+    .conf = &conf,
+    .input_topic = &conf.input,
+    .output_topic = &conf.output,
+    .group_suffix = &conf.model,
+    .describe = describe_models,
+    .loop = {.ctx = &ctx,
+             .process = learn_process,
+             .metrics = learn_metrics,
+             .state_save = learn_save,
+             .state_load = learn_load,
+             .state_drop = learn_drop},
+    .start = learn_start,
+    .stop = learn_stop,
+};
+
 int main(int argc, char **argv)
 {
-    learn_ctx_t ctx = {0};
-    eddy_stage_t stage = {.name = "learn",
-                          .ctx = &ctx,
-                          .process = learn_process,
-                          .metrics = learn_metrics,
-                          .default_http = "0.0.0.0:9102",
-                          .state_save = learn_save,
-                          .state_load = learn_load,
-                          .state_drop = learn_drop};
-    char errstr[1024], group[128], *params = NULL;
-    const char *model;
-    long long horizon, n_lags, max_series;
-    int rc;
-    eddy_opts_t *opts = eddy_program_init(
-        "eddy-learn", "learn", "--model NAME [options]",
-        "Consumes FeatureVectors; for every record predicts with the series' model, "
-        "learns "
-        "the target, forecasts the next H steps and publishes a Prediction.",
-        learn_opts, 1, argc, argv, &rc);
-
-    if (!opts)
-        return rc;
-    if (eddy_opts_bool(opts, "list-models")) {
-        list_models();
-        eddy_opts_destroy(opts);
-        return 0;
-    }
-    rc = 2;
-    model = eddy_opts_str(opts, "model");
-    horizon = eddy_opts_int(opts, "horizon");
-    n_lags = eddy_opts_int(opts, "lags");
-    max_series = eddy_opts_int(opts, "max-series");
-    if (!eddy_model_exists(model)) {
-        fprintf(stderr, "eddy-learn: unknown model '%s' (known: %s)\n", model,
-                eddy_model_names());
-        goto out;
-    }
-    if (max_series < 1) {
-        fprintf(stderr, "eddy-learn: --max-series must be at least 1 (got %lld)\n",
-                max_series);
-        goto out;
-    }
-    params = join_params(opts);
-    if (!(ctx.learner = eddy_learner_new(model, params, (int)n_lags, (int)horizon,
-                                         (size_t)max_series, errstr, sizeof(errstr)))) {
-        fprintf(stderr, "eddy-learn: %s\n", errstr);
-        goto out;
-    }
-    rc = 1;
-    if (!(ctx.codec = eddy_codec_new(errstr, sizeof(errstr)))) {
-        eddy_log_error("cannot start", "error=\"%s\"", errstr);
-        goto out;
-    }
-    if ((rc = eddy_registry_attach(ctx.codec, opts, "eddy-learn",
-                                   eddy_opts_str(opts, "output"), EDDY_REC_PREDICTION)))
-        goto out;
-    snprintf(group, sizeof(group), "eddy-learn-%s", model);
-    ctx.output = eddy_opts_str(opts, "output");
-    stage.input_topic = eddy_opts_str(opts, "input");
-    stage.group = eddy_opts_str(opts, "group") ? eddy_opts_str(opts, "group") : group;
-    eddy_log_info("model ready", "model=%s params=\"%s\" lags=%lld horizon=%lld", model,
-                  params ? params : "", n_lags, horizon);
-    rc = eddy_loop_run(&stage, opts);
-out:
-    free(params);
-    eddy_learner_destroy(ctx.learner);
-    eddy_codec_destroy(ctx.codec);
-    eddy_opts_destroy(opts);
-    return rc;
+    return eddy_stage_main(&learn_def, argc, argv);
 }

@@ -14,23 +14,59 @@
 #include "util/log.h"
 #include "runtime/loop.h"
 #include "runtime/registry.h"
+#include "runtime/stage.h"
+
+typedef struct ingest_conf_s {
+    const char *topic, *series_id;
+    int64_t seq_start;
+    double rate;
+    int64_t interval_ms;
+    const char *deadletter_topic;
+    int64_t synthetic_series, synthetic_count, max_series;
+} ingest_conf_t;
 
 static const eddy_opt_t ingest_opts[] = {
-    {"topic", 't', EDDY_OPT_STRING, "observations", "topic of Observation records"},
-    {"series-id", 's', EDDY_OPT_STRING, NULL,
-     "series of rows that name none (default: the file's name without extension, "
-     "'default' on stdin)"},
-    {"seq-start", 0, EDDY_OPT_INT, "0", "first per-series sequence number"},
-    {"rate", 'r', EDDY_OPT_DOUBLE, "0", "records per second (0: as fast as possible)"},
-    {"interval", 0, EDDY_OPT_DURATION, NULL,
-     "pause between records (instead of --rate)"},
-    {"deadletter-topic", 0, EDDY_OPT_STRING, "deadletter", "topic receiving bad rows"},
-    {"synthetic-series", 0, EDDY_OPT_INT, "0",
-     "generate this many synthetic seasonal series instead of reading input"},
-    {"synthetic-count", 0, EDDY_OPT_INT, "1000", "synthetic observations per series"},
-    {"max-series", 0, EDDY_OPT_INT, "1000000",
-     "distinct series accepted from the input"},
+    EDDY_OPT(ingest_conf_t, STR, topic, "topic", 't', "observations",
+             "topic of Observation records"),
+    EDDY_OPT(ingest_conf_t, STR, series_id, "series-id", 's', NULL,
+             "series of rows that name none (default: the file's name without "
+             "extension, 'default' on stdin)"),
+    EDDY_OPT(ingest_conf_t, INT, seq_start, "seq-start", 0, "0",
+             "first per-series sequence number"),
+    EDDY_OPT(ingest_conf_t, DOUBLE, rate, "rate", 'r', "0",
+             "records per second (0: as fast as possible)", .min = 0,
+             .max = EDDY_OPT_NO_MAX),
+    EDDY_OPT(ingest_conf_t, DURATION, interval_ms, "interval", 0, NULL,
+             "pause between records (instead of --rate)"),
+    EDDY_OPT(ingest_conf_t, STR, deadletter_topic, "deadletter-topic", 0, "deadletter",
+             "topic receiving bad rows"),
+    EDDY_OPT(ingest_conf_t, INT, synthetic_series, "synthetic-series", 0, "0",
+             "generate this many synthetic seasonal series instead of reading input",
+             .min = 0, .max = EDDY_OPT_NO_MAX),
+    EDDY_OPT(ingest_conf_t, INT, synthetic_count, "synthetic-count", 0, "1000",
+             "synthetic observations per series", .min = 0, .max = EDDY_OPT_NO_MAX),
+    EDDY_OPT(ingest_conf_t, INT, max_series, "max-series", 0, "1000000",
+             "distinct series accepted from the input", .min = 1,
+             .max = EDDY_OPT_NO_MAX),
     EDDY_OPT_TABLE_END};
+
+static ingest_conf_t conf;
+
+static const eddy_stage_def_t ingest_def = {
+    .name = "ingest",
+    .program = "eddy-ingest",
+    .usage = "[options] [FILE...|-]",
+    .summary =
+        "Publishes Observations keyed by series_id from CSV files (the seed's "
+        "input,target format), JSON lines on stdin, or a synthetic generator. Bad "
+        "rows go to the dead-letter topic; exits 0 at the end of input once "
+        "everything is delivered.",
+    .input_type = -1,
+    .output_type = EDDY_REC_OBSERVATION,
+    .opts = ingest_opts,
+    .conf = &conf,
+    .output_topic = &conf.topic,
+};
 
 typedef struct ingest_s {
     const eddy_opts_t *opts;
@@ -114,8 +150,7 @@ static void bad_row(ingest_t *in, const char *file, long line, const char *text,
 static int ingest_stream(ingest_t *in, FILE *f, const char *name, const char *series)
 {
     eddy_ingest_parser_t *p =
-        eddy_ingest_parser_new(series, eddy_opts_int(in->opts, "seq-start"),
-                               (size_t)eddy_opts_int(in->opts, "max-series"));
+        eddy_ingest_parser_new(series, conf.seq_start, (size_t)conf.max_series);
     char *line = NULL, errstr[512];
     size_t cap = 0;
     ssize_t n;
@@ -153,8 +188,8 @@ static int ingest_stream(ingest_t *in, FILE *f, const char *name, const char *se
  * per-series LCG, so tests get the same stream every run. */
 static int ingest_synthetic(ingest_t *in)
 {
-    long long n_series = eddy_opts_int(in->opts, "synthetic-series");
-    long long count = eddy_opts_int(in->opts, "synthetic-count");
+    long long n_series = conf.synthetic_series;
+    long long count = conf.synthetic_count;
     eddy_obs_t obs;
 
     memset(&obs, 0, sizeof(obs));
@@ -195,7 +230,7 @@ static int run(ingest_t *in)
     const char *stdin_only[] = {"-"};
     char series[EDDY_SERIES_ID_MAX + 1];
 
-    if (eddy_opts_int(in->opts, "synthetic-series") > 0)
+    if (conf.synthetic_series > 0)
         return ingest_synthetic(in);
     if (n_args == 0) {
         args = stdin_only;
@@ -211,9 +246,8 @@ static int run(ingest_t *in)
                            strerror(errno));
             return -1;
         }
-        if (eddy_opts_str(in->opts, "series-id"))
-            snprintf(series, sizeof(series), "%s",
-                     eddy_opts_str(in->opts, "series-id"));
+        if (conf.series_id)
+            snprintf(series, sizeof(series), "%s", conf.series_id);
         else if (is_stdin)
             snprintf(series, sizeof(series), "default");
         else
@@ -229,55 +263,43 @@ static int run(ingest_t *in)
 
 int main(int argc, char **argv)
 {
+    eddy_common_conf_t common;
     ingest_t in = {0};
-    rd_kafka_conf_t *conf;
+    rd_kafka_conf_t *conf_k;
     char errstr[512];
-    double rate;
     int rc;
-    eddy_opts_t *opts = eddy_program_init(
-        "eddy-ingest", "ingest", "[options] [FILE...|-]",
-        "Publishes Observations keyed by series_id from CSV files (the seed's "
-        "input,target "
-        "format), JSON lines on stdin, or a synthetic generator. Bad rows go to the "
-        "dead-letter topic; exits 0 at the end of input once everything is delivered.",
-        ingest_opts, 0, argc, argv, &rc);
+    eddy_opts_t *opts = eddy_program_init(&ingest_def, &common, argc, argv, &rc);
 
     if (!opts)
         return rc;
     in.opts = opts;
-    in.topic = eddy_opts_str(opts, "topic");
-    in.dlq_topic = eddy_opts_str(opts, "deadletter-topic");
-    rate = eddy_opts_double(opts, "rate");
-    if (rate < 0) {
-        fprintf(stderr, "eddy-ingest: --rate must be >= 0 (got %g)\n", rate);
-        rc = 2;
-        goto out;
-    }
-    in.pause_us = eddy_opts_str(opts, "interval")
-                      ? eddy_opts_duration_ms(opts, "interval") * 1000
-                  : rate > 0 ? (int64_t)(1e6 / rate)
-                             : 0;
+    in.topic = conf.topic;
+    in.dlq_topic = conf.deadletter_topic;
+    in.pause_us = conf.interval_ms >= 0 ? conf.interval_ms * 1000
+                  : conf.rate > 0       ? (int64_t)(1e6 / conf.rate)
+                                        : 0;
     rc = 1;
     eddy_signals_install();
     if (!(in.codec = eddy_codec_new(errstr, sizeof(errstr))) ||
-        !(conf = eddy_kafka_conf_new(opts, "eddy-ingest", errstr, sizeof(errstr)))) {
+        !(conf_k =
+              eddy_kafka_conf_new(opts, ingest_def.program, errstr, sizeof(errstr)))) {
         fprintf(stderr, "eddy-ingest: %s\n", errstr);
         goto out;
     }
-    if ((rc = eddy_registry_attach(in.codec, opts, "eddy-ingest", in.topic,
+    if ((rc = eddy_registry_attach(in.codec, opts, ingest_def.program, in.topic,
                                    EDDY_REC_OBSERVATION))) {
-        rd_kafka_conf_destroy(conf);
+        rd_kafka_conf_destroy(conf_k);
         goto out;
     }
     rc = 1;
-    rd_kafka_conf_set_opaque(conf, &in);
-    rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
-    if (!(in.producer = eddy_kafka_producer_new(conf, errstr, sizeof(errstr)))) {
+    rd_kafka_conf_set_opaque(conf_k, &in);
+    rd_kafka_conf_set_dr_msg_cb(conf_k, on_delivery);
+    if (!(in.producer = eddy_kafka_producer_new(conf_k, errstr, sizeof(errstr)))) {
         fprintf(stderr, "eddy-ingest: %s\n", errstr);
         goto out;
     }
-    if (eddy_kafka_check_reachable(in.producer, eddy_opts_str(opts, "bootstrap"), 10000,
-                                   errstr, sizeof(errstr))) {
+    if (eddy_kafka_check_reachable(in.producer, common.bootstrap, 10000, errstr,
+                                   sizeof(errstr))) {
         fprintf(stderr, "eddy-ingest: %s\n", errstr);
         goto out;
     }

@@ -10,19 +10,48 @@
 #include "util/log.h"
 #include "runtime/loop.h"
 #include "runtime/registry.h"
+#include "runtime/stage.h"
+
+typedef struct cat_conf_s {
+    const char *topic, *from;
+    int64_t count;
+    int follow, meta, lag_names;
+    const char *reader_schema;
+} cat_conf_t;
 
 static const eddy_opt_t cat_opts[] = {
-    {"topic", 't', EDDY_OPT_STRING, "predictions", "topic to read"},
-    {"from", 'f', EDDY_OPT_STRING, "beginning", "where to start: beginning or end"},
-    {"count", 'n', EDDY_OPT_INT, "0", "stop after this many records (0: no limit)"},
-    {"follow", 'F', EDDY_OPT_BOOL, "false", "keep waiting for new records at the end"},
-    {"meta", 'm', EDDY_OPT_BOOL, "false",
-     "add key, partition, offset, timestamp and headers to each line"},
-    {"lag-names", 0, EDDY_OPT_BOOL, "false", "print features as in_1..in_N fields"},
-    {"reader-schema", 0, EDDY_OPT_STRING, NULL,
-     "project every record onto this Avro record schema (FILE): its fields, "
-     "missing ones filled with its defaults"},
+    EDDY_OPT(cat_conf_t, STR, topic, "topic", 't', "predictions", "topic to read"),
+    EDDY_OPT(cat_conf_t, STR, from, "from", 'f', "beginning",
+             "where to start: beginning or end", .choices = "beginning|end"),
+    EDDY_OPT(cat_conf_t, INT, count, "count", 'n', "0",
+             "stop after this many records (0: no limit)", .min = 0,
+             .max = EDDY_OPT_NO_MAX),
+    EDDY_OPT(cat_conf_t, BOOL, follow, "follow", 'F', "false",
+             "keep waiting for new records at the end"),
+    EDDY_OPT(cat_conf_t, BOOL, meta, "meta", 'm', "false",
+             "add key, partition, offset, timestamp and headers to each line"),
+    EDDY_OPT(cat_conf_t, BOOL, lag_names, "lag-names", 0, "false",
+             "print features as in_1..in_N fields"),
+    EDDY_OPT(cat_conf_t, STR, reader_schema, "reader-schema", 0, NULL,
+             "project every record onto this Avro record schema (FILE): its fields, "
+             "missing ones filled with its defaults"),
     EDDY_OPT_TABLE_END};
+
+static cat_conf_t conf;
+
+static const eddy_stage_def_t cat_def = {
+    .name = "cat",
+    .program = "eddy-cat",
+    .usage = "[options]",
+    .summary =
+        "Reads an eddy topic (observations, features, predictions, deadletter) "
+        "and prints one JSON object per record on stdout, decoding by schema id.",
+    .input_type = -1,
+    .output_type = -1,
+    .opts = cat_opts,
+    .conf = &conf,
+    .input_topic = &conf.topic,
+};
 
 static json_t *headers_json(const rd_kafka_message_t *m)
 {
@@ -41,10 +70,9 @@ static json_t *headers_json(const rd_kafka_message_t *m)
 
 static json_t *reader_schema; /* --reader-schema, parsed */
 
-static void print_record(eddy_codec_t *codec, const eddy_opts_t *opts,
-                         const rd_kafka_message_t *m)
+static void print_record(eddy_codec_t *codec, const rd_kafka_message_t *m)
 {
-    int meta = eddy_opts_bool(opts, "meta");
+    int meta = conf.meta;
     rd_kafka_headers_t *h = NULL;
     const void *v;
     size_t sz;
@@ -58,8 +86,7 @@ static void print_record(eddy_codec_t *codec, const eddy_opts_t *opts,
     if (m->payload && m->len > 0 && reader_schema && !is_dlq) {
         o = eddy_cat_project_json(codec, m->payload, m->len, reader_schema);
     } else if (m->payload && m->len > 0) {
-        o = eddy_cat_value_json(codec, m->payload, m->len,
-                                eddy_opts_bool(opts, "lag-names"));
+        o = eddy_cat_value_json(codec, m->payload, m->len, conf.lag_names);
     } else {
         o = json_object();
         json_object_set_new(o, "value", json_null());
@@ -98,7 +125,7 @@ static int assign_all(rd_kafka_t *rk, const char *topic, int64_t start, int *n_p
 
     rd_kafka_topic_destroy(rkt);
     if (err || md->topic_cnt != 1 || md->topics[0].err) {
-        fprintf(stderr, "eddy-cat: cannot read topic '%s': %s\n", topic,
+        fprintf(stderr, "%s: cannot read topic '%s': %s\n", cat_def.program, topic,
                 rd_kafka_err2str(err ? err
                                  : md->topic_cnt
                                      ? md->topics[0].err
@@ -120,75 +147,64 @@ out:
 
 int main(int argc, char **argv)
 {
+    eddy_common_conf_t common;
     eddy_codec_t *codec = NULL;
-    rd_kafka_conf_t *conf = NULL;
+    rd_kafka_conf_t *conf_k = NULL;
     rd_kafka_t *rk = NULL;
     char errstr[512];
-    const char *from;
-    long long count, seen = 0;
-    int rc, n_parts = 0, n_eof = 0, follow;
-    eddy_opts_t *opts = eddy_program_init(
-        "eddy-cat", "cat", "[options]",
-        "Reads an eddy topic (observations, features, predictions, deadletter) and "
-        "prints "
-        "one JSON object per record on stdout, decoding by schema id.",
-        cat_opts, 0, argc, argv, &rc);
+    long long seen = 0;
+    int rc, n_parts = 0, n_eof = 0;
+    eddy_opts_t *opts = eddy_program_init(&cat_def, &common, argc, argv, &rc);
 
     if (!opts)
         return rc;
-    rc = 2;
-    from = eddy_opts_str(opts, "from");
-    if (strcmp(from, "beginning") && strcmp(from, "end")) {
-        fprintf(stderr, "eddy-cat: invalid --from '%s': use beginning or end\n", from);
-        goto out;
-    }
     rc = 1;
-    count = eddy_opts_int(opts, "count");
-    follow = eddy_opts_bool(opts, "follow");
     eddy_signals_install();
     if (!(codec = eddy_codec_new(errstr, sizeof(errstr))) ||
-        !(conf = eddy_kafka_conf_new(opts, "eddy-cat", errstr, sizeof(errstr))) ||
-        rd_kafka_conf_set(conf, "group.id", "eddy-cat", errstr, sizeof(errstr)) ||
-        rd_kafka_conf_set(conf, "enable.partition.eof", "true", errstr,
+        !(conf_k =
+              eddy_kafka_conf_new(opts, cat_def.program, errstr, sizeof(errstr))) ||
+        rd_kafka_conf_set(conf_k, "group.id", cat_def.program, errstr,
                           sizeof(errstr)) ||
-        rd_kafka_conf_set(conf, "enable.auto.commit", "false", errstr,
+        rd_kafka_conf_set(conf_k, "enable.partition.eof", "true", errstr,
+                          sizeof(errstr)) ||
+        rd_kafka_conf_set(conf_k, "enable.auto.commit", "false", errstr,
                           sizeof(errstr))) {
-        fprintf(stderr, "eddy-cat: %s\n", errstr);
+        fprintf(stderr, "%s: %s\n", cat_def.program, errstr);
         goto out;
     }
-    if (eddy_opts_str(opts, "reader-schema")) {
+    if (conf.reader_schema) {
         json_error_t jerr;
-        const char *file = eddy_opts_str(opts, "reader-schema");
+        const char *file = conf.reader_schema;
         if (!(reader_schema = json_load_file(file, 0, &jerr)) ||
             !json_is_array(json_object_get(reader_schema, "fields"))) {
-            fprintf(stderr, "eddy-cat: --reader-schema %s: %s\n", file,
+            fprintf(stderr, "%s: --reader-schema %s: %s\n", cat_def.program, file,
                     reader_schema ? "not an Avro record schema (no \"fields\")"
                                   : jerr.text);
             rc = 2;
             goto out;
         }
     }
-    if ((rc = eddy_registry_attach(codec, opts, "eddy-cat", NULL, -1)))
+    if ((rc = eddy_registry_attach(codec, opts, cat_def.program, NULL, -1)))
         goto out;
     rc = 1;
-    if (!(rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr)))) {
-        fprintf(stderr, "eddy-cat: %s\n", errstr);
+    if (!(rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf_k, errstr, sizeof(errstr)))) {
+        fprintf(stderr, "%s: %s\n", cat_def.program, errstr);
         goto out;
     }
-    conf = NULL;
+    conf_k = NULL;
     rd_kafka_poll_set_consumer(rk);
-    if (eddy_kafka_check_reachable(rk, eddy_opts_str(opts, "bootstrap"), 10000, errstr,
+    if (eddy_kafka_check_reachable(rk, common.bootstrap, 10000, errstr,
                                    sizeof(errstr))) {
-        fprintf(stderr, "eddy-cat: %s\n", errstr);
+        fprintf(stderr, "%s: %s\n", cat_def.program, errstr);
         goto out;
     }
-    if (assign_all(rk, eddy_opts_str(opts, "topic"),
-                   strcmp(from, "end") ? RD_KAFKA_OFFSET_BEGINNING
-                                       : RD_KAFKA_OFFSET_END,
+    if (assign_all(rk, conf.topic,
+                   strcmp(conf.from, "end") ? RD_KAFKA_OFFSET_BEGINNING
+                                            : RD_KAFKA_OFFSET_END,
                    &n_parts))
         goto out;
-    while (!eddy_loop_stopping() && (count == 0 || seen < count) &&
-           (follow || n_eof < n_parts)) {
+    while (!eddy_loop_stopping() && (conf.count == 0 || seen < conf.count) &&
+           (conf.follow || n_eof < n_parts)) {
         rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 200);
         if (!m)
             continue;
@@ -197,7 +213,7 @@ int main(int argc, char **argv)
         else if (m->err)
             eddy_log_warn("consumer error", "error=\"%s\"", rd_kafka_message_errstr(m));
         else {
-            print_record(codec, opts, m);
+            print_record(codec, m);
             seen++;
         }
         rd_kafka_message_destroy(m);
@@ -205,8 +221,8 @@ int main(int argc, char **argv)
     fflush(stdout);
     rc = 0;
 out:
-    if (conf)
-        rd_kafka_conf_destroy(conf);
+    if (conf_k)
+        rd_kafka_conf_destroy(conf_k);
     if (rk) {
         rd_kafka_consumer_close(rk);
         rd_kafka_destroy(rk);

@@ -11,20 +11,31 @@
 #include "metrics_core.h"
 #include "prom_text.h"
 #include "util/log.h"
-#include "runtime/loop.h"
-#include "runtime/registry.h"
+#include "runtime/stage.h"
+
+typedef struct metrics_conf_s {
+    const char *input;
+    int per_series;
+    int64_t max_series, max_models;
+    int replay;
+} metrics_conf_t;
 
 static const eddy_opt_t metrics_opts[] = {
-    {"input", 'i', EDDY_OPT_STRING, "predictions", "topic of Prediction records"},
-    {"per-series", 0, EDDY_OPT_BOOL, "true",
-     "also keep metrics per (model, series), not only per model"},
-    {"max-series", 0, EDDY_OPT_INT, "10000",
-     "(model, series) pairs tracked; further series count only in the model's _all "
-     "row"},
-    {"max-models", 0, EDDY_OPT_INT, "64", "models tracked"},
-    {"replay", 0, EDDY_OPT_BOOL, "true",
-     "rebuild the aggregates from the start of the topic at every start"},
+    EDDY_OPT(metrics_conf_t, STR, input, "input", 'i', "predictions",
+             "topic of Prediction records"),
+    EDDY_OPT(metrics_conf_t, BOOL, per_series, "per-series", 0, "true",
+             "also keep metrics per (model, series), not only per model"),
+    EDDY_OPT(metrics_conf_t, INT, max_series, "max-series", 0, "10000",
+             "(model, series) pairs tracked; further series count only in the model's "
+             "_all row",
+             .min = 1, .max = EDDY_OPT_NO_MAX),
+    EDDY_OPT(metrics_conf_t, INT, max_models, "max-models", 0, "64", "models tracked",
+             .min = 1, .max = EDDY_OPT_NO_MAX),
+    EDDY_OPT(metrics_conf_t, BOOL, replay, "replay", 0, "true",
+             "rebuild the aggregates from the start of the topic at every start"),
     EDDY_OPT_TABLE_END};
+
+static metrics_conf_t conf;
 
 typedef struct sink_s {
     eddy_codec_t *codec;
@@ -177,56 +188,59 @@ static int sink_http(void *arg, const char *path, eddy_buf_t *body, const char *
     return 0;
 }
 
-int main(int argc, char **argv)
-{
-    sink_t sink = {0};
-    eddy_stage_t stage = {.name = "metrics",
-                          .ctx = &sink,
-                          .process = sink_process,
-                          .metrics = sink_metrics,
-                          .http = sink_http,
-                          .default_http = "0.0.0.0:9100"};
-    eddy_metrics_config_t cfg;
-    char errstr[512];
-    int rc;
-    eddy_opts_t *opts = eddy_program_init(
-        "eddy-metrics", "metrics", "[options]",
-        "Consumes Predictions and serves per-model (and per-series) error metrics in "
-        "Prometheus format at /metrics, a leaderboard at /leaderboard (JSON) and "
-        "/leaderboard.txt, the latest forecasts at /forecasts and a status page at /.",
-        metrics_opts, 1, argc, argv, &rc);
+static sink_t sink;
 
-    if (!opts)
-        return rc;
-    rc = 2;
+static int sink_start(eddy_stage_t *stage, eddy_codec_t *codec, char *errstr,
+                      size_t errstr_size)
+{
+    eddy_metrics_config_t cfg;
+
     eddy_metrics_config_default(&cfg);
-    cfg.per_series = eddy_opts_bool(opts, "per-series");
-    if (eddy_opts_int(opts, "max-series") < 1 ||
-        eddy_opts_int(opts, "max-models") < 1) {
-        fprintf(stderr,
-                "eddy-metrics: --max-series and --max-models must be at least 1\n");
-        goto out;
+    cfg.per_series = conf.per_series;
+    cfg.max_series = (size_t)conf.max_series;
+    cfg.max_models = (size_t)conf.max_models;
+    sink.codec = codec;
+    if (!(sink.metrics = eddy_metrics_new(&cfg, errstr, errstr_size)))
+        return 1;
+    if (!(sink.prom = eddy_prom_buf_new(1 << 16))) {
+        snprintf(errstr, errstr_size, "out of memory");
+        return 1;
     }
-    cfg.max_series = (size_t)eddy_opts_int(opts, "max-series");
-    cfg.max_models = (size_t)eddy_opts_int(opts, "max-models");
-    rc = 1;
-    if (!(sink.codec = eddy_codec_new(errstr, sizeof(errstr))) ||
-        !(sink.metrics = eddy_metrics_new(&cfg, errstr, sizeof(errstr))) ||
-        !(sink.prom = eddy_prom_buf_new(1 << 16))) {
-        eddy_log_error("cannot start", "error=\"%s\"", errstr);
-        goto out;
-    }
-    if ((rc = eddy_registry_attach(sink.codec, opts, "eddy-metrics", NULL, -1)))
-        goto out;
-    stage.input_topic = eddy_opts_str(opts, "input");
-    stage.group =
-        eddy_opts_str(opts, "group") ? eddy_opts_str(opts, "group") : "eddy-metrics";
-    stage.from_beginning = eddy_opts_bool(opts, "replay");
-    rc = eddy_loop_run(&stage, opts);
-out:
+    stage->from_beginning = conf.replay;
+    return 0;
+}
+
+static void sink_stop(eddy_stage_t *stage)
+{
+    (void)stage;
     eddy_prom_buf_destroy(sink.prom);
     eddy_metrics_destroy(sink.metrics);
-    eddy_codec_destroy(sink.codec);
-    eddy_opts_destroy(opts);
-    return rc;
+}
+
+static const eddy_stage_def_t metrics_def = {
+    .name = "metrics",
+    .program = "eddy-metrics",
+    .usage = "[options]",
+    .summary =
+        "Consumes Predictions and serves per-model (and per-series) error "
+        "metrics in Prometheus format at /metrics, a leaderboard at /leaderboard "
+        "(JSON) and /leaderboard.txt, the latest forecasts at /forecasts and a "
+        "status page at /.",
+    .http_port = 9100,
+    .input_type = EDDY_REC_PREDICTION,
+    .output_type = -1,
+    .opts = metrics_opts,
+    .conf = &conf,
+    .input_topic = &conf.input,
+    .loop = {.ctx = &sink,
+             .process = sink_process,
+             .metrics = sink_metrics,
+             .http = sink_http},
+    .start = sink_start,
+    .stop = sink_stop,
+};
+
+int main(int argc, char **argv)
+{
+    return eddy_stage_main(&metrics_def, argc, argv);
 }

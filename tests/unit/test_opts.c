@@ -15,21 +15,34 @@
 
 #include "util/opts.h"
 
+typedef struct my_conf_s {
+    int64_t count;
+    const char *name;
+    double ratio;
+    int flag, quiet;
+    int64_t interval_ms;
+    eddy_opt_list_t param;
+} my_conf_t;
+
 static const eddy_opt_t my_opts[] = {
-    {"count", 'n', EDDY_OPT_INT, "1", "a count"},
-    {"name", 0, EDDY_OPT_STRING, "dflt", "a name"},
-    {"ratio", 0, EDDY_OPT_DOUBLE, "0.5", "a ratio"},
-    {"flag", 0, EDDY_OPT_BOOL, "true", "a flag"},
-    {"quiet", 'q', EDDY_OPT_BOOL, "false", "another flag"},
-    {"interval", 0, EDDY_OPT_DURATION, "2s", "a duration"},
-    {"param", 0, EDDY_OPT_MULTI, NULL, "k=v"},
+    EDDY_OPT(my_conf_t, INT, count, "count", 'n', "1", "a count"),
+    EDDY_OPT(my_conf_t, STR, name, "name", 0, "dflt", "a name"),
+    EDDY_OPT(my_conf_t, DOUBLE, ratio, "ratio", 0, "0.5", "a ratio"),
+    EDDY_OPT(my_conf_t, BOOL, flag, "flag", 0, "true", "a flag"),
+    EDDY_OPT(my_conf_t, BOOL, quiet, "quiet", 'q', "false", "another flag"),
+    EDDY_OPT(my_conf_t, DURATION, interval_ms, "interval", 0, "2s", "a duration"),
+    EDDY_OPT(my_conf_t, LIST, param, "param", 0, NULL, "k=v"),
     EDDY_OPT_TABLE_END};
 
-static const eddy_opt_t *const tables[] = {eddy_opts_common, my_opts, NULL};
+static my_conf_t my;
+static eddy_common_conf_t common;
+static const eddy_opt_map_t tables[] = {
+    {eddy_opts_common, &common}, {my_opts, &my}, {NULL, NULL}};
+static const eddy_opts_prog_t prog = {"eddy-test", "[options]", "Testing."};
 
 static const char *const env_names[] = {
-    "EDDY_COUNT",    "EDDY_NAME",   "EDDY_RATIO",     "EDDY_FLAG",     "EDDY_QUIET",
-    "EDDY_INTERVAL", "EDDY_CONFIG", "EDDY_BOOTSTRAP", "EDDY_LOG_LEVEL"};
+    "EDDY_COUNT",    "EDDY_NAME",   "EDDY_RATIO",     "EDDY_FLAG",      "EDDY_QUIET",
+    "EDDY_INTERVAL", "EDDY_CONFIG", "EDDY_BOOTSTRAP", "EDDY_LOG_LEVEL", "EDDY_LAGS"};
 
 static char captured[8192];
 static char config_path[64];
@@ -60,8 +73,10 @@ static void write_config(const char *text)
     close(fd);
 }
 
-/* Parses ARGV (NULL-terminated) with stderr captured into CAPTURED. */
-static eddy_opts_t *parse_v(int *code, const char *const *argv)
+/* Parses ARGV (NULL-terminated) against MAPS with stderr captured into
+ * CAPTURED. */
+static eddy_opts_t *parse_maps(const eddy_opt_map_t *maps, int *code,
+                               const char *const *argv)
 {
     char *args[64];
     int argc = 0;
@@ -76,7 +91,7 @@ static eddy_opts_t *parse_v(int *code, const char *const *argv)
     assert_non_null(tmp);
     fflush(stderr);
     dup2(fileno(tmp), STDERR_FILENO);
-    o = eddy_opts_parse("eddy-test", "[options]", "Testing.", tables, argc, args, code);
+    o = eddy_opts_parse(&prog, maps, argc, args, code);
     fflush(stderr);
     dup2(saved, STDERR_FILENO);
     close(saved);
@@ -85,6 +100,13 @@ static eddy_opts_t *parse_v(int *code, const char *const *argv)
     captured[n] = '\0';
     fclose(tmp);
     return o;
+}
+
+static eddy_opts_t *parse_v(int *code, const char *const *argv)
+{
+    memset(&my, 0x5a, sizeof(my)); /* every field must be written */
+    memset(&common, 0x5a, sizeof(common));
+    return parse_maps(tables, code, argv);
 }
 
 #define PARSE(code, ...) parse_v(code, (const char *const[]){__VA_ARGS__, NULL})
@@ -98,16 +120,18 @@ static void test_defaults(void **state)
 
     assert_non_null(o);
     assert_int_equal(code, 0);
-    assert_int_equal(eddy_opts_int(o, "count"), 1);
-    assert_string_equal(eddy_opts_str(o, "name"), "dflt");
-    assert_true(eddy_opts_double(o, "ratio") == 0.5);
-    assert_int_equal(eddy_opts_bool(o, "flag"), 1);
-    assert_int_equal(eddy_opts_bool(o, "quiet"), 0);
-    assert_int_equal(eddy_opts_duration_ms(o, "interval"), 2000);
-    assert_string_equal(eddy_opts_str(o, "bootstrap"), "127.0.0.1:9092");
-    assert_null(eddy_opts_str(o, "config"));
-    assert_null(eddy_opts_str(o, "no-such-option"));
-    assert_int_equal(eddy_opts_multi(o, "X", &vals), 0);
+    assert_int_equal(my.count, 1);
+    assert_string_equal(my.name, "dflt");
+    assert_true(my.ratio == 0.5);
+    assert_int_equal(my.flag, 1);
+    assert_int_equal(my.quiet, 0);
+    assert_int_equal(my.interval_ms, 2000);
+    assert_string_equal(common.bootstrap, "127.0.0.1:9092");
+    assert_null(common.config);
+    /* a misspelt option name cannot be looked up any more: fields are bound
+     * at compile time (tests/unit/compile_fail checks that it does not build) */
+    assert_int_equal(common.kafka_props.n, 0);
+    assert_int_equal(my.param.n, 0);
     assert_int_equal(eddy_opts_args(o, &vals), 0);
     eddy_opts_destroy(o);
 }
@@ -123,10 +147,10 @@ static void test_precedence(void **state)
     /* config over default */
     o = PARSE(&code, "--config", config_path);
     assert_non_null(o);
-    assert_int_equal(eddy_opts_int(o, "count"), 5);
-    assert_string_equal(eddy_opts_str(o, "name"), "from-config");
-    assert_true(eddy_opts_double(o, "ratio") == 0.25);
-    assert_int_equal(eddy_opts_duration_ms(o, "interval"), 2000);
+    assert_int_equal(my.count, 5);
+    assert_string_equal(my.name, "from-config");
+    assert_true(my.ratio == 0.25);
+    assert_int_equal(my.interval_ms, 2000);
     eddy_opts_destroy(o);
 
     /* env over config */
@@ -134,27 +158,27 @@ static void test_precedence(void **state)
     setenv("EDDY_LOG_LEVEL", "debug", 1); /* dashes become underscores */
     o = PARSE(&code, "--config", config_path);
     assert_non_null(o);
-    assert_int_equal(eddy_opts_int(o, "count"), 6);
-    assert_string_equal(eddy_opts_str(o, "name"), "from-config");
-    assert_string_equal(eddy_opts_str(o, "log-level"), "debug");
+    assert_int_equal(my.count, 6);
+    assert_string_equal(my.name, "from-config");
+    assert_string_equal(common.log_level, "debug");
     eddy_opts_destroy(o);
 
     /* argv over env over config, in every spelling */
     o = PARSE(&code, "--config", config_path, "--count=7");
-    assert_int_equal(eddy_opts_int(o, "count"), 7);
+    assert_int_equal(my.count, 7);
     eddy_opts_destroy(o);
     o = PARSE(&code, "--count", "8", "--config", config_path);
-    assert_int_equal(eddy_opts_int(o, "count"), 8);
+    assert_int_equal(my.count, 8);
     eddy_opts_destroy(o);
     o = PARSE(&code, "-n9", "--config", config_path);
-    assert_int_equal(eddy_opts_int(o, "count"), 9);
+    assert_int_equal(my.count, 9);
     eddy_opts_destroy(o);
     o = PARSE(&code, "-n", "10");
-    assert_int_equal(eddy_opts_int(o, "count"), 10);
+    assert_int_equal(my.count, 10);
     eddy_opts_destroy(o);
     /* the last of several argv values wins */
     o = PARSE(&code, "--count=1", "--count=2");
-    assert_int_equal(eddy_opts_int(o, "count"), 2);
+    assert_int_equal(my.count, 2);
     eddy_opts_destroy(o);
 
     /* the config file may itself come from the environment */
@@ -162,13 +186,13 @@ static void test_precedence(void **state)
     unsetenv("EDDY_COUNT");
     o = parse_v(&code, (const char *const[]){NULL});
     assert_non_null(o);
-    assert_int_equal(eddy_opts_int(o, "count"), 5);
+    assert_int_equal(my.count, 5);
     eddy_opts_destroy(o);
 
     /* an empty environment variable is ignored */
     setenv("EDDY_NAME", "", 1);
     o = parse_v(&code, (const char *const[]){NULL});
-    assert_string_equal(eddy_opts_str(o, "name"), "from-config");
+    assert_string_equal(my.name, "from-config");
     eddy_opts_destroy(o);
 }
 
@@ -264,14 +288,15 @@ static void test_multi(void **state)
                            "--X=client.id=a=b", "--param=lr=0.1");
 
     assert_non_null(o);
-    assert_int_equal(eddy_opts_multi(o, "X", &vals), 3);
+    vals = common.kafka_props.values;
+    assert_int_equal(common.kafka_props.n, 3);
     assert_string_equal(vals[0], "acks=all");
     assert_string_equal(vals[1], "linger.ms=5");
     assert_string_equal(vals[2], "client.id=a=b");
-    assert_int_equal(eddy_opts_multi(o, "param", &vals), 2);
+    vals = my.param.values;
+    assert_int_equal(my.param.n, 2);
     assert_string_equal(vals[0], "l2=1");
     assert_string_equal(vals[1], "lr=0.1");
-    assert_int_equal(eddy_opts_multi(o, "nothing", &vals), 0);
     eddy_opts_destroy(o);
 
     assert_null(PARSE(&code, "-X", "acks"));
@@ -287,23 +312,23 @@ static void test_bools(void **state)
 
     o = PARSE(&code, "--no-flag", "--quiet");
     assert_non_null(o);
-    assert_int_equal(eddy_opts_bool(o, "flag"), 0);
-    assert_int_equal(eddy_opts_bool(o, "quiet"), 1);
+    assert_int_equal(my.flag, 0);
+    assert_int_equal(my.quiet, 1);
     eddy_opts_destroy(o);
     o = PARSE(&code, "--flag=false", "-q");
-    assert_int_equal(eddy_opts_bool(o, "flag"), 0);
-    assert_int_equal(eddy_opts_bool(o, "quiet"), 1);
+    assert_int_equal(my.flag, 0);
+    assert_int_equal(my.quiet, 1);
     eddy_opts_destroy(o);
     o = PARSE(&code, "--flag=no", "--quiet=off");
-    assert_int_equal(eddy_opts_bool(o, "flag"), 0);
-    assert_int_equal(eddy_opts_bool(o, "quiet"), 0);
+    assert_int_equal(my.flag, 0);
+    assert_int_equal(my.quiet, 0);
     eddy_opts_destroy(o);
     /* --no-flag on the command line beats the environment */
     setenv("EDDY_FLAG", "true", 1);
     setenv("EDDY_QUIET", "yes", 1);
     o = PARSE(&code, "--no-flag");
-    assert_int_equal(eddy_opts_bool(o, "flag"), 0);
-    assert_int_equal(eddy_opts_bool(o, "quiet"), 1);
+    assert_int_equal(my.flag, 0);
+    assert_int_equal(my.quiet, 1);
     eddy_opts_destroy(o);
     /* a boolean does not take the next argument as its value */
     o = PARSE(&code, "--quiet", "file.csv");
@@ -326,8 +351,9 @@ static void test_config_kafka_keys(void **state)
                  "# ssl.ca.location=/ignored\n");
     o = PARSE(&code, "-X", "acks=all", "--config", config_path);
     assert_non_null(o);
-    assert_string_equal(eddy_opts_str(o, "bootstrap"), "broker:9093");
-    assert_int_equal(eddy_opts_multi(o, "X", &vals), 3);
+    assert_string_equal(common.bootstrap, "broker:9093");
+    vals = common.kafka_props.values;
+    assert_int_equal(common.kafka_props.n, 3);
     assert_string_equal(vals[0], "acks=all");
     assert_string_equal(vals[1], "security.protocol=SASL_SSL");
     assert_string_equal(vals[2], "sasl.jaas.config=a b = c");
@@ -335,7 +361,7 @@ static void test_config_kafka_keys(void **state)
 
     /* argv still beats the file for ordinary options */
     o = PARSE(&code, "-b", "cli:1", "--config", config_path);
-    assert_string_equal(eddy_opts_str(o, "bootstrap"), "cli:1");
+    assert_string_equal(common.bootstrap, "cli:1");
     eddy_opts_destroy(o);
 }
 
@@ -347,7 +373,7 @@ static void test_args_and_help(void **state)
     eddy_opts_t *o = PARSE(&code, "a.csv", "-", "--count=3", "--", "--count=4", "-x");
 
     assert_non_null(o);
-    assert_int_equal(eddy_opts_int(o, "count"), 3);
+    assert_int_equal(my.count, 3);
     assert_int_equal(eddy_opts_args(o, &args), 4);
     assert_string_equal(args[0], "a.csv");
     assert_string_equal(args[1], "-");
@@ -371,6 +397,172 @@ static void test_args_and_help(void **state)
     assert_int_equal(code, 0);
 }
 
+/* Bounds, choices and int fields: a separate map so the tests above keep
+ * their unbounded options. */
+typedef struct bounded_conf_s {
+    int lags;
+    int64_t big;
+    double rate;
+    int64_t wait_ms;
+    const char *from;
+    double whole;
+} bounded_conf_t;
+
+static const eddy_opt_t bounded_opts[] = {
+    EDDY_OPT(bounded_conf_t, INT, lags, "lags", 0, "15", "1..256", .min = 1,
+             .max = 256),
+    EDDY_OPT(bounded_conf_t, INT, big, "big", 0, "1", "at least 1", .min = 1,
+             .max = EDDY_OPT_NO_MAX),
+    EDDY_OPT(bounded_conf_t, DOUBLE, rate, "rate", 0, "0", "0..1", .min = 0, .max = 1),
+    EDDY_OPT(bounded_conf_t, DURATION, wait_ms, "wait", 0, NULL, "10ms..1m", .min = 10,
+             .max = 60000),
+    EDDY_OPT(bounded_conf_t, STR, from, "from", 0, "beginning", "beginning or end",
+             .choices = "beginning|end"),
+    EDDY_OPT(bounded_conf_t, DOUBLE, whole, "whole", 0, "1", "0 or 1", .min = 0,
+             .max = 1, .flags = EDDY_OPT_WHOLE),
+    EDDY_OPT_TABLE_END};
+
+static bounded_conf_t bounded;
+
+static const eddy_opt_map_t bounded_maps[] = {
+    {eddy_opts_common, &common}, {bounded_opts, &bounded}, {NULL, NULL}};
+
+#define PARSE_B(code, ...)                                                             \
+    parse_maps(bounded_maps, code, (const char *const[]){__VA_ARGS__, NULL})
+
+static void test_bounds(void **state)
+{
+    (void)state;
+    int code = -1;
+    eddy_opts_t *o = PARSE_B(&code, "--lags=256", "--big=9000000000", "--rate=1",
+                             "--wait=1m", "--from=end", "--whole=true");
+
+    assert_non_null(o);
+    assert_int_equal(bounded.lags, 256);
+    assert_true(bounded.big == 9000000000LL);
+    assert_true(bounded.rate == 1.0);
+    assert_int_equal(bounded.wait_ms, 60000);
+    assert_string_equal(bounded.from, "end");
+    assert_true(bounded.whole == 1.0);
+    eddy_opts_destroy(o);
+
+    /* a duration without a default is -1 */
+    o = PARSE_B(&code, "--lags=1");
+    assert_int_equal(bounded.wait_ms, -1);
+    assert_int_equal(bounded.lags, 1);
+    eddy_opts_destroy(o);
+
+    /* out of range: the option, the value, the source and the range */
+    assert_null(PARSE_B(&code, "--lags=257"));
+    assert_int_equal(code, 2);
+    assert_non_null(strstr(captured, "--lags"));
+    assert_non_null(strstr(captured, "'257'"));
+    assert_non_null(strstr(captured, "command line"));
+    assert_non_null(strstr(captured, "[1, 256]"));
+    assert_null(PARSE_B(&code, "--lags=0"));
+    assert_null(PARSE_B(&code, "--big=0"));
+    assert_non_null(strstr(captured, ">= 1"));
+    assert_null(PARSE_B(&code, "--rate=1.5"));
+    assert_non_null(strstr(captured, "[0, 1]"));
+    assert_null(PARSE_B(&code, "--wait=5ms"));
+    assert_non_null(strstr(captured, "[10, 60000] ms"));
+    assert_null(PARSE_B(&code, "--from=middle"));
+    assert_non_null(strstr(captured, "one of beginning, end"));
+    assert_null(PARSE_B(&code, "--whole=0.5"));
+    assert_non_null(strstr(captured, "an integer"));
+
+    /* an int field keeps to int's range even without bounds of its own */
+    setenv("EDDY_LAGS", "99999999999", 1);
+    assert_null(PARSE_B(&code, "--rate=0"));
+    assert_non_null(strstr(captured, "EDDY_LAGS"));
+    unsetenv("EDDY_LAGS");
+}
+
+static void test_bounds_config_source(void **state)
+{
+    (void)state;
+    int code = -1;
+
+    write_config("# bounds\nlags=300\n");
+    assert_null(PARSE_B(&code, "--config", config_path));
+    assert_int_equal(code, 2);
+    assert_non_null(strstr(captured, "'300'"));
+    assert_non_null(strstr(captured, ":2)"));
+    assert_non_null(strstr(captured, "[1, 256]"));
+}
+
+static void test_defaults_and_store(void **state)
+{
+    (void)state;
+    char expect[128];
+
+    memset(&bounded, 0, sizeof(bounded));
+    assert_int_equal(eddy_opts_defaults(bounded_opts, &bounded), 0);
+    assert_int_equal(bounded.lags, 15);
+    assert_int_equal(bounded.wait_ms, -1);
+    assert_string_equal(bounded.from, "beginning");
+    assert_int_equal(
+        eddy_opt_store(&bounded_opts[0], &bounded, "20", expect, sizeof(expect)), 0);
+    assert_int_equal(bounded.lags, 20);
+    assert_int_equal(
+        eddy_opt_store(&bounded_opts[0], &bounded, "2000", expect, sizeof(expect)), -1);
+    assert_string_equal(expect, "an integer in [1, 256]");
+    assert_int_equal(bounded.lags, 20);
+    assert_true(eddy_opt_in_bounds(&bounded_opts[2], 0.5));
+    assert_false(eddy_opt_in_bounds(&bounded_opts[2], -0.5));
+    assert_false(eddy_opt_in_bounds(&bounded_opts[5], 0.5));
+}
+
+/* The "k=v,k=v" form models take their parameters in. */
+static void test_load_kv(void **state)
+{
+    (void)state;
+    char err[512] = "";
+
+    eddy_opts_defaults(bounded_opts, &bounded);
+    assert_int_equal(eddy_opts_load_kv(bounded_opts, &bounded, " lags = 3 , rate=0.25,",
+                                       "thing 'x'", err, sizeof(err)),
+                     0);
+    assert_int_equal(bounded.lags, 3);
+    assert_true(bounded.rate == 0.25);
+    assert_int_equal(
+        eddy_opts_load_kv(bounded_opts, &bounded, NULL, "x", err, sizeof(err)), 0);
+    assert_int_equal(eddy_opts_load_kv(bounded_opts, &bounded, "lagz=3", "thing 'x'",
+                                       err, sizeof(err)),
+                     -1);
+    assert_non_null(strstr(err, "unknown parameter 'lagz' for thing 'x'"));
+    assert_non_null(strstr(err, "known: lags, big, rate"));
+    assert_int_equal(
+        eddy_opts_load_kv(bounded_opts, &bounded, "lags=999", "x", err, sizeof(err)),
+        -1);
+    assert_non_null(strstr(err, "bad value '999' for parameter 'lags'"));
+    assert_non_null(strstr(err, "[1, 256]"));
+    assert_int_equal(
+        eddy_opts_load_kv(bounded_opts, &bounded, "lags", "x", err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "needs a value"));
+    assert_int_equal(eddy_opts_load_kv(bounded_opts, &bounded, "lags=2,lags=3", "x",
+                                       err, sizeof(err)),
+                     -1);
+    assert_non_null(strstr(err, "given twice"));
+}
+
+static void test_describe_json(void **state)
+{
+    (void)state;
+    static const eddy_opt_map_t maps[] = {{bounded_opts, &bounded}, {NULL, NULL}};
+    eddy_buf_t out = EDDY_BUF_INIT;
+
+    eddy_opts_describe_json(maps, &out);
+    assert_non_null(out.data);
+    assert_int_equal(out.data[0], '[');
+    assert_non_null(strstr(out.data,
+                           "{\"name\":\"lags\",\"short\":null,\"type\":\"int\","
+                           "\"default\":\"15\",\"min\":1,\"max\":256,"
+                           "\"env\":\"EDDY_LAGS\",\"help\":\"1..256\"}"));
+    assert_non_null(strstr(out.data, "\"choices\":\"beginning|end\""));
+    eddy_buf_free(&out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -382,6 +574,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bools, setup, teardown),
         cmocka_unit_test_setup_teardown(test_config_kafka_keys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_args_and_help, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bounds, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bounds_config_source, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_defaults_and_store, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_load_kv, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_describe_json, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

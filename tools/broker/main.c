@@ -14,21 +14,51 @@
 
 #include "util/log.h"
 #include "runtime/loop.h"
-#include "util/opts.h"
+#include "runtime/stage.h"
+
+typedef struct broker_conf_s {
+    int brokers, partitions;
+    const char *topics;
+    int64_t chaos_interval_ms;
+    const char *bootstrap_file, *log_level;
+} broker_conf_t;
 
 static const eddy_opt_t broker_opts[] = {
-    {"brokers", 0, EDDY_OPT_INT, "1", "number of mock brokers"},
-    {"partitions", 'p', EDDY_OPT_INT, "4", "partitions of each pipeline topic"},
-    {"topics", 't', EDDY_OPT_STRING, "observations,features,predictions,deadletter",
-     "topics to create (comma-separated); others are auto-created with 4 partitions"},
-    {"chaos-interval", 0, EDDY_OPT_DURATION, NULL,
-     "inject a fault this often, in turn: produce, fetch and transaction request "
-     "errors, 200 ms of added latency, the broker down for a second (for tests of "
-     "the clients' retry paths)"},
-    {"bootstrap-file", 0, EDDY_OPT_STRING, NULL,
-     "also write the bootstrap address to FILE (for scripts)"},
-    {"log-level", 0, EDDY_OPT_STRING, "info", "error, warn, info or debug"},
+    EDDY_OPT(broker_conf_t, INT, brokers, "brokers", 0, "1", "number of mock brokers",
+             .min = 1, .max = 64),
+    EDDY_OPT(broker_conf_t, INT, partitions, "partitions", 'p', "4",
+             "partitions of each pipeline topic", .min = 1, .max = 100000),
+    EDDY_OPT(broker_conf_t, STR, topics, "topics", 't',
+             "observations,features,predictions,deadletter",
+             "topics to create (comma-separated); others are auto-created with 4 "
+             "partitions"),
+    EDDY_OPT(
+        broker_conf_t, DURATION, chaos_interval_ms, "chaos-interval", 0, NULL,
+        "inject a fault this often, in turn: produce, fetch and transaction "
+        "request errors, 200 ms of added latency, the broker down for a second (for "
+        "tests of the clients' retry paths)"),
+    EDDY_OPT(broker_conf_t, STR, bootstrap_file, "bootstrap-file", 0, NULL,
+             "also write the bootstrap address to FILE (for scripts)"),
+    EDDY_OPT(broker_conf_t, STR, log_level, "log-level", 0, "info",
+             "error, warn, info or debug", .choices = "error|warn|info|debug"),
     EDDY_OPT_TABLE_END};
+
+static broker_conf_t conf;
+
+static const eddy_stage_def_t broker_def = {
+    .name = "broker",
+    .program = "eddy-broker",
+    .usage = "[options]",
+    .summary =
+        "Embedded development Kafka broker (librdkafka mock cluster). Prints its "
+        "bootstrap address and runs until SIGINT/SIGTERM.",
+    .input_type = -1,
+    .output_type = -1,
+    .opts = broker_opts,
+    .conf = &conf,
+    .log_level = &conf.log_level,
+    .no_common = 1,
+};
 
 /* Kafka protocol API keys and error codes used by the fault injection. */
 enum {
@@ -93,57 +123,41 @@ static void broker_log_cb(const rd_kafka_t *rk, int level, const char *fac,
 
 int main(int argc, char **argv)
 {
-    const eddy_opt_t *tables[] = {broker_opts, NULL};
-    rd_kafka_conf_t *conf = NULL;
+    rd_kafka_conf_t *conf_k = NULL;
     rd_kafka_mock_cluster_t *mcluster = NULL;
     rd_kafka_t *rk = NULL;
-    eddy_opts_t *opts;
     char errstr[512], *topics = NULL, *save = NULL;
-    const char *path;
-    int rc = 1, level, step = 0;
-    int64_t chaos_ms;
+    int rc = 1, step = 0;
+    eddy_opts_t *opts = eddy_program_init(&broker_def, NULL, argc, argv, &rc);
 
-    opts =
-        eddy_opts_parse("eddy-broker", "[options]",
-                        "Embedded development Kafka broker (librdkafka mock cluster). "
-                        "Prints its bootstrap address and runs until SIGINT/SIGTERM.",
-                        tables, argc, argv, &rc);
     if (!opts)
         return rc;
     rc = 1;
-    if ((level = eddy_log_level_parse(eddy_opts_str(opts, "log-level"))) < 0) {
-        fprintf(
-            stderr,
-            "eddy-broker: invalid --log-level '%s': use error, warn, info or debug\n",
-            eddy_opts_str(opts, "log-level"));
-        goto out;
-    }
-    eddy_log_init("broker", (eddy_log_level_t)level);
     eddy_signals_install();
-    conf = rd_kafka_conf_new();
-    rd_kafka_conf_set_log_cb(conf, broker_log_cb);
-    if (!(rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr)))) {
+    conf_k = rd_kafka_conf_new();
+    rd_kafka_conf_set_log_cb(conf_k, broker_log_cb);
+    if (!(rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf_k, errstr, sizeof(errstr)))) {
         eddy_log_error("cannot create the mock cluster's handle", "error=\"%s\"",
                        errstr);
-        rd_kafka_conf_destroy(conf);
+        rd_kafka_conf_destroy(conf_k);
         goto out;
     }
-    if (!(mcluster =
-              rd_kafka_mock_cluster_new(rk, (int)eddy_opts_int(opts, "brokers")))) {
+    if (!(mcluster = rd_kafka_mock_cluster_new(rk, conf.brokers))) {
         eddy_log_error("cannot create the mock cluster", NULL);
         goto out;
     }
-    topics = strdup(eddy_opts_str(opts, "topics"));
+    topics = strdup(conf.topics);
     for (char *t = strtok_r(topics, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        rd_kafka_resp_err_t err = rd_kafka_mock_topic_create(
-            mcluster, t, (int)eddy_opts_int(opts, "partitions"), 1);
+        rd_kafka_resp_err_t err =
+            rd_kafka_mock_topic_create(mcluster, t, conf.partitions, 1);
         if (err) {
             eddy_log_error("cannot create topic", "topic=%s error=\"%s\"", t,
                            rd_kafka_err2str(err));
             goto out;
         }
     }
-    if ((path = eddy_opts_str(opts, "bootstrap-file"))) {
+    if (conf.bootstrap_file) {
+        const char *path = conf.bootstrap_file;
         FILE *f = fopen(path, "w");
         if (!f || fprintf(f, "%s\n", rd_kafka_mock_cluster_bootstraps(mcluster)) < 0 ||
             fclose(f)) {
@@ -154,14 +168,10 @@ int main(int argc, char **argv)
     printf("%s\n", rd_kafka_mock_cluster_bootstraps(mcluster));
     fflush(stdout);
     eddy_log_info("embedded broker up (development only)", "bootstrap=%s topics=%s",
-                  rd_kafka_mock_cluster_bootstraps(mcluster),
-                  eddy_opts_str(opts, "topics"));
-    chaos_ms = eddy_opts_str(opts, "chaos-interval")
-                   ? eddy_opts_duration_ms(opts, "chaos-interval")
-                   : 0;
+                  rd_kafka_mock_cluster_bootstraps(mcluster), conf.topics);
     for (int64_t tick = 1; !eddy_loop_stopping(); tick++) {
         usleep(100 * 1000);
-        if (chaos_ms > 0 && (tick * 100) % chaos_ms < 100)
+        if (conf.chaos_interval_ms > 0 && (tick * 100) % conf.chaos_interval_ms < 100)
             chaos_step(mcluster, step++);
     }
     eddy_log_info("embedded broker stopping", NULL);
