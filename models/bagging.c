@@ -95,7 +95,7 @@ static void bag_learn(eddy_model_t *m, const double *x, double y)
     }
 }
 
-static void bag_save(eddy_wbuf_t *w, const eddy_model_t *m)
+static void bag_save(eddy_buf_t *w, const eddy_model_t *m)
 {
     const bag_state_t *s = m->state;
     eddy_rng_save(w, &s->rng);
@@ -105,7 +105,7 @@ static void bag_save(eddy_wbuf_t *w, const eddy_model_t *m)
     }
 }
 
-static int bag_load(eddy_rbuf_t *r, eddy_model_t *m)
+static int bag_load(eddy_reader_t *r, eddy_model_t *m)
 {
     bag_state_t *s = m->state;
     eddy_rng_load(r, &s->rng);

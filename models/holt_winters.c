@@ -61,18 +61,18 @@ static double dq_at(const dq_t *q, int i)
     return q->v[(q->head + i) % q->cap];
 }
 
-static void dq_save(eddy_wbuf_t *w, const dq_t *q)
+static void dq_save(eddy_buf_t *w, const dq_t *q)
 {
-    eddy_w_u32(w, (uint32_t)q->len);
+    eddy_buf_put_u32(w, (uint32_t)q->len);
     for (int i = 0; i < q->len; i++)
-        eddy_w_f64(w, dq_at(q, i));
+        eddy_buf_put_f64(w, dq_at(q, i));
 }
 
-static void dq_load(eddy_rbuf_t *r, dq_t *q)
+static void dq_load(eddy_reader_t *r, dq_t *q)
 {
-    q->len = (int)eddy_r_count(r, (uint32_t)q->cap);
+    q->len = (int)eddy_read_count(r, (uint32_t)q->cap);
     q->head = 0;
-    eddy_r_f64s(r, q->v, (size_t)q->len);
+    eddy_read_f64s(r, q->v, (size_t)q->len);
 }
 
 static int hw_check(const double *p, char *err, size_t n)
@@ -213,27 +213,27 @@ static void hw_forecast(eddy_model_t *m, const double *x_next, double *out, int 
         out[k] = hw_at(m->state, k);
 }
 
-static void hw_save(eddy_wbuf_t *w, const eddy_model_t *m)
+static void hw_save(eddy_buf_t *w, const eddy_model_t *m)
 {
     const hw_state_t *s = m->state;
-    eddy_w_u64(w, s->n_seen);
-    eddy_w_f64(w, s->last);
-    eddy_w_u8(w, (uint8_t)s->initialized);
-    eddy_w_u32(w, (uint32_t)s->n_first);
-    eddy_w_f64s(w, s->first, (size_t)s->n_first);
+    eddy_buf_put_u64(w, s->n_seen);
+    eddy_buf_put_f64(w, s->last);
+    eddy_buf_put_u8(w, (uint8_t)s->initialized);
+    eddy_buf_put_u32(w, (uint32_t)s->n_first);
+    eddy_buf_put_f64s(w, s->first, (size_t)s->n_first);
     dq_save(w, &s->level);
     dq_save(w, &s->trend);
     dq_save(w, &s->season);
 }
 
-static int hw_load(eddy_rbuf_t *r, eddy_model_t *m)
+static int hw_load(eddy_reader_t *r, eddy_model_t *m)
 {
     hw_state_t *s = m->state;
-    s->n_seen = eddy_r_u64(r);
-    s->last = eddy_r_f64(r);
-    s->initialized = eddy_r_u8(r);
-    s->n_first = (int)eddy_r_count(r, (uint32_t)s->k);
-    eddy_r_f64s(r, s->first, (size_t)s->n_first);
+    s->n_seen = eddy_read_u64(r);
+    s->last = eddy_read_f64(r);
+    s->initialized = eddy_read_u8(r);
+    s->n_first = (int)eddy_read_count(r, (uint32_t)s->k);
+    eddy_read_f64s(r, s->first, (size_t)s->n_first);
     dq_load(r, &s->level);
     dq_load(r, &s->trend);
     dq_load(r, &s->season);

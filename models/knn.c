@@ -234,29 +234,29 @@ static void knn_learn(eddy_model_t *m, const double *x, double y)
     s->ys[slot] = y;
 }
 
-static void knn_save(eddy_wbuf_t *w, const eddy_model_t *m)
+static void knn_save(eddy_buf_t *w, const eddy_model_t *m)
 {
     const knn_state_t *s = m->state;
     eddy_scaler_save(w, &s->scaler);
-    eddy_w_u32(w, (uint32_t)s->size);
+    eddy_buf_put_u32(w, (uint32_t)s->size);
     for (int pos = 0; pos < s->size; pos++) {
         int slot = (s->head + pos) % s->cap;
         for (int i = 0; i < s->n; i++)
-            eddy_w_f64(w, *at(s, slot, i));
-        eddy_w_f64(w, s->ys[slot]);
+            eddy_buf_put_f64(w, *at(s, slot, i));
+        eddy_buf_put_f64(w, s->ys[slot]);
     }
 }
 
-static int knn_load(eddy_rbuf_t *r, eddy_model_t *m)
+static int knn_load(eddy_reader_t *r, eddy_model_t *m)
 {
     knn_state_t *s = m->state;
     eddy_scaler_load(r, &s->scaler);
-    s->size = (int)eddy_r_count(r, (uint32_t)s->cap);
+    s->size = (int)eddy_read_count(r, (uint32_t)s->cap);
     s->head = 0;
     for (int pos = 0; pos < s->size && !r->err; pos++) {
-        eddy_r_f64s(r, s->row, (size_t)s->n);
+        eddy_read_f64s(r, s->row, (size_t)s->n);
         put_row(s, pos, s->row);
-        s->ys[pos] = eddy_r_f64(r);
+        s->ys[pos] = eddy_read_f64(r);
     }
     return r->err ? -1 : 0;
 }

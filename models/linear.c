@@ -85,14 +85,14 @@ static void linear_learn(eddy_model_t *m, const double *x, double y)
     eddy_glm_learn(&s->glm, s->xs, y, 1.0);
 }
 
-static void linear_save(eddy_wbuf_t *w, const eddy_model_t *m)
+static void linear_save(eddy_buf_t *w, const eddy_model_t *m)
 {
     const linear_state_t *s = m->state;
     eddy_scaler_save(w, &s->scaler);
     eddy_glm_save(w, &s->glm);
 }
 
-static int linear_load(eddy_rbuf_t *r, eddy_model_t *m)
+static int linear_load(eddy_reader_t *r, eddy_model_t *m)
 {
     linear_state_t *s = m->state;
     eddy_scaler_load(r, &s->scaler);

@@ -104,18 +104,18 @@ static void rls_learn(eddy_model_t *m, const double *x, double y)
         }
 }
 
-static void rls_save(eddy_wbuf_t *w, const eddy_model_t *m)
+static void rls_save(eddy_buf_t *w, const eddy_model_t *m)
 {
     const rls_state_t *s = m->state;
-    eddy_w_f64s(w, s->w, (size_t)s->d);
-    eddy_w_f64s(w, s->p, (size_t)s->d * (size_t)s->d);
+    eddy_buf_put_f64s(w, s->w, (size_t)s->d);
+    eddy_buf_put_f64s(w, s->p, (size_t)s->d * (size_t)s->d);
 }
 
-static int rls_load(eddy_rbuf_t *r, eddy_model_t *m)
+static int rls_load(eddy_reader_t *r, eddy_model_t *m)
 {
     rls_state_t *s = m->state;
-    eddy_r_f64s(r, s->w, (size_t)s->d);
-    eddy_r_f64s(r, s->p, (size_t)s->d * (size_t)s->d);
+    eddy_read_f64s(r, s->w, (size_t)s->d);
+    eddy_read_f64s(r, s->p, (size_t)s->d * (size_t)s->d);
     return r->err ? -1 : 0;
 }
 

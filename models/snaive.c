@@ -77,18 +77,18 @@ static void snaive_forecast(eddy_model_t *m, const double *x_next, double *out, 
         out[k] = snaive_at(m->state, k);
 }
 
-static void snaive_save(eddy_wbuf_t *w, const eddy_model_t *m)
+static void snaive_save(eddy_buf_t *w, const eddy_model_t *m)
 {
     const snaive_state_t *s = m->state;
-    eddy_w_u64(w, s->count);
-    eddy_w_f64s(w, s->ring, (size_t)s->period);
+    eddy_buf_put_u64(w, s->count);
+    eddy_buf_put_f64s(w, s->ring, (size_t)s->period);
 }
 
-static int snaive_load(eddy_rbuf_t *r, eddy_model_t *m)
+static int snaive_load(eddy_reader_t *r, eddy_model_t *m)
 {
     snaive_state_t *s = m->state;
-    s->count = eddy_r_u64(r);
-    eddy_r_f64s(r, s->ring, (size_t)s->period);
+    s->count = eddy_read_u64(r);
+    eddy_read_f64s(r, s->ring, (size_t)s->period);
     return r->err ? -1 : 0;
 }
 

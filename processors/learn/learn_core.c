@@ -6,6 +6,7 @@
 
 #include "util/bytes.h"
 #include "util/series.h"
+#include "util/snapshot.h"
 #include "eddy_model.h"
 
 typedef struct series_model_s {
@@ -150,50 +151,47 @@ eddy_learn_result_t eddy_learner_process(eddy_learner_t *l, const eddy_fv_t *fv,
     return EDDY_LEARN_OK;
 }
 
-#define STATE_MAGIC 0x314c5345u /* "ESL1" */
+#define STATE_MAGIC   "ELRN"
+#define STATE_VERSION 1u
 
-/* Layout: magic u64, last_seq u64, learned u64, then the model snapshot. */
+/* A util/snapshot.h frame "ELRN" whose payload is: last_seq u64, learned
+ * u64, then the model's own snapshot (a frame of its own). */
 int eddy_learner_save(const eddy_learner_t *l, const char *series_id, eddy_buf_t *out)
 {
     const series_model_t *sm = eddy_series_get(l->series, series_id);
-    uint8_t hdr[24], *snap = NULL;
-    size_t snap_len = 0;
-    int rc;
+    size_t at;
 
     if (!sm)
         return 1;
-    if (eddy_model_snapshot(sm->model, &snap, &snap_len))
-        return -1;
-    eddy_put_le(hdr, STATE_MAGIC, 8);
-    eddy_put_le(hdr + 8, (uint64_t)sm->last_seq, 8);
-    eddy_put_le(hdr + 16, (uint64_t)sm->learned, 8);
-    rc = eddy_buf_append(out, (const char *)hdr, sizeof(hdr)) ||
-                 eddy_buf_append(out, (const char *)snap, snap_len)
-             ? -1
-             : 0;
-    free(snap);
-    return rc;
+    at = eddy_snapshot_begin(out, STATE_MAGIC, STATE_VERSION);
+    eddy_buf_put_u64(out, (uint64_t)sm->last_seq);
+    eddy_buf_put_u64(out, (uint64_t)sm->learned);
+    eddy_model_save(sm->model, out);
+    return eddy_snapshot_end(out, at);
 }
 
-int eddy_learner_load(eddy_learner_t *l, const char *series_id, const void *buf,
-                      size_t len, char *errstr, size_t errstr_size)
+/* The series' model in PAYLOAD, or NULL with ERRSTR filled. */
+static series_model_t *series_model_load(const eddy_learner_t *l, const char *series_id,
+                                         const uint8_t *payload, size_t len,
+                                         char *errstr, size_t errstr_size)
 {
-    const uint8_t *p = buf;
-    series_model_t *sm;
+    eddy_reader_t r = {payload, len, 0, 0};
+    series_model_t *sm = calloc(1, sizeof(*sm));
 
-    if (len < 24 || eddy_get_le(p, 8) != STATE_MAGIC) {
+    if (!sm) {
+        snprintf(errstr, errstr_size, "out of memory");
+        return NULL;
+    }
+    sm->last_seq = (int64_t)eddy_read_u64(&r);
+    sm->learned = (int64_t)eddy_read_u64(&r);
+    if (r.err) {
         snprintf(errstr, errstr_size,
                  "state of series '%s' is not a learner state (%zu bytes)", series_id,
                  len);
-        return -1;
+        goto err;
     }
-    if (!(sm = calloc(1, sizeof(*sm)))) {
-        snprintf(errstr, errstr_size, "out of memory");
-        return -1;
-    }
-    sm->last_seq = (int64_t)eddy_get_le(p + 8, 8);
-    sm->learned = (int64_t)eddy_get_le(p + 16, 8);
-    if (!(sm->model = eddy_model_restore(p + 24, len - 24, errstr, errstr_size)))
+    if (!(sm->model =
+              eddy_model_restore(payload + r.pos, len - r.pos, errstr, errstr_size)))
         goto err;
     if (strcmp(eddy_model_name(sm->model), l->model) ||
         eddy_model_n_features(sm->model) != l->n_lags) {
@@ -205,16 +203,31 @@ int eddy_learner_load(eddy_learner_t *l, const char *series_id, const void *buf,
             l->model, l->n_lags);
         goto err;
     }
+    return sm;
+err:
+    series_model_free(sm);
+    return NULL;
+}
+
+int eddy_learner_load(eddy_learner_t *l, const char *series_id, const void *buf,
+                      size_t len, char *errstr, size_t errstr_size)
+{
+    const uint8_t *payload;
+    size_t plen;
+    series_model_t *sm;
+
+    if (eddy_snapshot_read(buf, len, STATE_MAGIC, STATE_VERSION, &payload, &plen,
+                           errstr, errstr_size) ||
+        !(sm = series_model_load(l, series_id, payload, plen, errstr, errstr_size)))
+        return -1;
     eddy_series_remove(l->series, series_id);
     if (eddy_series_put(l->series, series_id, sm)) {
         snprintf(errstr, errstr_size, "series cap reached while restoring '%s'",
                  series_id);
-        goto err;
+        series_model_free(sm);
+        return -1;
     }
     return 0;
-err:
-    series_model_free(sm);
-    return -1;
 }
 
 void eddy_learner_drop(eddy_learner_t *l, const char *series_id)

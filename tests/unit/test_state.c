@@ -1,6 +1,7 @@
 /* Per-series state snapshots of the features and learner cores: save ->
  * load -> continue equals an uninterrupted run, and damaged bytes are
  * refused without reading past them. */
+#define _GNU_SOURCE /* memmem */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -135,12 +136,59 @@ static void test_learner_refuses_other_model(void **state)
     eddy_learner_destroy(b);
 }
 
+/* A flip of any byte of a saved state is refused, naming the check. */
+static void test_flipped_bytes_refused(void **state)
+{
+    char err[512];
+    eddy_learner_t *l = eddy_learner_new("linear", NULL, 15, 0, 10, err, sizeof(err));
+    eddy_features_t *f = eddy_features_new(15, 10);
+    eddy_buf_t fb = EDDY_BUF_INIT, lb = EDDY_BUF_INIT;
+    eddy_obs_t obs;
+    eddy_fv_t fv;
+    eddy_pred_t p;
+
+    (void)state;
+    for (int t = 0; t < 5; t++) {
+        obs_at(&obs, "s", t);
+        eddy_features_process(f, &obs, &fv);
+        assert_int_equal(eddy_learner_process(l, &fv, &p, err, sizeof(err)),
+                         EDDY_LEARN_OK);
+    }
+    assert_int_equal(eddy_features_save(f, "s", &fb), 0);
+    assert_int_equal(eddy_learner_save(l, "s", &lb), 0);
+    for (size_t i = 0; i < fb.len; i++) {
+        fb.data[i] ^= 0x20;
+        err[0] = '\0';
+        assert_int_equal(eddy_features_load(f, "t", fb.data, fb.len, err, sizeof(err)),
+                         -1);
+        assert_non_null(strstr(err, "EFTR"));
+        fb.data[i] ^= 0x20;
+    }
+    for (size_t i = 0; i < lb.len; i++) {
+        lb.data[i] ^= 0x20;
+        err[0] = '\0';
+        assert_int_equal(eddy_learner_load(l, "t", lb.data, lb.len, err, sizeof(err)),
+                         -1);
+        assert_non_null(strstr(err, "ELRN"));
+        lb.data[i] ^= 0x20;
+    }
+    assert_int_equal(eddy_features_load(f, "t", fb.data, fb.len, err, sizeof(err)), 0);
+    assert_int_equal(eddy_learner_load(l, "t", lb.data, lb.len, err, sizeof(err)), 0);
+    /* the learner's payload ends in the model's own frame */
+    assert_non_null(memmem(lb.data, lb.len, "EMDL", 4));
+    eddy_buf_free(&fb);
+    eddy_buf_free(&lb);
+    eddy_features_destroy(f);
+    eddy_learner_destroy(l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_features_roundtrip),
         cmocka_unit_test(test_learner_roundtrip),
         cmocka_unit_test(test_learner_refuses_other_model),
+        cmocka_unit_test(test_flipped_bytes_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
