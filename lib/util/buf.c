@@ -32,6 +32,14 @@ static int reserve(eddy_buf_t *buf, size_t extra)
     return 0;
 }
 
+int eddy_buf_reserve(eddy_buf_t *buf, size_t extra)
+{
+    if (reserve(buf, extra))
+        return -1;
+    buf->data[buf->len] = '\0';
+    return 0;
+}
+
 int eddy_buf_append(eddy_buf_t *buf, const void *p, size_t n)
 {
     if (reserve(buf, n))

@@ -35,6 +35,11 @@ int eddy_buf_put_f64(eddy_buf_t *buf, double v);
 /* N doubles from V. */
 int eddy_buf_put_f64s(eddy_buf_t *buf, const double *v, size_t n);
 
+/* Makes room for EXTRA more bytes without further allocation; afterwards
+ * data is non-NULL and NUL-terminated. Returns 0, or -1 once allocation
+ * has failed. */
+int eddy_buf_reserve(eddy_buf_t *buf, size_t extra);
+
 /* Empties the buffer, keeping its memory (and clearing the failure). */
 void eddy_buf_reset(eddy_buf_t *buf);
 

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "metrics_core.h"
-#include "prom_text.h"
+#include "util/prom.h"
 
 static const char *prom_out_arg; /* argv[1], if given */
 
