@@ -149,8 +149,6 @@ static void node_reset(amf_node_t *nd, int32_t parent, double time)
 static void amf_free(eddy_model_t *m)
 {
     amf_state_t *s = m->state;
-    if (!s)
-        return;
     if (s->trees)
         for (int i = 0; i < s->n_trees; i++)
             tree_free(&s->trees[i]);
@@ -160,8 +158,6 @@ static void amf_free(eddy_model_t *m)
     free(s->walk);
     free(s->full);
     free(s->cum);
-    free(s);
-    m->state = NULL;
 }
 
 static int name_cmp(const void *a, const void *b)
@@ -174,10 +170,7 @@ static int name_cmp(const void *a, const void *b)
 
 static int amf_init(eddy_model_t *m)
 {
-    amf_state_t *s = calloc(1, sizeof(*s));
-    if (!s)
-        return -1;
-    m->state = s;
+    amf_state_t *s = m->state;
     s->n = m->n_features;
     s->n_trees = (int)m->params[P_N];
     s->step = m->params[P_STEP];
@@ -190,7 +183,7 @@ static int amf_init(eddy_model_t *m)
     s->cum = malloc((size_t)s->n * sizeof(double));
     s->trees = calloc((size_t)s->n_trees, sizeof(*s->trees));
     if (!s->order || !s->ext_f || !s->walk || !s->full || !s->cum || !s->trees)
-        goto err;
+        return -1;
     for (int i = 0; i < s->n; i++)
         s->order[i] = i;
     qsort(s->order, (size_t)s->n, sizeof(int), name_cmp);
@@ -201,15 +194,12 @@ static int amf_init(eddy_model_t *m)
         amf_tree_t *t = &s->trees[i];
         eddy_rng_seed(&t->rng, eddy_rng_next(&forest));
         if (tree_reserve(t, 1, s->n) != 0)
-            goto err;
+            return -1;
         t->root = 0;
         t->n_nodes = 1;
         node_reset(ND(t, 0), NONE, 0.0);
     }
     return 0;
-err:
-    amf_free(m);
-    return -1;
 }
 
 /* River's update_downwards: box, count, weight (mean before the update), mean */
@@ -618,18 +608,19 @@ static int amf_load(eddy_reader_t *r, eddy_model_t *m)
 }
 
 const eddy_model_ops_t eddy_amf_ops = {
-    "amf",
-    "Aggregated Mondrian Forest regressor on raw lags, seeded; River "
-    "forest.AMFRegressor(n_estimators=10, step=1.0, use_aggregation=True, seed=...); "
-    "params n_estimators=10 step=1.0 use_aggregation=1 max_nodes=4096 (per tree)",
-    amf_params,
-    N_P,
-    NULL,
-    amf_init,
-    amf_free,
-    amf_predict,
-    amf_learn,
-    NULL,
-    amf_save,
-    amf_load,
+    .name = "amf",
+    .describe =
+        "Aggregated Mondrian Forest regressor on raw lags, seeded; River "
+        "forest.AMFRegressor(n_estimators=10, step=1.0, use_aggregation=True, "
+        "seed=...); params n_estimators=10 step=1.0 use_aggregation=1 max_nodes=4096 "
+        "(per tree)",
+    .params = amf_params,
+    .n_params = N_P,
+    .state_size = sizeof(amf_state_t),
+    .init = amf_init,
+    .free_state = amf_free,
+    .predict = amf_predict,
+    .learn = amf_learn,
+    .save = amf_save,
+    .load = amf_load,
 };

@@ -30,8 +30,6 @@ typedef struct {
 static void bag_free(eddy_model_t *m)
 {
     bag_state_t *s = m->state;
-    if (!s)
-        return;
     for (int i = 0; i < s->n_models; i++) {
         if (s->scalers)
             eddy_scaler_free(&s->scalers[i]);
@@ -41,16 +39,11 @@ static void bag_free(eddy_model_t *m)
     free(s->scalers);
     free(s->glms);
     free(s->xs);
-    free(s);
-    m->state = NULL;
 }
 
 static int bag_init(eddy_model_t *m)
 {
-    bag_state_t *s = calloc(1, sizeof(*s));
-    if (!s)
-        return -1;
-    m->state = s;
+    bag_state_t *s = m->state;
     s->n_models = (int)m->params[P_N];
     eddy_rng_seed(&s->rng, m->seed);
     eddy_glm_params_t gp = {m->params[P_LR], m->params[P_LR], m->params[P_L2], 0.0,
@@ -59,15 +52,12 @@ static int bag_init(eddy_model_t *m)
     s->glms = calloc((size_t)s->n_models, sizeof(*s->glms));
     s->xs = calloc((size_t)m->n_features, sizeof(double));
     if (!s->scalers || !s->glms || !s->xs)
-        goto err;
+        return -1;
     for (int i = 0; i < s->n_models; i++)
         if (eddy_scaler_init(&s->scalers[i], m->n_features) != 0 ||
             eddy_glm_init(&s->glms[i], m->n_features, &gp) != 0)
-            goto err;
+            return -1;
     return 0;
-err:
-    bag_free(m);
-    return -1;
 }
 
 static double bag_predict(eddy_model_t *m, const double *x)
@@ -117,18 +107,19 @@ static int bag_load(eddy_reader_t *r, eddy_model_t *m)
 }
 
 const eddy_model_ops_t eddy_bagging_ops = {
-    "bagging",
-    "Oza online bagging (Poisson(1)) of StandardScaler | LinearRegression(l2=1.0), "
-    "seeded; River BaggingRegressor(StandardScaler() | LinearRegression(l2=1.0), "
-    "n_models=3, seed=...); params n_models=3 l2=1.0 lr=0.01",
-    bag_params,
-    N_P,
-    NULL,
-    bag_init,
-    bag_free,
-    bag_predict,
-    bag_learn,
-    NULL,
-    bag_save,
-    bag_load,
+    .name = "bagging",
+    .describe =
+        "Oza online bagging (Poisson(1)) of StandardScaler | "
+        "LinearRegression(l2=1.0), seeded; River BaggingRegressor(StandardScaler() | "
+        "LinearRegression(l2=1.0), n_models=3, seed=...); params n_models=3 l2=1.0 "
+        "lr=0.01",
+    .params = bag_params,
+    .n_params = N_P,
+    .state_size = sizeof(bag_state_t),
+    .init = bag_init,
+    .free_state = bag_free,
+    .predict = bag_predict,
+    .learn = bag_learn,
+    .save = bag_save,
+    .load = bag_load,
 };

@@ -457,27 +457,18 @@ static htnode_t **find_leaf(htnode_t **slot, const double *xs)
 static void ht_free(eddy_model_t *m)
 {
     ht_state_t *s = m->state;
-    if (!s)
-        return;
     node_free(s->root, s->n);
     eddy_scaler_free(&s->scaler);
     free(s->xs);
-    free(s);
-    m->state = NULL;
 }
 
 static int ht_init(eddy_model_t *m)
 {
-    ht_state_t *s = calloc(1, sizeof(*s));
-    if (!s)
-        return -1;
-    m->state = s;
+    ht_state_t *s = m->state;
     s->n = m->n_features;
     s->xs = calloc((size_t)s->n, sizeof(double));
-    if (!s->xs || eddy_scaler_init(&s->scaler, s->n) != 0) {
-        ht_free(m);
+    if (!s->xs || eddy_scaler_init(&s->scaler, s->n) != 0)
         return -1;
-    }
     return 0;
 }
 
@@ -703,19 +694,19 @@ static int ht_load(eddy_reader_t *r, eddy_model_t *m)
 }
 
 const eddy_model_ops_t eddy_hoeffding_tree_ops = {
-    "hoeffding_tree",
-    "Hoeffding tree regressor with adaptive (mean / linear) leaves and TEBST splitter "
-    "on standardized lags; River StandardScaler() | HoeffdingTreeRegressor(); params "
-    "grace_period=200 delta=1e-7 tau=0.05 min_samples_split=5 "
-    "model_selector_decay=0.95 max_depth=0 digits=1",
-    ht_params,
-    N_P,
-    NULL,
-    ht_init,
-    ht_free,
-    ht_predict,
-    ht_learn,
-    NULL,
-    ht_save,
-    ht_load,
+    .name = "hoeffding_tree",
+    .describe =
+        "Hoeffding tree regressor with adaptive (mean / linear) leaves and TEBST "
+        "splitter on standardized lags; River StandardScaler() | "
+        "HoeffdingTreeRegressor(); params grace_period=200 delta=1e-7 tau=0.05 "
+        "min_samples_split=5 model_selector_decay=0.95 max_depth=0 digits=1",
+    .params = ht_params,
+    .n_params = N_P,
+    .state_size = sizeof(ht_state_t),
+    .init = ht_init,
+    .free_state = ht_free,
+    .predict = ht_predict,
+    .learn = ht_learn,
+    .save = ht_save,
+    .load = ht_load,
 };

@@ -87,22 +87,15 @@ static int hw_check(const double *p, char *err, size_t n)
 static void hw_free(eddy_model_t *m)
 {
     hw_state_t *s = m->state;
-    if (!s)
-        return;
     free(s->first);
     free(s->level.v);
     free(s->trend.v);
     free(s->season.v);
-    free(s);
-    m->state = NULL;
 }
 
 static int hw_init(eddy_model_t *m)
 {
-    hw_state_t *s = calloc(1, sizeof(*s));
-    if (!s)
-        return -1;
-    m->state = s;
+    hw_state_t *s = m->state;
     s->alpha = m->params[P_ALPHA];
     s->beta = m->params[P_BETA];
     s->gamma = m->params[P_GAMMA];
@@ -115,10 +108,8 @@ static int hw_init(eddy_model_t *m)
     s->level.v = calloc(2, sizeof(double));
     s->trend.v = calloc(2, sizeof(double));
     s->season.v = calloc((size_t)s->season.cap, sizeof(double));
-    if (!s->first || !s->level.v || !s->trend.v || !s->season.v) {
-        hw_free(m);
+    if (!s->first || !s->level.v || !s->trend.v || !s->season.v)
         return -1;
-    }
     return 0;
 }
 
@@ -252,18 +243,20 @@ static int hw_load(eddy_reader_t *r, eddy_model_t *m)
 }
 
 const eddy_model_ops_t eddy_holt_winters_ops = {
-    "holt_winters",
-    "Holt-Winters exponential smoothing of the target (lags ignored); River "
-    "time_series.HoltWinters(alpha=0.3, beta=0.1, gamma=0.6, seasonality=12); params "
-    "alpha=0.3 beta=0.1 gamma=0.6 seasonality=12 multiplicative=0",
-    hw_params,
-    N_P,
-    hw_check,
-    hw_init,
-    hw_free,
-    hw_predict,
-    hw_learn,
-    hw_forecast,
-    hw_save,
-    hw_load,
+    .name = "holt_winters",
+    .describe =
+        "Holt-Winters exponential smoothing of the target (lags ignored); River "
+        "time_series.HoltWinters(alpha=0.3, beta=0.1, gamma=0.6, seasonality=12); "
+        "params alpha=0.3 beta=0.1 gamma=0.6 seasonality=12 multiplicative=0",
+    .params = hw_params,
+    .n_params = N_P,
+    .state_size = sizeof(hw_state_t),
+    .check = hw_check,
+    .init = hw_init,
+    .free_state = hw_free,
+    .predict = hw_predict,
+    .learn = hw_learn,
+    .forecast = hw_forecast,
+    .save = hw_save,
+    .load = hw_load,
 };

@@ -43,8 +43,6 @@ typedef struct {
 static void knn_free(eddy_model_t *m)
 {
     knn_state_t *s = m->state;
-    if (!s)
-        return;
     eddy_scaler_free(&s->scaler);
     free(s->pts);
     free(s->ys);
@@ -53,16 +51,11 @@ static void knn_free(eddy_model_t *m)
     free(s->best_d);
     free(s->best_d2);
     free(s->best_i);
-    free(s);
-    m->state = NULL;
 }
 
 static int knn_init(eddy_model_t *m)
 {
-    knn_state_t *s = calloc(1, sizeof(*s));
-    if (!s)
-        return -1;
-    m->state = s;
+    knn_state_t *s = m->state;
     s->n = m->n_features;
     s->k = (int)m->params[P_K];
     s->cap = (int)m->params[P_WINDOW];
@@ -75,10 +68,8 @@ static int knn_init(eddy_model_t *m)
     s->best_d2 = malloc((size_t)s->k * sizeof(double));
     s->best_i = malloc((size_t)s->k * sizeof(int));
     if (!s->pts || !s->ys || !s->q || !s->row || !s->best_d || !s->best_d2 ||
-        !s->best_i || eddy_scaler_init(&s->scaler, s->n) != 0) {
-        knn_free(m);
+        !s->best_i || eddy_scaler_init(&s->scaler, s->n) != 0)
         return -1;
-    }
     return 0;
 }
 
@@ -262,18 +253,18 @@ static int knn_load(eddy_reader_t *r, eddy_model_t *m)
 }
 
 const eddy_model_ops_t eddy_knn_ops = {
-    "knn",
-    "k-nearest-neighbours regressor, exact search over a FIFO window of standardized "
-    "lags; River StandardScaler() | KNNRegressor(n_neighbors=5, "
-    "engine=LazySearch(window_size=1000)); params k=5 window_size=1000",
-    knn_params,
-    N_P,
-    NULL,
-    knn_init,
-    knn_free,
-    knn_predict,
-    knn_learn,
-    NULL,
-    knn_save,
-    knn_load,
+    .name = "knn",
+    .describe =
+        "k-nearest-neighbours regressor, exact search over a FIFO window of "
+        "standardized lags; River StandardScaler() | KNNRegressor(n_neighbors=5, "
+        "engine=LazySearch(window_size=1000)); params k=5 window_size=1000",
+    .params = knn_params,
+    .n_params = N_P,
+    .state_size = sizeof(knn_state_t),
+    .init = knn_init,
+    .free_state = knn_free,
+    .predict = knn_predict,
+    .learn = knn_learn,
+    .save = knn_save,
+    .load = knn_load,
 };

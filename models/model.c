@@ -246,8 +246,8 @@ static eddy_model_t *create(const eddy_model_ops_t *ops, int n_features,
     m->seed = seed;
     for (int i = 0; i < ops->n_params; i++)
         m->params[i] = vals[i];
-    if (ops->init(m) != 0) {
-        free(m);
+    if (!(m->state = calloc(1, ops->state_size)) || ops->init(m) != 0) {
+        eddy_model_destroy(m);
         return NULL;
     }
     return m;
@@ -282,7 +282,9 @@ void eddy_model_destroy(eddy_model_t *model)
 {
     if (!model)
         return;
-    model->ops->free_state(model);
+    if (model->state)
+        model->ops->free_state(model);
+    free(model->state);
     free(model);
 }
 

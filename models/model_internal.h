@@ -121,8 +121,13 @@ struct eddy_model_ops_s {
     int n_params;
     /* Optional cross-parameter check; returns 0 or -1 with ERR filled. */
     int (*check)(const double *params, char *err, size_t err_size);
-    /* Allocates m->state for a fresh model (params, n_features, seed set). */
+    /* Bytes of the model's state struct: the registry allocates it zeroed
+     * as m->state before init and frees it after free_state. */
+    size_t state_size;
+    /* Fills m->state for a fresh model (params, n_features, seed set),
+     * allocating what it holds. Returns 0, or -1 (free_state then runs). */
     int (*init)(eddy_model_t *m);
+    /* Frees what init allocated in m->state (any of it may still be NULL). */
     void (*free_state)(eddy_model_t *m);
     double (*predict)(eddy_model_t *m, const double *x);
     void (*learn)(eddy_model_t *m, const double *x, double y);

@@ -34,32 +34,23 @@ typedef struct {
 static void rls_free(eddy_model_t *m)
 {
     rls_state_t *s = m->state;
-    if (!s)
-        return;
     free(s->w);
     free(s->p);
     free(s->z);
     free(s->pz);
-    free(s);
-    m->state = NULL;
 }
 
 static int rls_init(eddy_model_t *m)
 {
-    rls_state_t *s = calloc(1, sizeof(*s));
-    if (!s)
-        return -1;
-    m->state = s;
+    rls_state_t *s = m->state;
     int d = s->d = m->n_features + 1;
     s->forget = m->params[P_FORGET];
     s->w = calloc((size_t)d, sizeof(double));
     s->p = calloc((size_t)d * (size_t)d, sizeof(double));
     s->z = calloc((size_t)d, sizeof(double));
     s->pz = calloc((size_t)d, sizeof(double));
-    if (!s->w || !s->p || !s->z || !s->pz) {
-        rls_free(m);
+    if (!s->w || !s->p || !s->z || !s->pz)
         return -1;
-    }
     for (int i = 0; i < d; i++)
         s->p[(size_t)i * (size_t)d + (size_t)i] = 1.0 / m->params[P_LAMBDA];
     return 0;
@@ -120,17 +111,17 @@ static int rls_load(eddy_reader_t *r, eddy_model_t *m)
 }
 
 const eddy_model_ops_t eddy_rls_ops = {
-    "rls",
-    "exact online ridge regression by recursive least squares on raw lags plus an "
-    "intercept; beyond River; params lambda=1 forgetting=1",
-    rls_params,
-    N_P,
-    NULL,
-    rls_init,
-    rls_free,
-    rls_predict,
-    rls_learn,
-    NULL,
-    rls_save,
-    rls_load,
+    .name = "rls",
+    .describe =
+        "exact online ridge regression by recursive least squares on raw lags plus "
+        "an intercept; beyond River; params lambda=1 forgetting=1",
+    .params = rls_params,
+    .n_params = N_P,
+    .state_size = sizeof(rls_state_t),
+    .init = rls_init,
+    .free_state = rls_free,
+    .predict = rls_predict,
+    .learn = rls_learn,
+    .save = rls_save,
+    .load = rls_load,
 };

@@ -23,25 +23,16 @@ typedef struct {
 static void snaive_free(eddy_model_t *m)
 {
     snaive_state_t *s = m->state;
-    if (!s)
-        return;
     free(s->ring);
-    free(s);
-    m->state = NULL;
 }
 
 static int snaive_init(eddy_model_t *m)
 {
-    snaive_state_t *s = calloc(1, sizeof(*s));
-    if (!s)
-        return -1;
-    m->state = s;
+    snaive_state_t *s = m->state;
     s->period = (int)m->params[P_PERIOD];
     s->ring = calloc((size_t)s->period, sizeof(double));
-    if (!s->ring) {
-        snaive_free(m);
+    if (!s->ring)
         return -1;
-    }
     return 0;
 }
 
@@ -93,17 +84,18 @@ static int snaive_load(eddy_reader_t *r, eddy_model_t *m)
 }
 
 const eddy_model_ops_t eddy_snaive_ops = {
-    "snaive",
-    "seasonal naive: predicts the value one period ago (the last value before a full "
-    "season, 0 before any); no River equivalent; params period=12",
-    snaive_params,
-    N_P,
-    NULL,
-    snaive_init,
-    snaive_free,
-    snaive_predict,
-    snaive_learn,
-    snaive_forecast,
-    snaive_save,
-    snaive_load,
+    .name = "snaive",
+    .describe =
+        "seasonal naive: predicts the value one period ago (the last value before a "
+        "full season, 0 before any); no River equivalent; params period=12",
+    .params = snaive_params,
+    .n_params = N_P,
+    .state_size = sizeof(snaive_state_t),
+    .init = snaive_init,
+    .free_state = snaive_free,
+    .predict = snaive_predict,
+    .learn = snaive_learn,
+    .forecast = snaive_forecast,
+    .save = snaive_save,
+    .load = snaive_load,
 };

@@ -18,16 +18,10 @@ size_t eddy_hex_encode(char *out, const void *in, size_t n)
 
 int eddy_hex_append(eddy_buf_t *buf, const void *in, size_t n, size_t max)
 {
-    const uint8_t *b = in;
     size_t shown = n > max ? max : n;
-    char pair[2];
 
-    for (size_t i = 0; i < shown; i++) {
-        pair[0] = digits[b[i] >> 4];
-        pair[1] = digits[b[i] & 15];
-        if (eddy_buf_append(buf, pair, 2))
-            return -1;
-    }
-    /* appending nothing still leaves BUF NUL-terminated */
+    if (shown > SIZE_MAX / 4 || eddy_buf_reserve(buf, 2 * shown + 3))
+        return -1;
+    buf->len += eddy_hex_encode(buf->data + buf->len, in, shown);
     return eddy_buf_append(buf, "...", n > max ? 3 : 0);
 }
