@@ -607,20 +607,9 @@ static int amf_load(eddy_reader_t *r, eddy_model_t *m)
     return r->err ? -1 : 0;
 }
 
-const eddy_model_ops_t eddy_amf_ops = {
-    .name = "amf",
-    .describe =
-        "Aggregated Mondrian Forest regressor on raw lags, seeded; River "
-        "forest.AMFRegressor(n_estimators=10, step=1.0, use_aggregation=True, "
-        "seed=...); params n_estimators=10 step=1.0 use_aggregation=1 max_nodes=4096 "
-        "(per tree)",
-    .params = amf_params,
-    .n_params = N_P,
-    .state_size = sizeof(amf_state_t),
-    .init = amf_init,
-    .free_state = amf_free,
-    .predict = amf_predict,
-    .learn = amf_learn,
-    .save = amf_save,
-    .load = amf_load,
-};
+const eddy_model_ops_t eddy_amf_ops = {EDDY_MODEL_OPS(
+    amf, "amf", amf_params,
+    "Aggregated Mondrian Forest regressor on raw lags, seeded; River "
+    "forest.AMFRegressor(n_estimators=10, step=1.0, use_aggregation=True, "
+    "seed=...); params n_estimators=10 step=1.0 use_aggregation=1 max_nodes=4096 "
+    "(per tree)")};

@@ -106,20 +106,9 @@ static int bag_load(eddy_reader_t *r, eddy_model_t *m)
     return r->err ? -1 : 0;
 }
 
-const eddy_model_ops_t eddy_bagging_ops = {
-    .name = "bagging",
-    .describe =
-        "Oza online bagging (Poisson(1)) of StandardScaler | "
-        "LinearRegression(l2=1.0), seeded; River BaggingRegressor(StandardScaler() | "
-        "LinearRegression(l2=1.0), n_models=3, seed=...); params n_models=3 l2=1.0 "
-        "lr=0.01",
-    .params = bag_params,
-    .n_params = N_P,
-    .state_size = sizeof(bag_state_t),
-    .init = bag_init,
-    .free_state = bag_free,
-    .predict = bag_predict,
-    .learn = bag_learn,
-    .save = bag_save,
-    .load = bag_load,
-};
+const eddy_model_ops_t eddy_bagging_ops = {EDDY_MODEL_OPS(
+    bag, "bagging", bag_params,
+    "Oza online bagging (Poisson(1)) of StandardScaler | "
+    "LinearRegression(l2=1.0), seeded; River BaggingRegressor(StandardScaler() | "
+    "LinearRegression(l2=1.0), n_models=3, seed=...); params n_models=3 l2=1.0 "
+    "lr=0.01")};

@@ -693,20 +693,9 @@ static int ht_load(eddy_reader_t *r, eddy_model_t *m)
     return r->err ? -1 : 0;
 }
 
-const eddy_model_ops_t eddy_hoeffding_tree_ops = {
-    .name = "hoeffding_tree",
-    .describe =
-        "Hoeffding tree regressor with adaptive (mean / linear) leaves and TEBST "
-        "splitter on standardized lags; River StandardScaler() | "
-        "HoeffdingTreeRegressor(); params grace_period=200 delta=1e-7 tau=0.05 "
-        "min_samples_split=5 model_selector_decay=0.95 max_depth=0 digits=1",
-    .params = ht_params,
-    .n_params = N_P,
-    .state_size = sizeof(ht_state_t),
-    .init = ht_init,
-    .free_state = ht_free,
-    .predict = ht_predict,
-    .learn = ht_learn,
-    .save = ht_save,
-    .load = ht_load,
-};
+const eddy_model_ops_t eddy_hoeffding_tree_ops = {EDDY_MODEL_OPS(
+    ht, "hoeffding_tree", ht_params,
+    "Hoeffding tree regressor with adaptive (mean / linear) leaves and TEBST "
+    "splitter on standardized lags; River StandardScaler() | "
+    "HoeffdingTreeRegressor(); params grace_period=200 delta=1e-7 tau=0.05 "
+    "min_samples_split=5 model_selector_decay=0.95 max_depth=0 digits=1")};

@@ -243,20 +243,9 @@ static int hw_load(eddy_reader_t *r, eddy_model_t *m)
 }
 
 const eddy_model_ops_t eddy_holt_winters_ops = {
-    .name = "holt_winters",
-    .describe =
+    EDDY_MODEL_OPS(
+        hw, "holt_winters", hw_params,
         "Holt-Winters exponential smoothing of the target (lags ignored); River "
         "time_series.HoltWinters(alpha=0.3, beta=0.1, gamma=0.6, seasonality=12); "
-        "params alpha=0.3 beta=0.1 gamma=0.6 seasonality=12 multiplicative=0",
-    .params = hw_params,
-    .n_params = N_P,
-    .state_size = sizeof(hw_state_t),
-    .check = hw_check,
-    .init = hw_init,
-    .free_state = hw_free,
-    .predict = hw_predict,
-    .learn = hw_learn,
-    .forecast = hw_forecast,
-    .save = hw_save,
-    .load = hw_load,
-};
+        "params alpha=0.3 beta=0.1 gamma=0.6 seasonality=12 multiplicative=0"),
+    .check = hw_check, .forecast = hw_forecast};

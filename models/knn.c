@@ -252,19 +252,8 @@ static int knn_load(eddy_reader_t *r, eddy_model_t *m)
     return r->err ? -1 : 0;
 }
 
-const eddy_model_ops_t eddy_knn_ops = {
-    .name = "knn",
-    .describe =
-        "k-nearest-neighbours regressor, exact search over a FIFO window of "
-        "standardized lags; River StandardScaler() | KNNRegressor(n_neighbors=5, "
-        "engine=LazySearch(window_size=1000)); params k=5 window_size=1000",
-    .params = knn_params,
-    .n_params = N_P,
-    .state_size = sizeof(knn_state_t),
-    .init = knn_init,
-    .free_state = knn_free,
-    .predict = knn_predict,
-    .learn = knn_learn,
-    .save = knn_save,
-    .load = knn_load,
-};
+const eddy_model_ops_t eddy_knn_ops = {EDDY_MODEL_OPS(
+    knn, "knn", knn_params,
+    "k-nearest-neighbours regressor, exact search over a FIFO window of "
+    "standardized lags; River StandardScaler() | KNNRegressor(n_neighbors=5, "
+    "engine=LazySearch(window_size=1000)); params k=5 window_size=1000")};

@@ -91,19 +91,10 @@ static int linear_load(eddy_reader_t *r, eddy_model_t *m)
     return r->err ? -1 : 0;
 }
 
+/* One model under three names, each with its own default penalties. */
 #define LINEAR_OPS(id, nm, desc, table)                                                \
-    const eddy_model_ops_t id = {.name = nm,                                           \
-                                 .describe = desc,                                     \
-                                 .params = table,                                      \
-                                 .n_params = N_P,                                      \
-                                 .state_size = sizeof(linear_state_t),                 \
-                                 .check = linear_check,                                \
-                                 .init = linear_init,                                  \
-                                 .free_state = linear_free,                            \
-                                 .predict = linear_predict,                            \
-                                 .learn = linear_learn,                                \
-                                 .save = linear_save,                                  \
-                                 .load = linear_load}
+    const eddy_model_ops_t id = {EDDY_MODEL_OPS(linear, nm, table, desc),              \
+                                 .check = linear_check}
 
 LINEAR_OPS(eddy_linear_ops, "linear",
            "SGD linear regression on standardized lags; River StandardScaler() | "

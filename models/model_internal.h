@@ -138,6 +138,18 @@ struct eddy_model_ops_s {
     int (*load)(eddy_reader_t *r, eddy_model_t *m);
 };
 
+/* The entries every model has, named by one convention: a model with prefix
+ * P defines P_state_t, P_init, P_free, P_predict, P_learn, P_save and P_load,
+ * and a parameter table PARAMS of N_P entries. Optional entries (.check,
+ * .forecast) follow the macro:
+ *   const eddy_model_ops_t eddy_rls_ops = {
+ *       EDDY_MODEL_OPS(rls, "rls", rls_params, "...")};
+ */
+#define EDDY_MODEL_OPS(P, NAME, PARAMS, DESCRIBE)                                      \
+    .name = NAME, .describe = DESCRIBE, .params = PARAMS, .n_params = N_P,             \
+    .state_size = sizeof(P##_state_t), .init = P##_init, .free_state = P##_free,       \
+    .predict = P##_predict, .learn = P##_learn, .save = P##_save, .load = P##_load
+
 extern const eddy_model_ops_t eddy_linear_ops;
 extern const eddy_model_ops_t eddy_ridge_ops;
 extern const eddy_model_ops_t eddy_lasso_ops;

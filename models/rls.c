@@ -110,18 +110,7 @@ static int rls_load(eddy_reader_t *r, eddy_model_t *m)
     return r->err ? -1 : 0;
 }
 
-const eddy_model_ops_t eddy_rls_ops = {
-    .name = "rls",
-    .describe =
-        "exact online ridge regression by recursive least squares on raw lags plus "
-        "an intercept; beyond River; params lambda=1 forgetting=1",
-    .params = rls_params,
-    .n_params = N_P,
-    .state_size = sizeof(rls_state_t),
-    .init = rls_init,
-    .free_state = rls_free,
-    .predict = rls_predict,
-    .learn = rls_learn,
-    .save = rls_save,
-    .load = rls_load,
-};
+const eddy_model_ops_t eddy_rls_ops = {EDDY_MODEL_OPS(
+    rls, "rls", rls_params,
+    "exact online ridge regression by recursive least squares on raw lags plus "
+    "an intercept; beyond River; params lambda=1 forgetting=1")};

@@ -84,18 +84,8 @@ static int snaive_load(eddy_reader_t *r, eddy_model_t *m)
 }
 
 const eddy_model_ops_t eddy_snaive_ops = {
-    .name = "snaive",
-    .describe =
+    EDDY_MODEL_OPS(
+        snaive, "snaive", snaive_params,
         "seasonal naive: predicts the value one period ago (the last value before a "
-        "full season, 0 before any); no River equivalent; params period=12",
-    .params = snaive_params,
-    .n_params = N_P,
-    .state_size = sizeof(snaive_state_t),
-    .init = snaive_init,
-    .free_state = snaive_free,
-    .predict = snaive_predict,
-    .learn = snaive_learn,
-    .forecast = snaive_forecast,
-    .save = snaive_save,
-    .load = snaive_load,
-};
+        "full season, 0 before any); no River equivalent; params period=12"),
+    .forecast = snaive_forecast};
