@@ -1,6 +1,7 @@
 #include "util/series.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -113,6 +114,23 @@ int eddy_series_put(eddy_series_t *map, const char *id, void *value)
     map->entries[map->count].value = value;
     *slot = ++map->count;
     return 0;
+}
+
+int eddy_series_replace(eddy_series_t *map, const char *id, void *value, char *errstr,
+                        size_t errstr_size)
+{
+    int rc;
+
+    eddy_series_remove(map, id);
+    if (!(rc = eddy_series_put(map, id, value)))
+        return 0;
+    if (map->free_value)
+        map->free_value(value);
+    snprintf(errstr, errstr_size,
+             rc > 0 ? "series cap reached while restoring '%s'"
+                    : "out of memory while restoring '%s'",
+             id);
+    return -1;
 }
 
 int eddy_series_remove(eddy_series_t *map, const char *id)

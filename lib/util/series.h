@@ -22,6 +22,13 @@ void *eddy_series_get(const eddy_series_t *map, const char *id);
  * stored) or -1 when out of memory. */
 int eddy_series_put(eddy_series_t *map, const char *id, void *value);
 
+/* Stores VALUE for ID, new or not (a state restored from a snapshot): a
+ * value it replaces is freed. On failure VALUE is freed too (through the
+ * map's destructor), so the map always owns it. Returns 0, or -1 with ERRSTR
+ * filled when ID is new and the cap is reached, or memory ran out. */
+int eddy_series_replace(eddy_series_t *map, const char *id, void *value, char *errstr,
+                        size_t errstr_size);
+
 /* Removes ID, freeing its value. Returns 1 if it was there, 0 if not.
  * Insertion order of the others is kept except that the last entry takes
  * the removed one's place. */

@@ -109,14 +109,7 @@ int eddy_features_load(eddy_features_t *f, const char *series_id, const void *bu
                            errstr, errstr_size) ||
         !(h = history_load(f, series_id, payload, plen, errstr, errstr_size)))
         return -1;
-    eddy_series_remove(f->series, series_id);
-    if (eddy_series_put(f->series, series_id, h)) {
-        free(h);
-        snprintf(errstr, errstr_size, "series cap reached while restoring '%s'",
-                 series_id);
-        return -1;
-    }
-    return 0;
+    return eddy_series_replace(f->series, series_id, h, errstr, errstr_size);
 }
 
 void eddy_features_drop(eddy_features_t *f, const char *series_id)

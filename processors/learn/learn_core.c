@@ -220,14 +220,7 @@ int eddy_learner_load(eddy_learner_t *l, const char *series_id, const void *buf,
                            errstr, errstr_size) ||
         !(sm = series_model_load(l, series_id, payload, plen, errstr, errstr_size)))
         return -1;
-    eddy_series_remove(l->series, series_id);
-    if (eddy_series_put(l->series, series_id, sm)) {
-        snprintf(errstr, errstr_size, "series cap reached while restoring '%s'",
-                 series_id);
-        series_model_free(sm);
-        return -1;
-    }
-    return 0;
+    return eddy_series_replace(l->series, series_id, sm, errstr, errstr_size);
 }
 
 void eddy_learner_drop(eddy_learner_t *l, const char *series_id)

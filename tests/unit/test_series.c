@@ -230,12 +230,34 @@ static void test_remove(void **state)
     assert_int_equal(freed - removed, live);
 }
 
+/* replace: the old value is freed, a refused one too, with a message */
+static void test_replace(void **state)
+{
+    (void)state;
+    eddy_series_t *m = eddy_series_new(2, count_free);
+    char err[128];
+
+    freed = 0;
+    assert_int_equal(eddy_series_replace(m, "a", boxed(1), err, sizeof(err)), 0);
+    assert_int_equal(eddy_series_replace(m, "a", boxed(2), err, sizeof(err)), 0);
+    assert_int_equal(freed, 1);
+    assert_int_equal(*(int *)eddy_series_get(m, "a"), 2);
+    assert_int_equal(eddy_series_replace(m, "b", boxed(3), err, sizeof(err)), 0);
+    assert_int_equal(eddy_series_replace(m, "c", boxed(4), err, sizeof(err)), -1);
+    assert_int_equal(freed, 2);
+    assert_string_equal(err, "series cap reached while restoring 'c'");
+    assert_int_equal(eddy_series_count(m), 2);
+    eddy_series_destroy(m);
+    assert_int_equal(freed, 4);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_put_get), cmocka_unit_test(test_growth),
         cmocka_unit_test(test_cap),     cmocka_unit_test(test_foreach_order),
         cmocka_unit_test(test_keys),    cmocka_unit_test(test_remove),
+        cmocka_unit_test(test_replace),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -23,6 +23,22 @@ static void frame(eddy_buf_t *w)
     assert_int_equal(w->len - before, EDDY_SNAPSHOT_HEADER + sizeof(payload));
 }
 
+/* Fixture: *state is a buffer holding one frame of payload. */
+static int setup_frame(void **state)
+{
+    eddy_buf_t *w = calloc(1, sizeof(*w));
+    frame(w);
+    *state = w;
+    return 0;
+}
+
+static int teardown_frame(void **state)
+{
+    eddy_buf_free(*state);
+    free(*state);
+    return 0;
+}
+
 static eddy_snapshot_err_t read_frame(const void *buf, size_t len, char *err,
                                       size_t err_size)
 {
@@ -48,16 +64,13 @@ static void test_crc32c(void **state)
 
 static void test_roundtrip(void **state)
 {
-    eddy_buf_t w = EDDY_BUF_INIT;
+    eddy_buf_t *w = *state;
     char err[256];
 
-    (void)state;
-    frame(&w);
-    assert_memory_equal(w.data, "TEST", 4);
-    assert_int_equal(eddy_get_le((uint8_t *)w.data + 4, 4), 3);
-    assert_int_equal(eddy_get_le((uint8_t *)w.data + 8, 4), sizeof(payload));
-    assert_int_equal(read_frame(w.data, w.len, err, sizeof(err)), EDDY_SNAPSHOT_OK);
-    eddy_buf_free(&w);
+    assert_memory_equal(w->data, "TEST", 4);
+    assert_int_equal(eddy_get_le((uint8_t *)w->data + 4, 4), 3);
+    assert_int_equal(eddy_get_le((uint8_t *)w->data + 8, 4), sizeof(payload));
+    assert_int_equal(read_frame(w->data, w->len, err, sizeof(err)), EDDY_SNAPSHOT_OK);
 }
 
 /* A frame built in place, with a header and another frame inside (what the
@@ -91,14 +104,12 @@ static void test_nested(void **state)
 
 static void test_every_truncation(void **state)
 {
-    eddy_buf_t w = EDDY_BUF_INIT;
+    eddy_buf_t *w = *state;
     char err[256];
 
-    (void)state;
-    frame(&w);
-    for (size_t cut = 0; cut < w.len; cut++) {
+    for (size_t cut = 0; cut < w->len; cut++) {
         char *exact = malloc(cut ? cut : 1); /* ASan catches a read past CUT */
-        memcpy(exact, w.data, cut);
+        memcpy(exact, w->data, cut);
         err[0] = '\0';
         eddy_snapshot_err_t rc = read_frame(exact, cut, err, sizeof(err));
         assert_int_equal(rc, cut < EDDY_SNAPSHOT_HEADER ? EDDY_SNAPSHOT_ETRUNC
@@ -106,14 +117,13 @@ static void test_every_truncation(void **state)
         assert_non_null(strstr(err, "TEST"));
         free(exact);
     }
-    assert_int_equal(read_frame(w.data, 7, err, sizeof(err)), EDDY_SNAPSHOT_ETRUNC);
+    assert_int_equal(read_frame(w->data, 7, err, sizeof(err)), EDDY_SNAPSHOT_ETRUNC);
     assert_string_equal(err,
                         "TEST snapshot truncated: 7 bytes, its header alone is 16");
-    assert_int_equal(read_frame(w.data, w.len - 1, err, sizeof(err)),
+    assert_int_equal(read_frame(w->data, w->len - 1, err, sizeof(err)),
                      EDDY_SNAPSHOT_ELENGTH);
     assert_string_equal(err, "TEST snapshot: header says 41 payload bytes, 40 present");
     assert_int_equal(read_frame(NULL, 0, err, sizeof(err)), EDDY_SNAPSHOT_ETRUNC);
-    eddy_buf_free(&w);
 }
 
 /* The check a flip of byte I must fail. */
@@ -130,59 +140,53 @@ static eddy_snapshot_err_t expected_for(size_t i)
 
 static void test_every_flipped_byte(void **state)
 {
-    eddy_buf_t w = EDDY_BUF_INIT;
+    eddy_buf_t *w = *state;
     char err[256];
 
-    (void)state;
-    frame(&w);
-    for (size_t i = 0; i < w.len; i++) {
+    for (size_t i = 0; i < w->len; i++) {
         for (int bit = 0; bit < 8; bit++) {
-            w.data[i] ^= (char)(1 << bit);
+            w->data[i] ^= (char)(1 << bit);
             err[0] = '\0';
-            assert_int_equal(read_frame(w.data, w.len, err, sizeof(err)),
+            assert_int_equal(read_frame(w->data, w->len, err, sizeof(err)),
                              expected_for(i));
             assert_true(err[0] != '\0');
-            w.data[i] ^= (char)(1 << bit);
+            w->data[i] ^= (char)(1 << bit);
         }
     }
-    assert_int_equal(read_frame(w.data, w.len, err, sizeof(err)), EDDY_SNAPSHOT_OK);
-    eddy_buf_free(&w);
+    assert_int_equal(read_frame(w->data, w->len, err, sizeof(err)), EDDY_SNAPSHOT_OK);
 }
 
 static void test_messages(void **state)
 {
-    eddy_buf_t w = EDDY_BUF_INIT;
+    eddy_buf_t *w = *state;
     const uint8_t *p;
     size_t n;
     char err[256];
 
-    (void)state;
-    frame(&w);
     assert_int_equal(
-        eddy_snapshot_read(w.data, w.len, "EMDL", 3, &p, &n, err, sizeof(err)),
+        eddy_snapshot_read(w->data, w->len, "EMDL", 3, &p, &n, err, sizeof(err)),
         EDDY_SNAPSHOT_EMAGIC);
     assert_string_equal(err, "not a EMDL snapshot: magic \"TEST\", expected \"EMDL\"");
-    w.data[0] = '\x01';
-    read_frame(w.data, w.len, err, sizeof(err));
+    w->data[0] = '\x01';
+    read_frame(w->data, w->len, err, sizeof(err));
     assert_string_equal(err,
                         "not a TEST snapshot: magic \"\\x01EST\", expected \"TEST\"");
-    w.data[0] = 'T';
+    w->data[0] = 'T';
     assert_int_equal(
-        eddy_snapshot_read(w.data, w.len, "TEST", 4, &p, &n, err, sizeof(err)),
+        eddy_snapshot_read(w->data, w->len, "TEST", 4, &p, &n, err, sizeof(err)),
         EDDY_SNAPSHOT_EVERSION);
     assert_string_equal(err, "TEST snapshot: version 3, expected 4");
-    w.data[w.len - 1] ^= 1;
-    assert_int_equal(read_frame(w.data, w.len, err, sizeof(err)),
+    w->data[w->len - 1] ^= 1;
+    assert_int_equal(read_frame(w->data, w->len, err, sizeof(err)),
                      EDDY_SNAPSHOT_ECHECKSUM);
     assert_non_null(strstr(err, "TEST snapshot: checksum 0x"));
     assert_non_null(strstr(err, ", computed 0x"));
     assert_string_equal(eddy_snapshot_strerror(EDDY_SNAPSHOT_ECHECKSUM), "checksum");
     /* bytes after the frame are refused too */
-    w.data[w.len - 1] ^= 1;
-    eddy_buf_append(&w, "x", 1);
-    assert_int_equal(read_frame(w.data, w.len, err, sizeof(err)),
+    w->data[w->len - 1] ^= 1;
+    eddy_buf_append(w, "x", 1);
+    assert_int_equal(read_frame(w->data, w->len, err, sizeof(err)),
                      EDDY_SNAPSHOT_ELENGTH);
-    eddy_buf_free(&w);
 }
 
 static void test_failed_buffer(void **state)
@@ -200,11 +204,13 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_crc32c),
-        cmocka_unit_test(test_roundtrip),
+        cmocka_unit_test_setup_teardown(test_roundtrip, setup_frame, teardown_frame),
         cmocka_unit_test(test_nested),
-        cmocka_unit_test(test_every_truncation),
-        cmocka_unit_test(test_every_flipped_byte),
-        cmocka_unit_test(test_messages),
+        cmocka_unit_test_setup_teardown(test_every_truncation, setup_frame,
+                                        teardown_frame),
+        cmocka_unit_test_setup_teardown(test_every_flipped_byte, setup_frame,
+                                        teardown_frame),
+        cmocka_unit_test_setup_teardown(test_messages, setup_frame, teardown_frame),
         cmocka_unit_test(test_failed_buffer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -136,7 +136,33 @@ static void test_learner_refuses_other_model(void **state)
     eddy_learner_destroy(b);
 }
 
-/* A flip of any byte of a saved state is refused, naming the check. */
+static int load_features(void *core, const eddy_buf_t *b, char *err, size_t n)
+{
+    return eddy_features_load(core, "t", b->data, b->len, err, n);
+}
+
+static int load_learner(void *core, const eddy_buf_t *b, char *err, size_t n)
+{
+    return eddy_learner_load(core, "t", b->data, b->len, err, n);
+}
+
+/* A flip of any byte of B is refused, naming the frame's MAGIC; B as it is
+ * loads. */
+static void refuse_flips(eddy_buf_t *b, const char *magic, void *core,
+                         int (*load)(void *, const eddy_buf_t *, char *, size_t))
+{
+    char err[512];
+
+    for (size_t i = 0; i < b->len; i++) {
+        b->data[i] ^= 0x20;
+        err[0] = '\0';
+        assert_int_equal(load(core, b, err, sizeof(err)), -1);
+        assert_non_null(strstr(err, magic));
+        b->data[i] ^= 0x20;
+    }
+    assert_int_equal(load(core, b, err, sizeof(err)), 0);
+}
+
 static void test_flipped_bytes_refused(void **state)
 {
     char err[512];
@@ -156,24 +182,8 @@ static void test_flipped_bytes_refused(void **state)
     }
     assert_int_equal(eddy_features_save(f, "s", &fb), 0);
     assert_int_equal(eddy_learner_save(l, "s", &lb), 0);
-    for (size_t i = 0; i < fb.len; i++) {
-        fb.data[i] ^= 0x20;
-        err[0] = '\0';
-        assert_int_equal(eddy_features_load(f, "t", fb.data, fb.len, err, sizeof(err)),
-                         -1);
-        assert_non_null(strstr(err, "EFTR"));
-        fb.data[i] ^= 0x20;
-    }
-    for (size_t i = 0; i < lb.len; i++) {
-        lb.data[i] ^= 0x20;
-        err[0] = '\0';
-        assert_int_equal(eddy_learner_load(l, "t", lb.data, lb.len, err, sizeof(err)),
-                         -1);
-        assert_non_null(strstr(err, "ELRN"));
-        lb.data[i] ^= 0x20;
-    }
-    assert_int_equal(eddy_features_load(f, "t", fb.data, fb.len, err, sizeof(err)), 0);
-    assert_int_equal(eddy_learner_load(l, "t", lb.data, lb.len, err, sizeof(err)), 0);
+    refuse_flips(&fb, "EFTR", f, load_features);
+    refuse_flips(&lb, "ELRN", l, load_learner);
     /* the learner's payload ends in the model's own frame */
     assert_non_null(memmem(lb.data, lb.len, "EMDL", 4));
     eddy_buf_free(&fb);
