@@ -414,8 +414,7 @@ static int restore_settings(eddy_reader_t *r, const eddy_model_ops_t *ops, uint3
 eddy_model_t *eddy_model_restore(const uint8_t *buf, size_t len, char *errstr,
                                  size_t errstr_size)
 {
-    const uint8_t *payload;
-    size_t plen;
+    eddy_reader_t r;
     char name[EDDY_NAME_MAX + 1];
     double vals[EDDY_MODEL_MAX_PARAMS];
     uint32_t nf;
@@ -423,10 +422,9 @@ eddy_model_t *eddy_model_restore(const uint8_t *buf, size_t len, char *errstr,
     const eddy_model_ops_t *ops;
     eddy_model_t *m;
 
-    if (eddy_snapshot_read(buf, len, MODEL_SNAPSHOT_MAGIC, MODEL_SNAPSHOT_VERSION,
-                           &payload, &plen, errstr, errstr_size))
+    if (eddy_snapshot_open(&r, buf, len, MODEL_SNAPSHOT_MAGIC, MODEL_SNAPSHOT_VERSION,
+                           errstr, errstr_size))
         return NULL;
-    eddy_reader_t r = {payload, plen, 0, 0};
     if (!(ops = restore_ops(&r, name, errstr, errstr_size)) ||
         restore_settings(&r, ops, &nf, &seed, vals, errstr, errstr_size))
         return NULL;

@@ -141,6 +141,19 @@ eddy_snapshot_err_t eddy_snapshot_read(const void *buf, size_t len, const char *
     return EDDY_SNAPSHOT_OK;
 }
 
+eddy_snapshot_err_t eddy_snapshot_open(eddy_reader_t *r, const void *buf, size_t len,
+                                       const char *magic, uint32_t version,
+                                       char *errstr, size_t errstr_size)
+{
+    eddy_snapshot_err_t rc;
+
+    *r = (eddy_reader_t){NULL, 0, 0, 0};
+    rc = eddy_snapshot_read(buf, len, magic, version, &r->buf, &r->len, errstr,
+                            errstr_size);
+    r->err = rc != EDDY_SNAPSHOT_OK;
+    return rc;
+}
+
 const char *eddy_snapshot_strerror(eddy_snapshot_err_t err)
 {
     switch (err) {

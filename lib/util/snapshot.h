@@ -12,7 +12,8 @@
  * Writing: eddy_snapshot_write() frames a payload held in memory; or
  * eddy_snapshot_begin(), append the payload to the same buffer (any
  * eddy_buf_* call, nested frames included), then eddy_snapshot_end().
- * Reading: eddy_snapshot_read() checks, in this order, the size of the
+ * Reading: eddy_snapshot_read() (or eddy_snapshot_open(), which also starts
+ * a util/bytes.h reader over the payload) checks, in this order, the size of the
  * header, the magic, the version, the length against the bytes given and
  * the checksum, and names the first check that failed with what it expected
  * and what it found. It never reads past the length given.
@@ -24,6 +25,7 @@
 #include <stdint.h>
 
 #include "util/buf.h"
+#include "util/bytes.h"
 
 #define EDDY_SNAPSHOT_HEADER 16
 /* Largest payload a frame holds (the length is a u32). */
@@ -68,6 +70,11 @@ eddy_snapshot_err_t eddy_snapshot_read(const void *buf, size_t len, const char *
                                        uint32_t version, const uint8_t **payload,
                                        size_t *payload_len, char *errstr,
                                        size_t errstr_size);
+
+/* eddy_snapshot_read, then *R reads the payload (from its start). */
+eddy_snapshot_err_t eddy_snapshot_open(eddy_reader_t *r, const void *buf, size_t len,
+                                       const char *magic, uint32_t version,
+                                       char *errstr, size_t errstr_size);
 
 /* Static name of a check ("ok", "truncated", "magic", "version", "length",
  * "checksum"). */

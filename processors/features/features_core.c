@@ -68,21 +68,19 @@ int eddy_features_save(const eddy_features_t *f, const char *series_id, eddy_buf
     return eddy_snapshot_end(out, at);
 }
 
-/* The history in PAYLOAD, or NULL with ERRSTR filled. */
+/* The history R holds, or NULL with ERRSTR filled. */
 static history_t *history_load(const eddy_features_t *f, const char *series_id,
-                               const uint8_t *payload, size_t len, char *errstr,
-                               size_t errstr_size)
+                               eddy_reader_t *r, char *errstr, size_t errstr_size)
 {
-    eddy_reader_t r = {payload, len, 0, 0};
-    uint32_t n_lags = eddy_read_u32(&r), count = eddy_read_u32(&r);
-    int64_t last_seq = (int64_t)eddy_read_u64(&r);
+    uint32_t n_lags = eddy_read_u32(r), count = eddy_read_u32(r);
+    int64_t last_seq = (int64_t)eddy_read_u64(r);
     history_t *h;
 
-    if (r.err || n_lags != (uint32_t)f->n_lags || count > n_lags ||
-        r.len - r.pos != (size_t)count * 8) {
+    if (r->err || n_lags != (uint32_t)f->n_lags || count > n_lags ||
+        r->len - r->pos != (size_t)count * 8) {
         snprintf(errstr, errstr_size,
                  "state of series '%s' is not a features state for %d lags (%zu bytes)",
-                 series_id, f->n_lags, len);
+                 series_id, f->n_lags, r->len);
         return NULL;
     }
     if (!(h = calloc(1, sizeof(*h) + (size_t)f->n_lags * sizeof(double)))) {
@@ -94,20 +92,19 @@ static history_t *history_load(const eddy_features_t *f, const char *series_id,
     h->head = h->count > 0 ? h->count - 1 : f->n_lags - 1;
     /* values[head] is the most recent; older ones sit below it. */
     for (int i = 0; i < h->count; i++)
-        h->values[h->head - i] = eddy_read_f64(&r);
+        h->values[h->head - i] = eddy_read_f64(r);
     return h;
 }
 
 int eddy_features_load(eddy_features_t *f, const char *series_id, const void *buf,
                        size_t len, char *errstr, size_t errstr_size)
 {
-    const uint8_t *payload;
-    size_t plen;
+    eddy_reader_t r;
     history_t *h;
 
-    if (eddy_snapshot_read(buf, len, STATE_MAGIC, STATE_VERSION, &payload, &plen,
-                           errstr, errstr_size) ||
-        !(h = history_load(f, series_id, payload, plen, errstr, errstr_size)))
+    if (eddy_snapshot_open(&r, buf, len, STATE_MAGIC, STATE_VERSION, errstr,
+                           errstr_size) ||
+        !(h = history_load(f, series_id, &r, errstr, errstr_size)))
         return -1;
     return eddy_series_replace(f->series, series_id, h, errstr, errstr_size);
 }

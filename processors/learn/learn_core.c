@@ -170,28 +170,27 @@ int eddy_learner_save(const eddy_learner_t *l, const char *series_id, eddy_buf_t
     return eddy_snapshot_end(out, at);
 }
 
-/* The series' model in PAYLOAD, or NULL with ERRSTR filled. */
+/* The series' model R holds, or NULL with ERRSTR filled. */
 static series_model_t *series_model_load(const eddy_learner_t *l, const char *series_id,
-                                         const uint8_t *payload, size_t len,
-                                         char *errstr, size_t errstr_size)
+                                         eddy_reader_t *r, char *errstr,
+                                         size_t errstr_size)
 {
-    eddy_reader_t r = {payload, len, 0, 0};
     series_model_t *sm = calloc(1, sizeof(*sm));
 
     if (!sm) {
         snprintf(errstr, errstr_size, "out of memory");
         return NULL;
     }
-    sm->last_seq = (int64_t)eddy_read_u64(&r);
-    sm->learned = (int64_t)eddy_read_u64(&r);
-    if (r.err) {
+    sm->last_seq = (int64_t)eddy_read_u64(r);
+    sm->learned = (int64_t)eddy_read_u64(r);
+    if (r->err) {
         snprintf(errstr, errstr_size,
                  "state of series '%s' is not a learner state (%zu bytes)", series_id,
-                 len);
+                 r->len);
         goto err;
     }
-    if (!(sm->model =
-              eddy_model_restore(payload + r.pos, len - r.pos, errstr, errstr_size)))
+    if (!(sm->model = eddy_model_restore(r->buf + r->pos, r->len - r->pos, errstr,
+                                         errstr_size)))
         goto err;
     if (strcmp(eddy_model_name(sm->model), l->model) ||
         eddy_model_n_features(sm->model) != l->n_lags) {
@@ -212,13 +211,12 @@ err:
 int eddy_learner_load(eddy_learner_t *l, const char *series_id, const void *buf,
                       size_t len, char *errstr, size_t errstr_size)
 {
-    const uint8_t *payload;
-    size_t plen;
+    eddy_reader_t r;
     series_model_t *sm;
 
-    if (eddy_snapshot_read(buf, len, STATE_MAGIC, STATE_VERSION, &payload, &plen,
-                           errstr, errstr_size) ||
-        !(sm = series_model_load(l, series_id, payload, plen, errstr, errstr_size)))
+    if (eddy_snapshot_open(&r, buf, len, STATE_MAGIC, STATE_VERSION, errstr,
+                           errstr_size) ||
+        !(sm = series_model_load(l, series_id, &r, errstr, errstr_size)))
         return -1;
     return eddy_series_replace(l->series, series_id, sm, errstr, errstr_size);
 }

@@ -78,8 +78,9 @@ static void test_roundtrip(void **state)
 static void test_nested(void **state)
 {
     eddy_buf_t w = EDDY_BUF_INIT;
-    const uint8_t *outer, *inner;
-    size_t outer_len, inner_len;
+    eddy_reader_t r;
+    const uint8_t *inner;
+    size_t inner_len;
     char err[256];
 
     (void)state;
@@ -89,16 +90,20 @@ static void test_nested(void **state)
     eddy_buf_put_u64(&w, 123456789012ull);
     frame(&w);
     assert_int_equal(eddy_snapshot_end(&w, at), 0);
-    assert_int_equal(eddy_snapshot_read(w.data + 11, w.len - 11, "OUTR", 1, &outer,
-                                        &outer_len, err, sizeof(err)),
-                     EDDY_SNAPSHOT_OK);
-    eddy_reader_t r = {outer, outer_len, 0, 0};
+    assert_int_equal(
+        eddy_snapshot_open(&r, w.data + 11, w.len - 11, "OUTR", 1, err, sizeof(err)),
+        EDDY_SNAPSHOT_OK);
     assert_int_equal(eddy_read_u32(&r), 7);
     assert_int_equal(eddy_read_u64(&r), 123456789012ull);
-    assert_int_equal(eddy_snapshot_read(outer + r.pos, outer_len - r.pos, "TEST", 3,
-                                        &inner, &inner_len, err, sizeof(err)),
+    assert_int_equal(eddy_snapshot_read(r.buf + r.pos, r.len - r.pos, "TEST", 3, &inner,
+                                        &inner_len, err, sizeof(err)),
                      EDDY_SNAPSHOT_OK);
     assert_memory_equal(inner, payload, sizeof(payload));
+    /* a reader over a refused frame reads nothing */
+    assert_int_equal(eddy_snapshot_open(&r, w.data, w.len, "OUTR", 1, err, sizeof(err)),
+                     EDDY_SNAPSHOT_EMAGIC);
+    assert_int_equal(eddy_read_u32(&r), 0);
+    assert_int_equal(r.err, 1);
     eddy_buf_free(&w);
 }
 
