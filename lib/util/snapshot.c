@@ -156,19 +156,11 @@ eddy_snapshot_err_t eddy_snapshot_open(eddy_reader_t *r, const void *buf, size_t
 
 const char *eddy_snapshot_strerror(eddy_snapshot_err_t err)
 {
-    switch (err) {
-    case EDDY_SNAPSHOT_OK:
-        return "ok";
-    case EDDY_SNAPSHOT_ETRUNC:
-        return "truncated";
-    case EDDY_SNAPSHOT_EMAGIC:
-        return "magic";
-    case EDDY_SNAPSHOT_EVERSION:
-        return "version";
-    case EDDY_SNAPSHOT_ELENGTH:
-        return "length";
-    case EDDY_SNAPSHOT_ECHECKSUM:
-        return "checksum";
-    }
-    return "unknown";
+    static const char *const names[] = {
+        [EDDY_SNAPSHOT_OK] = "ok",          [EDDY_SNAPSHOT_ETRUNC] = "truncated",
+        [EDDY_SNAPSHOT_EMAGIC] = "magic",   [EDDY_SNAPSHOT_EVERSION] = "version",
+        [EDDY_SNAPSHOT_ELENGTH] = "length", [EDDY_SNAPSHOT_ECHECKSUM] = "checksum",
+    };
+
+    return (unsigned)err < sizeof(names) / sizeof(names[0]) ? names[err] : "unknown";
 }

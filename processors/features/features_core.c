@@ -6,7 +6,6 @@
 
 #include "util/bytes.h"
 #include "util/series.h"
-#include "util/snapshot.h"
 
 typedef struct history_s {
     int64_t last_seq;
@@ -47,31 +46,25 @@ size_t eddy_features_series_count(const eddy_features_t *f)
     return eddy_series_count(f->series);
 }
 
-#define STATE_MAGIC   "EFTR"
-#define STATE_VERSION 1u
-
-/* A util/snapshot.h frame "EFTR" whose payload is: n_lags u32, count u32,
- * last_seq u64, then COUNT doubles, most recent first. */
-int eddy_features_save(const eddy_features_t *f, const char *series_id, eddy_buf_t *out)
+/* A series' state: a util/snapshot.h frame "EFTR" whose payload is n_lags
+ * u32, count u32, last_seq u64, then COUNT doubles, most recent first. */
+static int history_save(const void *ctx, const void *value, eddy_buf_t *out)
 {
-    const history_t *h = eddy_series_get(f->series, series_id);
-    size_t at;
+    const eddy_features_t *f = ctx;
+    const history_t *h = value;
 
-    if (!h)
-        return 1;
-    at = eddy_snapshot_begin(out, STATE_MAGIC, STATE_VERSION);
     eddy_buf_put_u32(out, (uint32_t)f->n_lags);
     eddy_buf_put_u32(out, (uint32_t)h->count);
     eddy_buf_put_u64(out, (uint64_t)h->last_seq);
     for (int i = 0; i < h->count; i++)
         eddy_buf_put_f64(out, h->values[(h->head - i + f->n_lags) % f->n_lags]);
-    return eddy_snapshot_end(out, at);
+    return out->failed ? -1 : 0;
 }
 
-/* The history R holds, or NULL with ERRSTR filled. */
-static history_t *history_load(const eddy_features_t *f, const char *series_id,
-                               eddy_reader_t *r, char *errstr, size_t errstr_size)
+static void *history_load(const void *ctx, const char *series_id, eddy_reader_t *r,
+                          char *errstr, size_t errstr_size)
 {
+    const eddy_features_t *f = ctx;
     uint32_t n_lags = eddy_read_u32(r), count = eddy_read_u32(r);
     int64_t last_seq = (int64_t)eddy_read_u64(r);
     history_t *h;
@@ -96,17 +89,19 @@ static history_t *history_load(const eddy_features_t *f, const char *series_id,
     return h;
 }
 
+static const eddy_series_codec_t history_codec = {
+    .magic = "EFTR", .version = 1, .save = history_save, .load = history_load};
+
+int eddy_features_save(const eddy_features_t *f, const char *series_id, eddy_buf_t *out)
+{
+    return eddy_series_save(f->series, series_id, &history_codec, f, out);
+}
+
 int eddy_features_load(eddy_features_t *f, const char *series_id, const void *buf,
                        size_t len, char *errstr, size_t errstr_size)
 {
-    eddy_reader_t r;
-    history_t *h;
-
-    if (eddy_snapshot_open(&r, buf, len, STATE_MAGIC, STATE_VERSION, errstr,
-                           errstr_size) ||
-        !(h = history_load(f, series_id, &r, errstr, errstr_size)))
-        return -1;
-    return eddy_series_replace(f->series, series_id, h, errstr, errstr_size);
+    return eddy_series_load(f->series, series_id, buf, len, &history_codec, f, errstr,
+                            errstr_size);
 }
 
 void eddy_features_drop(eddy_features_t *f, const char *series_id)

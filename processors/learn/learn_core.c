@@ -6,7 +6,6 @@
 
 #include "util/bytes.h"
 #include "util/series.h"
-#include "util/snapshot.h"
 #include "eddy_model.h"
 
 typedef struct series_model_s {
@@ -151,29 +150,43 @@ eddy_learn_result_t eddy_learner_process(eddy_learner_t *l, const eddy_fv_t *fv,
     return EDDY_LEARN_OK;
 }
 
-#define STATE_MAGIC   "ELRN"
-#define STATE_VERSION 1u
-
-/* A util/snapshot.h frame "ELRN" whose payload is: last_seq u64, learned
- * u64, then the model's own snapshot (a frame of its own). */
-int eddy_learner_save(const eddy_learner_t *l, const char *series_id, eddy_buf_t *out)
+/* A series' state: a util/snapshot.h frame "ELRN" whose payload is last_seq
+ * u64, learned u64, then the model's own snapshot (a frame of its own). */
+static int series_model_save(const void *ctx, const void *value, eddy_buf_t *out)
 {
-    const series_model_t *sm = eddy_series_get(l->series, series_id);
-    size_t at;
+    const series_model_t *sm = value;
 
-    if (!sm)
-        return 1;
-    at = eddy_snapshot_begin(out, STATE_MAGIC, STATE_VERSION);
+    (void)ctx;
     eddy_buf_put_u64(out, (uint64_t)sm->last_seq);
     eddy_buf_put_u64(out, (uint64_t)sm->learned);
-    eddy_model_save(sm->model, out);
-    return eddy_snapshot_end(out, at);
+    return eddy_model_save(sm->model, out);
 }
 
-/* The series' model R holds, or NULL with ERRSTR filled. */
-static series_model_t *series_model_load(const eddy_learner_t *l, const char *series_id,
-                                         eddy_reader_t *r, char *errstr,
-                                         size_t errstr_size)
+/* The model restored from the rest of R, if it is L's kind of model. */
+static eddy_model_t *model_load(const eddy_learner_t *l, const char *series_id,
+                                eddy_reader_t *r, char *errstr, size_t errstr_size)
+{
+    eddy_model_t *m =
+        eddy_model_restore(r->buf + r->pos, r->len - r->pos, errstr, errstr_size);
+
+    if (!m)
+        return NULL;
+    r->pos = r->len;
+    if (strcmp(eddy_model_name(m), l->model) || eddy_model_n_features(m) != l->n_lags) {
+        snprintf(
+            errstr, errstr_size,
+            "state of series '%s' holds model %s with %d lags, not %s with %d: was the "
+            "state topic written by another model?",
+            series_id, eddy_model_name(m), eddy_model_n_features(m), l->model,
+            l->n_lags);
+        eddy_model_destroy(m);
+        return NULL;
+    }
+    return m;
+}
+
+static void *series_model_load(const void *ctx, const char *series_id, eddy_reader_t *r,
+                               char *errstr, size_t errstr_size)
 {
     series_model_t *sm = calloc(1, sizeof(*sm));
 
@@ -183,42 +196,34 @@ static series_model_t *series_model_load(const eddy_learner_t *l, const char *se
     }
     sm->last_seq = (int64_t)eddy_read_u64(r);
     sm->learned = (int64_t)eddy_read_u64(r);
-    if (r->err) {
+    if (r->err)
         snprintf(errstr, errstr_size,
                  "state of series '%s' is not a learner state (%zu bytes)", series_id,
                  r->len);
-        goto err;
-    }
-    if (!(sm->model = eddy_model_restore(r->buf + r->pos, r->len - r->pos, errstr,
-                                         errstr_size)))
-        goto err;
-    if (strcmp(eddy_model_name(sm->model), l->model) ||
-        eddy_model_n_features(sm->model) != l->n_lags) {
-        snprintf(
-            errstr, errstr_size,
-            "state of series '%s' holds model %s with %d lags, not %s with %d: was the "
-            "state topic written by another model?",
-            series_id, eddy_model_name(sm->model), eddy_model_n_features(sm->model),
-            l->model, l->n_lags);
-        goto err;
+    else
+        sm->model = model_load(ctx, series_id, r, errstr, errstr_size);
+    if (!sm->model) {
+        free(sm);
+        return NULL;
     }
     return sm;
-err:
-    series_model_free(sm);
-    return NULL;
+}
+
+static const eddy_series_codec_t series_model_codec = {.magic = "ELRN",
+                                                       .version = 1,
+                                                       .save = series_model_save,
+                                                       .load = series_model_load};
+
+int eddy_learner_save(const eddy_learner_t *l, const char *series_id, eddy_buf_t *out)
+{
+    return eddy_series_save(l->series, series_id, &series_model_codec, l, out);
 }
 
 int eddy_learner_load(eddy_learner_t *l, const char *series_id, const void *buf,
                       size_t len, char *errstr, size_t errstr_size)
 {
-    eddy_reader_t r;
-    series_model_t *sm;
-
-    if (eddy_snapshot_open(&r, buf, len, STATE_MAGIC, STATE_VERSION, errstr,
-                           errstr_size) ||
-        !(sm = series_model_load(l, series_id, &r, errstr, errstr_size)))
-        return -1;
-    return eddy_series_replace(l->series, series_id, sm, errstr, errstr_size);
+    return eddy_series_load(l->series, series_id, buf, len, &series_model_codec, l,
+                            errstr, errstr_size);
 }
 
 void eddy_learner_drop(eddy_learner_t *l, const char *series_id)
