@@ -178,8 +178,9 @@ static void hw_learn(eddy_model_t *m, const double *x, double y)
     }
 }
 
-static double hw_at(const hw_state_t *s, int h)
+static double hw_at(const void *state, int h)
 {
+    const hw_state_t *s = state;
     if (!s->initialized)
         return s->n_seen ? s->last : 0.0;
     double base = dq_at(&s->level, -1);
@@ -195,13 +196,6 @@ static double hw_predict(eddy_model_t *m, const double *x)
 {
     (void)x;
     return hw_at(m->state, 0);
-}
-
-static void hw_forecast(eddy_model_t *m, const double *x_next, double *out, int h)
-{
-    (void)x_next;
-    for (int k = 0; k < h; k++)
-        out[k] = hw_at(m->state, k);
 }
 
 static void hw_save(eddy_buf_t *w, const eddy_model_t *m)
@@ -248,4 +242,4 @@ const eddy_model_ops_t eddy_holt_winters_ops = {
         "Holt-Winters exponential smoothing of the target (lags ignored); River "
         "time_series.HoltWinters(alpha=0.3, beta=0.1, gamma=0.6, seasonality=12); "
         "params alpha=0.3 beta=0.1 gamma=0.6 seasonality=12 multiplicative=0"),
-    .check = hw_check, .forecast = hw_forecast};
+    .check = hw_check, .forecast_at = hw_at};

@@ -312,8 +312,9 @@ void eddy_model_forecast(eddy_model_t *model, const double *x_next, double *out,
 {
     if (h <= 0)
         return;
-    if (model->ops->forecast) {
-        model->ops->forecast(model, x_next, out, h);
+    if (model->ops->forecast_at) {
+        for (int k = 0; k < h; k++)
+            out[k] = model->ops->forecast_at(model->state, k);
         return;
     }
     double x[EDDY_MODEL_MAX_FEATURES];

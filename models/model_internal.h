@@ -131,8 +131,10 @@ struct eddy_model_ops_s {
     void (*free_state)(eddy_model_t *m);
     double (*predict)(eddy_model_t *m, const double *x);
     void (*learn)(eddy_model_t *m, const double *x, double y);
-    /* NULL: the generic recursive forecast (predict, shift into in_1). */
-    void (*forecast)(eddy_model_t *m, const double *x_next, double *out, int h);
+    /* For models of the target alone (lags ignored): the forecast K steps
+     * after the last learned target (0: the next step) from m->state. NULL:
+     * the generic recursive forecast (predict, shift into in_1). */
+    double (*forecast_at)(const void *state, int k);
     void (*save)(eddy_buf_t *w, const eddy_model_t *m);
     /* Fills m->state (already init'ed fresh) from R; -1 on invalid data. */
     int (*load)(eddy_reader_t *r, eddy_model_t *m);
@@ -141,7 +143,7 @@ struct eddy_model_ops_s {
 /* The entries every model has, named by one convention: a model with prefix
  * P defines P_state_t, P_init, P_free, P_predict, P_learn, P_save and P_load,
  * and a parameter table PARAMS of N_P entries. Optional entries (.check,
- * .forecast) follow the macro:
+ * .forecast_at) follow the macro:
  *   const eddy_model_ops_t eddy_rls_ops = {
  *       EDDY_MODEL_OPS(rls, "rls", rls_params, "...")};
  */

@@ -37,8 +37,9 @@ static int snaive_init(eddy_model_t *m)
 }
 
 /* Forecast K steps after the last learned target (k = 0: the next step). */
-static double snaive_at(const snaive_state_t *s, int k)
+static double snaive_at(const void *state, int k)
 {
+    const snaive_state_t *s = state;
     uint64_t p = (uint64_t)s->period;
     if (s->count == 0)
         return 0.0;
@@ -61,13 +62,6 @@ static void snaive_learn(eddy_model_t *m, const double *x, double y)
     s->count++;
 }
 
-static void snaive_forecast(eddy_model_t *m, const double *x_next, double *out, int h)
-{
-    (void)x_next;
-    for (int k = 0; k < h; k++)
-        out[k] = snaive_at(m->state, k);
-}
-
 static void snaive_save(eddy_buf_t *w, const eddy_model_t *m)
 {
     const snaive_state_t *s = m->state;
@@ -88,4 +82,4 @@ const eddy_model_ops_t eddy_snaive_ops = {
         snaive, "snaive", snaive_params,
         "seasonal naive: predicts the value one period ago (the last value before a "
         "full season, 0 before any); no River equivalent; params period=12"),
-    .forecast = snaive_forecast};
+    .forecast_at = snaive_at};
