@@ -152,8 +152,6 @@ static void node_reset(amf_node_t *nd, int32_t parent, double time)
 static void amf_free(eddy_model_t *m)
 {
     amf_state_t *s = m->state;
-    if (!s)
-        return;
     if (s->trees)
         for (int i = 0; i < s->n_trees; i++)
             tree_free(&s->trees[i]);
@@ -163,8 +161,6 @@ static void amf_free(eddy_model_t *m)
     free(s->walk);
     free(s->full);
     free(s->cum);
-    free(s);
-    m->state = NULL;
 }
 
 static int name_cmp(const void *a, const void *b)
@@ -177,10 +173,7 @@ static int name_cmp(const void *a, const void *b)
 
 static int amf_init(eddy_model_t *m)
 {
-    amf_state_t *s = calloc(1, sizeof(*s));
-    if (!s)
-        return -1;
-    m->state = s;
+    amf_state_t *s = m->state;
     s->n = m->n_features;
     s->n_trees = (int)m->params[P_N];
     s->step = m->params[P_STEP];
@@ -193,7 +186,7 @@ static int amf_init(eddy_model_t *m)
     s->cum = malloc((size_t)s->n * sizeof(double));
     s->trees = calloc((size_t)s->n_trees, sizeof(*s->trees));
     if (!s->order || !s->ext_f || !s->walk || !s->full || !s->cum || !s->trees)
-        goto err;
+        return -1;
     for (int i = 0; i < s->n; i++)
         s->order[i] = i;
     qsort(s->order, (size_t)s->n, sizeof(int), name_cmp);
@@ -204,15 +197,12 @@ static int amf_init(eddy_model_t *m)
         amf_tree_t *t = &s->trees[i];
         eddy_rng_seed(&t->rng, eddy_rng_next(&forest));
         if (tree_reserve(t, 1, s->n) != 0)
-            goto err;
+            return -1;
         t->root = 0;
         t->n_nodes = 1;
         node_reset(ND(t, 0), NONE, 0.0);
     }
     return 0;
-err:
-    amf_free(m);
-    return -1;
 }
 
 /* River's update_downwards: box, count, weight (mean before the update), mean */
@@ -500,31 +490,31 @@ static double amf_predict(eddy_model_t *m, const double *x)
  * u8 is_leaf, u32 parent (0xffffffff: none), u64 n_samples, f64 time, weight,
  * log_weight_tree, mean, [branch: u32 feature, f64 threshold, u32 left,
  * u32 right], n f64 box minimum, n f64 box maximum. */
-static void amf_save(eddy_wbuf_t *w, const eddy_model_t *m)
+static void amf_save(eddy_buf_t *w, const eddy_model_t *m)
 {
     const amf_state_t *s = m->state;
     for (int k = 0; k < s->n_trees; k++) {
         const amf_tree_t *t = &s->trees[k];
         eddy_rng_save(w, &t->rng);
-        eddy_w_u64(w, t->iteration);
-        eddy_w_u32(w, (uint32_t)t->n_nodes);
-        eddy_w_u32(w, (uint32_t)t->root);
+        eddy_buf_put_u64(w, t->iteration);
+        eddy_buf_put_u32(w, (uint32_t)t->n_nodes);
+        eddy_buf_put_u32(w, (uint32_t)t->root);
         for (int32_t i = 0; i < t->n_nodes; i++) {
             const amf_node_t *nd = ND(t, i);
-            eddy_w_u8(w, nd->is_leaf);
-            eddy_w_u32(w, (uint32_t)nd->parent);
-            eddy_w_u64(w, nd->n_samples);
-            eddy_w_f64(w, nd->time);
-            eddy_w_f64(w, nd->weight);
-            eddy_w_f64(w, nd->lwt);
-            eddy_w_f64(w, nd->mean);
+            eddy_buf_put_u8(w, nd->is_leaf);
+            eddy_buf_put_u32(w, (uint32_t)nd->parent);
+            eddy_buf_put_u64(w, nd->n_samples);
+            eddy_buf_put_f64(w, nd->time);
+            eddy_buf_put_f64(w, nd->weight);
+            eddy_buf_put_f64(w, nd->lwt);
+            eddy_buf_put_f64(w, nd->mean);
             if (!nd->is_leaf) {
-                eddy_w_u32(w, (uint32_t)nd->feature);
-                eddy_w_f64(w, nd->threshold);
-                eddy_w_u32(w, (uint32_t)nd->left);
-                eddy_w_u32(w, (uint32_t)nd->right);
+                eddy_buf_put_u32(w, (uint32_t)nd->feature);
+                eddy_buf_put_f64(w, nd->threshold);
+                eddy_buf_put_u32(w, (uint32_t)nd->left);
+                eddy_buf_put_u32(w, (uint32_t)nd->right);
             }
-            eddy_w_f64s(w, box_lo(s, t, i), 2 * (size_t)s->n);
+            eddy_buf_put_f64s(w, box_lo(s, t, i), 2 * (size_t)s->n);
         }
     }
 }
@@ -563,7 +553,7 @@ static int tree_link(amf_tree_t *t, uint8_t *seen)
     return ok && reached == t->n_nodes ? 0 : -1;
 }
 
-static int amf_load(eddy_rbuf_t *r, eddy_model_t *m)
+static int amf_load(eddy_reader_t *r, eddy_model_t *m)
 {
     amf_state_t *s = m->state;
     size_t n = (size_t)s->n;
@@ -572,11 +562,11 @@ static int amf_load(eddy_rbuf_t *r, eddy_model_t *m)
     for (int k = 0; k < s->n_trees && !r->err; k++) {
         amf_tree_t *t = &s->trees[k];
         eddy_rng_load(r, &t->rng);
-        t->iteration = eddy_r_u64(r);
-        uint32_t nn = eddy_r_count(r, (uint32_t)s->max_nodes + 1);
-        uint32_t root = eddy_r_u32(r);
+        t->iteration = eddy_read_u64(r);
+        uint32_t nn = eddy_read_count(r, (uint32_t)s->max_nodes + 1);
+        uint32_t root = eddy_read_u32(r);
         if (r->err || nn < 1 || nn % 2 == 0 || root >= nn ||
-            !eddy_r_has(r, (size_t)nn * node_min) ||
+            !eddy_read_has(r, (size_t)nn * node_min) ||
             tree_reserve(t, (int32_t)nn, s->n) != 0)
             return -1;
         t->n_nodes = (int32_t)nn;
@@ -584,28 +574,28 @@ static int amf_load(eddy_rbuf_t *r, eddy_model_t *m)
         for (uint32_t i = 0; i < nn && !r->err; i++) {
             amf_node_t *nd = ND(t, i);
             node_reset(nd, NONE, 0.0);
-            uint8_t is_leaf = eddy_r_u8(r);
-            uint32_t parent = eddy_r_u32(r);
-            nd->n_samples = eddy_r_u64(r);
-            nd->time = eddy_r_f64(r);
-            nd->weight = eddy_r_f64(r);
-            nd->lwt = eddy_r_f64(r);
-            nd->mean = eddy_r_f64(r);
+            uint8_t is_leaf = eddy_read_u8(r);
+            uint32_t parent = eddy_read_u32(r);
+            nd->n_samples = eddy_read_u64(r);
+            nd->time = eddy_read_f64(r);
+            nd->weight = eddy_read_f64(r);
+            nd->lwt = eddy_read_f64(r);
+            nd->mean = eddy_read_f64(r);
             if (is_leaf > 1 || (parent != 0xffffffffu && parent >= nn))
                 r->err = 1;
             nd->is_leaf = is_leaf;
             nd->parent = parent == 0xffffffffu ? NONE : (int32_t)parent;
             if (!is_leaf) {
-                uint32_t f = eddy_r_u32(r);
-                nd->threshold = eddy_r_f64(r);
-                uint32_t left = eddy_r_u32(r), right = eddy_r_u32(r);
+                uint32_t f = eddy_read_u32(r);
+                nd->threshold = eddy_read_f64(r);
+                uint32_t left = eddy_read_u32(r), right = eddy_read_u32(r);
                 if (f >= n || left >= nn || right >= nn)
                     r->err = 1;
                 nd->feature = (int32_t)f;
                 nd->left = (int32_t)left;
                 nd->right = (int32_t)right;
             }
-            eddy_r_f64s(r, box_lo(s, t, (int32_t)i), 2 * n);
+            eddy_read_f64s(r, box_lo(s, t, (int32_t)i), 2 * n);
             if (!(nd->time >= 0.0) || (t->iteration == 0) != (nd->n_samples == 0))
                 r->err = 1;
         }
@@ -620,18 +610,7 @@ static int amf_load(eddy_rbuf_t *r, eddy_model_t *m)
     return r->err ? -1 : 0;
 }
 
-const eddy_model_ops_t eddy_amf_ops = {
-    "amf",
+const eddy_model_ops_t eddy_amf_ops = {EDDY_MODEL_OPS(
+    amf, "amf", amf_params,
     "Aggregated Mondrian Forest regressor on raw lags, seeded; River "
-    "forest.AMFRegressor(n_estimators=10, step=1.0, use_aggregation=True, seed=...)",
-    amf_params,
-    N_P,
-    NULL,
-    amf_init,
-    amf_free,
-    amf_predict,
-    amf_learn,
-    NULL,
-    amf_save,
-    amf_load,
-};
+    "forest.AMFRegressor(n_estimators=10, step=1.0, use_aggregation=True, seed=...)")};

@@ -32,8 +32,6 @@ typedef struct {
 static void bag_free(eddy_model_t *m)
 {
     bag_state_t *s = m->state;
-    if (!s)
-        return;
     for (int i = 0; i < s->n_models; i++) {
         if (s->scalers)
             eddy_scaler_free(&s->scalers[i]);
@@ -43,16 +41,11 @@ static void bag_free(eddy_model_t *m)
     free(s->scalers);
     free(s->glms);
     free(s->xs);
-    free(s);
-    m->state = NULL;
 }
 
 static int bag_init(eddy_model_t *m)
 {
-    bag_state_t *s = calloc(1, sizeof(*s));
-    if (!s)
-        return -1;
-    m->state = s;
+    bag_state_t *s = m->state;
     s->n_models = (int)m->params[P_N];
     eddy_rng_seed(&s->rng, m->seed);
     eddy_glm_params_t gp = {m->params[P_LR], m->params[P_LR], m->params[P_L2], 0.0,
@@ -61,15 +54,12 @@ static int bag_init(eddy_model_t *m)
     s->glms = calloc((size_t)s->n_models, sizeof(*s->glms));
     s->xs = calloc((size_t)m->n_features, sizeof(double));
     if (!s->scalers || !s->glms || !s->xs)
-        goto err;
+        return -1;
     for (int i = 0; i < s->n_models; i++)
         if (eddy_scaler_init(&s->scalers[i], m->n_features) != 0 ||
             eddy_glm_init(&s->glms[i], m->n_features, &gp) != 0)
-            goto err;
+            return -1;
     return 0;
-err:
-    bag_free(m);
-    return -1;
 }
 
 static double bag_predict(eddy_model_t *m, const double *x)
@@ -97,7 +87,7 @@ static void bag_learn(eddy_model_t *m, const double *x, double y)
     }
 }
 
-static void bag_save(eddy_wbuf_t *w, const eddy_model_t *m)
+static void bag_save(eddy_buf_t *w, const eddy_model_t *m)
 {
     const bag_state_t *s = m->state;
     eddy_rng_save(w, &s->rng);
@@ -107,7 +97,7 @@ static void bag_save(eddy_wbuf_t *w, const eddy_model_t *m)
     }
 }
 
-static int bag_load(eddy_rbuf_t *r, eddy_model_t *m)
+static int bag_load(eddy_reader_t *r, eddy_model_t *m)
 {
     bag_state_t *s = m->state;
     eddy_rng_load(r, &s->rng);
@@ -119,18 +109,8 @@ static int bag_load(eddy_rbuf_t *r, eddy_model_t *m)
 }
 
 const eddy_model_ops_t eddy_bagging_ops = {
-    "bagging",
-    "Oza online bagging (Poisson(1)) of StandardScaler | LinearRegression(l2=1.0), "
-    "seeded; River BaggingRegressor(StandardScaler() | LinearRegression(l2=1.0), "
-    "n_models=3, seed=...)",
-    bag_params,
-    N_P,
-    NULL,
-    bag_init,
-    bag_free,
-    bag_predict,
-    bag_learn,
-    NULL,
-    bag_save,
-    bag_load,
-};
+    EDDY_MODEL_OPS(bag, "bagging", bag_params,
+                   "Oza online bagging (Poisson(1)) of StandardScaler | "
+                   "LinearRegression(l2=1.0), seeded; River "
+                   "BaggingRegressor(StandardScaler() | LinearRegression(l2=1.0), "
+                   "n_models=3, seed=...)")};

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/buf.h"
+
 typedef struct eddy_model_s eddy_model_t;
 
 /* n_features passed as 0 to eddy_model_new means this default. */
@@ -76,6 +78,10 @@ void eddy_model_forecast(eddy_model_t *model, const double *x_next, double *out,
  * malloc'ed buffer the caller frees. Returns 0, or -1 on allocation failure.
  * Byte order is little-endian, fixed-width; doubles are stored bit-exact. */
 int eddy_model_snapshot(const eddy_model_t *model, uint8_t **buf, size_t *len);
+
+/* The same snapshot appended to OUT (a util/snapshot.h frame of kind "EMDL").
+ * Returns 0, or -1 on allocation failure. */
+int eddy_model_save(const eddy_model_t *model, eddy_buf_t *out);
 
 /* Rebuilds a model from a snapshot. Returns NULL and fills ERRSTR on a
  * truncated, corrupt or unknown snapshot; never reads past LEN. */

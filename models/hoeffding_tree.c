@@ -461,27 +461,18 @@ static htnode_t **find_leaf(htnode_t **slot, const double *xs)
 static void ht_free(eddy_model_t *m)
 {
     ht_state_t *s = m->state;
-    if (!s)
-        return;
     node_free(s->root, s->n);
     eddy_scaler_free(&s->scaler);
     free(s->xs);
-    free(s);
-    m->state = NULL;
 }
 
 static int ht_init(eddy_model_t *m)
 {
-    ht_state_t *s = calloc(1, sizeof(*s));
-    if (!s)
-        return -1;
-    m->state = s;
+    ht_state_t *s = m->state;
     s->n = m->n_features;
     s->xs = calloc((size_t)s->n, sizeof(double));
-    if (!s->xs || eddy_scaler_init(&s->scaler, s->n) != 0) {
-        ht_free(m);
+    if (!s->xs || eddy_scaler_init(&s->scaler, s->n) != 0)
         return -1;
-    }
     return 0;
 }
 
@@ -532,41 +523,41 @@ static void ht_learn(eddy_model_t *m, const double *x, double y)
 
 /* ---- snapshot ---- */
 
-static void var_save(eddy_wbuf_t *w, const var_t *v)
+static void var_save(eddy_buf_t *w, const var_t *v)
 {
-    eddy_w_f64(w, v->n);
-    eddy_w_f64(w, v->mean);
-    eddy_w_f64(w, v->s);
+    eddy_buf_put_f64(w, v->n);
+    eddy_buf_put_f64(w, v->mean);
+    eddy_buf_put_f64(w, v->s);
 }
 
-static void var_load(eddy_rbuf_t *r, var_t *v)
+static void var_load(eddy_reader_t *r, var_t *v)
 {
-    v->n = eddy_r_f64(r);
-    v->mean = eddy_r_f64(r);
-    v->s = eddy_r_f64(r);
+    v->n = eddy_read_f64(r);
+    v->mean = eddy_read_f64(r);
+    v->s = eddy_read_f64(r);
     if (!(v->n >= 0))
         r->err = 1;
 }
 
 /* pre-order; a flag byte per node says which children follow */
-static void ebst_save(eddy_wbuf_t *w, const ebst_t *root)
+static void ebst_save(eddy_buf_t *w, const ebst_t *root)
 {
     stack_t st = {0};
-    eddy_w_u8(w, root ? 1 : 0);
+    eddy_buf_put_u8(w, root ? 1 : 0);
     if (root && push(&st, 0, (ebst_t *)root) != 0)
-        w->err = 1;
-    while (st.len && !w->err) {
+        w->failed = 1;
+    while (st.len && !w->failed) {
         const ebst_t *e = st.v[--st.len];
-        eddy_w_f64(w, e->att);
+        eddy_buf_put_f64(w, e->att);
         var_save(w, &e->est);
-        eddy_w_u8(w, (uint8_t)((e->left ? 1 : 0) | (e->right ? 2 : 0)));
+        eddy_buf_put_u8(w, (uint8_t)((e->left ? 1 : 0) | (e->right ? 2 : 0)));
         if ((e->right && push(&st, 0, e->right)) || (e->left && push(&st, 0, e->left)))
-            w->err = 1;
+            w->failed = 1;
     }
     stack_free(&st);
 }
 
-static void ebst_load(eddy_rbuf_t *r, ebst_t **root)
+static void ebst_load(eddy_reader_t *r, ebst_t **root)
 {
     /* the stack holds the slots still to fill, in pre-order */
     size_t cap = 64, len = 0;
@@ -575,7 +566,7 @@ static void ebst_load(eddy_rbuf_t *r, ebst_t **root)
         r->err = 1;
         return;
     }
-    if (eddy_r_u8(r))
+    if (eddy_read_u8(r))
         st[len++] = root;
     while (len && !r->err) {
         ebst_t **slot = st[--len];
@@ -585,9 +576,9 @@ static void ebst_load(eddy_rbuf_t *r, ebst_t **root)
             break;
         }
         *slot = e;
-        e->att = eddy_r_f64(r);
+        e->att = eddy_read_f64(r);
         var_load(r, &e->est);
-        uint8_t flags = eddy_r_u8(r);
+        uint8_t flags = eddy_read_u8(r);
         if (flags > 3) {
             r->err = 1;
             break;
@@ -609,31 +600,31 @@ static void ebst_load(eddy_rbuf_t *r, ebst_t **root)
     free(st);
 }
 
-static void node_save(eddy_wbuf_t *w, const htnode_t *nd, int n)
+static void node_save(eddy_buf_t *w, const htnode_t *nd, int n)
 {
-    eddy_w_u8(w, (uint8_t)nd->is_leaf);
+    eddy_buf_put_u8(w, (uint8_t)nd->is_leaf);
     if (!nd->is_leaf) {
-        eddy_w_u32(w, (uint32_t)nd->feature);
-        eddy_w_f64(w, nd->threshold);
+        eddy_buf_put_u32(w, (uint32_t)nd->feature);
+        eddy_buf_put_f64(w, nd->threshold);
         node_save(w, nd->child[0], n);
         node_save(w, nd->child[1], n);
         return;
     }
     var_save(w, &nd->stats);
-    eddy_w_u32(w, (uint32_t)nd->depth);
-    eddy_w_f64(w, nd->last_split);
-    eddy_w_f64(w, nd->fmse_mean);
-    eddy_w_f64(w, nd->fmse_model);
+    eddy_buf_put_u32(w, (uint32_t)nd->depth);
+    eddy_buf_put_f64(w, nd->last_split);
+    eddy_buf_put_f64(w, nd->fmse_mean);
+    eddy_buf_put_f64(w, nd->fmse_model);
     eddy_glm_save(w, &nd->glm);
-    eddy_w_u8(w, nd->splitters ? 1 : 0);
+    eddy_buf_put_u8(w, nd->splitters ? 1 : 0);
     if (nd->splitters)
         for (int f = 0; f < n; f++)
             ebst_save(w, nd->splitters[f]);
 }
 
-static htnode_t *node_load(eddy_rbuf_t *r, int n, int depth)
+static htnode_t *node_load(eddy_reader_t *r, int n, int depth)
 {
-    uint8_t is_leaf = eddy_r_u8(r);
+    uint8_t is_leaf = eddy_read_u8(r);
     if (r->err || is_leaf > 1 || depth > MAX_LOAD_DEPTH) {
         r->err = 1;
         return NULL;
@@ -644,8 +635,8 @@ static htnode_t *node_load(eddy_rbuf_t *r, int n, int depth)
             r->err = 1;
             return NULL;
         }
-        br->feature = (int)eddy_r_u32(r);
-        br->threshold = eddy_r_f64(r);
+        br->feature = (int)eddy_read_u32(r);
+        br->threshold = eddy_read_f64(r);
         if (br->feature < 0 || br->feature >= n)
             r->err = 1;
         if (!r->err)
@@ -664,12 +655,12 @@ static htnode_t *node_load(eddy_rbuf_t *r, int n, int depth)
         return NULL;
     }
     var_load(r, &nd->stats);
-    nd->depth = (int)eddy_r_u32(r);
-    nd->last_split = eddy_r_f64(r);
-    nd->fmse_mean = eddy_r_f64(r);
-    nd->fmse_model = eddy_r_f64(r);
+    nd->depth = (int)eddy_read_u32(r);
+    nd->last_split = eddy_read_f64(r);
+    nd->fmse_mean = eddy_read_f64(r);
+    nd->fmse_model = eddy_read_f64(r);
     eddy_glm_load(r, &nd->glm);
-    uint8_t active = eddy_r_u8(r);
+    uint8_t active = eddy_read_u8(r);
     if (nd->depth < 0 || active > 1)
         r->err = 1;
     if (!active) {
@@ -685,20 +676,20 @@ static htnode_t *node_load(eddy_rbuf_t *r, int n, int depth)
     return nd;
 }
 
-static void ht_save(eddy_wbuf_t *w, const eddy_model_t *m)
+static void ht_save(eddy_buf_t *w, const eddy_model_t *m)
 {
     const ht_state_t *s = m->state;
     eddy_scaler_save(w, &s->scaler);
-    eddy_w_u8(w, s->root ? 1 : 0);
+    eddy_buf_put_u8(w, s->root ? 1 : 0);
     if (s->root)
         node_save(w, s->root, s->n);
 }
 
-static int ht_load(eddy_rbuf_t *r, eddy_model_t *m)
+static int ht_load(eddy_reader_t *r, eddy_model_t *m)
 {
     ht_state_t *s = m->state;
     eddy_scaler_load(r, &s->scaler);
-    uint8_t has_root = eddy_r_u8(r);
+    uint8_t has_root = eddy_read_u8(r);
     if (has_root > 1)
         return -1;
     if (has_root && !r->err)
@@ -707,17 +698,7 @@ static int ht_load(eddy_rbuf_t *r, eddy_model_t *m)
 }
 
 const eddy_model_ops_t eddy_hoeffding_tree_ops = {
-    "hoeffding_tree",
-    "Hoeffding tree regressor with adaptive (mean / linear) leaves and TEBST splitter "
-    "on standardized lags; River StandardScaler() | HoeffdingTreeRegressor()",
-    ht_params,
-    N_P,
-    NULL,
-    ht_init,
-    ht_free,
-    ht_predict,
-    ht_learn,
-    NULL,
-    ht_save,
-    ht_load,
-};
+    EDDY_MODEL_OPS(ht, "hoeffding_tree", ht_params,
+                   "Hoeffding tree regressor with adaptive (mean / linear) leaves and "
+                   "TEBST splitter on standardized lags; River StandardScaler() | "
+                   "HoeffdingTreeRegressor()")};

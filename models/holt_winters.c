@@ -63,18 +63,18 @@ static double dq_at(const dq_t *q, int i)
     return q->v[(q->head + i) % q->cap];
 }
 
-static void dq_save(eddy_wbuf_t *w, const dq_t *q)
+static void dq_save(eddy_buf_t *w, const dq_t *q)
 {
-    eddy_w_u32(w, (uint32_t)q->len);
+    eddy_buf_put_u32(w, (uint32_t)q->len);
     for (int i = 0; i < q->len; i++)
-        eddy_w_f64(w, dq_at(q, i));
+        eddy_buf_put_f64(w, dq_at(q, i));
 }
 
-static void dq_load(eddy_rbuf_t *r, dq_t *q)
+static void dq_load(eddy_reader_t *r, dq_t *q)
 {
-    q->len = (int)eddy_r_count(r, (uint32_t)q->cap);
+    q->len = (int)eddy_read_count(r, (uint32_t)q->cap);
     q->head = 0;
-    eddy_r_f64s(r, q->v, (size_t)q->len);
+    eddy_read_f64s(r, q->v, (size_t)q->len);
 }
 
 static int hw_check(const double *p, char *err, size_t n)
@@ -89,22 +89,15 @@ static int hw_check(const double *p, char *err, size_t n)
 static void hw_free(eddy_model_t *m)
 {
     hw_state_t *s = m->state;
-    if (!s)
-        return;
     free(s->first);
     free(s->level.v);
     free(s->trend.v);
     free(s->season.v);
-    free(s);
-    m->state = NULL;
 }
 
 static int hw_init(eddy_model_t *m)
 {
-    hw_state_t *s = calloc(1, sizeof(*s));
-    if (!s)
-        return -1;
-    m->state = s;
+    hw_state_t *s = m->state;
     s->alpha = m->params[P_ALPHA];
     s->beta = m->params[P_BETA];
     s->gamma = m->params[P_GAMMA];
@@ -117,10 +110,8 @@ static int hw_init(eddy_model_t *m)
     s->level.v = calloc(2, sizeof(double));
     s->trend.v = calloc(2, sizeof(double));
     s->season.v = calloc((size_t)s->season.cap, sizeof(double));
-    if (!s->first || !s->level.v || !s->trend.v || !s->season.v) {
-        hw_free(m);
+    if (!s->first || !s->level.v || !s->trend.v || !s->season.v)
         return -1;
-    }
     return 0;
 }
 
@@ -189,8 +180,9 @@ static void hw_learn(eddy_model_t *m, const double *x, double y)
     }
 }
 
-static double hw_at(const hw_state_t *s, int h)
+static double hw_at(const void *state, int h)
 {
+    const hw_state_t *s = state;
     if (!s->initialized)
         return s->n_seen ? s->last : 0.0;
     double base = dq_at(&s->level, -1);
@@ -208,34 +200,27 @@ static double hw_predict(eddy_model_t *m, const double *x)
     return hw_at(m->state, 0);
 }
 
-static void hw_forecast(eddy_model_t *m, const double *x_next, double *out, int h)
-{
-    (void)x_next;
-    for (int k = 0; k < h; k++)
-        out[k] = hw_at(m->state, k);
-}
-
-static void hw_save(eddy_wbuf_t *w, const eddy_model_t *m)
+static void hw_save(eddy_buf_t *w, const eddy_model_t *m)
 {
     const hw_state_t *s = m->state;
-    eddy_w_u64(w, s->n_seen);
-    eddy_w_f64(w, s->last);
-    eddy_w_u8(w, (uint8_t)s->initialized);
-    eddy_w_u32(w, (uint32_t)s->n_first);
-    eddy_w_f64s(w, s->first, (size_t)s->n_first);
+    eddy_buf_put_u64(w, s->n_seen);
+    eddy_buf_put_f64(w, s->last);
+    eddy_buf_put_u8(w, (uint8_t)s->initialized);
+    eddy_buf_put_u32(w, (uint32_t)s->n_first);
+    eddy_buf_put_f64s(w, s->first, (size_t)s->n_first);
     dq_save(w, &s->level);
     dq_save(w, &s->trend);
     dq_save(w, &s->season);
 }
 
-static int hw_load(eddy_rbuf_t *r, eddy_model_t *m)
+static int hw_load(eddy_reader_t *r, eddy_model_t *m)
 {
     hw_state_t *s = m->state;
-    s->n_seen = eddy_r_u64(r);
-    s->last = eddy_r_f64(r);
-    s->initialized = eddy_r_u8(r);
-    s->n_first = (int)eddy_r_count(r, (uint32_t)s->k);
-    eddy_r_f64s(r, s->first, (size_t)s->n_first);
+    s->n_seen = eddy_read_u64(r);
+    s->last = eddy_read_f64(r);
+    s->initialized = eddy_read_u8(r);
+    s->n_first = (int)eddy_read_count(r, (uint32_t)s->k);
+    eddy_read_f64s(r, s->first, (size_t)s->n_first);
     dq_load(r, &s->level);
     dq_load(r, &s->trend);
     dq_load(r, &s->season);
@@ -254,17 +239,8 @@ static int hw_load(eddy_rbuf_t *r, eddy_model_t *m)
 }
 
 const eddy_model_ops_t eddy_holt_winters_ops = {
-    "holt_winters",
-    "Holt-Winters exponential smoothing of the target (lags ignored); River "
-    "time_series.HoltWinters(alpha=0.3, beta=0.1, gamma=0.6, seasonality=12)",
-    hw_params,
-    N_P,
-    hw_check,
-    hw_init,
-    hw_free,
-    hw_predict,
-    hw_learn,
-    hw_forecast,
-    hw_save,
-    hw_load,
-};
+    EDDY_MODEL_OPS(hw, "holt_winters", hw_params,
+                   "Holt-Winters exponential smoothing of the target (lags ignored); "
+                   "River time_series.HoltWinters(alpha=0.3, beta=0.1, gamma=0.6, "
+                   "seasonality=12)"),
+    .check = hw_check, .forecast_at = hw_at};

@@ -44,8 +44,6 @@ typedef struct {
 static void knn_free(eddy_model_t *m)
 {
     knn_state_t *s = m->state;
-    if (!s)
-        return;
     eddy_scaler_free(&s->scaler);
     free(s->pts);
     free(s->ys);
@@ -54,16 +52,11 @@ static void knn_free(eddy_model_t *m)
     free(s->best_d);
     free(s->best_d2);
     free(s->best_i);
-    free(s);
-    m->state = NULL;
 }
 
 static int knn_init(eddy_model_t *m)
 {
-    knn_state_t *s = calloc(1, sizeof(*s));
-    if (!s)
-        return -1;
-    m->state = s;
+    knn_state_t *s = m->state;
     s->n = m->n_features;
     s->k = (int)m->params[P_K];
     s->cap = (int)m->params[P_WINDOW];
@@ -76,10 +69,8 @@ static int knn_init(eddy_model_t *m)
     s->best_d2 = malloc((size_t)s->k * sizeof(double));
     s->best_i = malloc((size_t)s->k * sizeof(int));
     if (!s->pts || !s->ys || !s->q || !s->row || !s->best_d || !s->best_d2 ||
-        !s->best_i || eddy_scaler_init(&s->scaler, s->n) != 0) {
-        knn_free(m);
+        !s->best_i || eddy_scaler_init(&s->scaler, s->n) != 0)
         return -1;
-    }
     return 0;
 }
 
@@ -235,46 +226,35 @@ static void knn_learn(eddy_model_t *m, const double *x, double y)
     s->ys[slot] = y;
 }
 
-static void knn_save(eddy_wbuf_t *w, const eddy_model_t *m)
+static void knn_save(eddy_buf_t *w, const eddy_model_t *m)
 {
     const knn_state_t *s = m->state;
     eddy_scaler_save(w, &s->scaler);
-    eddy_w_u32(w, (uint32_t)s->size);
+    eddy_buf_put_u32(w, (uint32_t)s->size);
     for (int pos = 0; pos < s->size; pos++) {
         int slot = (s->head + pos) % s->cap;
         for (int i = 0; i < s->n; i++)
-            eddy_w_f64(w, *at(s, slot, i));
-        eddy_w_f64(w, s->ys[slot]);
+            eddy_buf_put_f64(w, *at(s, slot, i));
+        eddy_buf_put_f64(w, s->ys[slot]);
     }
 }
 
-static int knn_load(eddy_rbuf_t *r, eddy_model_t *m)
+static int knn_load(eddy_reader_t *r, eddy_model_t *m)
 {
     knn_state_t *s = m->state;
     eddy_scaler_load(r, &s->scaler);
-    s->size = (int)eddy_r_count(r, (uint32_t)s->cap);
+    s->size = (int)eddy_read_count(r, (uint32_t)s->cap);
     s->head = 0;
     for (int pos = 0; pos < s->size && !r->err; pos++) {
-        eddy_r_f64s(r, s->row, (size_t)s->n);
+        eddy_read_f64s(r, s->row, (size_t)s->n);
         put_row(s, pos, s->row);
-        s->ys[pos] = eddy_r_f64(r);
+        s->ys[pos] = eddy_read_f64(r);
     }
     return r->err ? -1 : 0;
 }
 
 const eddy_model_ops_t eddy_knn_ops = {
-    "knn",
-    "k-nearest-neighbours regressor, exact search over a FIFO window of standardized "
-    "lags; River StandardScaler() | KNNRegressor(n_neighbors=5, "
-    "engine=LazySearch(window_size=1000))",
-    knn_params,
-    N_P,
-    NULL,
-    knn_init,
-    knn_free,
-    knn_predict,
-    knn_learn,
-    NULL,
-    knn_save,
-    knn_load,
-};
+    EDDY_MODEL_OPS(knn, "knn", knn_params,
+                   "k-nearest-neighbours regressor, exact search over a FIFO window of "
+                   "standardized lags; River StandardScaler() | "
+                   "KNNRegressor(n_neighbors=5, engine=LazySearch(window_size=1000))")};

@@ -48,29 +48,20 @@ static int linear_check(const double *p, char *err, size_t n)
 static void linear_free(eddy_model_t *m)
 {
     linear_state_t *s = m->state;
-    if (!s)
-        return;
     eddy_scaler_free(&s->scaler);
     eddy_glm_free(&s->glm);
     free(s->xs);
-    free(s);
-    m->state = NULL;
 }
 
 static int linear_init(eddy_model_t *m)
 {
-    linear_state_t *s = calloc(1, sizeof(*s));
-    if (!s)
-        return -1;
-    m->state = s;
+    linear_state_t *s = m->state;
     eddy_glm_params_t gp = {m->params[P_LR], m->params[P_ILR], m->params[P_L2],
                             m->params[P_L1], m->params[P_CLIP]};
     s->xs = calloc((size_t)m->n_features, sizeof(double));
     if (!s->xs || eddy_scaler_init(&s->scaler, m->n_features) != 0 ||
-        eddy_glm_init(&s->glm, m->n_features, &gp) != 0) {
-        linear_free(m);
+        eddy_glm_init(&s->glm, m->n_features, &gp) != 0)
         return -1;
-    }
     return 0;
 }
 
@@ -88,14 +79,14 @@ static void linear_learn(eddy_model_t *m, const double *x, double y)
     eddy_glm_learn(&s->glm, s->xs, y, 1.0);
 }
 
-static void linear_save(eddy_wbuf_t *w, const eddy_model_t *m)
+static void linear_save(eddy_buf_t *w, const eddy_model_t *m)
 {
     const linear_state_t *s = m->state;
     eddy_scaler_save(w, &s->scaler);
     eddy_glm_save(w, &s->glm);
 }
 
-static int linear_load(eddy_rbuf_t *r, eddy_model_t *m)
+static int linear_load(eddy_reader_t *r, eddy_model_t *m)
 {
     linear_state_t *s = m->state;
     eddy_scaler_load(r, &s->scaler);
@@ -103,10 +94,10 @@ static int linear_load(eddy_rbuf_t *r, eddy_model_t *m)
     return r->err ? -1 : 0;
 }
 
+/* One model under three names, each with its own default penalties. */
 #define LINEAR_OPS(id, nm, desc, table)                                                \
-    const eddy_model_ops_t id = {                                                      \
-        nm,          desc,           table,        N_P,  linear_check, linear_init,    \
-        linear_free, linear_predict, linear_learn, NULL, linear_save,  linear_load}
+    const eddy_model_ops_t id = {EDDY_MODEL_OPS(linear, nm, table, desc),              \
+                                 .check = linear_check}
 
 LINEAR_OPS(eddy_linear_ops, "linear",
            "SGD linear regression on standardized lags; River StandardScaler() | "

@@ -1,19 +1,18 @@
 /* model.c: the model registry — name lookup, parameter parsing, seeding,
  * snapshot framing and the generic parts of the eddy_model_* interface.
  *
- * Snapshot layout (little-endian):
- *   "EDDYMODL"            8 bytes magic
- *   u32 version           EDDY_SNAPSHOT_VERSION
+ * Snapshot: a util/snapshot.h frame of kind "EMDL" (magic, version, length,
+ * CRC-32C) whose payload is, little-endian:
  *   u32 name length, name bytes (no NUL)
  *   u32 n_features
  *   u64 seed
  *   u32 n_params, n_params x f64 (in the model's parameter order)
- *   u64 payload length, payload (model-specific state)
- *   u64 FNV-1a 64 of every preceding byte
- * Restore checks each of these (and the model's own payload checks) and never
- * reads past the given length.
+ *   the model-specific state (ops->save), up to the end of the payload
+ * Restore checks the frame, each of these and the model's own payload checks,
+ * and never reads past the given length.
  */
 #include "model_internal.h"
+#include "util/snapshot.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -23,9 +22,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define EDDY_SNAPSHOT_MAGIC   "EDDYMODL"
-#define EDDY_SNAPSHOT_VERSION 1u
-#define EDDY_NAME_MAX         64
+#define MODEL_SNAPSHOT_MAGIC   "EMDL"
+#define MODEL_SNAPSHOT_VERSION 1u
+#define EDDY_NAME_MAX          64
 
 #define EDDY_MODEL_OPS_REF(name) &eddy_##name##_ops,
 static const eddy_model_ops_t *const registry[] = {EDDY_MODEL_LIST(EDDY_MODEL_OPS_REF)};
@@ -145,8 +144,8 @@ static eddy_model_t *create(const eddy_model_ops_t *ops, int n_features,
     m->seed = seed;
     for (int i = 0; i < ops->n_params; i++)
         m->params[i] = vals[i];
-    if (ops->init(m) != 0) {
-        free(m);
+    if (!(m->state = calloc(1, ops->state_size)) || ops->init(m) != 0) {
+        eddy_model_destroy(m);
         return NULL;
     }
     return m;
@@ -181,7 +180,9 @@ void eddy_model_destroy(eddy_model_t *model)
 {
     if (!model)
         return;
-    model->ops->free_state(model);
+    if (model->state)
+        model->ops->free_state(model);
+    free(model->state);
     free(model);
 }
 
@@ -209,8 +210,9 @@ void eddy_model_forecast(eddy_model_t *model, const double *x_next, double *out,
 {
     if (h <= 0)
         return;
-    if (model->ops->forecast) {
-        model->ops->forecast(model, x_next, out, h);
+    if (model->ops->forecast_at) {
+        for (int k = 0; k < h; k++)
+            out[k] = model->ops->forecast_at(model->state, k);
         return;
     }
     double x[EDDY_MODEL_MAX_FEATURES];
@@ -223,109 +225,108 @@ void eddy_model_forecast(eddy_model_t *model, const double *x_next, double *out,
     }
 }
 
+int eddy_model_save(const eddy_model_t *model, eddy_buf_t *out)
+{
+    const eddy_model_ops_t *ops = model->ops;
+    size_t at = eddy_snapshot_begin(out, MODEL_SNAPSHOT_MAGIC, MODEL_SNAPSHOT_VERSION);
+
+    eddy_buf_put_u32(out, (uint32_t)strlen(ops->name));
+    eddy_buf_append(out, ops->name, strlen(ops->name));
+    eddy_buf_put_u32(out, (uint32_t)model->n_features);
+    eddy_buf_put_u64(out, model->seed);
+    eddy_buf_put_u32(out, (uint32_t)ops->n_params);
+    eddy_buf_put_f64s(out, model->params, (size_t)ops->n_params);
+    ops->save(out, model);
+    return eddy_snapshot_end(out, at);
+}
+
 int eddy_model_snapshot(const eddy_model_t *model, uint8_t **buf, size_t *len)
 {
-    eddy_wbuf_t w = {0};
-    const eddy_model_ops_t *ops = model->ops;
-    eddy_w_bytes(&w, EDDY_SNAPSHOT_MAGIC, 8);
-    eddy_w_u32(&w, EDDY_SNAPSHOT_VERSION);
-    eddy_w_u32(&w, (uint32_t)strlen(ops->name));
-    eddy_w_bytes(&w, ops->name, strlen(ops->name));
-    eddy_w_u32(&w, (uint32_t)model->n_features);
-    eddy_w_u64(&w, model->seed);
-    eddy_w_u32(&w, (uint32_t)ops->n_params);
-    eddy_w_f64s(&w, model->params, (size_t)ops->n_params);
-    size_t len_at = w.len;
-    eddy_w_u64(&w, 0); /* payload length, patched below */
-    size_t start = w.len;
-    ops->save(&w, model);
-    if (!w.err) {
-        uint64_t plen = (uint64_t)(w.len - start);
-        for (int i = 0; i < 8; i++)
-            w.buf[len_at + (size_t)i] = (uint8_t)(plen >> (8 * i));
-    }
-    if (!w.err)
-        eddy_w_u64(&w, fnv1a(FNV_OFFSET, w.buf, w.len));
-    if (w.err) {
-        free(w.buf);
+    eddy_buf_t w = EDDY_BUF_INIT;
+
+    if (eddy_model_save(model, &w)) {
+        eddy_buf_free(&w);
         return -1;
     }
-    *buf = w.buf;
+    *buf = (uint8_t *)w.data;
     *len = w.len;
+    return 0;
+}
+
+/* The model's name in R's header: its ops, or NULL with ERRSTR filled. */
+static const eddy_model_ops_t *restore_ops(eddy_reader_t *r, char *name, char *errstr,
+                                           size_t errstr_size)
+{
+    const eddy_model_ops_t *ops;
+    uint32_t nlen = eddy_read_count(r, EDDY_NAME_MAX);
+
+    eddy_read_bytes(r, name, nlen);
+    if (r->err) {
+        set_err(errstr, errstr_size, "snapshot truncated in header");
+        return NULL;
+    }
+    name[nlen] = '\0';
+    if (!(ops = find_ops(name)))
+        set_err(errstr, errstr_size, "snapshot is of unknown model '%s'", name);
+    return ops;
+}
+
+/* Reads and checks n_features, seed and the parameters of OPS from R. */
+static int restore_settings(eddy_reader_t *r, const eddy_model_ops_t *ops, uint32_t *nf,
+                            uint64_t *seed, double *vals, char *errstr,
+                            size_t errstr_size)
+{
+    const char *name = ops->name;
+    char cerr[256];
+    uint32_t np;
+
+    *nf = eddy_read_u32(r);
+    *seed = eddy_read_u64(r);
+    np = eddy_read_u32(r);
+    if (r->err || *nf < 1 || *nf > EDDY_MODEL_MAX_FEATURES ||
+        np != (uint32_t)ops->n_params) {
+        set_err(errstr, errstr_size, "snapshot of '%s' has an invalid header", name);
+        return -1;
+    }
+    eddy_read_f64s(r, vals, np);
+    for (uint32_t i = 0; i < np && !r->err; i++) {
+        const eddy_opt_t *d = &ops->params[i];
+        if (!eddy_opt_in_bounds(d, vals[i])) {
+            set_err(errstr, errstr_size,
+                    "snapshot of '%s': parameter '%s' out of range", name, d->name);
+            return -1;
+        }
+    }
+    if (r->err) {
+        set_err(errstr, errstr_size, "snapshot of '%s' truncated in its parameters",
+                name);
+        return -1;
+    }
+    if (ops->check && ops->check(vals, cerr, sizeof(cerr)) != 0) {
+        set_err(errstr, errstr_size, "snapshot of '%s': %s", name, cerr);
+        return -1;
+    }
     return 0;
 }
 
 eddy_model_t *eddy_model_restore(const uint8_t *buf, size_t len, char *errstr,
                                  size_t errstr_size)
 {
-    if (!buf || len < 8 + 4 + 8) {
-        set_err(errstr, errstr_size, "snapshot truncated (%zu bytes)", len);
-        return NULL;
-    }
-    if (memcmp(buf, EDDY_SNAPSHOT_MAGIC, 8) != 0) {
-        set_err(errstr, errstr_size, "not an eddy model snapshot (bad magic)");
-        return NULL;
-    }
-    eddy_rbuf_t r = {buf, len - 8, 8, 0};
-    uint32_t version = eddy_r_u32(&r);
-    if (!r.err && version != EDDY_SNAPSHOT_VERSION) {
-        set_err(errstr, errstr_size,
-                "snapshot version %u is not supported (expected %u)", version,
-                EDDY_SNAPSHOT_VERSION);
-        return NULL;
-    }
-    uint64_t sum = 0;
-    for (int i = 0; i < 8; i++)
-        sum |= (uint64_t)buf[len - 8 + (size_t)i] << (8 * i);
-    if (sum != fnv1a(FNV_OFFSET, buf, len - 8)) {
-        set_err(errstr, errstr_size,
-                "snapshot corrupt or truncated (checksum mismatch)");
-        return NULL;
-    }
+    eddy_reader_t r;
     char name[EDDY_NAME_MAX + 1];
-    uint32_t nlen = eddy_r_count(&r, EDDY_NAME_MAX);
-    if (!r.err)
-        eddy_r_bytes(&r, name, nlen);
-    if (r.err) {
-        set_err(errstr, errstr_size, "snapshot truncated in header");
-        return NULL;
-    }
-    name[nlen] = '\0';
-    const eddy_model_ops_t *ops = find_ops(name);
-    if (!ops) {
-        set_err(errstr, errstr_size, "snapshot is of unknown model '%s'", name);
-        return NULL;
-    }
-    uint32_t nf = eddy_r_u32(&r);
-    uint64_t seed = eddy_r_u64(&r);
-    uint32_t np = eddy_r_u32(&r);
-    if (r.err || nf < 1 || nf > EDDY_MODEL_MAX_FEATURES ||
-        np != (uint32_t)ops->n_params) {
-        set_err(errstr, errstr_size, "snapshot of '%s' has an invalid header", name);
-        return NULL;
-    }
     double vals[EDDY_MODEL_MAX_PARAMS];
-    eddy_r_f64s(&r, vals, np);
-    for (uint32_t i = 0; i < np && !r.err; i++) {
-        const eddy_opt_t *d = &ops->params[i];
-        if (!eddy_opt_in_bounds(d, vals[i])) {
-            set_err(errstr, errstr_size,
-                    "snapshot of '%s': parameter '%s' out of range", name, d->name);
-            return NULL;
-        }
-    }
-    char cerr[256];
-    if (!r.err && ops->check && ops->check(vals, cerr, sizeof(cerr)) != 0) {
-        set_err(errstr, errstr_size, "snapshot of '%s': %s", name, cerr);
+    uint32_t nf;
+    uint64_t seed;
+    const eddy_model_ops_t *ops;
+    eddy_model_t *m;
+
+    if (eddy_snapshot_open(&r, buf, len, MODEL_SNAPSHOT_MAGIC, MODEL_SNAPSHOT_VERSION,
+                           errstr, errstr_size))
         return NULL;
-    }
-    uint64_t plen = eddy_r_u64(&r);
-    if (r.err || plen != (uint64_t)(r.len - r.pos)) {
-        set_err(errstr, errstr_size, "snapshot of '%s' has a bad payload length", name);
+    if (!(ops = restore_ops(&r, name, errstr, errstr_size)) ||
+        restore_settings(&r, ops, &nf, &seed, vals, errstr, errstr_size))
         return NULL;
-    }
-    eddy_model_t *m = create(ops, (int)nf, vals, seed);
-    if (!m) {
+    if (!(m = create(ops, (int)nf, vals, seed))) {
         set_err(errstr, errstr_size, "restoring '%s': out of memory", name);
         return NULL;
     }

@@ -1,5 +1,5 @@
-/* model_common.c: pieces shared by several models — byte buffers for
- * snapshots, the seeded PRNG, River's StandardScaler and LinearRegression.
+/* model_common.c: pieces shared by several models — the seeded PRNG, River's
+ * StandardScaler and LinearRegression.
  *
  * The scaler and the linear model follow River 0.26's order of floating-point
  * operations exactly (see tests/golden), so results are bit-comparable.
@@ -10,136 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ---- writer ---- */
-
-void eddy_w_bytes(eddy_wbuf_t *w, const void *p, size_t n)
-{
-    if (w->err || n == 0)
-        return;
-    if (w->len + n > w->cap) {
-        size_t cap = w->cap ? w->cap : 256;
-        while (cap < w->len + n)
-            cap *= 2;
-        uint8_t *nb = realloc(w->buf, cap);
-        if (!nb) {
-            w->err = 1;
-            return;
-        }
-        w->buf = nb;
-        w->cap = cap;
-    }
-    memcpy(w->buf + w->len, p, n);
-    w->len += n;
-}
-
-void eddy_w_u8(eddy_wbuf_t *w, uint8_t v)
-{
-    eddy_w_bytes(w, &v, 1);
-}
-
-void eddy_w_u32(eddy_wbuf_t *w, uint32_t v)
-{
-    uint8_t b[4];
-    for (int i = 0; i < 4; i++)
-        b[i] = (uint8_t)(v >> (8 * i));
-    eddy_w_bytes(w, b, 4);
-}
-
-void eddy_w_u64(eddy_wbuf_t *w, uint64_t v)
-{
-    uint8_t b[8];
-    for (int i = 0; i < 8; i++)
-        b[i] = (uint8_t)(v >> (8 * i));
-    eddy_w_bytes(w, b, 8);
-}
-
-void eddy_w_f64(eddy_wbuf_t *w, double v)
-{
-    uint64_t u;
-    memcpy(&u, &v, 8);
-    eddy_w_u64(w, u);
-}
-
-void eddy_w_f64s(eddy_wbuf_t *w, const double *v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        eddy_w_f64(w, v[i]);
-}
-
-/* ---- reader ---- */
-
-int eddy_r_has(const eddy_rbuf_t *r, size_t n)
-{
-    return !r->err && r->pos <= r->len && r->len - r->pos >= n;
-}
-
-int eddy_r_bytes(eddy_rbuf_t *r, void *p, size_t n)
-{
-    if (!eddy_r_has(r, n)) {
-        r->err = 1;
-        if (n)
-            memset(p, 0, n);
-        return -1;
-    }
-    if (n)
-        memcpy(p, r->buf + r->pos, n);
-    r->pos += n;
-    return 0;
-}
-
-uint8_t eddy_r_u8(eddy_rbuf_t *r)
-{
-    uint8_t v = 0;
-    eddy_r_bytes(r, &v, 1);
-    return v;
-}
-
-uint32_t eddy_r_u32(eddy_rbuf_t *r)
-{
-    uint8_t b[4];
-    if (eddy_r_bytes(r, b, 4) != 0)
-        return 0;
-    uint32_t v = 0;
-    for (int i = 0; i < 4; i++)
-        v |= (uint32_t)b[i] << (8 * i);
-    return v;
-}
-
-uint64_t eddy_r_u64(eddy_rbuf_t *r)
-{
-    uint8_t b[8];
-    if (eddy_r_bytes(r, b, 8) != 0)
-        return 0;
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v |= (uint64_t)b[i] << (8 * i);
-    return v;
-}
-
-double eddy_r_f64(eddy_rbuf_t *r)
-{
-    uint64_t u = eddy_r_u64(r);
-    double v;
-    memcpy(&v, &u, 8);
-    return v;
-}
-
-void eddy_r_f64s(eddy_rbuf_t *r, double *v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        v[i] = eddy_r_f64(r);
-}
-
-uint32_t eddy_r_count(eddy_rbuf_t *r, uint32_t max)
-{
-    uint32_t v = eddy_r_u32(r);
-    if (v > max) {
-        r->err = 1;
-        return 0;
-    }
-    return v;
-}
 
 /* ---- PRNG: xoshiro256** seeded through splitmix64 ---- */
 
@@ -198,16 +68,16 @@ int eddy_rng_poisson(eddy_rng_t *rng, double lambda)
     return k - 1;
 }
 
-void eddy_rng_save(eddy_wbuf_t *w, const eddy_rng_t *rng)
+void eddy_rng_save(eddy_buf_t *w, const eddy_rng_t *rng)
 {
     for (int i = 0; i < 4; i++)
-        eddy_w_u64(w, rng->s[i]);
+        eddy_buf_put_u64(w, rng->s[i]);
 }
 
-void eddy_rng_load(eddy_rbuf_t *r, eddy_rng_t *rng)
+void eddy_rng_load(eddy_reader_t *r, eddy_rng_t *rng)
 {
     for (int i = 0; i < 4; i++)
-        rng->s[i] = eddy_r_u64(r);
+        rng->s[i] = eddy_read_u64(r);
     if (!(rng->s[0] | rng->s[1] | rng->s[2] | rng->s[3]))
         r->err = 1; /* the all-zero state is a fixed point */
 }
@@ -335,21 +205,21 @@ void eddy_scaler_learn_transform(eddy_scaler_t *s, const double *x, double *out)
     }
 }
 
-void eddy_scaler_save(eddy_wbuf_t *w, const eddy_scaler_t *s)
+void eddy_scaler_save(eddy_buf_t *w, const eddy_scaler_t *s)
 {
-    eddy_w_f64(w, s->count);
-    eddy_w_f64s(w, s->mean, (size_t)s->n);
-    eddy_w_f64s(w, s->var, (size_t)s->n);
+    eddy_buf_put_f64(w, s->count);
+    eddy_buf_put_f64s(w, s->mean, (size_t)s->n);
+    eddy_buf_put_f64s(w, s->var, (size_t)s->n);
 }
 
-void eddy_scaler_load(eddy_rbuf_t *r, eddy_scaler_t *s)
+void eddy_scaler_load(eddy_reader_t *r, eddy_scaler_t *s)
 {
-    s->count = eddy_r_f64(r);
+    s->count = eddy_read_f64(r);
     if (!(s->count >= 0 && s->count <= 9007199254740992.0) ||
         s->count != floor(s->count))
         r->err = 1;
-    eddy_r_f64s(r, s->mean, (size_t)s->n);
-    eddy_r_f64s(r, s->var, (size_t)s->n);
+    eddy_read_f64s(r, s->mean, (size_t)s->n);
+    eddy_read_f64s(r, s->var, (size_t)s->n);
     for (int i = 0; i < s->n; i++)
         s->sd[i] = eddy_pow_half(s->var[i]);
 }
@@ -430,20 +300,20 @@ void eddy_glm_learn(eddy_glm_t *g, const double *x, double y, double sw)
     }
 }
 
-void eddy_glm_save(eddy_wbuf_t *w, const eddy_glm_t *g)
+void eddy_glm_save(eddy_buf_t *w, const eddy_glm_t *g)
 {
-    eddy_w_f64(w, g->intercept);
-    eddy_w_f64(w, g->max_cum_l1);
-    eddy_w_f64s(w, g->w, (size_t)g->n);
-    eddy_w_f64s(w, g->cum_l1, (size_t)g->n);
+    eddy_buf_put_f64(w, g->intercept);
+    eddy_buf_put_f64(w, g->max_cum_l1);
+    eddy_buf_put_f64s(w, g->w, (size_t)g->n);
+    eddy_buf_put_f64s(w, g->cum_l1, (size_t)g->n);
 }
 
-void eddy_glm_load(eddy_rbuf_t *r, eddy_glm_t *g)
+void eddy_glm_load(eddy_reader_t *r, eddy_glm_t *g)
 {
-    g->intercept = eddy_r_f64(r);
-    g->max_cum_l1 = eddy_r_f64(r);
-    eddy_r_f64s(r, g->w, (size_t)g->n);
-    eddy_r_f64s(r, g->cum_l1, (size_t)g->n);
+    g->intercept = eddy_read_f64(r);
+    g->max_cum_l1 = eddy_read_f64(r);
+    eddy_read_f64s(r, g->w, (size_t)g->n);
+    eddy_read_f64s(r, g->cum_l1, (size_t)g->n);
 }
 
 int eddy_glm_copy(eddy_glm_t *dst, const eddy_glm_t *src)

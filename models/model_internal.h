@@ -8,6 +8,8 @@
 #define EDDY_MODEL_INTERNAL_H
 
 #include "eddy_model.h"
+#include "util/buf.h"
+#include "util/bytes.h"
 #include "util/opts.h"
 
 #include <stddef.h>
@@ -37,37 +39,8 @@ typedef struct eddy_model_params_s {
 #define EDDY_PARAM_INT(idx, key, dflt, lo, hi, text)                                   \
     EDDY_PARAM_(idx, key, dflt, lo, hi, EDDY_OPT_WHOLE, text)
 
-/* ---- serialisation helpers (little-endian, fixed width) ---- */
-
-typedef struct {
-    uint8_t *buf;
-    size_t len, cap;
-    int err; /* sticky: an allocation failed */
-} eddy_wbuf_t;
-
-typedef struct {
-    const uint8_t *buf;
-    size_t len, pos;
-    int err; /* sticky: a read went past len or a value was invalid */
-} eddy_rbuf_t;
-
-void eddy_w_bytes(eddy_wbuf_t *w, const void *p, size_t n);
-void eddy_w_u8(eddy_wbuf_t *w, uint8_t v);
-void eddy_w_u32(eddy_wbuf_t *w, uint32_t v);
-void eddy_w_u64(eddy_wbuf_t *w, uint64_t v);
-void eddy_w_f64(eddy_wbuf_t *w, double v);
-void eddy_w_f64s(eddy_wbuf_t *w, const double *v, size_t n);
-
-int eddy_r_bytes(eddy_rbuf_t *r, void *p, size_t n);
-uint8_t eddy_r_u8(eddy_rbuf_t *r);
-uint32_t eddy_r_u32(eddy_rbuf_t *r);
-uint64_t eddy_r_u64(eddy_rbuf_t *r);
-double eddy_r_f64(eddy_rbuf_t *r);
-void eddy_r_f64s(eddy_rbuf_t *r, double *v, size_t n);
-/* Reads a u32 count and fails the reader unless it is <= max. */
-uint32_t eddy_r_count(eddy_rbuf_t *r, uint32_t max);
-/* 1 when at least N more bytes can be read (guards allocations sized by a count). */
-int eddy_r_has(const eddy_rbuf_t *r, size_t n);
+/* Snapshots are written with util/buf.h (eddy_buf_put_*) and read back with
+ * util/bytes.h (eddy_reader_t, eddy_read_*): little-endian, fixed width. */
 
 /* ---- small seeded PRNG (xoshiro256**, seeded by splitmix64) ---- */
 
@@ -83,8 +56,8 @@ double eddy_rng_uniform(eddy_rng_t *rng);
 double eddy_rng_exp(eddy_rng_t *rng, double lambda);
 /* Poisson(LAMBDA) by Knuth's product method (fine for small lambda). */
 int eddy_rng_poisson(eddy_rng_t *rng, double lambda);
-void eddy_rng_save(eddy_wbuf_t *w, const eddy_rng_t *rng);
-void eddy_rng_load(eddy_rbuf_t *r, eddy_rng_t *rng);
+void eddy_rng_save(eddy_buf_t *w, const eddy_rng_t *rng);
+void eddy_rng_load(eddy_reader_t *r, eddy_rng_t *rng);
 
 /* pow(v, 0.5), bit for bit, mostly without calling pow: sqrt(v) when the
  * exact root lies within 3/8 ULP of it (glibc's pow is accurate to 0.54 ULP,
@@ -113,8 +86,8 @@ void eddy_scaler_learn(eddy_scaler_t *s, const double *x);
 void eddy_scaler_transform(const eddy_scaler_t *s, const double *x, double *out);
 /* learn(x) then transform(x) in one pass (what every pipeline does). */
 void eddy_scaler_learn_transform(eddy_scaler_t *s, const double *x, double *out);
-void eddy_scaler_save(eddy_wbuf_t *w, const eddy_scaler_t *s);
-void eddy_scaler_load(eddy_rbuf_t *r, eddy_scaler_t *s);
+void eddy_scaler_save(eddy_buf_t *w, const eddy_scaler_t *s);
+void eddy_scaler_load(eddy_reader_t *r, eddy_scaler_t *s);
 int eddy_scaler_copy(eddy_scaler_t *dst, const eddy_scaler_t *src);
 
 /* ---- River's LinearRegression (SGD, squared loss, optional l2 / l1) ---- */
@@ -137,8 +110,8 @@ void eddy_glm_free(eddy_glm_t *g);
 double eddy_glm_predict(const eddy_glm_t *g, const double *x);
 /* One SGD step with sample weight SW (River's `w`). */
 void eddy_glm_learn(eddy_glm_t *g, const double *x, double y, double sw);
-void eddy_glm_save(eddy_wbuf_t *w, const eddy_glm_t *g);
-void eddy_glm_load(eddy_rbuf_t *r, eddy_glm_t *g);
+void eddy_glm_save(eddy_buf_t *w, const eddy_glm_t *g);
+void eddy_glm_load(eddy_reader_t *r, eddy_glm_t *g);
 int eddy_glm_copy(eddy_glm_t *dst, const eddy_glm_t *src);
 
 /* ---- the model object and its vtable ---- */
@@ -160,17 +133,36 @@ struct eddy_model_ops_s {
     int n_params;
     /* Optional cross-parameter check; returns 0 or -1 with ERR filled. */
     int (*check)(const double *params, char *err, size_t err_size);
-    /* Allocates m->state for a fresh model (params, n_features, seed set). */
+    /* Bytes of the model's state struct: the registry allocates it zeroed
+     * as m->state before init and frees it after free_state. */
+    size_t state_size;
+    /* Fills m->state for a fresh model (params, n_features, seed set),
+     * allocating what it holds. Returns 0, or -1 (free_state then runs). */
     int (*init)(eddy_model_t *m);
+    /* Frees what init allocated in m->state (any of it may still be NULL). */
     void (*free_state)(eddy_model_t *m);
     double (*predict)(eddy_model_t *m, const double *x);
     void (*learn)(eddy_model_t *m, const double *x, double y);
-    /* NULL: the generic recursive forecast (predict, shift into in_1). */
-    void (*forecast)(eddy_model_t *m, const double *x_next, double *out, int h);
-    void (*save)(eddy_wbuf_t *w, const eddy_model_t *m);
+    /* For models of the target alone (lags ignored): the forecast K steps
+     * after the last learned target (0: the next step) from m->state. NULL:
+     * the generic recursive forecast (predict, shift into in_1). */
+    double (*forecast_at)(const void *state, int k);
+    void (*save)(eddy_buf_t *w, const eddy_model_t *m);
     /* Fills m->state (already init'ed fresh) from R; -1 on invalid data. */
-    int (*load)(eddy_rbuf_t *r, eddy_model_t *m);
+    int (*load)(eddy_reader_t *r, eddy_model_t *m);
 };
+
+/* The entries every model has, named by one convention: a model with prefix
+ * P defines P_state_t, P_init, P_free, P_predict, P_learn, P_save and P_load,
+ * and a parameter table PARAMS of N_P entries. Optional entries (.check,
+ * .forecast_at) follow the macro:
+ *   const eddy_model_ops_t eddy_rls_ops = {
+ *       EDDY_MODEL_OPS(rls, "rls", rls_params, "...")};
+ */
+#define EDDY_MODEL_OPS(P, NAME, PARAMS, DESCRIBE)                                      \
+    .name = NAME, .describe = DESCRIBE, .params = PARAMS, .n_params = N_P,             \
+    .state_size = sizeof(P##_state_t), .init = P##_init, .free_state = P##_free,       \
+    .predict = P##_predict, .learn = P##_learn, .save = P##_save, .load = P##_load
 
 /* Every model, in the order of eddy_model_names(): the one list. */
 /* clang-format off */

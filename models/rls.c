@@ -36,32 +36,23 @@ typedef struct {
 static void rls_free(eddy_model_t *m)
 {
     rls_state_t *s = m->state;
-    if (!s)
-        return;
     free(s->w);
     free(s->p);
     free(s->z);
     free(s->pz);
-    free(s);
-    m->state = NULL;
 }
 
 static int rls_init(eddy_model_t *m)
 {
-    rls_state_t *s = calloc(1, sizeof(*s));
-    if (!s)
-        return -1;
-    m->state = s;
+    rls_state_t *s = m->state;
     int d = s->d = m->n_features + 1;
     s->forget = m->params[P_FORGET];
     s->w = calloc((size_t)d, sizeof(double));
     s->p = calloc((size_t)d * (size_t)d, sizeof(double));
     s->z = calloc((size_t)d, sizeof(double));
     s->pz = calloc((size_t)d, sizeof(double));
-    if (!s->w || !s->p || !s->z || !s->pz) {
-        rls_free(m);
+    if (!s->w || !s->p || !s->z || !s->pz)
         return -1;
-    }
     for (int i = 0; i < d; i++)
         s->p[(size_t)i * (size_t)d + (size_t)i] = 1.0 / m->params[P_LAMBDA];
     return 0;
@@ -106,33 +97,22 @@ static void rls_learn(eddy_model_t *m, const double *x, double y)
         }
 }
 
-static void rls_save(eddy_wbuf_t *w, const eddy_model_t *m)
+static void rls_save(eddy_buf_t *w, const eddy_model_t *m)
 {
     const rls_state_t *s = m->state;
-    eddy_w_f64s(w, s->w, (size_t)s->d);
-    eddy_w_f64s(w, s->p, (size_t)s->d * (size_t)s->d);
+    eddy_buf_put_f64s(w, s->w, (size_t)s->d);
+    eddy_buf_put_f64s(w, s->p, (size_t)s->d * (size_t)s->d);
 }
 
-static int rls_load(eddy_rbuf_t *r, eddy_model_t *m)
+static int rls_load(eddy_reader_t *r, eddy_model_t *m)
 {
     rls_state_t *s = m->state;
-    eddy_r_f64s(r, s->w, (size_t)s->d);
-    eddy_r_f64s(r, s->p, (size_t)s->d * (size_t)s->d);
+    eddy_read_f64s(r, s->w, (size_t)s->d);
+    eddy_read_f64s(r, s->p, (size_t)s->d * (size_t)s->d);
     return r->err ? -1 : 0;
 }
 
-const eddy_model_ops_t eddy_rls_ops = {
-    "rls",
-    "exact online ridge regression by recursive least squares on raw lags plus an "
-    "intercept; beyond River",
-    rls_params,
-    N_P,
-    NULL,
-    rls_init,
-    rls_free,
-    rls_predict,
-    rls_learn,
-    NULL,
-    rls_save,
-    rls_load,
-};
+const eddy_model_ops_t eddy_rls_ops = {EDDY_MODEL_OPS(
+    rls, "rls", rls_params,
+    "exact online ridge regression by recursive least squares on raw lags "
+    "plus an intercept; beyond River")};

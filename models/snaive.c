@@ -23,31 +23,23 @@ typedef struct {
 static void snaive_free(eddy_model_t *m)
 {
     snaive_state_t *s = m->state;
-    if (!s)
-        return;
     free(s->ring);
-    free(s);
-    m->state = NULL;
 }
 
 static int snaive_init(eddy_model_t *m)
 {
-    snaive_state_t *s = calloc(1, sizeof(*s));
-    if (!s)
-        return -1;
-    m->state = s;
+    snaive_state_t *s = m->state;
     s->period = (int)m->params[P_PERIOD];
     s->ring = calloc((size_t)s->period, sizeof(double));
-    if (!s->ring) {
-        snaive_free(m);
+    if (!s->ring)
         return -1;
-    }
     return 0;
 }
 
 /* Forecast K steps after the last learned target (k = 0: the next step). */
-static double snaive_at(const snaive_state_t *s, int k)
+static double snaive_at(const void *state, int k)
 {
+    const snaive_state_t *s = state;
     uint64_t p = (uint64_t)s->period;
     if (s->count == 0)
         return 0.0;
@@ -70,40 +62,23 @@ static void snaive_learn(eddy_model_t *m, const double *x, double y)
     s->count++;
 }
 
-static void snaive_forecast(eddy_model_t *m, const double *x_next, double *out, int h)
-{
-    (void)x_next;
-    for (int k = 0; k < h; k++)
-        out[k] = snaive_at(m->state, k);
-}
-
-static void snaive_save(eddy_wbuf_t *w, const eddy_model_t *m)
+static void snaive_save(eddy_buf_t *w, const eddy_model_t *m)
 {
     const snaive_state_t *s = m->state;
-    eddy_w_u64(w, s->count);
-    eddy_w_f64s(w, s->ring, (size_t)s->period);
+    eddy_buf_put_u64(w, s->count);
+    eddy_buf_put_f64s(w, s->ring, (size_t)s->period);
 }
 
-static int snaive_load(eddy_rbuf_t *r, eddy_model_t *m)
+static int snaive_load(eddy_reader_t *r, eddy_model_t *m)
 {
     snaive_state_t *s = m->state;
-    s->count = eddy_r_u64(r);
-    eddy_r_f64s(r, s->ring, (size_t)s->period);
+    s->count = eddy_read_u64(r);
+    eddy_read_f64s(r, s->ring, (size_t)s->period);
     return r->err ? -1 : 0;
 }
 
 const eddy_model_ops_t eddy_snaive_ops = {
-    "snaive",
-    "seasonal naive: predicts the value one period ago (the last value before a full "
-    "season, 0 before any); no River equivalent",
-    snaive_params,
-    N_P,
-    NULL,
-    snaive_init,
-    snaive_free,
-    snaive_predict,
-    snaive_learn,
-    snaive_forecast,
-    snaive_save,
-    snaive_load,
-};
+    EDDY_MODEL_OPS(snaive, "snaive", snaive_params,
+                   "seasonal naive: predicts the value one period ago (the last value "
+                   "before a full season, 0 before any); no River equivalent"),
+    .forecast_at = snaive_at};

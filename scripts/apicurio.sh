@@ -76,22 +76,13 @@ die() { log "error: $*"; exit 1; }
 # shellcheck source=lib/service.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/service.sh"
 
-usage() {
-  sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}" >&2
-}
-
-for v in PORT START_TIMEOUT STOP_TIMEOUT; do
-  [[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a number, got '${!v}'"
-done
+require_numbers PORT START_TIMEOUT STOP_TIMEOUT
 case $COMPATIBILITY in
   NONE | BACKWARD | BACKWARD_TRANSITIVE | FORWARD | FORWARD_TRANSITIVE | FULL | FULL_TRANSITIVE) ;;
   *) die "EDDY_APICURIO_COMPATIBILITY: unknown level '$COMPATIBILITY'" ;;
 esac
 
 # ---------------------------------------------------------------- helpers
-
-
-
 
 build_stamp() {
   {
@@ -146,37 +137,18 @@ ensure_app() {
 
 # Print the registry's pid and succeed if it is running.
 app_pid() {
-  local pid
-  [[ -f $PIDFILE ]] || return 1
-  pid=$(<"$PIDFILE") || return 1
-  [[ $pid =~ ^[0-9]+$ && -r /proc/$pid/cmdline ]] || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'eddy-apicurio-runtime' || return 1
-  printf '%s\n' "$pid"
+  service_pid 'eddy-apicurio-runtime'
 }
-
-
 
 answers() {
   curl -sf -o /dev/null --max-time 2 "$URL/subjects"
 }
 
-tail_log() {
-  [[ -f $LOG ]] || return 0
-  awk '/^==== .* starting Apicurio/ { n = 0; delete buf } { buf[++n] = $0 }
-       END { for (i = (n > 40 ? n - 39 : 1); i <= n; i++) print buf[i] }' "$LOG" >&2
-}
-
 # ---------------------------------------------------------------- commands
 
 cmd_start() {
-  local mem=0
-  while [[ $# -gt 0 ]]; do
-    case $1 in
-      --mem) mem=1 ;;
-      *) die "start: unknown option $1" ;;
-    esac
-    shift
-  done
+  local mem
+  mem=$(flag_given start --mem "$@")
   command -v curl >/dev/null 2>&1 || die "curl not found (apt-get install -y curl)"
   mkdir -p "$ADIR"
   take_lock 9 "$ADIR/.lock"
@@ -212,21 +184,7 @@ cmd_start() {
     fresh=1
   fi
 
-  local deadline=$((SECONDS + START_TIMEOUT))
-  until answers; do
-    if ! pid_alive "$pid"; then
-      tail_log || true
-      rm -f "$PIDFILE"
-      die "the registry exited during startup (log: $LOG)"
-    fi
-    if ((SECONDS >= deadline)); then
-      tail_log || true
-      release_lock 9
-      cmd_stop >/dev/null || true
-      die "the registry did not answer within ${START_TIMEOUT}s (log: $LOG)"
-    fi
-    sleep 0.25
-  done
+  service_await "the registry" "$pid" answers
   # Confluent's default global level is BACKWARD, Apicurio's NONE: set it
   # through the API (so that GET /config shows it) once per database; a
   # level set later by a client is kept across restarts.
@@ -242,26 +200,12 @@ cmd_start() {
   printf '%s\n' "$URL"
 }
 
+wipe_registry() {
+  rm -rf "$DATA_DIR" "$LOG"
+}
+
 cmd_stop() {
-  local wipe=0
-  while [[ $# -gt 0 ]]; do
-    case $1 in
-      --wipe) wipe=1 ;;
-      *) die "stop: unknown option $1" ;;
-    esac
-    shift
-  done
-  [[ -d $ADIR ]] || { log "not running"; return 0; }
-  take_lock 9 "$ADIR/.lock"
-  service_stop "the registry" app_pid
-  rm -f "$PIDFILE"
-  if ((wipe)); then
-    log "wiping $ADIR"
-    rm -rf "$DATA_DIR" "$LOG"
-    rm -f "$ADIR/.lock"
-    rmdir "$ADIR" 2>/dev/null || true
-  fi
-  release_lock 9 2>/dev/null || true
+  service_cmd_stop "the registry" "$ADIR" app_pid wipe_registry "$@"
 }
 
 cmd_status() {

@@ -56,27 +56,19 @@ KDIR=${EDDY_KAFKA_DIR:-$REPO_ROOT/build/kafka}
 DATA_DIR=$KDIR/data
 PROPS=$KDIR/server.properties
 PIDFILE=$KDIR/kafka.pid
-BROKER_LOG=$KDIR/kafka.log
+LOG=$KDIR/kafka.log
 
 log() { printf 'kafka.sh: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 # shellcheck source=lib/service.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/service.sh"
 
-usage() {
-  sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}" >&2
-}
-
-for v in PORT CONTROLLER_PORT START_TIMEOUT STOP_TIMEOUT; do
-  [[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a number, got '${!v}'"
-done
+require_numbers PORT CONTROLLER_PORT START_TIMEOUT STOP_TIMEOUT
 [[ $PORT != "$CONTROLLER_PORT" ]] || die "broker and controller ports must differ"
 
 # ---------------------------------------------------------------- helpers
 
-
 # Locks (flock): fd 8 guards the jar cache, fd 9 the broker state dir.
-
 
 # Fetch the jars once per (version, pom contents); later calls reuse them.
 ensure_libs() {
@@ -114,20 +106,10 @@ ensure_libs() {
   log "cached $(find "$LIBS" -name '*.jar' | wc -l) jars ($(du -sh "$LIBS" | cut -f1))"
 }
 
-# Print the broker's pid and succeed if it is running. A pid file whose
-# process is gone, a zombie or some other program counts as not running.
+# Print the broker's pid and succeed if it is running.
 broker_pid() {
-  local pid
-  [[ -f $PIDFILE ]] || return 1
-  pid=$(<"$PIDFILE") || return 1
-  [[ $pid =~ ^[0-9]+$ ]] || return 1
-  [[ -r /proc/$pid/cmdline ]] || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'kafka\.Kafka' || return 1
-  printf '%s\n' "$pid"
+  service_pid 'kafka\.Kafka'
 }
-
-# True while PID exists and is not a zombie (whatever its command line is:
-# right after the fork it is still bash, before nohup/java exec).
 
 # version_at_least MAJOR.MINOR: is KAFKA_VERSION at least that?
 version_at_least() {
@@ -136,14 +118,6 @@ version_at_least() {
   [[ $major =~ ^[0-9]+$ && ${minor:-0} =~ ^[0-9]+$ ]] || return 1
   ((major > want_major || (major == want_major && ${minor:-0} >= want_minor)))
 }
-
-# The last lines of the broker log written since the latest start.
-tail_log() {
-  [[ -f $BROKER_LOG ]] || return 0
-  awk '/^==== .* starting Kafka/ { n = 0; delete buf } { buf[++n] = $0 }
-       END { for (i = (n > 40 ? n - 39 : 1); i <= n; i++) print buf[i] }' "$BROKER_LOG" >&2
-}
-
 
 # Succeeds once the broker answers a metadata request with itself in it.
 broker_answers() {
@@ -255,67 +229,35 @@ cmd_start() {
       cluster_id=$(new_cluster_id)
       log "formatting KRaft storage in $DATA_DIR (cluster id $cluster_id)"
       if ! run_java_tool kafka.tools.StorageTool format -t "$cluster_id" -c "$PROPS" \
-          </dev/null >>"$BROKER_LOG" 2>&1; then
-        tail_log || true
-        die "formatting the storage failed (log: $BROKER_LOG)"
+          </dev/null >>"$LOG" 2>&1; then
+        service_tail_log || true
+        die "formatting the storage failed (log: $LOG)"
       fi
     fi
 
     broker_jvm_opts
     log "starting Kafka $KAFKA_VERSION on $BOOTSTRAP (controller $HOST:$CONTROLLER_PORT, state $KDIR)"
-    printf '\n==== %s starting Kafka %s\n' "$(date '+%F %T')" "$KAFKA_VERSION" >>"$BROKER_LOG"
+    printf '\n==== %s starting Kafka %s\n' "$(date '+%F %T')" "$KAFKA_VERSION" >>"$LOG"
     # The broker must not inherit the lock fd, or it would hold the lock.
     nohup "$JAVA" "${JVM_OPTS[@]}" -cp "$LIBS/*" kafka.Kafka "$PROPS" \
-      </dev/null >>"$BROKER_LOG" 2>&1 9>&- &
+      </dev/null >>"$LOG" 2>&1 9>&- &
     pid=$!
     printf '%s\n' "$pid" >"$PIDFILE"
   fi
 
-  local deadline=$((SECONDS + START_TIMEOUT))
-  until broker_answers; do
-    if ! pid_alive "$pid"; then
-      tail_log || true
-      rm -f "$PIDFILE"
-      die "the broker exited during startup (log: $BROKER_LOG)"
-    fi
-    if ((SECONDS >= deadline)); then
-      tail_log || true
-      log "no answer from $BOOTSTRAP after ${START_TIMEOUT}s; stopping it"
-      release_lock 9
-      cmd_stop >/dev/null || true
-      pid_alive "$pid" && kill -KILL "$pid" 2>/dev/null || true
-      die "the broker did not start in time (log: $BROKER_LOG)"
-    fi
-    sleep 0.5
-  done
+  service_await "the broker" "$pid" broker_answers 0.5
   release_lock 9
   log "ready (pid $pid)"
   printf '%s\n' "$BOOTSTRAP"
 }
 
+# Only what this script created, so a mistaken EDDY_KAFKA_DIR loses nothing else.
+wipe_broker() {
+  rm -rf "$DATA_DIR" "$KDIR/logs" "$PROPS" "$PROPS.tmp" "$LOG"
+}
+
 cmd_stop() {
-  local wipe=0
-  while [[ $# -gt 0 ]]; do
-    case $1 in
-      --wipe) wipe=1 ;;
-      *) die "stop: unknown option $1" ;;
-    esac
-    shift
-  done
-  [[ -d $KDIR ]] || { log "not running"; return 0; }
-  take_lock 9 "$KDIR/.lock"
-
-  service_stop "the broker" broker_pid
-  rm -f "$PIDFILE"
-
-  if ((wipe)); then
-    log "wiping $KDIR"
-    # Only what this script created, so a mistaken EDDY_KAFKA_DIR loses nothing else.
-    rm -rf "$DATA_DIR" "$KDIR/logs" "$PROPS" "$PROPS.tmp" "$BROKER_LOG"
-    rm -f "$KDIR/.lock"
-    rmdir "$KDIR" 2>/dev/null || true
-  fi
-  release_lock 9
+  service_cmd_stop "the broker" "$KDIR" broker_pid wipe_broker "$@"
 }
 
 cmd_status() {
@@ -422,7 +364,7 @@ main() {
     status) cmd_status ;;
     bootstrap) printf '%s\n' "$BOOTSTRAP" ;;
     tool) cmd_tool "$@" ;;
-    logs) cat "$BROKER_LOG" ;;
+    logs) cat "$LOG" ;;
     fetch) ensure_libs ;;
     -h | --help | help) usage ;;
     *) usage; exit 2 ;;

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/bytes.h"
+
 static int reserve(eddy_buf_t *buf, size_t extra)
 {
     size_t need = buf->len + extra + 1;
@@ -14,6 +16,10 @@ static int reserve(eddy_buf_t *buf, size_t extra)
         return -1;
     if (need <= buf->cap)
         return 0;
+    if (extra > SIZE_MAX / 4 - buf->len) {
+        buf->failed = 1;
+        return -1;
+    }
     size_t cap = buf->cap ? buf->cap : 256;
     while (cap < need)
         cap *= 2;
@@ -26,11 +32,20 @@ static int reserve(eddy_buf_t *buf, size_t extra)
     return 0;
 }
 
-int eddy_buf_append(eddy_buf_t *buf, const char *s, size_t n)
+int eddy_buf_reserve(eddy_buf_t *buf, size_t extra)
+{
+    if (reserve(buf, extra))
+        return -1;
+    buf->data[buf->len] = '\0';
+    return 0;
+}
+
+int eddy_buf_append(eddy_buf_t *buf, const void *p, size_t n)
 {
     if (reserve(buf, n))
         return -1;
-    memcpy(buf->data + buf->len, s, n);
+    if (n)
+        memcpy(buf->data + buf->len, p, n);
     buf->len += n;
     buf->data[buf->len] = '\0';
     return 0;
@@ -50,6 +65,46 @@ int eddy_buf_printf(eddy_buf_t *buf, const char *fmt, ...)
     vsnprintf(buf->data + buf->len, (size_t)n + 1, fmt, ap);
     va_end(ap);
     buf->len += (size_t)n;
+    return 0;
+}
+
+static int put_le(eddy_buf_t *buf, uint64_t v, int n)
+{
+    uint8_t b[8];
+
+    eddy_put_le(b, v, n);
+    return eddy_buf_append(buf, b, (size_t)n);
+}
+
+int eddy_buf_put_u8(eddy_buf_t *buf, uint8_t v)
+{
+    return put_le(buf, v, 1);
+}
+
+int eddy_buf_put_u32(eddy_buf_t *buf, uint32_t v)
+{
+    return put_le(buf, v, 4);
+}
+
+int eddy_buf_put_u64(eddy_buf_t *buf, uint64_t v)
+{
+    return put_le(buf, v, 8);
+}
+
+int eddy_buf_put_f64(eddy_buf_t *buf, double v)
+{
+    uint64_t bits;
+
+    memcpy(&bits, &v, sizeof(bits));
+    return put_le(buf, bits, 8);
+}
+
+int eddy_buf_put_f64s(eddy_buf_t *buf, const double *v, size_t n)
+{
+    if (n > SIZE_MAX / 16 || reserve(buf, n * 8))
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        eddy_buf_put_f64(buf, v[i]);
     return 0;
 }
 

@@ -1,14 +1,16 @@
-/* util/buf.h: a growable text buffer (HTTP bodies, Prometheus text, JSON). */
+/* util/buf.h: the one growable byte buffer: text (HTTP bodies, Prometheus
+ * text, JSON) and binary (state snapshots, little-endian fixed-width). */
 #ifndef EDDY_CORE_BUF_H
 #define EDDY_CORE_BUF_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct eddy_buf_s {
-    char *data; /* always NUL-terminated once anything was appended */
+    char *data; /* malloc'ed; always NUL-terminated once anything was appended */
     size_t len;
     size_t cap;
-    int failed; /* set when an allocation failed; later appends are no-ops */
+    int failed; /* sticky: an allocation failed; later appends are no-ops */
 } eddy_buf_t;
 
 #define EDDY_BUF_INIT                                                                  \
@@ -20,9 +22,25 @@ typedef struct eddy_buf_s {
 int eddy_buf_printf(eddy_buf_t *buf, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-int eddy_buf_append(eddy_buf_t *buf, const char *s, size_t n);
+/* Appends N bytes at P (text or binary). Returns 0, or -1 once allocation
+ * has failed. */
+int eddy_buf_append(eddy_buf_t *buf, const void *p, size_t n);
 
-/* Empties the buffer, keeping its memory. */
+/* Little-endian fixed-width appends (util/bytes.h reads them back); doubles
+ * are stored bit-exact. Each returns 0, or -1 once allocation has failed. */
+int eddy_buf_put_u8(eddy_buf_t *buf, uint8_t v);
+int eddy_buf_put_u32(eddy_buf_t *buf, uint32_t v);
+int eddy_buf_put_u64(eddy_buf_t *buf, uint64_t v);
+int eddy_buf_put_f64(eddy_buf_t *buf, double v);
+/* N doubles from V. */
+int eddy_buf_put_f64s(eddy_buf_t *buf, const double *v, size_t n);
+
+/* Makes room for EXTRA more bytes without further allocation; afterwards
+ * data is non-NULL and NUL-terminated. Returns 0, or -1 once allocation
+ * has failed. */
+int eddy_buf_reserve(eddy_buf_t *buf, size_t extra);
+
+/* Empties the buffer, keeping its memory (and clearing the failure). */
 void eddy_buf_reset(eddy_buf_t *buf);
 
 /* Frees the memory; the buffer may be reused afterwards. */

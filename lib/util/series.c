@@ -1,6 +1,8 @@
 #include "util/series.h"
+#include "util/snapshot.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -113,6 +115,52 @@ int eddy_series_put(eddy_series_t *map, const char *id, void *value)
     map->entries[map->count].value = value;
     *slot = ++map->count;
     return 0;
+}
+
+int eddy_series_save(const eddy_series_t *map, const char *id,
+                     const eddy_series_codec_t *codec, const void *ctx, eddy_buf_t *out)
+{
+    const void *value = eddy_series_get(map, id);
+    size_t at;
+
+    if (!value)
+        return 1;
+    at = eddy_snapshot_begin(out, codec->magic, codec->version);
+    if (codec->save(ctx, value, out))
+        return -1;
+    return eddy_snapshot_end(out, at);
+}
+
+int eddy_series_load(eddy_series_t *map, const char *id, const void *buf, size_t len,
+                     const eddy_series_codec_t *codec, const void *ctx, char *errstr,
+                     size_t errstr_size)
+{
+    eddy_reader_t r;
+    void *value;
+    int rc;
+
+    if (eddy_snapshot_open(&r, buf, len, codec->magic, codec->version, errstr,
+                           errstr_size) ||
+        !(value = codec->load(ctx, id, &r, errstr, errstr_size)))
+        return -1;
+    if (r.err || r.pos != r.len) {
+        snprintf(errstr, errstr_size,
+                 "state of series '%s': %zu of its %zu bytes are not %s state", id,
+                 r.err ? r.len : r.len - r.pos, r.len, codec->magic);
+        if (map->free_value)
+            map->free_value(value);
+        return -1;
+    }
+    eddy_series_remove(map, id);
+    if (!(rc = eddy_series_put(map, id, value)))
+        return 0;
+    if (map->free_value)
+        map->free_value(value);
+    snprintf(errstr, errstr_size,
+             rc > 0 ? "series cap reached while restoring '%s'"
+                    : "out of memory while restoring '%s'",
+             id);
+    return -1;
 }
 
 int eddy_series_remove(eddy_series_t *map, const char *id)

@@ -46,70 +46,62 @@ size_t eddy_features_series_count(const eddy_features_t *f)
     return eddy_series_count(f->series);
 }
 
-#define STATE_MAGIC 0x31534645u /* "EFS1" */
+/* A series' state: a util/snapshot.h frame "EFTR" whose payload is n_lags
+ * u32, count u32, last_seq u64, then COUNT doubles, most recent first. */
+static int history_save(const void *ctx, const void *value, eddy_buf_t *out)
+{
+    const eddy_features_t *f = ctx;
+    const history_t *h = value;
 
-/* Layout: magic u32, n_lags u32, count u32, last_seq u64, then COUNT
- * doubles, most recent first. */
+    eddy_buf_put_u32(out, (uint32_t)f->n_lags);
+    eddy_buf_put_u32(out, (uint32_t)h->count);
+    eddy_buf_put_u64(out, (uint64_t)h->last_seq);
+    for (int i = 0; i < h->count; i++)
+        eddy_buf_put_f64(out, h->values[(h->head - i + f->n_lags) % f->n_lags]);
+    return out->failed ? -1 : 0;
+}
+
+static void *history_load(const void *ctx, const char *series_id, eddy_reader_t *r,
+                          char *errstr, size_t errstr_size)
+{
+    const eddy_features_t *f = ctx;
+    uint32_t n_lags = eddy_read_u32(r), count = eddy_read_u32(r);
+    int64_t last_seq = (int64_t)eddy_read_u64(r);
+    history_t *h;
+
+    if (r->err || n_lags != (uint32_t)f->n_lags || count > n_lags ||
+        r->len - r->pos != (size_t)count * 8) {
+        snprintf(errstr, errstr_size,
+                 "state of series '%s' is not a features state for %d lags (%zu bytes)",
+                 series_id, f->n_lags, r->len);
+        return NULL;
+    }
+    if (!(h = calloc(1, sizeof(*h) + (size_t)f->n_lags * sizeof(double)))) {
+        snprintf(errstr, errstr_size, "out of memory");
+        return NULL;
+    }
+    h->last_seq = last_seq;
+    h->count = (int)count;
+    h->head = h->count > 0 ? h->count - 1 : f->n_lags - 1;
+    /* values[head] is the most recent; older ones sit below it. */
+    for (int i = 0; i < h->count; i++)
+        h->values[h->head - i] = eddy_read_f64(r);
+    return h;
+}
+
+static const eddy_series_codec_t history_codec = {
+    .magic = "EFTR", .version = 1, .save = history_save, .load = history_load};
+
 int eddy_features_save(const eddy_features_t *f, const char *series_id, eddy_buf_t *out)
 {
-    const history_t *h = eddy_series_get(f->series, series_id);
-    uint8_t hdr[20], v[8];
-
-    if (!h)
-        return 1;
-    eddy_put_le(hdr, STATE_MAGIC, 4);
-    eddy_put_le(hdr + 4, (uint32_t)f->n_lags, 4);
-    eddy_put_le(hdr + 8, (uint32_t)h->count, 4);
-    eddy_put_le(hdr + 12, (uint64_t)h->last_seq, 8);
-    if (eddy_buf_append(out, (const char *)hdr, sizeof(hdr)))
-        return -1;
-    for (int i = 0; i < h->count; i++) {
-        double d = h->values[(h->head - i + f->n_lags) % f->n_lags];
-        uint64_t bits;
-        memcpy(&bits, &d, sizeof(bits));
-        eddy_put_le(v, bits, 8);
-        if (eddy_buf_append(out, (const char *)v, sizeof(v)))
-            return -1;
-    }
-    return 0;
+    return eddy_series_save(f->series, series_id, &history_codec, f, out);
 }
 
 int eddy_features_load(eddy_features_t *f, const char *series_id, const void *buf,
                        size_t len, char *errstr, size_t errstr_size)
 {
-    const uint8_t *p = buf;
-    history_t *h;
-    uint32_t count;
-
-    if (len < 20 || (uint32_t)eddy_get_le(p, 4) != STATE_MAGIC ||
-        (uint32_t)eddy_get_le(p + 4, 4) != (uint32_t)f->n_lags ||
-        (count = (uint32_t)eddy_get_le(p + 8, 4)) > (uint32_t)f->n_lags ||
-        len != 20 + (size_t)count * 8) {
-        snprintf(errstr, errstr_size,
-                 "state of series '%s' is not a features state for %d lags (%zu bytes)",
-                 series_id, f->n_lags, len);
-        return -1;
-    }
-    if (!(h = calloc(1, sizeof(*h) + (size_t)f->n_lags * sizeof(double)))) {
-        snprintf(errstr, errstr_size, "out of memory");
-        return -1;
-    }
-    h->last_seq = (int64_t)eddy_get_le(p + 12, 8);
-    h->count = (int)count;
-    h->head = h->count > 0 ? h->count - 1 : f->n_lags - 1;
-    /* values[head] is the most recent; older ones sit below it. */
-    for (int i = 0; i < h->count; i++) {
-        uint64_t bits = eddy_get_le(p + 20 + (size_t)i * 8, 8);
-        memcpy(&h->values[h->head - i], &bits, sizeof(double));
-    }
-    eddy_series_remove(f->series, series_id);
-    if (eddy_series_put(f->series, series_id, h)) {
-        free(h);
-        snprintf(errstr, errstr_size, "series cap reached while restoring '%s'",
-                 series_id);
-        return -1;
-    }
-    return 0;
+    return eddy_series_load(f->series, series_id, buf, len, &history_codec, f, errstr,
+                            errstr_size);
 }
 
 void eddy_features_drop(eddy_features_t *f, const char *series_id)

@@ -30,14 +30,15 @@ void eddy_features_destroy(eddy_features_t *f);
 eddy_features_result_t eddy_features_process(eddy_features_t *f, const eddy_obs_t *obs,
                                              eddy_fv_t *fv);
 
-/* State of one series as bytes (appended to OUT, which the caller owns and
- * frees); little-endian, doubles bit-exact. Returns 0, 1 when the series
- * is unknown, -1 when out of memory. */
+/* State of one series as a util/snapshot.h frame "EFTR" appended to OUT
+ * (which the caller owns and frees); little-endian, doubles bit-exact.
+ * Returns 0, 1 when the series is unknown, -1 when out of memory. */
 int eddy_features_save(const eddy_features_t *f, const char *series_id,
                        eddy_buf_t *out);
 
 /* Replaces the series' state by saved bytes. Returns 0, or -1 with ERRSTR
- * when BUF is not a valid state for this N (never reads past LEN). */
+ * when BUF is not a valid state for this N: a damaged or truncated frame is
+ * named by the check it failed (never reads past LEN). */
 int eddy_features_load(eddy_features_t *f, const char *series_id, const void *buf,
                        size_t len, char *errstr, size_t errstr_size);
 

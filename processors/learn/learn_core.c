@@ -150,71 +150,80 @@ eddy_learn_result_t eddy_learner_process(eddy_learner_t *l, const eddy_fv_t *fv,
     return EDDY_LEARN_OK;
 }
 
-#define STATE_MAGIC 0x314c5345u /* "ESL1" */
+/* A series' state: a util/snapshot.h frame "ELRN" whose payload is last_seq
+ * u64, learned u64, then the model's own snapshot (a frame of its own). */
+static int series_model_save(const void *ctx, const void *value, eddy_buf_t *out)
+{
+    const series_model_t *sm = value;
 
-/* Layout: magic u64, last_seq u64, learned u64, then the model snapshot. */
+    (void)ctx;
+    eddy_buf_put_u64(out, (uint64_t)sm->last_seq);
+    eddy_buf_put_u64(out, (uint64_t)sm->learned);
+    return eddy_model_save(sm->model, out);
+}
+
+/* The model restored from the rest of R, if it is L's kind of model. */
+static eddy_model_t *model_load(const eddy_learner_t *l, const char *series_id,
+                                eddy_reader_t *r, char *errstr, size_t errstr_size)
+{
+    eddy_model_t *m =
+        eddy_model_restore(r->buf + r->pos, r->len - r->pos, errstr, errstr_size);
+
+    if (!m)
+        return NULL;
+    r->pos = r->len;
+    if (strcmp(eddy_model_name(m), l->model) || eddy_model_n_features(m) != l->n_lags) {
+        snprintf(
+            errstr, errstr_size,
+            "state of series '%s' holds model %s with %d lags, not %s with %d: was the "
+            "state topic written by another model?",
+            series_id, eddy_model_name(m), eddy_model_n_features(m), l->model,
+            l->n_lags);
+        eddy_model_destroy(m);
+        return NULL;
+    }
+    return m;
+}
+
+static void *series_model_load(const void *ctx, const char *series_id, eddy_reader_t *r,
+                               char *errstr, size_t errstr_size)
+{
+    series_model_t *sm = calloc(1, sizeof(*sm));
+
+    if (!sm) {
+        snprintf(errstr, errstr_size, "out of memory");
+        return NULL;
+    }
+    sm->last_seq = (int64_t)eddy_read_u64(r);
+    sm->learned = (int64_t)eddy_read_u64(r);
+    if (r->err)
+        snprintf(errstr, errstr_size,
+                 "state of series '%s' is not a learner state (%zu bytes)", series_id,
+                 r->len);
+    else
+        sm->model = model_load(ctx, series_id, r, errstr, errstr_size);
+    if (!sm->model) {
+        free(sm);
+        return NULL;
+    }
+    return sm;
+}
+
+static const eddy_series_codec_t series_model_codec = {.magic = "ELRN",
+                                                       .version = 1,
+                                                       .save = series_model_save,
+                                                       .load = series_model_load};
+
 int eddy_learner_save(const eddy_learner_t *l, const char *series_id, eddy_buf_t *out)
 {
-    const series_model_t *sm = eddy_series_get(l->series, series_id);
-    uint8_t hdr[24], *snap = NULL;
-    size_t snap_len = 0;
-    int rc;
-
-    if (!sm)
-        return 1;
-    if (eddy_model_snapshot(sm->model, &snap, &snap_len))
-        return -1;
-    eddy_put_le(hdr, STATE_MAGIC, 8);
-    eddy_put_le(hdr + 8, (uint64_t)sm->last_seq, 8);
-    eddy_put_le(hdr + 16, (uint64_t)sm->learned, 8);
-    rc = eddy_buf_append(out, (const char *)hdr, sizeof(hdr)) ||
-                 eddy_buf_append(out, (const char *)snap, snap_len)
-             ? -1
-             : 0;
-    free(snap);
-    return rc;
+    return eddy_series_save(l->series, series_id, &series_model_codec, l, out);
 }
 
 int eddy_learner_load(eddy_learner_t *l, const char *series_id, const void *buf,
                       size_t len, char *errstr, size_t errstr_size)
 {
-    const uint8_t *p = buf;
-    series_model_t *sm;
-
-    if (len < 24 || eddy_get_le(p, 8) != STATE_MAGIC) {
-        snprintf(errstr, errstr_size,
-                 "state of series '%s' is not a learner state (%zu bytes)", series_id,
-                 len);
-        return -1;
-    }
-    if (!(sm = calloc(1, sizeof(*sm)))) {
-        snprintf(errstr, errstr_size, "out of memory");
-        return -1;
-    }
-    sm->last_seq = (int64_t)eddy_get_le(p + 8, 8);
-    sm->learned = (int64_t)eddy_get_le(p + 16, 8);
-    if (!(sm->model = eddy_model_restore(p + 24, len - 24, errstr, errstr_size)))
-        goto err;
-    if (strcmp(eddy_model_name(sm->model), l->model) ||
-        eddy_model_n_features(sm->model) != l->n_lags) {
-        snprintf(
-            errstr, errstr_size,
-            "state of series '%s' holds model %s with %d lags, not %s with %d: was the "
-            "state topic written by another model?",
-            series_id, eddy_model_name(sm->model), eddy_model_n_features(sm->model),
-            l->model, l->n_lags);
-        goto err;
-    }
-    eddy_series_remove(l->series, series_id);
-    if (eddy_series_put(l->series, series_id, sm)) {
-        snprintf(errstr, errstr_size, "series cap reached while restoring '%s'",
-                 series_id);
-        goto err;
-    }
-    return 0;
-err:
-    series_model_free(sm);
-    return -1;
+    return eddy_series_load(l->series, series_id, buf, len, &series_model_codec, l,
+                            errstr, errstr_size);
 }
 
 void eddy_learner_drop(eddy_learner_t *l, const char *series_id)

@@ -35,13 +35,15 @@ eddy_learn_result_t eddy_learner_process(eddy_learner_t *learner, const eddy_fv_
                                          eddy_pred_t *pred, char *errstr,
                                          size_t errstr_size);
 
-/* The series' model and position as bytes appended to OUT. Returns 0, 1
- * when the series is unknown, -1 when out of memory. */
+/* The series' model and position as a util/snapshot.h frame "ELRN"
+ * (holding the model's own "EMDL" frame) appended to OUT. Returns 0, 1 when
+ * the series is unknown, -1 when out of memory. */
 int eddy_learner_save(const eddy_learner_t *learner, const char *series_id,
                       eddy_buf_t *out);
 
 /* Replaces the series' model by saved bytes. Returns 0, or -1 with ERRSTR
- * when BUF is not a valid state of this model (never reads past LEN). */
+ * when BUF is not a valid state of this model: a damaged or truncated frame
+ * is named by the check it failed (never reads past LEN). */
 int eddy_learner_load(eddy_learner_t *learner, const char *series_id, const void *buf,
                       size_t len, char *errstr, size_t errstr_size);
 

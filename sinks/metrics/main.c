@@ -9,7 +9,7 @@
 
 #include "codec/codec.h"
 #include "metrics_core.h"
-#include "prom_text.h"
+#include "util/prom.h"
 #include "util/log.h"
 #include "runtime/stage.h"
 

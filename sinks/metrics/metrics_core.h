@@ -42,7 +42,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "prom_text.h"
+#include "util/prom.h"
 
 /* Series label value of a model's all-series aggregate. */
 #define EDDY_METRICS_ALL_SERIES "_all"

@@ -7,16 +7,9 @@
 # step (the embedded broker shows aborted transactions' records, so a
 # prediction may appear twice, but never with another value).
 set -euo pipefail
-root=$(cd "$(dirname "$0")/../.." && pwd)
-export EDDY_BIN=${EDDY_BIN:?set EDDY_BIN to the build tree}
-export EDDY_RUN
-EDDY_RUN=$(mktemp -d "${TMPDIR:-/tmp}/eddy-chaos.XXXXXX")
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh" chaos
 export EDDY_WRAP=""
-# shellcheck source=../../scripts/lib/pipeline.sh
-. "$root/scripts/lib/pipeline.sh"
-fail() { echo "FAIL: $*" >&2; for f in "$EDDY_RUN"/*.log; do echo "--- $f" >&2; tail -n 15 "$f" >&2; done; exit 1; }
-cleanup() { eddy_stop_all || true; [ "${EDDY_KEEP_RUN:-0}" = 1 ] || rm -rf "$EDDY_RUN"; }
-trap cleanup EXIT
 
 eddy_start_broker --chaos-interval 2500ms
 common=(-X session.timeout.ms=6000 --http 127.0.0.1:0 --batch-size 50)

@@ -12,24 +12,14 @@
 # reset to the earliest offset (a replay): its new output must equal the
 # first run's again.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/../.." && pwd)
-export EDDY_BIN=${EDDY_BIN:?set EDDY_BIN to the build tree}
-[ -n "${EDDY_TEST_BOOTSTRAP:-}" ] || { echo "EDDY_TEST_BOOTSTRAP is not set"; exit 77; }
-export EDDY_BOOTSTRAP=$EDDY_TEST_BOOTSTRAP
-export EDDY_RUN
-EDDY_RUN=$(mktemp -d "${TMPDIR:-/tmp}/eddy-fault.XXXXXX")
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh" fault
+it_need_kafka
 export EDDY_WRAP=""
-# shellcheck source=../../scripts/lib/pipeline.sh
-. "$root/scripts/lib/pipeline.sh"
 kills=${EDDY_FAULT_KILLS:-20}
 series=${EDDY_FAULT_SERIES:-200}
 count=${EDDY_FAULT_COUNT:-1000}
 model=${EDDY_FAULT_MODEL:-linear}
-kafka=$root/scripts/kafka.sh
-
-fail() { echo "FAIL: $*" >&2; for f in "$EDDY_RUN"/*.log; do echo "--- $f" >&2; tail -n 25 "$f" >&2; done; exit 1; }
-cleanup() { eddy_stop_all || true; [ "${EDDY_KEEP_RUN:-0}" = 1 ] || rm -rf "$EDDY_RUN"; }
-trap cleanup EXIT
 
 s="-ft-$$-$(date +%s)"
 obs=obs$s feat=feat$s ref=ref$s out=out$s dlq=dlq$s

@@ -11,22 +11,9 @@
 # (and, on Kafka, kafka-console-consumer) read the predictions' keys.
 set -euo pipefail
 mode=${1:?usage: pipeline_test.sh embedded|kafka}
-root=$(cd "$(dirname "$0")/../.." && pwd)
-export EDDY_BIN=${EDDY_BIN:?set EDDY_BIN to the build tree}
-export EDDY_RUN
-EDDY_RUN=$(mktemp -d "${TMPDIR:-/tmp}/eddy-it-$mode.XXXXXX")
-export EDDY_WRAP=${EDDY_WRAP:-}
-# shellcheck source=../../scripts/lib/pipeline.sh
-. "$root/scripts/lib/pipeline.sh"
-
-fail() { echo "FAIL: $*" >&2; for f in "$EDDY_RUN"/*.log; do echo "--- $f" >&2; tail -n 20 "$f" >&2; done; exit 1; }
-ok() { echo "ok: $*"; }
-cleanup() {
-  eddy_stop_all || true
-  [ -n "${prom_pid:-}" ] && kill "$prom_pid" 2>/dev/null || true
-  [ "${EDDY_KEEP_RUN:-0}" = 1 ] || rm -rf "$EDDY_RUN"
-}
-trap cleanup EXIT
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh" "it-$mode"
+it_cleanup() { [ -z "${prom_pid:-}" ] || kill "$prom_pid" 2>/dev/null; }
 
 data=$root/data/airpassengers-extended.csv
 golden=$root/tests/golden/airpassengers-extended.csv
@@ -34,9 +21,7 @@ rows=744
 suffix="-it-$$-$(date +%s)"
 case $mode in
   embedded) eddy_start_broker ;;
-  kafka)
-    [ -n "${EDDY_TEST_BOOTSTRAP:-}" ] || { echo "EDDY_TEST_BOOTSTRAP is not set: start scripts/kafka.sh"; exit 77; }
-    export EDDY_BOOTSTRAP=$EDDY_TEST_BOOTSTRAP ;;
+  kafka) it_need_kafka ;;
   *) echo "unknown mode $mode" >&2; exit 2 ;;
 esac
 obs=obs$suffix feat=feat$suffix pred=pred$suffix dlq=dlq$suffix

@@ -12,21 +12,9 @@
 #     the sink.
 # Every stage must exit 0 on SIGTERM or at --exit-idle.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/../.." && pwd)
-export EDDY_BIN=${EDDY_BIN:?set EDDY_BIN to the build tree}
-[ -n "${EDDY_TEST_BOOTSTRAP:-}" ] || { echo "EDDY_TEST_BOOTSTRAP is not set: start scripts/kafka.sh"; exit 77; }
-export EDDY_BOOTSTRAP=$EDDY_TEST_BOOTSTRAP
-export EDDY_RUN
-EDDY_RUN=$(mktemp -d "${TMPDIR:-/tmp}/eddy-recipes.XXXXXX")
-export EDDY_WRAP=${EDDY_WRAP:-}
-# shellcheck source=../../scripts/lib/pipeline.sh
-. "$root/scripts/lib/pipeline.sh"
-kafka=$root/scripts/kafka.sh
-
-fail() { echo "FAIL: $*" >&2; for f in "$EDDY_RUN"/*.log; do [ -e "$f" ] && { echo "--- $f" >&2; tail -n 20 "$f" >&2; }; done; exit 1; }
-ok() { echo "ok: $*"; }
-cleanup() { eddy_stop_all || true; [ "${EDDY_KEEP_RUN:-0}" = 1 ] || rm -rf "$EDDY_RUN"; }
-trap cleanup EXIT
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh" recipes
+it_need_kafka
 
 s="-rc-$$-$(date +%s)"
 obs=obs$s feat=feat$s pred=pred$s dlq=dlq$s group=learn-linear$s

@@ -17,25 +17,12 @@
 # independent implementation of the Confluent API, built from Maven Central
 # by scripts/apicurio.sh; started here when not running, then stopped again).
 set -euo pipefail
-root=$(cd "$(dirname "$0")/../.." && pwd)
-export EDDY_BIN=${EDDY_BIN:?set EDDY_BIN to the build tree}
-[ -n "${EDDY_TEST_BOOTSTRAP:-}" ] || { echo "EDDY_TEST_BOOTSTRAP is not set: start scripts/kafka.sh"; exit 77; }
-export EDDY_BOOTSTRAP=$EDDY_TEST_BOOTSTRAP
-export EDDY_RUN
-EDDY_RUN=$(mktemp -d "${TMPDIR:-/tmp}/eddy-registry.XXXXXX")
-export EDDY_WRAP=${EDDY_WRAP:-}
-# shellcheck source=../../scripts/lib/pipeline.sh
-. "$root/scripts/lib/pipeline.sh"
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh" registry
+it_need_kafka
 
 started_registry=0
-fail() { echo "FAIL: $*" >&2; for f in "$EDDY_RUN"/*.log; do [ -e "$f" ] && { echo "--- $f" >&2; tail -n 20 "$f" >&2; }; done; exit 1; }
-ok() { echo "ok: $*"; }
-cleanup() {
-  eddy_stop_all || true
-  [ $started_registry = 1 ] && "$root/scripts/apicurio.sh" stop >/dev/null 2>&1 || true
-  [ "${EDDY_KEEP_RUN:-0}" = 1 ] || rm -rf "$EDDY_RUN"
-}
-trap cleanup EXIT
+it_cleanup() { [ $started_registry = 0 ] || "$root/scripts/apicurio.sh" stop >/dev/null 2>&1; }
 
 if [ -n "${EDDY_TEST_REGISTRY:-}" ]; then
   R=$EDDY_TEST_REGISTRY

@@ -24,6 +24,16 @@ static void obs_of(eddy_obs_t *o, const char *series, int64_t seq, double value)
     o->produced_at_us = 77 + seq;
 }
 
+/* Processes one observation of SERIES into FV; the result. */
+static eddy_features_result_t feed(eddy_features_t *f, const char *series, int64_t seq,
+                                   double value, eddy_fv_t *fv)
+{
+    eddy_obs_t o;
+
+    obs_of(&o, series, seq, value);
+    return eddy_features_process(f, &o, fv);
+}
+
 /* Value of a series at step T: distinct per series and step, never 0. */
 static double val(int series, int64_t t)
 {
@@ -71,28 +81,22 @@ static void test_order_and_zero_fill(void **state)
 {
     (void)state;
     eddy_features_t *f = eddy_features_new(3, 10);
-    eddy_obs_t o;
     eddy_fv_t fv;
 
-    obs_of(&o, "a", 0, 10.0);
-    assert_int_equal(eddy_features_process(f, &o, &fv), EDDY_FEATURES_OK);
+    assert_int_equal(feed(f, "a", 0, 10.0, &fv), EDDY_FEATURES_OK);
     assert_true(fv.lags[0] == 0.0 && fv.lags[1] == 0.0 && fv.lags[2] == 0.0);
     assert_int_equal(fv.available_lags, 0);
-    obs_of(&o, "a", 1, 20.0);
-    assert_int_equal(eddy_features_process(f, &o, &fv), EDDY_FEATURES_OK);
+    assert_int_equal(feed(f, "a", 1, 20.0, &fv), EDDY_FEATURES_OK);
     assert_true(fv.lags[0] == 10.0 && fv.lags[1] == 0.0 && fv.lags[2] == 0.0);
     assert_int_equal(fv.available_lags, 1);
-    obs_of(&o, "a", 2, 30.0);
-    eddy_features_process(f, &o, &fv);
+    feed(f, "a", 2, 30.0, &fv);
     assert_true(fv.lags[0] == 20.0 && fv.lags[1] == 10.0 && fv.lags[2] == 0.0);
-    obs_of(&o, "a", 3, 40.0);
-    eddy_features_process(f, &o, &fv);
+    feed(f, "a", 3, 40.0, &fv);
     /* in_1 = previous, in_3 = oldest */
     assert_true(fv.lags[0] == 30.0 && fv.lags[1] == 20.0 && fv.lags[2] == 10.0);
     assert_int_equal(fv.available_lags, 3);
     assert_true(fv.target == 40.0);
-    obs_of(&o, "a", 4, 50.0);
-    eddy_features_process(f, &o, &fv);
+    feed(f, "a", 4, 50.0, &fv);
     assert_true(fv.lags[0] == 40.0 && fv.lags[1] == 30.0 && fv.lags[2] == 20.0);
     assert_int_equal(fv.available_lags, 3);
     eddy_features_destroy(f);
@@ -131,7 +135,6 @@ static void test_series_isolation(void **state)
     (void)state;
     enum { S = 3, T = 30, N = 4 };
     eddy_features_t *f = eddy_features_new(N, 10);
-    eddy_obs_t o;
     eddy_fv_t fv;
     char name[16];
 
@@ -142,8 +145,8 @@ static void test_series_isolation(void **state)
             if (step % (s + 1))
                 continue;
             snprintf(name, sizeof(name), "series-%d", s);
-            obs_of(&o, name, next[s], val(s, next[s]));
-            assert_int_equal(eddy_features_process(f, &o, &fv), EDDY_FEATURES_OK);
+            assert_int_equal(feed(f, name, next[s], val(s, next[s]), &fv),
+                             EDDY_FEATURES_OK);
             assert_string_equal(fv.series_id, name);
             check_fv(&fv, N, s, next[s]);
             next[s]++;
@@ -157,31 +160,22 @@ static void test_duplicates(void **state)
 {
     (void)state;
     eddy_features_t *f = eddy_features_new(2, 10);
-    eddy_obs_t o;
     eddy_fv_t fv, before;
 
-    obs_of(&o, "d", 5, 1.0);
-    assert_int_equal(eddy_features_process(f, &o, &fv), EDDY_FEATURES_OK);
-    obs_of(&o, "d", 6, 2.0);
-    assert_int_equal(eddy_features_process(f, &o, &fv), EDDY_FEATURES_OK);
+    assert_int_equal(feed(f, "d", 5, 1.0, &fv), EDDY_FEATURES_OK);
+    assert_int_equal(feed(f, "d", 6, 2.0, &fv), EDDY_FEATURES_OK);
     /* same seq and an older one: rejected, state unchanged */
-    obs_of(&o, "d", 6, 99.0);
-    assert_int_equal(eddy_features_process(f, &o, &fv), EDDY_FEATURES_DUPLICATE);
-    obs_of(&o, "d", 0, 98.0);
-    assert_int_equal(eddy_features_process(f, &o, &fv), EDDY_FEATURES_DUPLICATE);
+    assert_int_equal(feed(f, "d", 6, 99.0, &fv), EDDY_FEATURES_DUPLICATE);
+    assert_int_equal(feed(f, "d", 0, 98.0, &fv), EDDY_FEATURES_DUPLICATE);
     /* gaps in seq are fine */
-    obs_of(&o, "d", 10, 3.0);
-    assert_int_equal(eddy_features_process(f, &o, &before), EDDY_FEATURES_OK);
+    assert_int_equal(feed(f, "d", 10, 3.0, &before), EDDY_FEATURES_OK);
     assert_true(before.lags[0] == 2.0 && before.lags[1] == 1.0);
     /* a duplicate of one series does not affect another */
-    obs_of(&o, "e", 0, 4.0);
-    assert_int_equal(eddy_features_process(f, &o, &fv), EDDY_FEATURES_OK);
+    assert_int_equal(feed(f, "e", 0, 4.0, &fv), EDDY_FEATURES_OK);
     assert_true(fv.lags[0] == 0.0);
     /* negative seqs are ordinary values */
-    obs_of(&o, "neg", -10, 1.0);
-    assert_int_equal(eddy_features_process(f, &o, &fv), EDDY_FEATURES_OK);
-    obs_of(&o, "neg", -10, 1.0);
-    assert_int_equal(eddy_features_process(f, &o, &fv), EDDY_FEATURES_DUPLICATE);
+    assert_int_equal(feed(f, "neg", -10, 1.0, &fv), EDDY_FEATURES_OK);
+    assert_int_equal(feed(f, "neg", -10, 1.0, &fv), EDDY_FEATURES_DUPLICATE);
     eddy_features_destroy(f);
 }
 
@@ -189,27 +183,20 @@ static void test_series_cap(void **state)
 {
     (void)state;
     eddy_features_t *f = eddy_features_new(2, 2);
-    eddy_obs_t o;
     eddy_fv_t fv;
 
-    obs_of(&o, "a", 0, 1.0);
-    assert_int_equal(eddy_features_process(f, &o, &fv), EDDY_FEATURES_OK);
-    obs_of(&o, "b", 0, 1.0);
-    assert_int_equal(eddy_features_process(f, &o, &fv), EDDY_FEATURES_OK);
-    obs_of(&o, "c", 0, 1.0);
-    assert_int_equal(eddy_features_process(f, &o, &fv), EDDY_FEATURES_SERIES_CAP);
+    assert_int_equal(feed(f, "a", 0, 1.0, &fv), EDDY_FEATURES_OK);
+    assert_int_equal(feed(f, "b", 0, 1.0, &fv), EDDY_FEATURES_OK);
+    assert_int_equal(feed(f, "c", 0, 1.0, &fv), EDDY_FEATURES_SERIES_CAP);
     assert_int_equal(eddy_features_series_count(f), 2);
     /* known series go on */
-    obs_of(&o, "a", 1, 2.0);
-    assert_int_equal(eddy_features_process(f, &o, &fv), EDDY_FEATURES_OK);
+    assert_int_equal(feed(f, "a", 1, 2.0, &fv), EDDY_FEATURES_OK);
     assert_true(fv.lags[0] == 1.0);
-    obs_of(&o, "c", 1, 1.0);
-    assert_int_equal(eddy_features_process(f, &o, &fv), EDDY_FEATURES_SERIES_CAP);
+    assert_int_equal(feed(f, "c", 1, 1.0, &fv), EDDY_FEATURES_SERIES_CAP);
     eddy_features_destroy(f);
 
     f = eddy_features_new(2, 0);
-    obs_of(&o, "a", 0, 1.0);
-    assert_int_equal(eddy_features_process(f, &o, &fv), EDDY_FEATURES_SERIES_CAP);
+    assert_int_equal(feed(f, "a", 0, 1.0, &fv), EDDY_FEATURES_SERIES_CAP);
     eddy_features_destroy(f);
 }
 

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "metrics_core.h"
-#include "prom_text.h"
+#include "util/prom.h"
 
 static const char *prom_out_arg; /* argv[1], if given */
 
@@ -52,6 +52,14 @@ static int observe(eddy_metrics_t *m, const char *model, const char *series,
                                 NULL, 0, 0, 0, err, sizeof err);
 }
 
+/* A sink with CFG (NULL: the defaults); never NULL. */
+static eddy_metrics_t *metrics(const eddy_metrics_config_t *cfg)
+{
+    eddy_metrics_t *m = eddy_metrics_new(cfg, NULL, 0);
+    assert_non_null(m);
+    return m;
+}
+
 static void test_new_destroy_config(void **state)
 {
     (void)state;
@@ -85,8 +93,7 @@ static void test_new_destroy_config(void **state)
 static void test_cumulative_hand_computed(void **state)
 {
     (void)state;
-    eddy_metrics_t *m = eddy_metrics_new(NULL, NULL, 0);
-    assert_non_null(m);
+    eddy_metrics_t *m = metrics(NULL);
     const double pred[4] = {1, 3, 2, 0};
     const double target[4] = {2, 1, 2, 4};
     for (int i = 0; i < 4; i++) {
@@ -142,8 +149,7 @@ static void test_cumulative_hand_computed(void **state)
 static void test_mape_zero_targets_skipped(void **state)
 {
     (void)state;
-    eddy_metrics_t *m = eddy_metrics_new(NULL, NULL, 0);
-    assert_non_null(m);
+    eddy_metrics_t *m = metrics(NULL);
     eddy_metrics_series_view_t v;
     /* Only zero targets: MAPE undefined (NaN), MAE still counts them. */
     assert_int_equal(observe(m, "m", "s", 1, 1, 0), 0);
@@ -226,8 +232,7 @@ static void test_rolling_vs_naive_random(void **state)
     (void)state;
     enum { N = 1000 };
     static double pred[N], target[N];
-    eddy_metrics_t *m = eddy_metrics_new(NULL, NULL, 0);
-    assert_non_null(m);
+    eddy_metrics_t *m = metrics(NULL);
     uint64_t s = 2024;
     for (int i = 0; i < N; i++) {
         /* Wide magnitudes (a drift trap for running sums) and 10% zeros. */
@@ -255,8 +260,7 @@ static void test_series_cap(void **state)
     eddy_metrics_config_t cfg;
     eddy_metrics_config_default(&cfg);
     cfg.max_series = 3;
-    eddy_metrics_t *m = eddy_metrics_new(&cfg, NULL, 0);
-    assert_non_null(m);
+    eddy_metrics_t *m = metrics(&cfg);
     eddy_metrics_stats_t st;
     assert_int_equal(observe(m, "a", "s1", 1, 1, 2), 0);
     assert_int_equal(observe(m, "a", "s2", 1, 1, 2), 0);
@@ -289,8 +293,7 @@ static void test_series_cap(void **state)
 
     /* Per-series off: aggregates only, nothing counted as dropped. */
     cfg.per_series = 0;
-    m = eddy_metrics_new(&cfg, NULL, 0);
-    assert_non_null(m);
+    m = metrics(&cfg);
     for (int i = 0; i < 10; i++) {
         char name[16];
         snprintf(name, sizeof name, "s%d", i);
@@ -311,8 +314,7 @@ static void test_model_cap_and_invalid_input(void **state)
     eddy_metrics_config_t cfg;
     eddy_metrics_config_default(&cfg);
     cfg.max_models = 1;
-    eddy_metrics_t *m = eddy_metrics_new(&cfg, NULL, 0);
-    assert_non_null(m);
+    eddy_metrics_t *m = metrics(&cfg);
     char err[160];
     char longname[EDDY_METRICS_MAX_NAME + 2];
     memset(longname, 'x', sizeof longname - 1);
@@ -356,8 +358,7 @@ static void test_model_cap_and_invalid_input(void **state)
 static void test_sorted_iteration(void **state)
 {
     (void)state;
-    eddy_metrics_t *m = eddy_metrics_new(NULL, NULL, 0);
-    assert_non_null(m);
+    eddy_metrics_t *m = metrics(NULL);
     const char *models[] = {"rls", "knn", "linear", "amf"};
     const char *series[] = {"zeta", "Alpha", "beta", "_under", "alpha", "b"};
     uint64_t s = 99;
@@ -399,8 +400,7 @@ static void test_sorted_iteration(void **state)
 static void test_forecast_and_latency(void **state)
 {
     (void)state;
-    eddy_metrics_t *m = eddy_metrics_new(NULL, NULL, 0);
-    assert_non_null(m);
+    eddy_metrics_t *m = metrics(NULL);
     double fc[40];
     for (int i = 0; i < 40; i++) {
         fc[i] = 100 + i;
@@ -451,8 +451,7 @@ static void test_forecast_and_latency(void **state)
 static void test_leaderboard(void **state)
 {
     (void)state;
-    eddy_metrics_t *m = eddy_metrics_new(NULL, NULL, 0);
-    assert_non_null(m);
+    eddy_metrics_t *m = metrics(NULL);
     double fc[2] = {42, 43};
     /* MAE: knn 3, linear 1, rls 2, amf 1 (tie with linear: name order). */
     assert_int_equal(observe(m, "knn", "s", 1, 0, 3), 0);
@@ -488,8 +487,7 @@ static eddy_metrics_t *realistic_registry(void)
     eddy_metrics_config_t cfg;
     eddy_metrics_config_default(&cfg);
     cfg.max_series = 9;
-    eddy_metrics_t *m = eddy_metrics_new(&cfg, NULL, 0);
-    assert_non_null(m);
+    eddy_metrics_t *m = metrics(&cfg);
     const char *models[] = {"linear", "knn", "hoeffding_tree"};
     const char *series[] = {"airline", "sunspots", "we\"ird\\series\nname", "overflow"};
     uint64_t s = 5;

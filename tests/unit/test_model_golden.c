@@ -126,42 +126,29 @@ static void check_exact(const char *model, const char *params, const char *colum
     check_exact_on("airpassengers-extended", model, params, column);
 }
 
-static void test_linear(void **state)
-{
-    (void)state;
-    check_exact("linear", NULL, "linear");
-}
+/* Models that agree with River at every step: the model, its parameters and
+ * the trace column of its River twin (snaive has none: its column is its
+ * definition). */
+typedef struct {
+    const char *model, *params, *column;
+} exact_case_t;
 
-static void test_ridge(void **state)
-{
-    (void)state;
-    check_exact("ridge", NULL, "ridge");
-}
+static const exact_case_t exact_cases[] = {
+    {"linear", NULL, "linear"},
+    {"ridge", NULL, "ridge"},
+    {"lasso", NULL, "lasso"},
+    {"knn", NULL, "knn"},
+    {"holt_winters", NULL, "holt_winters"},
+    {"holt_winters", "multiplicative=1", "holt_winters_mult"},
+    {"snaive", NULL, "snaive"},
+};
 
-static void test_lasso(void **state)
-{
-    (void)state;
-    check_exact("lasso", NULL, "lasso");
-}
+#define N_EXACT (sizeof(exact_cases) / sizeof(exact_cases[0]))
 
-static void test_knn(void **state)
+static void test_exact(void **state)
 {
-    (void)state;
-    check_exact("knn", NULL, "knn");
-}
-
-static void test_holt_winters(void **state)
-{
-    (void)state;
-    check_exact("holt_winters", NULL, "holt_winters");
-    check_exact("holt_winters", "multiplicative=1", "holt_winters_mult");
-}
-
-/* snaive has no River twin: the fixture column is its definition */
-static void test_snaive(void **state)
-{
-    (void)state;
-    check_exact("snaive", NULL, "snaive");
+    const exact_case_t *c = *state;
+    check_exact(c->model, c->params, c->column);
 }
 
 /* For models whose per-step agreement is not required: reports the largest
@@ -278,20 +265,27 @@ static void test_amf(void **state)
     check_seeded("amf", 0.05);
 }
 
+/* One named test per exact model, then the others. */
+#define EXACT(i)                                                                       \
+    {                                                                                  \
+        .name = exact_cases[i].column, .test_func = test_exact,                        \
+        .initial_state = (void *)&exact_cases[i]                                       \
+    }
+
 int main(void)
 {
-    /* clang-format off */
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_linear),
-        cmocka_unit_test(test_ridge),
-        cmocka_unit_test(test_lasso),
-        cmocka_unit_test(test_knn),
-        cmocka_unit_test(test_holt_winters),
-        cmocka_unit_test(test_snaive),
+        EXACT(0),
+        EXACT(1),
+        EXACT(2),
+        EXACT(3),
+        EXACT(4),
+        EXACT(5),
+        EXACT(6),
         cmocka_unit_test(test_bagging),
         cmocka_unit_test(test_hoeffding_tree),
         cmocka_unit_test(test_amf),
     };
-    /* clang-format on */
+    _Static_assert(N_EXACT == 7, "one EXACT() row per exact_cases entry");
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

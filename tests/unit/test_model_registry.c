@@ -14,6 +14,8 @@
 #include <string.h>
 
 #include "eddy_model.h"
+#include "util/bytes.h"
+#include "util/snapshot.h"
 
 #define N_LAGS  15
 #define N_STEPS 300
@@ -220,32 +222,31 @@ static void test_snapshot_damage(void **state)
     for_each_model(check_snapshot_damage);
 }
 
-static uint64_t fnv1a(const uint8_t *p, size_t n)
+/* Offset, in a snapshot of NAME, of the model's own state (after the frame
+ * header, the name, n_features, seed and the parameters). */
+static size_t state_at(const char *name, const uint8_t *buf)
 {
-    uint64_t h = 14695981039346656037ull;
-    for (size_t i = 0; i < n; i++) {
-        h ^= p[i];
-        h *= 1099511628211ull;
-    }
-    return h;
-}
-
-static void put_u64(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-/* Offset of the u64 payload length in a snapshot of NAME. */
-static size_t payload_len_at(const char *name, const uint8_t *buf)
-{
-    size_t at = 8 + 4 + 4 + strlen(name) + 4 + 8;
-    uint32_t np = (uint32_t)buf[at] | (uint32_t)buf[at + 1] << 8 |
-                  (uint32_t)buf[at + 2] << 16 | (uint32_t)buf[at + 3] << 24;
+    size_t at = EDDY_SNAPSHOT_HEADER + 4 + strlen(name) + 4 + 8;
+    uint32_t np = (uint32_t)eddy_get_le(buf + at, 4);
     return at + 4 + 8 * (size_t)np;
 }
 
-/* The payload parser on its own (the checksum fixed up after each damage):
+/* Restores the frame around BODY[0..LEN) (the checksum right), from an
+ * exact-size copy so that ASan catches a read past its end. */
+static eddy_model_t *restore_reframed(const uint8_t *body, size_t len, char *err,
+                                      size_t err_size)
+{
+    eddy_buf_t w = EDDY_BUF_INIT;
+    eddy_snapshot_write(&w, "EMDL", 1, body, len);
+    uint8_t *exact = malloc(w.len);
+    memcpy(exact, w.data, w.len);
+    eddy_model_t *r = eddy_model_restore(exact, w.len, err, err_size);
+    free(exact);
+    eddy_buf_free(&w);
+    return r;
+}
+
+/* The payload parser on its own (the frame rebuilt after each damage):
  * every truncated payload is rejected, and a flip of any payload byte either
  * is rejected or gives a model that runs without touching memory out of
  * bounds (ASan). */
@@ -260,28 +261,24 @@ static void check_payload_damage(const char *name, const char *params, int steps
     uint8_t *buf;
     size_t len;
     assert_int_equal(eddy_model_snapshot(m, &buf, &len), 0);
-    size_t plen_at = payload_len_at(name, buf), start = plen_at + 8;
-    size_t plen = len - 8 - start;
-    uint8_t *work = malloc(len);
+    const uint8_t *body = buf + EDDY_SNAPSHOT_HEADER;
+    size_t blen = len - EDDY_SNAPSHOT_HEADER;
+    size_t start = state_at(name, buf) - EDDY_SNAPSHOT_HEADER, plen = blen - start;
+    eddy_model_t *whole = restore_reframed(body, blen, err, sizeof(err));
+    assert_non_null(whole); /* else every damage below is refused for nothing */
+    eddy_model_destroy(whole);
     for (size_t cut = 0; cut < plen; cut++) {
-        size_t wl = start + cut + 8;
-        memcpy(work, buf, start + cut);
-        put_u64(work + plen_at, cut);
-        put_u64(work + start + cut, fnv1a(work, start + cut));
-        uint8_t *exact = malloc(wl); /* ASan catches a read past WL */
-        memcpy(exact, work, wl);
-        eddy_model_t *r = eddy_model_restore(exact, wl, err, sizeof(err));
+        eddy_model_t *r = restore_reframed(body, start + cut, err, sizeof(err));
         if (r)
             fail_msg("%s: restore of a %zu/%zu-byte payload succeeded", name, cut,
                      plen);
-        free(exact);
     }
+    uint8_t *work = malloc(blen);
     int accepted = 0;
-    for (size_t i = start; i < len - 8; i++) {
-        memcpy(work, buf, len);
+    for (size_t i = start; i < blen; i++) {
+        memcpy(work, body, blen);
         work[i] ^= 0x5a;
-        put_u64(work + len - 8, fnv1a(work, len - 8));
-        eddy_model_t *r = eddy_model_restore(work, len, err, sizeof(err));
+        eddy_model_t *r = restore_reframed(work, blen, err, sizeof(err));
         if (r) {
             accepted++;
             feed(r, steps, steps + 5, p);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "util/series.h"
+#include "util/snapshot.h"
 
 static int freed;
 
@@ -230,12 +231,87 @@ static void test_remove(void **state)
     assert_int_equal(freed - removed, live);
 }
 
+/* A boxed int saved as a u32; CTX is the largest value load accepts. */
+static int box_save(const void *ctx, const void *value, eddy_buf_t *out)
+{
+    (void)ctx;
+    return eddy_buf_put_u32(out, (uint32_t) * (const int *)value);
+}
+
+static void *box_load(const void *ctx, const char *id, eddy_reader_t *r, char *errstr,
+                      size_t errstr_size)
+{
+    int v = (int)eddy_read_u32(r);
+    if (v > *(const int *)ctx) {
+        snprintf(errstr, errstr_size, "'%s': %d is too large", id, v);
+        return NULL;
+    }
+    return boxed(v);
+}
+
+static const eddy_series_codec_t box_codec = {
+    .magic = "TBOX", .version = 2, .save = box_save, .load = box_load};
+
+/* save/load: framed values; a loaded value replaces (and frees) the old one,
+ * a refused one is freed, with a message */
+static void test_save_load(void **state)
+{
+    (void)state;
+    eddy_series_t *m = eddy_series_new(2, count_free);
+    eddy_buf_t b = EDDY_BUF_INIT, big = EDDY_BUF_INIT;
+    int max = 100;
+    char err[128];
+
+    freed = 0;
+    assert_int_equal(eddy_series_put(m, "a", boxed(7)), 0);
+    assert_int_equal(eddy_series_save(m, "zz", &box_codec, &max, &b), 1);
+    assert_int_equal(eddy_series_save(m, "a", &box_codec, &max, &b), 0);
+    assert_memory_equal(b.data, "TBOX", 4);
+    assert_int_equal(
+        eddy_series_load(m, "a", b.data, b.len, &box_codec, &max, err, sizeof(err)), 0);
+    assert_int_equal(freed, 1);
+    assert_int_equal(
+        eddy_series_load(m, "b", b.data, b.len, &box_codec, &max, err, sizeof(err)), 0);
+    assert_int_equal(*(int *)eddy_series_get(m, "b"), 7);
+    assert_int_equal(
+        eddy_series_load(m, "c", b.data, b.len, &box_codec, &max, err, sizeof(err)),
+        -1);
+    assert_string_equal(err, "series cap reached while restoring 'c'");
+    assert_int_equal(freed, 2);
+    assert_int_equal(
+        eddy_series_load(m, "a", b.data, b.len - 1, &box_codec, &max, err, sizeof(err)),
+        -1);
+    assert_non_null(strstr(err, "TBOX snapshot"));
+    max = 6; /* the codec refuses */
+    assert_int_equal(
+        eddy_series_load(m, "a", b.data, b.len, &box_codec, &max, err, sizeof(err)),
+        -1);
+    assert_string_equal(err, "'a': 7 is too large");
+    /* a payload longer than the codec reads is refused */
+    size_t at = eddy_snapshot_begin(&big, "TBOX", 2);
+    eddy_buf_put_u64(&big, 5);
+    eddy_snapshot_end(&big, at);
+    max = 100;
+    assert_int_equal(
+        eddy_series_load(m, "a", big.data, big.len, &box_codec, &max, err, sizeof(err)),
+        -1);
+    assert_string_equal(err,
+                        "state of series 'a': 4 of its 8 bytes are not TBOX state");
+    assert_int_equal(freed, 3);
+    assert_int_equal(*(int *)eddy_series_get(m, "a"), 7);
+    eddy_series_destroy(m);
+    assert_int_equal(freed, 5);
+    eddy_buf_free(&b);
+    eddy_buf_free(&big);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_put_get), cmocka_unit_test(test_growth),
-        cmocka_unit_test(test_cap),     cmocka_unit_test(test_foreach_order),
-        cmocka_unit_test(test_keys),    cmocka_unit_test(test_remove),
+        cmocka_unit_test(test_put_get),   cmocka_unit_test(test_growth),
+        cmocka_unit_test(test_cap),       cmocka_unit_test(test_foreach_order),
+        cmocka_unit_test(test_keys),      cmocka_unit_test(test_remove),
+        cmocka_unit_test(test_save_load),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

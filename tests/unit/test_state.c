@@ -1,6 +1,7 @@
 /* Per-series state snapshots of the features and learner cores: save ->
  * load -> continue equals an uninterrupted run, and damaged bytes are
  * refused without reading past them. */
+#define _GNU_SOURCE /* memmem */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -135,12 +136,69 @@ static void test_learner_refuses_other_model(void **state)
     eddy_learner_destroy(b);
 }
 
+static int load_features(void *core, const eddy_buf_t *b, char *err, size_t n)
+{
+    return eddy_features_load(core, "t", b->data, b->len, err, n);
+}
+
+static int load_learner(void *core, const eddy_buf_t *b, char *err, size_t n)
+{
+    return eddy_learner_load(core, "t", b->data, b->len, err, n);
+}
+
+/* A flip of any byte of B is refused, naming the frame's MAGIC; B as it is
+ * loads. */
+static void refuse_flips(eddy_buf_t *b, const char *magic, void *core,
+                         int (*load)(void *, const eddy_buf_t *, char *, size_t))
+{
+    char err[512];
+
+    for (size_t i = 0; i < b->len; i++) {
+        b->data[i] ^= 0x20;
+        err[0] = '\0';
+        assert_int_equal(load(core, b, err, sizeof(err)), -1);
+        assert_non_null(strstr(err, magic));
+        b->data[i] ^= 0x20;
+    }
+    assert_int_equal(load(core, b, err, sizeof(err)), 0);
+}
+
+static void test_flipped_bytes_refused(void **state)
+{
+    char err[512];
+    eddy_learner_t *l = eddy_learner_new("linear", NULL, 15, 0, 10, err, sizeof(err));
+    eddy_features_t *f = eddy_features_new(15, 10);
+    eddy_buf_t fb = EDDY_BUF_INIT, lb = EDDY_BUF_INIT;
+    eddy_obs_t obs;
+    eddy_fv_t fv;
+    eddy_pred_t p;
+
+    (void)state;
+    for (int t = 0; t < 5; t++) {
+        obs_at(&obs, "s", t);
+        eddy_features_process(f, &obs, &fv);
+        assert_int_equal(eddy_learner_process(l, &fv, &p, err, sizeof(err)),
+                         EDDY_LEARN_OK);
+    }
+    assert_int_equal(eddy_features_save(f, "s", &fb), 0);
+    assert_int_equal(eddy_learner_save(l, "s", &lb), 0);
+    refuse_flips(&fb, "EFTR", f, load_features);
+    refuse_flips(&lb, "ELRN", l, load_learner);
+    /* the learner's payload ends in the model's own frame */
+    assert_non_null(memmem(lb.data, lb.len, "EMDL", 4));
+    eddy_buf_free(&fb);
+    eddy_buf_free(&lb);
+    eddy_features_destroy(f);
+    eddy_learner_destroy(l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_features_roundtrip),
         cmocka_unit_test(test_learner_roundtrip),
         cmocka_unit_test(test_learner_refuses_other_model),
+        cmocka_unit_test(test_flipped_bytes_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,8 +1,9 @@
-/* prom_text.h: a small writer for the Prometheus text exposition format 0.0.4.
+/* util/prom.h: the one writer for the Prometheus text exposition format 0.0.4.
  *
  * Pure: no I/O, no clock, no global state. Output goes into a growable,
- * NUL-terminated buffer (eddy_prom_buf_t) that the caller serves as-is with
- * Content-Type EDDY_PROM_CONTENT_TYPE.
+ * NUL-terminated buffer: the writer's own (eddy_prom_buf_new) or the caller's
+ * util/buf.h buffer (eddy_prom_buf_over, e.g. an HTTP body being built),
+ * served as-is with Content-Type EDDY_PROM_CONTENT_TYPE.
  *
  * Structure is enforced by construction:
  *   - eddy_prom_family() opens a family and writes its "# HELP" and "# TYPE"
@@ -28,11 +29,13 @@
  * return the same code, and eddy_prom_buf_error()/eddy_prom_buf_errstr()
  * report it. eddy_prom_buf_reset() clears everything for the next scrape.
  */
-#ifndef EDDY_PROM_TEXT_H
-#define EDDY_PROM_TEXT_H
+#ifndef EDDY_UTIL_PROM_H
+#define EDDY_UTIL_PROM_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "util/buf.h"
 
 #define EDDY_PROM_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
@@ -68,7 +71,15 @@ typedef struct eddy_prom_buf_s eddy_prom_buf_t;
  * (eddy_prom_buf_destroy). */
 eddy_prom_buf_t *eddy_prom_buf_new(size_t initial_cap);
 
-/* Frees BUF and its text; NULL is a no-op. */
+/* Creates a writer that appends to OUT (borrowed: it must outlive the
+ * writer, which never frees it); eddy_prom_buf_data/len then describe all
+ * of OUT, including what it held before, and eddy_prom_buf_reset empties
+ * OUT. Families are checked for duplicates among those this writer opened.
+ * Returns NULL when out of memory; destroy with eddy_prom_buf_destroy. */
+eddy_prom_buf_t *eddy_prom_buf_over(eddy_buf_t *out);
+
+/* Frees BUF and its own text (not a buffer given to eddy_prom_buf_over);
+ * NULL is a no-op. */
 void eddy_prom_buf_destroy(eddy_prom_buf_t *buf);
 
 /* Empties BUF for reuse (keeps its allocation): text, the set of families

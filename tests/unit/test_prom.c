@@ -1,4 +1,4 @@
-/* Unit tests for sinks/metrics/prom_text: the Prometheus text writer. */
+/* Unit tests for util/prom: the Prometheus text writer. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "prom_text.h"
+#include "util/prom.h"
 
 static uint64_t lcg_next(uint64_t *s)
 {
@@ -333,6 +333,24 @@ static void test_buffer_growth(void **state)
     eddy_prom_buf_destroy(b);
 }
 
+/* A writer over a caller's buffer appends after what it holds and never
+ * frees it (how an HTTP body is built). */
+static void test_over_caller_buffer(void **state)
+{
+    (void)state;
+    eddy_buf_t body = EDDY_BUF_INIT;
+    eddy_buf_printf(&body, "# before\n");
+    eddy_prom_buf_t *b = eddy_prom_buf_over(&body);
+    assert_non_null(b);
+    eddy_prom_label_t l = {"stage", "le\"arn"};
+    assert_int_equal(eddy_prom_family(b, "x_total", EDDY_PROM_COUNTER, "Xs."), 0);
+    assert_int_equal(eddy_prom_sample(b, &l, 1, 3), 0);
+    eddy_prom_buf_destroy(b);
+    assert_string_equal(body.data, "# before\n# HELP x_total Xs.\n# TYPE x_total "
+                                   "counter\nx_total{stage=\"le\\\"arn\"} 3\n");
+    eddy_buf_free(&body);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -345,6 +363,7 @@ int main(void)
         cmocka_unit_test(test_duplicate_family_and_misuse),
         cmocka_unit_test(test_histogram_invariants),
         cmocka_unit_test(test_buffer_growth),
+        cmocka_unit_test(test_over_caller_buffer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

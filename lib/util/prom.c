@@ -1,5 +1,5 @@
-/* prom_text.c: Prometheus text format 0.0.4 writer (see prom_text.h). */
-#include "prom_text.h"
+/* util/prom.c: Prometheus text format 0.0.4 writer (see prom.h). */
+#include "util/prom.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -11,9 +11,8 @@
 #define PROM_ERRSTR_MAX  160
 
 struct eddy_prom_buf_s {
-    char *data;
-    size_t len;
-    size_t cap;
+    eddy_buf_t own;   /* the text, unless written over a caller's buffer */
+    eddy_buf_t *text; /* &own or the caller's */
     int error;
     char errstr[PROM_ERRSTR_MAX];
     /* Family currently open (an index into families, or -1). */
@@ -38,23 +37,30 @@ static int prom_fail(eddy_prom_buf_t *b, int code, const char *fmt, ...)
     return code;
 }
 
-eddy_prom_buf_t *eddy_prom_buf_new(size_t initial_cap)
+/* A writer over TEXT (NULL: its own text, starting with CAP bytes). */
+static eddy_prom_buf_t *prom_new(eddy_buf_t *text, size_t cap)
 {
     eddy_prom_buf_t *b = calloc(1, sizeof *b);
     if (b == NULL) {
-        goto err;
+        return NULL;
     }
-    b->cap = initial_cap > 0 ? initial_cap : PROM_DEFAULT_CAP;
-    b->data = malloc(b->cap);
-    if (b->data == NULL) {
-        goto err;
-    }
-    b->data[0] = '\0';
+    b->text = text != NULL ? text : &b->own;
     b->open = -1;
+    if (eddy_buf_reserve(b->text, cap) != 0) { /* data is never NULL */
+        eddy_prom_buf_destroy(b);
+        return NULL;
+    }
     return b;
-err:
-    eddy_prom_buf_destroy(b);
-    return NULL;
+}
+
+eddy_prom_buf_t *eddy_prom_buf_new(size_t initial_cap)
+{
+    return prom_new(NULL, initial_cap > 0 ? initial_cap : PROM_DEFAULT_CAP);
+}
+
+eddy_prom_buf_t *eddy_prom_buf_over(eddy_buf_t *out)
+{
+    return prom_new(out, 0);
 }
 
 static void prom_clear_families(eddy_prom_buf_t *b)
@@ -73,27 +79,26 @@ void eddy_prom_buf_destroy(eddy_prom_buf_t *buf)
     }
     prom_clear_families(buf);
     free(buf->families);
-    free(buf->data);
+    eddy_buf_free(&buf->own);
     free(buf);
 }
 
 void eddy_prom_buf_reset(eddy_prom_buf_t *buf)
 {
     prom_clear_families(buf);
-    buf->len = 0;
-    buf->data[0] = '\0';
+    eddy_buf_reset(buf->text);
     buf->error = EDDY_PROM_OK;
     buf->errstr[0] = '\0';
 }
 
 const char *eddy_prom_buf_data(const eddy_prom_buf_t *buf)
 {
-    return buf->data;
+    return buf->text->data;
 }
 
 size_t eddy_prom_buf_len(const eddy_prom_buf_t *buf)
 {
-    return buf->len;
+    return buf->text->len;
 }
 
 int eddy_prom_buf_error(const eddy_prom_buf_t *buf)
@@ -124,42 +129,14 @@ const char *eddy_prom_strerror(int code)
     }
 }
 
-/* Makes room for N more bytes plus the NUL. */
-static int prom_reserve(eddy_prom_buf_t *b, size_t n)
+static int prom_put(eddy_prom_buf_t *b, const char *s, size_t n)
 {
     if (b->error != EDDY_PROM_OK) {
         return b->error;
     }
-    if (n > SIZE_MAX / 2 - b->len - 1) {
-        return prom_fail(b, EDDY_PROM_ENOMEM, "buffer size overflow");
+    if (eddy_buf_append(b->text, s, n) != 0) {
+        return prom_fail(b, EDDY_PROM_ENOMEM, "out of memory growing the buffer");
     }
-    size_t need = b->len + n + 1;
-    if (need <= b->cap) {
-        return EDDY_PROM_OK;
-    }
-    size_t cap = b->cap;
-    while (cap < need) {
-        cap *= 2;
-    }
-    char *p = realloc(b->data, cap);
-    if (p == NULL) {
-        return prom_fail(b, EDDY_PROM_ENOMEM,
-                         "out of memory growing buffer to %zu bytes", cap);
-    }
-    b->data = p;
-    b->cap = cap;
-    return EDDY_PROM_OK;
-}
-
-static int prom_put(eddy_prom_buf_t *b, const char *s, size_t n)
-{
-    int rc = prom_reserve(b, n);
-    if (rc != EDDY_PROM_OK) {
-        return rc;
-    }
-    memcpy(b->data + b->len, s, n);
-    b->len += n;
-    b->data[b->len] = '\0';
     return EDDY_PROM_OK;
 }
 

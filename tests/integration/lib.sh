@@ -1,0 +1,49 @@
+# tests/integration/lib.sh: the preamble the integration tests share. Source
+# it right after `set -euo pipefail`:
+#
+#   . "$(dirname "$0")/lib.sh" NAME
+#
+# It sets root (the source tree) and kafka (scripts/kafka.sh), requires
+# EDDY_BIN (the build tree), makes a fresh EDDY_RUN scratch directory
+# (eddy-NAME.XXXXXX, kept when EDDY_KEEP_RUN=1), sources
+# scripts/lib/pipeline.sh, and defines:
+#   it_need_kafka  skip (exit 77) unless EDDY_TEST_BOOTSTRAP names a real
+#                  broker, which then becomes EDDY_BOOTSTRAP
+#   fail MSG       print MSG and the tail of every log in EDDY_RUN, exit 1
+#   ok MSG         print "ok: MSG"
+# On exit every started program is stopped, then it_cleanup runs when the
+# test defines one.
+# shellcheck shell=bash
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+kafka=$root/scripts/kafka.sh
+export EDDY_BIN=${EDDY_BIN:?set EDDY_BIN to the build tree}
+export EDDY_RUN
+EDDY_RUN=$(mktemp -d "${TMPDIR:-/tmp}/eddy-${1:?usage: . lib.sh NAME}.XXXXXX")
+export EDDY_WRAP=${EDDY_WRAP:-}
+# shellcheck source=../../scripts/lib/pipeline.sh
+. "$root/scripts/lib/pipeline.sh"
+
+it_need_kafka() {
+  [ -n "${EDDY_TEST_BOOTSTRAP:-}" ] ||
+    { echo "EDDY_TEST_BOOTSTRAP is not set: start scripts/kafka.sh"; exit 77; }
+  export EDDY_BOOTSTRAP=$EDDY_TEST_BOOTSTRAP
+}
+
+fail() {
+  local f
+  echo "FAIL: $*" >&2
+  for f in "$EDDY_RUN"/*.log; do
+    [ -e "$f" ] && { echo "--- $f" >&2; tail -n 20 "$f" >&2; }
+  done
+  exit 1
+}
+
+ok() { echo "ok: $*"; }
+
+it_exit() {
+  eddy_stop_all || true
+  if declare -F it_cleanup >/dev/null; then it_cleanup || true; fi
+  [ "${EDDY_KEEP_RUN:-0}" = 1 ] || rm -rf "$EDDY_RUN"
+}
+trap it_exit EXIT
