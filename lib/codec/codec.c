@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "codec/fields.h"
+#include "util/hex.h"
 
 #define WRITERS_MAX     64
 #define WALK_DEPTH_MAX  32
@@ -916,18 +917,12 @@ eddy_codec_err_t eddy_codec_decode_pred(eddy_codec_t *codec, const void *buf,
 
 static json_t *hex_json(const void *p, size_t n)
 {
-    static const char digits[] = "0123456789abcdef";
-    const uint8_t *b = p;
     char *s = malloc(n * 2 + 1);
     json_t *j;
 
     if (!s)
         return NULL;
-    for (size_t i = 0; i < n; i++) {
-        s[2 * i] = digits[b[i] >> 4];
-        s[2 * i + 1] = digits[b[i] & 15];
-    }
-    j = json_stringn(s, n * 2);
+    j = json_stringn(s, eddy_hex_encode(s, p, n));
     free(s);
     return j;
 }

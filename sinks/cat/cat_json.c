@@ -2,21 +2,20 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "codec/fields.h"
+#include "util/hex.h"
 
 char *eddy_cat_hex(const void *buf, size_t len, size_t max)
 {
-    const unsigned char *b = buf;
-    size_t n = len > max ? max : len;
-    char *s = malloc(n * 2 + 4);
+    eddy_buf_t hex = EDDY_BUF_INIT;
 
-    if (!s)
-        return NULL;
-    for (size_t i = 0; i < n; i++)
-        sprintf(s + 2 * i, "%02x", b[i]);
-    sprintf(s + 2 * n, "%s", len > max ? "..." : "");
-    return s;
+    if (eddy_hex_append(&hex, buf, len, max) || !hex.data) {
+        eddy_buf_free(&hex);
+        return len == 0 ? strdup("") : NULL;
+    }
+    return hex.data;
 }
 
 static json_t *error_json(const char *reason, const char *detail, const void *buf,
