@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/time.h>
 
+#include "runtime/produce.h"
 #include "util/log.h"
 
 int64_t eddy_now_us(void)
@@ -106,14 +107,27 @@ int eddy_kafka_check_reachable(rd_kafka_t *rk, const char *bootstrap, int timeou
     return -1;
 }
 
+int eddy_kafka_partition_count(rd_kafka_t *rk, const char *topic)
+{
+    const struct rd_kafka_metadata *md = NULL;
+    int n = -1;
+
+    if (rd_kafka_metadata(rk, 1, NULL, &md, 10000))
+        return -2;
+    for (int i = 0; i < md->topic_cnt; i++)
+        if (!strcmp(md->topics[i].topic, topic) && !md->topics[i].err)
+            n = md->topics[i].partition_cnt;
+    rd_kafka_metadata_destroy(md);
+    return n;
+}
+
 int eddy_kafka_deadletter(rd_kafka_t *producer, const char *topic, const char *stage,
                           const char *reason, const char *detail,
                           const eddy_dlq_source_t *src, const void *key, size_t key_len,
-                          const void *value, size_t value_len)
+                          const void *value, size_t value_len, eddy_err_t *err)
 {
     rd_kafka_headers_t *hdrs = rd_kafka_headers_new(6);
     char partition[16], offset[24];
-    rd_kafka_resp_err_t err;
 
     snprintf(partition, sizeof(partition), "%" PRId32, src->partition);
     snprintf(offset, sizeof(offset), "%" PRId64, src->offset);
@@ -123,12 +137,10 @@ int eddy_kafka_deadletter(rd_kafka_t *producer, const char *topic, const char *s
     rd_kafka_header_add(hdrs, "eddy.source.topic", -1, src->topic, -1);
     rd_kafka_header_add(hdrs, "eddy.source.partition", -1, partition, -1);
     rd_kafka_header_add(hdrs, "eddy.source.offset", -1, offset, -1);
-    err = rd_kafka_producev(producer, RD_KAFKA_V_TOPIC(topic),
-                            RD_KAFKA_V_KEY(key, key_len),
-                            RD_KAFKA_V_VALUE((void *)value, value_len),
-                            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                            RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
-    if (err)
+    if (eddy_produce(producer, topic, RD_KAFKA_PARTITION_UA, key, key_len, value,
+                     value_len, hdrs, err)) {
         rd_kafka_headers_destroy(hdrs);
-    return (int)err;
+        return -1;
+    }
+    return 0;
 }

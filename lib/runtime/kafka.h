@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/err.h"
 #include "util/opts.h"
 
 /* Creates a configuration with bootstrap.servers, client.id, the log
@@ -30,6 +31,10 @@ rd_kafka_t *eddy_kafka_producer_new(rd_kafka_conf_t *conf, char *errstr,
 int eddy_kafka_check_reachable(rd_kafka_t *rk, const char *bootstrap, int timeout_ms,
                                char *errstr, size_t errstr_size);
 
+/* Partition count of TOPIC from the cluster's metadata (10 s at most): -1
+ * when it does not exist, -2 when the metadata could not be read. */
+int eddy_kafka_partition_count(rd_kafka_t *rk, const char *topic);
+
 /* Source coordinates of a dead-lettered record. */
 typedef struct eddy_dlq_source_s {
     const char *topic; /* or a file name for ingest */
@@ -39,12 +44,12 @@ typedef struct eddy_dlq_source_s {
 
 /* Produces the original KEY/VALUE to TOPIC with headers eddy.error (REASON,
  * a short label), eddy.message (DETAIL), eddy.stage, eddy.source.topic,
- * eddy.source.partition and eddy.source.offset. Returns 0 or an rd_kafka
- * error code. */
+ * eddy.source.partition and eddy.source.offset, through eddy_produce.
+ * Returns 0 or -1 with ERR (NULL: not reported) FATAL. */
 int eddy_kafka_deadletter(rd_kafka_t *producer, const char *topic, const char *stage,
                           const char *reason, const char *detail,
                           const eddy_dlq_source_t *src, const void *key, size_t key_len,
-                          const void *value, size_t value_len);
+                          const void *value, size_t value_len, eddy_err_t *err);
 
 /* Wall-clock time in microseconds (for produced_at / predicted_at only). */
 int64_t eddy_now_us(void);
