@@ -66,6 +66,8 @@ void eddy_loop_conf_read(eddy_loop_conf_t *conf, const eddy_opts_t *opts)
 #define SLACK_US   (30 * 1000000LL)
 #define TXN_US     ((int64_t)EDDY_TXN_CALL_TIMEOUT_MS * 1000)
 #define PUBLISH_US (100 * 1000LL)
+/* An at-least-once flush waits for message.timeout.ms (300 s by default). */
+#define FLUSH_US (300 * 1000000LL)
 
 typedef struct loop_s {
     const eddy_stage_t *stage;
@@ -279,7 +281,7 @@ static int commit_offsets(loop_t *loop, eddy_err_t *err)
 
     if (eddy_batch_empty(loop->batch))
         return 0;
-    phase(loop, EDDY_PHASE_COMMITTING, 0);
+    phase(loop, EDDY_PHASE_COMMITTING, FLUSH_US + SLACK_US);
     eddy_produce_flush(loop->producer, 0);
     if (loop->dr.failed) {
         eddy_log_error(
@@ -318,12 +320,27 @@ static void commit_batch(loop_t *loop)
     phase(loop, EDDY_PHASE_POLLING, 0);
 }
 
+/* Takes a failed (un)assignment's ERROR (consumed; NULL: none) as fatal.
+ * Returns 1 when there was one. */
+static int rebalance_failed(loop_t *loop, rd_kafka_error_t *error)
+{
+    eddy_err_t err = EDDY_ERR_INIT;
+
+    if (!error)
+        return 0;
+    eddy_log_error("rebalance failed", "error=\"%s\"", rd_kafka_error_string(error));
+    eddy_err_set(&err, EDDY_ERR_FATAL, rd_kafka_error_code(error),
+                 "rebalance failed: %s", rd_kafka_error_string(error));
+    rd_kafka_error_destroy(error);
+    fail(loop, &err);
+    return 1;
+}
+
 static void on_assign(loop_t *loop, rd_kafka_t *rk,
                       rd_kafka_topic_partition_list_t *parts)
 {
     rd_kafka_topic_partition_list_t *committed = NULL;
     eddy_err_t err = EDDY_ERR_INIT;
-    rd_kafka_error_t *error;
 
     eddy_log_info("partitions assigned", "count=%d", parts->cnt);
     loop->c->ready = 0;
@@ -336,16 +353,8 @@ static void on_assign(loop_t *loop, rd_kafka_t *rk,
         if (loop->stage->from_beginning)
             for (int i = 0; i < parts->cnt; i++)
                 parts->elems[i].offset = RD_KAFKA_OFFSET_BEGINNING;
-        if ((error = rd_kafka_incremental_assign(rk, parts))) {
-            eddy_err_set(&err, EDDY_ERR_FATAL, rd_kafka_error_code(error),
-                         "rebalance failed: %s", rd_kafka_error_string(error));
-            eddy_log_error("rebalance failed", "error=\"%s\"",
-                           rd_kafka_error_string(error));
-            rd_kafka_error_destroy(error);
-            fail(loop, &err);
-        } else {
+        if (!rebalance_failed(loop, rd_kafka_incremental_assign(rk, parts)))
             loop->c->ready = 1;
-        }
     }
     if (committed)
         rd_kafka_topic_partition_list_destroy(committed);
@@ -356,8 +365,6 @@ static void on_revoke(loop_t *loop, rd_kafka_t *rk,
                       rd_kafka_topic_partition_list_t *parts)
 {
     int lost = rd_kafka_assignment_lost(rk);
-    eddy_err_t err = EDDY_ERR_INIT;
-    rd_kafka_error_t *error;
 
     eddy_log_info("partitions revoked", "count=%d lost=%d", parts->cnt, lost);
     if (lost) {
@@ -373,14 +380,7 @@ static void on_revoke(loop_t *loop, rd_kafka_t *rk,
     }
     if (loop->changelog)
         eddy_changelog_drop(loop->changelog, parts);
-    if ((error = rd_kafka_incremental_unassign(rk, parts))) {
-        eddy_err_set(&err, EDDY_ERR_FATAL, rd_kafka_error_code(error),
-                     "rebalance failed: %s", rd_kafka_error_string(error));
-        eddy_log_error("rebalance failed", "error=\"%s\"",
-                       rd_kafka_error_string(error));
-        rd_kafka_error_destroy(error);
-        fail(loop, &err);
-    }
+    rebalance_failed(loop, rd_kafka_incremental_unassign(rk, parts));
     phase(loop, EDDY_PHASE_POLLING, 0);
 }
 

@@ -65,22 +65,24 @@ static int classify(const char *what, rd_kafka_error_t *error, eddy_err_t *err)
     return -1;
 }
 
+/* Logs ERROR (consumed) under WHAT and fills ERR with it, FATAL. */
+static int fatal(const char *what, rd_kafka_error_t *error, eddy_err_t *err)
+{
+    eddy_log_error(what, "error=\"%s\"", rd_kafka_error_string(error));
+    eddy_err_set(err, EDDY_ERR_FATAL, rd_kafka_error_code(error), "%s: %s", what,
+                 rd_kafka_error_string(error));
+    rd_kafka_error_destroy(error);
+    return -1;
+}
+
 int eddy_txn_begin(eddy_txn_t *txn, eddy_err_t *err)
 {
     rd_kafka_error_t *error;
-    int rc;
 
     if (!txn->enabled || txn->open)
         return 0;
-    if ((error = rd_kafka_begin_transaction(txn->producer))) {
-        eddy_log_error("cannot begin a transaction", "error=\"%s\"",
-                       rd_kafka_error_string(error));
-        rc = eddy_err_set(err, EDDY_ERR_FATAL, rd_kafka_error_code(error),
-                          "cannot begin a transaction: %s",
-                          rd_kafka_error_string(error));
-        rd_kafka_error_destroy(error);
-        return rc;
-    }
+    if ((error = rd_kafka_begin_transaction(txn->producer)))
+        return fatal("cannot begin a transaction", error, err);
     txn->open = 1;
     txn->offsets_sent = 0;
     return 0;
@@ -127,18 +129,11 @@ int eddy_txn_commit(eddy_txn_t *txn, const rd_kafka_topic_partition_list_t *offs
 int eddy_txn_abort(eddy_txn_t *txn, eddy_err_t *err)
 {
     rd_kafka_error_t *error;
-    int rc = 0;
 
     if (!txn->enabled || !txn->open)
         return 0;
     txn->open = 0;
-    if ((error = rd_kafka_abort_transaction(txn->producer, EDDY_TXN_CALL_TIMEOUT_MS))) {
-        eddy_log_error("cannot abort the transaction", "error=\"%s\"",
-                       rd_kafka_error_string(error));
-        rc = eddy_err_set(err, EDDY_ERR_FATAL, rd_kafka_error_code(error),
-                          "cannot abort the transaction: %s",
-                          rd_kafka_error_string(error));
-        rd_kafka_error_destroy(error);
-    }
-    return rc;
+    if ((error = rd_kafka_abort_transaction(txn->producer, EDDY_TXN_CALL_TIMEOUT_MS)))
+        return fatal("cannot abort the transaction", error, err);
+    return 0;
 }

@@ -31,11 +31,12 @@
 #include "runtime/loop.h"
 #include "util/bytes.h"
 
-#define MAX_SERIES  8
-#define INPUT       "in"
-#define GROUP       "g"
-#define STATE       "g-state"
-#define API_END_TXN 26 /* Kafka protocol ApiKey of EndTxn */
+#define MAX_SERIES    8
+#define INPUT         "in"
+#define GROUP         "g"
+#define STATE         "g-state"
+#define API_END_TXN   26 /* Kafka protocol ApiKeys */
+#define API_HEARTBEAT 12
 
 /* A stage counting records per key: its state is one u64 per series. */
 typedef struct counter_s {
@@ -427,6 +428,41 @@ static void test_abort_and_rewind(void **state)
     free(r);
 }
 
+/* Polls PATH until it answers STATUS, for up to SECONDS. */
+static int wait_status(int port, const char *path, int status, int seconds)
+{
+    char body[1024];
+
+    for (int i = 0; i < seconds * 10; i++) {
+        if (http_get(port, path, body, sizeof(body)) == status)
+            return 1;
+        usleep(100000);
+    }
+    return 0;
+}
+
+/* Lost partitions (the coordinator forgot the member): /readyz turns 503
+ * and their state is dropped; after the rejoin it is 200 again. */
+static void test_lost_is_not_ready(void **state)
+{
+    env_t *env = *state;
+    run_t *r = calloc(1, sizeof(*r));
+
+    produce_inputs(env, "a", 3);
+    run_start(r, env, "25s");
+    assert_true(wait_status(r->http_port, "/readyz", 200, 20));
+    for (int i = 0; i < 1000 && atomic_load(&r->counter.n_process) < 3; i++)
+        usleep(10000);
+    rd_kafka_mock_push_request_errors(env->mc, API_HEARTBEAT, 1,
+                                      RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID);
+    assert_true(wait_status(r->http_port, "/readyz", 503, 10));
+    assert_true(atomic_load(&r->counter.n_drop) >= 1);
+    assert_non_null(strstr(r->counter.dropped, "a:"));
+    assert_true(wait_status(r->http_port, "/readyz", 200, 20));
+    assert_int_equal(run_join(r), 0);
+    free(r);
+}
+
 /* A fenced producer is fatal: exit code 1 and a message that says so. */
 static void test_fenced_is_fatal(void **state)
 {
@@ -463,6 +499,8 @@ int main(void)
                                         env_teardown),
         cmocka_unit_test_setup_teardown(test_abort_and_rewind, env_setup, env_teardown),
         cmocka_unit_test_setup_teardown(test_fenced_is_fatal, env_setup, env_teardown),
+        cmocka_unit_test_setup_teardown(test_lost_is_not_ready, env_setup,
+                                        env_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
