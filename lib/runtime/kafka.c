@@ -89,6 +89,89 @@ rd_kafka_t *eddy_kafka_producer_new(rd_kafka_conf_t *conf, char *errstr,
     return rk;
 }
 
+rd_kafka_t *eddy_kafka_loop_consumer_new(
+    const eddy_opts_t *opts, const char *group,
+    void (*rebalance_cb)(rd_kafka_t *, rd_kafka_resp_err_t,
+                         rd_kafka_topic_partition_list_t *, void *),
+    void *opaque, char *errstr, size_t errstr_size)
+{
+    rd_kafka_conf_t *conf = eddy_kafka_conf_new(opts, group, errstr, errstr_size);
+    rd_kafka_t *rk;
+
+    if (!conf)
+        return NULL;
+    rd_kafka_conf_set_opaque(conf, opaque);
+    rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
+    if (set(conf, "group.id", group, errstr, errstr_size) ||
+        set(conf, "enable.auto.commit", "false", errstr, errstr_size) ||
+        eddy_kafka_conf_default(conf, opts, "auto.offset.reset", "earliest", errstr,
+                                errstr_size) ||
+        eddy_kafka_conf_default(conf, opts, "partition.assignment.strategy",
+                                "cooperative-sticky", errstr, errstr_size) ||
+        eddy_kafka_conf_default(conf, opts, "isolation.level", "read_committed", errstr,
+                                errstr_size) ||
+        eddy_kafka_conf_default(conf, opts, "fetch.wait.max.ms", "50", errstr,
+                                errstr_size) ||
+        !(rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, errstr_size))) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    rd_kafka_poll_set_consumer(rk);
+    return rk;
+}
+
+rd_kafka_t *eddy_kafka_restorer_new(const eddy_opts_t *opts, const char *group,
+                                    char *errstr, size_t errstr_size)
+{
+    rd_kafka_conf_t *conf;
+    rd_kafka_t *rk = NULL;
+    char id[320];
+
+    snprintf(id, sizeof(id), "%s-restore", group);
+    if (!(conf = eddy_kafka_conf_new(opts, id, errstr, errstr_size)))
+        return NULL;
+    if (set(conf, "group.id", id, errstr, errstr_size) ||
+        set(conf, "enable.auto.commit", "false", errstr, errstr_size) ||
+        set(conf, "enable.partition.eof", "true", errstr, errstr_size) ||
+        set(conf, "isolation.level", "read_committed", errstr, errstr_size) ||
+        !(rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, errstr_size)))
+        rd_kafka_conf_destroy(conf);
+    return rk;
+}
+
+static int txn_conf(rd_kafka_conf_t *conf, const eddy_opts_t *opts, const char *txn_id,
+                    char *errstr, size_t errstr_size)
+{
+    return set(conf, "transactional.id", txn_id, errstr, errstr_size) ||
+                   eddy_kafka_conf_default(conf, opts, "transaction.timeout.ms",
+                                           "60000", errstr, errstr_size) ||
+                   eddy_kafka_conf_default(conf, opts, "message.timeout.ms", "55000",
+                                           errstr, errstr_size) ||
+                   eddy_kafka_conf_default(conf, opts, "message.max.bytes", "17000000",
+                                           errstr, errstr_size)
+               ? -1
+               : 0;
+}
+
+rd_kafka_t *eddy_kafka_loop_producer_new(const eddy_opts_t *opts, const char *group,
+                                         const char *txn_id, eddy_delivery_t *dr,
+                                         char *errstr, size_t errstr_size)
+{
+    char id[300];
+    rd_kafka_conf_t *conf;
+
+    snprintf(id, sizeof(id), "%s-producer", group);
+    if (!(conf = eddy_kafka_conf_new(opts, id, errstr, errstr_size)))
+        return NULL;
+    eddy_produce_conf(conf, dr);
+    if (eddy_kafka_conf_default(conf, opts, "linger.ms", "5", errstr, errstr_size) ||
+        (txn_id && txn_conf(conf, opts, txn_id, errstr, errstr_size))) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    return eddy_kafka_producer_new(conf, errstr, errstr_size);
+}
+
 int eddy_kafka_check_reachable(rd_kafka_t *rk, const char *bootstrap, int timeout_ms,
                                char *errstr, size_t errstr_size)
 {

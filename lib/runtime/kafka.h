@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "runtime/produce.h"
 #include "util/err.h"
 #include "util/opts.h"
 
@@ -24,6 +25,29 @@ int eddy_kafka_conf_default(rd_kafka_conf_t *conf, const eddy_opts_t *opts,
  * placement of keys). Takes ownership of CONF on success and failure. */
 rd_kafka_t *eddy_kafka_producer_new(rd_kafka_conf_t *conf, char *errstr,
                                     size_t errstr_size);
+
+/* The loop's consumer of GROUP: manual commits, cooperative-sticky
+ * assignment handled by REBALANCE_CB (with OPAQUE), read_committed, from the
+ * earliest offset when the group has none (each default overridable by -X).
+ * Its queue is the main one (rd_kafka_poll_set_consumer). Returns NULL and
+ * fills ERRSTR. */
+rd_kafka_t *eddy_kafka_loop_consumer_new(
+    const eddy_opts_t *opts, const char *group,
+    void (*rebalance_cb)(rd_kafka_t *, rd_kafka_resp_err_t,
+                         rd_kafka_topic_partition_list_t *, void *),
+    void *opaque, char *errstr, size_t errstr_size);
+
+/* The changelog's reader for GROUP: a consumer of its own (group
+ * <group>-restore, never subscribed) reporting partition ends. */
+rd_kafka_t *eddy_kafka_restorer_new(const eddy_opts_t *opts, const char *group,
+                                    char *errstr, size_t errstr_size);
+
+/* The loop's idempotent producer for GROUP, its delivery reports counted in
+ * DR (runtime/produce.h); transactional when TXN_ID is not NULL (timeouts
+ * and sizes fit the changelog). Returns NULL and fills ERRSTR. */
+rd_kafka_t *eddy_kafka_loop_producer_new(const eddy_opts_t *opts, const char *group,
+                                         const char *txn_id, eddy_delivery_t *dr,
+                                         char *errstr, size_t errstr_size);
 
 /* Asks the cluster for metadata within TIMEOUT_MS: the "is Kafka there"
  * check run at start-up so an unreachable broker is a clear error, not a

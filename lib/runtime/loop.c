@@ -537,97 +537,24 @@ static void run_batches(loop_t *loop)
     }
 }
 
-static rd_kafka_t *consumer_new(loop_t *loop, char *errstr, size_t errstr_size)
-{
-    rd_kafka_conf_t *conf =
-        eddy_kafka_conf_new(loop->opts, loop->group, errstr, errstr_size);
-    rd_kafka_t *rk;
-
-    if (!conf)
-        return NULL;
-    rd_kafka_conf_set_opaque(conf, loop);
-    rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
-    if (rd_kafka_conf_set(conf, "group.id", loop->group, errstr, errstr_size) ||
-        rd_kafka_conf_set(conf, "enable.auto.commit", "false", errstr, errstr_size) ||
-        eddy_kafka_conf_default(conf, loop->opts, "auto.offset.reset", "earliest",
-                                errstr, errstr_size) ||
-        eddy_kafka_conf_default(conf, loop->opts, "partition.assignment.strategy",
-                                "cooperative-sticky", errstr, errstr_size) ||
-        eddy_kafka_conf_default(conf, loop->opts, "isolation.level", "read_committed",
-                                errstr, errstr_size) ||
-        eddy_kafka_conf_default(conf, loop->opts, "fetch.wait.max.ms", "50", errstr,
-                                errstr_size)) {
-        rd_kafka_conf_destroy(conf);
-        return NULL;
-    }
-    if (!(rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, errstr_size))) {
-        rd_kafka_conf_destroy(conf);
-        return NULL;
-    }
-    rd_kafka_poll_set_consumer(rk);
-    return rk;
-}
-
-/* The changelog's reader: a consumer of its own, assigned by hand. */
-static rd_kafka_t *restorer_new(loop_t *loop, char *errstr, size_t errstr_size)
-{
-    rd_kafka_conf_t *conf;
-    rd_kafka_t *rk = NULL;
-    char id[320];
-
-    snprintf(id, sizeof(id), "%s-restore", loop->group);
-    if (!(conf = eddy_kafka_conf_new(loop->opts, id, errstr, errstr_size)))
-        return NULL;
-    if (rd_kafka_conf_set(conf, "group.id", id, errstr, errstr_size) ||
-        rd_kafka_conf_set(conf, "enable.auto.commit", "false", errstr, errstr_size) ||
-        rd_kafka_conf_set(conf, "enable.partition.eof", "true", errstr, errstr_size) ||
-        rd_kafka_conf_set(conf, "isolation.level", "read_committed", errstr,
-                          errstr_size) ||
-        !(rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, errstr_size)))
-        rd_kafka_conf_destroy(conf);
-    return rk;
-}
-
-static int producer_txn_conf(loop_t *loop, rd_kafka_conf_t *conf, char *errstr,
-                             size_t errstr_size)
+static rd_kafka_t *producer_new(loop_t *loop, char *errstr, size_t errstr_size)
 {
     char txn_id[400], host[128] = "localhost";
+    rd_kafka_t *rk;
 
+    if (!loop->conf.exactly_once)
+        return eddy_kafka_loop_producer_new(loop->opts, loop->group, NULL, &loop->dr,
+                                            errstr, errstr_size);
     gethostname(host, sizeof(host) - 1);
     if (loop->conf.transactional_id)
         snprintf(txn_id, sizeof(txn_id), "%s", loop->conf.transactional_id);
     else
         snprintf(txn_id, sizeof(txn_id), "%s-%s", loop->group, host);
-    if (rd_kafka_conf_set(conf, "transactional.id", txn_id, errstr, errstr_size) ||
-        eddy_kafka_conf_default(conf, loop->opts, "transaction.timeout.ms", "60000",
-                                errstr, errstr_size) ||
-        eddy_kafka_conf_default(conf, loop->opts, "message.timeout.ms", "55000", errstr,
-                                errstr_size) ||
-        eddy_kafka_conf_default(conf, loop->opts, "message.max.bytes", "17000000",
-                                errstr, errstr_size))
-        return -1;
-    eddy_log_info("exactly-once: transactional producer",
-                  "transactional_id=%s state=%s", txn_id, loop->state_topic);
-    return 0;
-}
-
-static rd_kafka_t *producer_new(loop_t *loop, char *errstr, size_t errstr_size)
-{
-    char id[300];
-    rd_kafka_conf_t *conf;
-
-    snprintf(id, sizeof(id), "%s-producer", loop->group);
-    if (!(conf = eddy_kafka_conf_new(loop->opts, id, errstr, errstr_size)))
-        return NULL;
-    eddy_produce_conf(conf, &loop->dr);
-    if (eddy_kafka_conf_default(conf, loop->opts, "linger.ms", "5", errstr,
-                                errstr_size) ||
-        (loop->conf.exactly_once &&
-         producer_txn_conf(loop, conf, errstr, errstr_size))) {
-        rd_kafka_conf_destroy(conf);
-        return NULL;
-    }
-    return eddy_kafka_producer_new(conf, errstr, errstr_size);
+    if ((rk = eddy_kafka_loop_producer_new(loop->opts, loop->group, txn_id, &loop->dr,
+                                           errstr, errstr_size)))
+        eddy_log_info("exactly-once: transactional producer",
+                      "transactional_id=%s state=%s", txn_id, loop->state_topic);
+    return rk;
 }
 
 /* A stage may start before its input exists (the previous stage creates it
@@ -668,7 +595,8 @@ static int changelog_start(loop_t *loop, eddy_err_t *err)
 
     if (n_in < 0)
         return -1;
-    if (!(cc.restorer = restorer_new(loop, errstr, sizeof(errstr))))
+    if (!(cc.restorer =
+              eddy_kafka_restorer_new(loop->opts, loop->group, errstr, sizeof(errstr))))
         return eddy_err_set(err, EDDY_ERR_FATAL, 0, "%s", errstr);
     if (!(loop->changelog = eddy_changelog_new(&cc, err)))
         return -1;
@@ -681,7 +609,8 @@ static int loop_start(loop_t *loop, eddy_err_t *err)
 
     phase(loop, EDDY_PHASE_STARTING, 10 * 1000000LL + TXN_US + SLACK_US);
     if (!(loop->producer = producer_new(loop, errstr, sizeof(errstr))) ||
-        !(loop->consumer = consumer_new(loop, errstr, sizeof(errstr))) ||
+        !(loop->consumer = eddy_kafka_loop_consumer_new(
+              loop->opts, loop->group, on_rebalance, loop, errstr, sizeof(errstr))) ||
         eddy_kafka_check_reachable(loop->producer, loop->conf.bootstrap, 10000, errstr,
                                    sizeof(errstr)))
         return eddy_err_set(err, EDDY_ERR_FATAL, 0, "%s", errstr);
