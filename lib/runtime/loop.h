@@ -34,6 +34,9 @@
  *   produce.h    the produce / delivery-report path (shared with ingest)
  *   stats.h      counters, published to HTTP as snapshots
  *   probe.h      /metrics, /healthz, /readyz (never wait for the loop)
+ *   kafka.h      how its consumer, producer and changelog reader are
+ *                configured (the only place reading -X)
+ *   signals.h    the SIGINT/SIGTERM stop flag
  *
  * Locks: the loop holds the stage lock only around CPU-only work (one
  * record's process(), one series' state callback), never across a poll, a

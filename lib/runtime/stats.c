@@ -60,15 +60,15 @@ void eddy_stats_phase(eddy_stats_t *stats, eddy_phase_t phase, int64_t now_us,
 
 void eddy_stats_count_reason(eddy_reason_count_t *table, int *n, const char *reason)
 {
-    for (int pass = 0; pass < 2; pass++) {
-        for (int i = 0; i < *n; i++)
-            if (!strcmp(table[i].reason, reason)) {
-                table[i].count++;
-                return;
-            }
-        if (*n < EDDY_STATS_REASONS)
-            break;
-        reason = "other";
+    for (int i = 0; i < *n; i++)
+        if (!strcmp(table[i].reason, reason)) {
+            table[i].count++;
+            return;
+        }
+    /* The last row is kept for "other". */
+    if (*n >= EDDY_STATS_REASONS - 1 && strcmp(reason, "other")) {
+        eddy_stats_count_reason(table, n, "other");
+        return;
     }
     snprintf(table[*n].reason, sizeof(table[*n].reason), "%s", reason);
     table[(*n)++].count = 1;

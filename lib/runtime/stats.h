@@ -68,8 +68,8 @@ void eddy_stats_read(eddy_stats_t *stats, eddy_counters_t *out);
 void eddy_stats_phase(eddy_stats_t *stats, eddy_phase_t phase, int64_t now_us,
                       int64_t bound_us);
 
-/* Adds one to REASON's count in TABLE of *N rows; past EDDY_STATS_REASONS
- * distinct reasons, counts under "other". */
+/* Adds one to REASON's count in TABLE of *N rows; once all but the last of
+ * the EDDY_STATS_REASONS rows are taken, new reasons count under "other". */
 void eddy_stats_count_reason(eddy_reason_count_t *table, int *n, const char *reason);
 
 /* 1 when C says the loop is alive at NOW_US: it showed progress within

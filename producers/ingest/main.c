@@ -14,6 +14,7 @@
 #include "util/log.h"
 #include "runtime/loop.h"
 #include "runtime/produce.h"
+#include "util/reason.h"
 #include "runtime/registry.h"
 
 static const eddy_opt_t ingest_opts[] = {
@@ -86,8 +87,9 @@ static void bad_row(ingest_t *in, const char *file, long line, const char *text,
     in->bad++;
     fprintf(stderr, "eddy-ingest: %s:%ld: %s (row: '%.*s'); row sent to topic '%s'\n",
             file, line, why, (int)(len > 80 ? 80 : len), text, in->dlq_topic);
-    eddy_kafka_deadletter(in->producer, in->dlq_topic, "ingest", "bad_row", why, &src,
-                          NULL, 0, text, len, NULL);
+    eddy_kafka_deadletter(in->producer, in->dlq_topic, "ingest",
+                          eddy_reason_name(EDDY_REASON_BAD_ROW), why, &src, NULL, 0,
+                          text, len, NULL);
 }
 
 static int ingest_stream(ingest_t *in, FILE *f, const char *name, const char *series)
