@@ -43,6 +43,7 @@ typedef struct eddy_changelog_conf_s {
     rd_kafka_t *restorer;    /* a consumer with enable.partition.eof=true and
                                 no subscription; owned by the changelog */
     eddy_changelog_stage_t stage;
+    int (*stopping)(void); /* a restore gives up once it returns 1 (NULL: never) */
 } eddy_changelog_conf_t;
 
 /* Counts of one restore. */
@@ -90,8 +91,9 @@ void eddy_changelog_drop(eddy_changelog_t *cl,
 /* Reads the changelog partitions of PARTS from start to end into the stage,
  * then drops the series whose snapshot is ahead of the group's COMMITTED
  * offset for their partition (a reset group: rebuilt from the input rather
- * than learnt twice). Blocks on the network, at most 120 s per partition.
- * Returns 0 with *COUNTS filled, or -1 with ERR FATAL. */
+ * than learnt twice). Blocks on the network, at most 120 s per partition,
+ * or until CONF.stopping says so. Returns 0 with *COUNTS filled, or -1 with
+ * ERR FATAL (the stage's state is then partial). */
 int eddy_changelog_restore(eddy_changelog_t *cl,
                            const rd_kafka_topic_partition_list_t *parts,
                            const rd_kafka_topic_partition_list_t *committed,

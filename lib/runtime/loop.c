@@ -591,7 +591,8 @@ static int changelog_start(loop_t *loop, eddy_err_t *err)
                                           .save = loop->stage->state_save,
                                           .load = loop->stage->state_load,
                                           .drop = loop->stage->state_drop,
-                                          .lock = &loop->stage_lock}};
+                                          .lock = &loop->stage_lock},
+                                .stopping = eddy_loop_stopping};
 
     if (n_in < 0)
         return -1;

@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -492,6 +493,28 @@ static void test_fenced_is_fatal(void **state)
     free(r);
 }
 
+/* SIGTERM during a restore stops it after the series being loaded, without
+ * processing or committing anything (exit 1: the state was partial). Last:
+ * the stop flag stays set for the rest of the process. */
+static void test_stop_during_restore(void **state)
+{
+    env_t *env = *state;
+    run_t *r = calloc(1, sizeof(*r));
+
+    produce_inputs(env, "a", 2);
+    produce_snapshot(env, "a", 0, 7);
+    produce_snapshot(env, "b", 0, 5);
+    produce_snapshot(env, "c", 0, 3);
+    r->counter.load_sleep_ms = 1500;
+    run_start(r, env, "30s");
+    assert_true(wait_flag(&r->counter.loading, 30));
+    raise(SIGTERM);
+    assert_int_equal(run_join(r), 1);
+    assert_int_equal(atomic_load(&r->counter.n_load), 1);
+    assert_int_equal(atomic_load(&r->counter.n_process), 0);
+    free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -500,6 +523,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_abort_and_rewind, env_setup, env_teardown),
         cmocka_unit_test_setup_teardown(test_fenced_is_fatal, env_setup, env_teardown),
         cmocka_unit_test_setup_teardown(test_lost_is_not_ready, env_setup,
+                                        env_teardown),
+        cmocka_unit_test_setup_teardown(test_stop_during_restore, env_setup,
                                         env_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
