@@ -404,7 +404,7 @@ static int restore_partition(eddy_changelog_t *cl, int32_t partition, size_t *n,
                               "restoring changelog '%s' partition %d timed out",
                               cl->conf.topic, (int)partition);
         } else if (cl->conf.stopping && cl->conf.stopping()) {
-            rc = eddy_err_set(err, EDDY_ERR_FATAL, 0,
+            rc = eddy_err_set(err, EDDY_ERR_RETRIABLE, 0,
                               "stopped while restoring changelog '%s' partition %d",
                               cl->conf.topic, (int)partition);
         }

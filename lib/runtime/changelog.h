@@ -93,7 +93,7 @@ void eddy_changelog_drop(eddy_changelog_t *cl,
  * offset for their partition (a reset group: rebuilt from the input rather
  * than learnt twice). Blocks on the network, at most 120 s per partition,
  * or until CONF.stopping says so. Returns 0 with *COUNTS filled, or -1 with
- * ERR FATAL (the stage's state is then partial). */
+ * ERR RETRIABLE (stopped) or FATAL; the stage's state is then partial. */
 int eddy_changelog_restore(eddy_changelog_t *cl,
                            const rd_kafka_topic_partition_list_t *parts,
                            const rd_kafka_topic_partition_list_t *committed,

@@ -66,6 +66,8 @@ void eddy_loop_conf_read(eddy_loop_conf_t *conf, const eddy_opts_t *opts)
 #define SLACK_US   (30 * 1000000LL)
 #define TXN_US     ((int64_t)EDDY_TXN_CALL_TIMEOUT_MS * 1000)
 #define PUBLISH_US (100 * 1000LL)
+/* Reading the group's committed offsets waits up to 30 s. */
+#define COMMITTED_US (30 * 1000000LL)
 /* An at-least-once flush waits for message.timeout.ms (300 s by default). */
 #define FLUSH_US (300 * 1000000LL)
 
@@ -88,6 +90,7 @@ typedef struct loop_s {
     pthread_mutex_t stage_lock; /* the stage's state vs its HTTP callbacks */
     eddy_probe_t probe;
     eddy_err_t err;        /* the fatal error that stops the loop */
+    int partial;           /* a restore was cut short by a stop signal */
     int32_t cur_partition; /* partition of the record being processed */
 } loop_t;
 
@@ -161,7 +164,8 @@ committed_offsets(loop_t *loop, const rd_kafka_topic_partition_list_t *parts,
 {
     rd_kafka_topic_partition_list_t *committed =
         rd_kafka_topic_partition_list_copy(parts);
-    rd_kafka_resp_err_t e = rd_kafka_committed(loop->consumer, committed, 30000);
+    rd_kafka_resp_err_t e =
+        rd_kafka_committed(loop->consumer, committed, (int)(COMMITTED_US / 1000));
 
     if (!e)
         return committed;
@@ -174,25 +178,31 @@ committed_offsets(loop_t *loop, const rd_kafka_topic_partition_list_t *parts,
 }
 
 /* Restores the state of PARTS (input partitions, with the group's COMMITTED
- * offsets) from the changelog; /readyz says 503 meanwhile. */
+ * offsets) from the changelog; /readyz says 503 meanwhile. Returns 0, 1
+ * when a stop signal cut it short (their state is dropped and no record
+ * is processed any more), or -1 with ERR. */
 static int restore(loop_t *loop, const rd_kafka_topic_partition_list_t *parts,
                    const rd_kafka_topic_partition_list_t *committed, eddy_err_t *err)
 {
     eddy_restore_counts_t n;
-    int rc;
 
     if (!loop->changelog || parts->cnt == 0)
         return 0;
     loop->c->ready = 0;
     phase(loop, EDDY_PHASE_RESTORING,
           parts->cnt * EDDY_CHANGELOG_RESTORE_US + SLACK_US);
-    rc = eddy_changelog_restore(loop->changelog, parts, committed, &n, err);
-    if (rc == 0) {
-        loop->c->restored +=
-            n.records - (n.rebuilt < n.records ? n.rebuilt : n.records);
-        loop->c->rebuilt += n.rebuilt;
+    if (eddy_changelog_restore(loop->changelog, parts, committed, &n, err)) {
+        if (err->cls != EDDY_ERR_RETRIABLE)
+            return -1;
+        eddy_log_info("stopped before the state was restored", "error=\"%s\"",
+                      err->msg);
+        eddy_changelog_drop(loop->changelog, parts);
+        loop->partial = 1;
+        return 1;
     }
-    return rc;
+    loop->c->restored += n.records - (n.rebuilt < n.records ? n.rebuilt : n.records);
+    loop->c->rebuilt += n.rebuilt;
+    return 0;
 }
 
 /* Seeks every assigned partition back to the group's committed offset and
@@ -222,6 +232,8 @@ static int rewind_to_committed(loop_t *loop, eddy_err_t *err)
         eddy_changelog_drop(loop->changelog, assigned);
     if (rc == 0 && (rc = restore(loop, assigned, committed, err)) == 0)
         loop->c->ready = ready;
+    if (rc > 0)
+        rc = 0; /* stopping: nothing more is processed */
     rd_kafka_topic_partition_list_destroy(committed);
     rd_kafka_topic_partition_list_destroy(assigned);
     return rc;
@@ -341,19 +353,20 @@ static void on_assign(loop_t *loop, rd_kafka_t *rk,
 {
     rd_kafka_topic_partition_list_t *committed = NULL;
     eddy_err_t err = EDDY_ERR_INIT;
+    int rc = 0;
 
     eddy_log_info("partitions assigned", "count=%d", parts->cnt);
     loop->c->ready = 0;
-    phase(loop, EDDY_PHASE_RESTORING, SLACK_US);
+    phase(loop, EDDY_PHASE_RESTORING, COMMITTED_US + SLACK_US);
     if (loop->changelog && parts->cnt > 0 &&
         (!(committed = committed_offsets(loop, parts, &err)) ||
-         restore(loop, parts, committed, &err))) {
+         (rc = restore(loop, parts, committed, &err)) < 0)) {
         fail(loop, &err);
     } else {
         if (loop->stage->from_beginning)
             for (int i = 0; i < parts->cnt; i++)
                 parts->elems[i].offset = RD_KAFKA_OFFSET_BEGINNING;
-        if (!rebalance_failed(loop, rd_kafka_incremental_assign(rk, parts)))
+        if (!rebalance_failed(loop, rd_kafka_incremental_assign(rk, parts)) && rc == 0)
             loop->c->ready = 1;
     }
     if (committed)
@@ -507,7 +520,7 @@ static void poll_batch(loop_t *loop)
             continue;
         if (m->err)
             consumer_error(loop, m);
-        else
+        else if (!loop->partial) /* else state is missing: left for the next run */
             handle_record(loop, m);
         rd_kafka_message_destroy(m);
         rd_kafka_poll(loop->producer, 0);
