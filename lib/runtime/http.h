@@ -1,6 +1,7 @@
 /* runtime/http.h: the small HTTP endpoint every stage serves (libmicrohttpd,
- * one internal thread). Handlers run on that thread: they must take the
- * owner's lock before reading state the processing loop changes. */
+ * one internal thread). Handlers run on that thread: they read published
+ * snapshots, or take a lock that is never held across network I/O, so a
+ * probe never waits for the processing loop (runtime/probe.h). */
 #ifndef EDDY_RT_HTTP_H
 #define EDDY_RT_HTTP_H
 

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/time.h>
 
+#include "runtime/produce.h"
 #include "util/log.h"
 
 int64_t eddy_now_us(void)
@@ -89,6 +90,89 @@ rd_kafka_t *eddy_kafka_producer_new(rd_kafka_conf_t *conf, char *errstr,
     return rk;
 }
 
+rd_kafka_t *eddy_kafka_loop_consumer_new(
+    const eddy_opts_t *opts, const char *group,
+    void (*rebalance_cb)(rd_kafka_t *, rd_kafka_resp_err_t,
+                         rd_kafka_topic_partition_list_t *, void *),
+    void *opaque, char *errstr, size_t errstr_size)
+{
+    rd_kafka_conf_t *conf = eddy_kafka_conf_new(opts, group, errstr, errstr_size);
+    rd_kafka_t *rk;
+
+    if (!conf)
+        return NULL;
+    rd_kafka_conf_set_opaque(conf, opaque);
+    rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
+    if (set(conf, "group.id", group, errstr, errstr_size) ||
+        set(conf, "enable.auto.commit", "false", errstr, errstr_size) ||
+        eddy_kafka_conf_default(conf, opts, "auto.offset.reset", "earliest", errstr,
+                                errstr_size) ||
+        eddy_kafka_conf_default(conf, opts, "partition.assignment.strategy",
+                                "cooperative-sticky", errstr, errstr_size) ||
+        eddy_kafka_conf_default(conf, opts, "isolation.level", "read_committed", errstr,
+                                errstr_size) ||
+        eddy_kafka_conf_default(conf, opts, "fetch.wait.max.ms", "50", errstr,
+                                errstr_size) ||
+        !(rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, errstr_size))) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    rd_kafka_poll_set_consumer(rk);
+    return rk;
+}
+
+rd_kafka_t *eddy_kafka_restorer_new(const eddy_opts_t *opts, const char *group,
+                                    char *errstr, size_t errstr_size)
+{
+    rd_kafka_conf_t *conf;
+    rd_kafka_t *rk = NULL;
+    char id[320];
+
+    snprintf(id, sizeof(id), "%s-restore", group);
+    if (!(conf = eddy_kafka_conf_new(opts, id, errstr, errstr_size)))
+        return NULL;
+    if (set(conf, "group.id", id, errstr, errstr_size) ||
+        set(conf, "enable.auto.commit", "false", errstr, errstr_size) ||
+        set(conf, "enable.partition.eof", "true", errstr, errstr_size) ||
+        set(conf, "isolation.level", "read_committed", errstr, errstr_size) ||
+        !(rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, errstr_size)))
+        rd_kafka_conf_destroy(conf);
+    return rk;
+}
+
+static int txn_conf(rd_kafka_conf_t *conf, const eddy_opts_t *opts, const char *txn_id,
+                    char *errstr, size_t errstr_size)
+{
+    return set(conf, "transactional.id", txn_id, errstr, errstr_size) ||
+                   eddy_kafka_conf_default(conf, opts, "transaction.timeout.ms",
+                                           "60000", errstr, errstr_size) ||
+                   eddy_kafka_conf_default(conf, opts, "message.timeout.ms", "55000",
+                                           errstr, errstr_size) ||
+                   eddy_kafka_conf_default(conf, opts, "message.max.bytes", "17000000",
+                                           errstr, errstr_size)
+               ? -1
+               : 0;
+}
+
+rd_kafka_t *eddy_kafka_loop_producer_new(const eddy_opts_t *opts, const char *group,
+                                         const char *txn_id, eddy_delivery_t *dr,
+                                         char *errstr, size_t errstr_size)
+{
+    char id[300];
+    rd_kafka_conf_t *conf;
+
+    snprintf(id, sizeof(id), "%s-producer", group);
+    if (!(conf = eddy_kafka_conf_new(opts, id, errstr, errstr_size)))
+        return NULL;
+    eddy_produce_conf(conf, dr);
+    if (eddy_kafka_conf_default(conf, opts, "linger.ms", "5", errstr, errstr_size) ||
+        (txn_id && txn_conf(conf, opts, txn_id, errstr, errstr_size))) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    return eddy_kafka_producer_new(conf, errstr, errstr_size);
+}
+
 int eddy_kafka_check_reachable(rd_kafka_t *rk, const char *bootstrap, int timeout_ms,
                                char *errstr, size_t errstr_size)
 {
@@ -107,14 +191,27 @@ int eddy_kafka_check_reachable(rd_kafka_t *rk, const char *bootstrap, int timeou
     return -1;
 }
 
+int eddy_kafka_partition_count(rd_kafka_t *rk, const char *topic)
+{
+    const struct rd_kafka_metadata *md = NULL;
+    int n = -1;
+
+    if (rd_kafka_metadata(rk, 1, NULL, &md, 10000))
+        return -2;
+    for (int i = 0; i < md->topic_cnt; i++)
+        if (!strcmp(md->topics[i].topic, topic) && !md->topics[i].err)
+            n = md->topics[i].partition_cnt;
+    rd_kafka_metadata_destroy(md);
+    return n;
+}
+
 int eddy_kafka_deadletter(rd_kafka_t *producer, const char *topic, const char *stage,
                           const char *reason, const char *detail,
                           const eddy_dlq_source_t *src, const void *key, size_t key_len,
-                          const void *value, size_t value_len)
+                          const void *value, size_t value_len, eddy_err_t *err)
 {
     rd_kafka_headers_t *hdrs = rd_kafka_headers_new(6);
     char partition[16], offset[24];
-    rd_kafka_resp_err_t err;
 
     snprintf(partition, sizeof(partition), "%" PRId32, src->partition);
     snprintf(offset, sizeof(offset), "%" PRId64, src->offset);
@@ -124,12 +221,10 @@ int eddy_kafka_deadletter(rd_kafka_t *producer, const char *topic, const char *s
     rd_kafka_header_add(hdrs, "eddy.source.topic", -1, src->topic, -1);
     rd_kafka_header_add(hdrs, "eddy.source.partition", -1, partition, -1);
     rd_kafka_header_add(hdrs, "eddy.source.offset", -1, offset, -1);
-    err = rd_kafka_producev(producer, RD_KAFKA_V_TOPIC(topic),
-                            RD_KAFKA_V_KEY(key, key_len),
-                            RD_KAFKA_V_VALUE((void *)value, value_len),
-                            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                            RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
-    if (err)
+    if (eddy_produce(producer, topic, RD_KAFKA_PARTITION_UA, key, key_len, value,
+                     value_len, hdrs, err)) {
         rd_kafka_headers_destroy(hdrs);
-    return (int)err;
+        return -1;
+    }
+    return 0;
 }

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "runtime/produce.h"
+#include "util/err.h"
 #include "util/opts.h"
 
 /* Creates a configuration with bootstrap.servers, client.id, the log
@@ -25,11 +27,38 @@ int eddy_kafka_conf_default(rd_kafka_conf_t *conf, const eddy_opts_t *opts,
 rd_kafka_t *eddy_kafka_producer_new(rd_kafka_conf_t *conf, char *errstr,
                                     size_t errstr_size);
 
+/* The loop's consumer of GROUP: manual commits, cooperative-sticky
+ * assignment handled by REBALANCE_CB (with OPAQUE), read_committed, from the
+ * earliest offset when the group has none (each default overridable by -X).
+ * Its queue is the main one (rd_kafka_poll_set_consumer). Returns NULL and
+ * fills ERRSTR. */
+rd_kafka_t *eddy_kafka_loop_consumer_new(
+    const eddy_opts_t *opts, const char *group,
+    void (*rebalance_cb)(rd_kafka_t *, rd_kafka_resp_err_t,
+                         rd_kafka_topic_partition_list_t *, void *),
+    void *opaque, char *errstr, size_t errstr_size);
+
+/* The changelog's reader for GROUP: a consumer of its own (group
+ * <group>-restore, never subscribed) reporting partition ends. */
+rd_kafka_t *eddy_kafka_restorer_new(const eddy_opts_t *opts, const char *group,
+                                    char *errstr, size_t errstr_size);
+
+/* The loop's idempotent producer for GROUP, its delivery reports counted in
+ * DR (runtime/produce.h); transactional when TXN_ID is not NULL (timeouts
+ * and sizes fit the changelog). Returns NULL and fills ERRSTR. */
+rd_kafka_t *eddy_kafka_loop_producer_new(const eddy_opts_t *opts, const char *group,
+                                         const char *txn_id, eddy_delivery_t *dr,
+                                         char *errstr, size_t errstr_size);
+
 /* Asks the cluster for metadata within TIMEOUT_MS: the "is Kafka there"
  * check run at start-up so an unreachable broker is a clear error, not a
  * silent retry loop. Fills ERRSTR with what to do when it fails. */
 int eddy_kafka_check_reachable(rd_kafka_t *rk, const char *bootstrap, int timeout_ms,
                                char *errstr, size_t errstr_size);
+
+/* Partition count of TOPIC from the cluster's metadata (10 s at most): -1
+ * when it does not exist, -2 when the metadata could not be read. */
+int eddy_kafka_partition_count(rd_kafka_t *rk, const char *topic);
 
 /* Source coordinates of a dead-lettered record. */
 typedef struct eddy_dlq_source_s {
@@ -40,12 +69,12 @@ typedef struct eddy_dlq_source_s {
 
 /* Produces the original KEY/VALUE to TOPIC with headers eddy.error (REASON,
  * a short label), eddy.message (DETAIL), eddy.stage, eddy.source.topic,
- * eddy.source.partition and eddy.source.offset. Returns 0 or an rd_kafka
- * error code. */
+ * eddy.source.partition and eddy.source.offset, through eddy_produce.
+ * Returns 0 or -1 with ERR (NULL: not reported) FATAL. */
 int eddy_kafka_deadletter(rd_kafka_t *producer, const char *topic, const char *stage,
                           const char *reason, const char *detail,
                           const eddy_dlq_source_t *src, const void *key, size_t key_len,
-                          const void *value, size_t value_len);
+                          const void *value, size_t value_len, eddy_err_t *err);
 
 /* Wall-clock time in microseconds (for produced_at / predicted_at only). */
 int64_t eddy_now_us(void);

@@ -1,8 +1,9 @@
-/* runtime/loop.c: the shared consume -> process -> produce -> commit loop. */
+/* runtime/loop.c: the shared consume -> process -> produce -> commit loop,
+ * orchestrating batch, txn, changelog, stats and probe (see loop.h). */
 #include "runtime/loop.h"
 
 #include <inttypes.h>
-#include <signal.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,317 +11,404 @@
 #include <unistd.h>
 
 #include "codec/records.h"
+#include "runtime/batch.h"
+#include "runtime/changelog.h"
 #include "runtime/http.h"
 #include "runtime/kafka.h"
+#include "runtime/probe.h"
+#include "runtime/produce.h"
+#include "runtime/stats.h"
+#include "runtime/txn.h"
+#include "util/err.h"
 #include "util/log.h"
-#include "runtime/loop_internal.h"
+#include "util/reason.h"
 
-static volatile sig_atomic_t stop_flag;
+/* Slack added to a bounded call's own limit before /healthz gives up. */
+#define SLACK_US   (30 * 1000000LL)
+#define TXN_US     ((int64_t)EDDY_TXN_CALL_TIMEOUT_MS * 1000)
+#define PUBLISH_US (100 * 1000LL)
+/* Reading the group's committed offsets waits up to 30 s. */
+#define COMMITTED_US (30 * 1000000LL)
+/* An at-least-once flush waits for message.timeout.ms (300 s by default). */
+#define FLUSH_US (300 * 1000000LL)
 
-static void on_signal(int sig)
-{
-    (void)sig;
-    stop_flag = 1;
-}
-
-void eddy_signals_install(void)
-{
-    struct sigaction sa;
-
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
-}
-
-int eddy_loop_stopping(void)
-{
-    return stop_flag != 0;
-}
+typedef struct loop_s {
+    const eddy_stage_t *stage;
+    const eddy_opts_t *opts; /* librdkafka properties (-X) only */
+    eddy_loop_conf_t conf;
+    const char *group;
+    char state_topic[300];
+    int stateful; /* exactly-once and the stage has state callbacks */
+    rd_kafka_t *consumer;
+    rd_kafka_t *producer;
+    eddy_delivery_t dr;
+    eddy_batch_t *batch;
+    eddy_txn_t *txn;
+    eddy_changelog_t *changelog; /* NULL unless stateful */
+    eddy_stats_t *stats;
+    eddy_counters_t *c; /* the stats' working copy */
+    int64_t published_us;
+    pthread_mutex_t stage_lock; /* the stage's state vs its HTTP callbacks */
+    eddy_probe_t probe;
+    eddy_err_t err;        /* the fatal error that stops the loop */
+    int partial;           /* a restore was cut short by a stop signal */
+    int32_t cur_partition; /* partition of the record being processed */
+} loop_t;
 
 struct eddy_emit_s {
     loop_t *loop;
+    eddy_err_t *err; /* the record's first failure */
 };
 
-static void count_reason(reason_count_t *table, int *n, const char *reason)
+static int failed(const loop_t *loop)
 {
-    for (int pass = 0; pass < 2; pass++) {
-        for (int i = 0; i < *n; i++)
-            if (!strcmp(table[i].reason, reason)) {
-                table[i].count++;
-                return;
-            }
-        if (*n < REASONS_MAX)
-            break;
-        reason = "other";
-    }
-    snprintf(table[*n].reason, sizeof(table[*n].reason), "%s", reason);
-    table[(*n)++].count = 1;
+    return loop->err.cls == EDDY_ERR_FATAL;
 }
 
-/* Opens the batch's transaction on its first output. */
-static int txn_begin(loop_t *loop)
+/* The one place a fatal error is taken: the loop stops after the batch. */
+static void fail(loop_t *loop, const eddy_err_t *err)
 {
-    rd_kafka_error_t *error;
-
-    if (!loop->eos || loop->txn_open)
-        return 0;
-    if ((error = rd_kafka_begin_transaction(loop->producer))) {
-        eddy_log_error("cannot begin a transaction", "error=\"%s\"",
-                       rd_kafka_error_string(error));
-        rd_kafka_error_destroy(error);
-        loop->fatal = 1;
-        return -1;
-    }
-    loop->txn_open = 1;
-    return 0;
+    if (failed(loop))
+        return;
+    loop->err = *err;
+    loop->err.cls = EDDY_ERR_FATAL;
+    eddy_log_error("fatal error: stopping", "error=\"%s\"", err->msg);
 }
 
-int loop_produce(loop_t *loop, const char *topic, int32_t partition, const void *key,
-                 size_t key_len, const void *value, size_t value_len)
+static void publish(loop_t *loop, int64_t now_us)
 {
-    if (txn_begin(loop))
-        return -1;
-    for (;;) {
-        rd_kafka_resp_err_t err = rd_kafka_producev(
-            loop->producer, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition),
-            RD_KAFKA_V_KEY(key, key_len), RD_KAFKA_V_VALUE((void *)value, value_len),
-            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
-        if (!err)
-            return 0;
-        if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-            eddy_log_error("produce failed", "topic=%s error=\"%s\"", topic,
-                           rd_kafka_err2str(err));
-            loop->fatal = 1;
-            return -1;
-        }
-        rd_kafka_poll(loop->producer, 50);
-    }
+    loop->c->delivery_failed = loop->dr.failed;
+    eddy_stats_publish(loop->stats);
+    loop->published_us = now_us;
+}
+
+/* Tells the probes what the loop does from now on, bounded by BOUND_US
+ * (0: not a network wait). */
+static void phase(loop_t *loop, eddy_phase_t ph, int64_t bound_us)
+{
+    loop->c->delivery_failed = loop->dr.failed;
+    eddy_stats_phase(loop->stats, ph, eddy_now_us(), bound_us);
 }
 
 int eddy_emit(eddy_emit_t *emit, const char *topic, const void *key, size_t key_len,
               const void *value, size_t value_len)
 {
-    if (loop_produce(emit->loop, topic, RD_KAFKA_PARTITION_UA, key, key_len, value,
-                     value_len))
+    loop_t *loop = emit->loop;
+
+    if (eddy_txn_begin(loop->txn, emit->err) ||
+        eddy_produce(loop->producer, topic, RD_KAFKA_PARTITION_UA, key, key_len, value,
+                     value_len, NULL, emit->err))
         return -1;
-    emit->loop->records_out++;
+    loop->c->records_out++;
     return 0;
 }
 
 void eddy_emit_skip(eddy_emit_t *emit, const char *reason)
 {
-    count_reason(emit->loop->skipped, &emit->loop->n_skipped, reason);
+    eddy_stats_count_reason(emit->loop->c->skipped, &emit->loop->c->n_skipped, reason);
 }
 
 void eddy_emit_touch(eddy_emit_t *emit, const char *series_id)
 {
-    loop_state_touch(emit->loop, series_id);
+    loop_t *loop = emit->loop;
+
+    if (loop->changelog && emit->err->cls == EDDY_ERR_OK)
+        eddy_changelog_touch(loop->changelog, series_id, loop->cur_partition,
+                             emit->err);
 }
 
-static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opaque)
+/* PARTS with the group's committed offsets (a copy the caller destroys), or
+ * NULL with ERR. Waits up to 30 s for the group coordinator. */
+static rd_kafka_topic_partition_list_t *
+committed_offsets(loop_t *loop, const rd_kafka_topic_partition_list_t *parts,
+                  eddy_err_t *err)
 {
-    loop_t *loop = opaque;
+    rd_kafka_topic_partition_list_t *committed =
+        rd_kafka_topic_partition_list_copy(parts);
+    rd_kafka_resp_err_t e =
+        rd_kafka_committed(loop->consumer, committed, (int)(COMMITTED_US / 1000));
 
-    (void)rk;
-    if (msg->err) {
-        loop->delivery_failed++;
-        eddy_log_error("delivery failed", "topic=%s error=\"%s\"",
-                       rd_kafka_topic_name(msg->rkt), rd_kafka_err2str(msg->err));
+    if (!e)
+        return committed;
+    rd_kafka_topic_partition_list_destroy(committed);
+    eddy_log_error("cannot read the group's committed offsets", NULL);
+    eddy_err_set(err, EDDY_ERR_FATAL, e,
+                 "cannot read the committed offsets of group '%s': %s", loop->group,
+                 rd_kafka_err2str(e));
+    return NULL;
+}
+
+/* Restores the state of PARTS (input partitions, with the group's COMMITTED
+ * offsets) from the changelog; /readyz says 503 meanwhile. Returns 0, 1
+ * when a stop signal cut it short (their state is dropped and no record
+ * is processed any more), or -1 with ERR. */
+static int restore(loop_t *loop, const rd_kafka_topic_partition_list_t *parts,
+                   const rd_kafka_topic_partition_list_t *committed, eddy_err_t *err)
+{
+    eddy_restore_counts_t n;
+
+    if (!loop->changelog || parts->cnt == 0)
+        return 0;
+    loop->c->ready = 0;
+    phase(loop, EDDY_PHASE_RESTORING,
+          parts->cnt * EDDY_CHANGELOG_RESTORE_US + SLACK_US);
+    if (eddy_changelog_restore(loop->changelog, parts, committed, &n, err)) {
+        if (err->cls != EDDY_ERR_RETRIABLE)
+            return -1;
+        eddy_log_info("stopped before the state was restored", "error=\"%s\"",
+                      err->msg);
+        eddy_changelog_drop(loop->changelog, parts);
+        loop->partial = 1;
+        return 1;
     }
+    loop->c->restored += n.records - (n.rebuilt < n.records ? n.rebuilt : n.records);
+    loop->c->rebuilt += n.rebuilt;
+    return 0;
 }
 
-static void pending_reset(loop_t *loop)
+/* Seeks every assigned partition back to the group's committed offset and
+ * reloads the state the aborted batch changed. */
+static int rewind_to_committed(loop_t *loop, eddy_err_t *err)
 {
-    rd_kafka_topic_partition_list_destroy(loop->pending);
-    loop->pending = rd_kafka_topic_partition_list_new(16);
-}
-
-/* Seeks every assigned partition back to the group's committed offset. */
-static int rewind_to_committed(loop_t *loop)
-{
-    rd_kafka_topic_partition_list_t *assigned = NULL;
-    int rc = 0;
+    rd_kafka_topic_partition_list_t *assigned = NULL, *committed = NULL;
+    int ready = loop->c->ready, rc = 0;
 
     if (rd_kafka_assignment(loop->consumer, &assigned))
-        return -1;
-    if (rd_kafka_committed(loop->consumer, assigned, 30000)) {
+        return eddy_err_set(err, EDDY_ERR_FATAL, 0, "cannot read the assignment");
+    if (!(committed = committed_offsets(loop, assigned, err))) {
         rd_kafka_topic_partition_list_destroy(assigned);
         return -1;
     }
-    for (int i = 0; i < assigned->cnt && rc == 0; i++) {
-        rd_kafka_topic_partition_t *tp = &assigned->elems[i];
+    for (int i = 0; i < committed->cnt && rc == 0; i++) {
+        rd_kafka_topic_partition_t *tp = &committed->elems[i];
         rd_kafka_topic_t *rkt = rd_kafka_topic_new(loop->consumer, tp->topic, NULL);
         int64_t off = tp->offset >= 0 ? tp->offset : RD_KAFKA_OFFSET_BEGINNING;
         if (rd_kafka_seek(rkt, tp->partition, off, 10000))
-            rc = -1;
+            rc = eddy_err_set(err, EDDY_ERR_FATAL, 0,
+                              "cannot seek %s partition %d back to offset %" PRId64,
+                              tp->topic, (int)tp->partition, off);
         rd_kafka_topic_destroy(rkt);
     }
-    /* The aborted batch changed in-memory state: reload it. */
-    loop_state_drop(loop, assigned);
-    if (rc == 0 && loop_state_restore(loop, assigned))
-        rc = -1;
+    if (loop->changelog)
+        eddy_changelog_drop(loop->changelog, assigned);
+    if (rc == 0 && (rc = restore(loop, assigned, committed, err)) == 0)
+        loop->c->ready = ready;
+    if (rc > 0)
+        rc = 0; /* stopping: nothing more is processed */
+    rd_kafka_topic_partition_list_destroy(committed);
     rd_kafka_topic_partition_list_destroy(assigned);
     return rc;
 }
 
-/* Aborts the open transaction and rewinds input and state to the last
- * commit, so the batch is processed again from scratch. */
-static int abort_batch(loop_t *loop)
+/* Aborts the open transaction and forgets the batch; with REWIND, rewinds
+ * input and state to the last commit so the batch is processed again. */
+static void abort_batch(loop_t *loop, int rewind)
 {
-    rd_kafka_error_t *error = rd_kafka_abort_transaction(loop->producer, -1);
+    eddy_err_t err = EDDY_ERR_INIT;
 
-    loop->txn_open = 0;
-    loop->aborts++;
-    loop_state_clear_dirty(loop);
-    pending_reset(loop);
-    if (error) {
-        eddy_log_error("cannot abort the transaction", "error=\"%s\"",
-                       rd_kafka_error_string(error));
-        rd_kafka_error_destroy(error);
-        loop->fatal = 1;
-        return -1;
+    phase(loop, EDDY_PHASE_COMMITTING, TXN_US + SLACK_US);
+    loop->c->aborts++;
+    if (loop->changelog)
+        eddy_changelog_clear_dirty(loop->changelog);
+    eddy_batch_reset(loop->batch);
+    if (eddy_txn_abort(loop->txn, &err)) {
+        fail(loop, &err);
+        return;
     }
+    if (!rewind)
+        return;
     eddy_log_warn("transaction aborted: replaying the batch from the last commit",
                   NULL);
-    if (rewind_to_committed(loop)) {
-        loop->fatal = 1;
-        return -1;
-    }
-    return 0;
+    if (rewind_to_committed(loop, &err))
+        fail(loop, &err);
+    phase(loop, EDDY_PHASE_POLLING, 0);
 }
 
-/* Handles an error of a transactional call: 0 to retry, -1 after an abort
- * or a fatal error. */
-static int txn_error(loop_t *loop, const char *what, rd_kafka_error_t *error)
+/* Exactly-once: the changed state, then the offsets, in the transaction. */
+static int commit_transaction(loop_t *loop, eddy_err_t *err)
 {
-    int retriable = rd_kafka_error_is_retriable(error);
-    int abortable = rd_kafka_error_txn_requires_abort(error);
+    const rd_kafka_topic_partition_list_t *offsets = eddy_batch_offsets(loop->batch);
+    int rc;
 
-    eddy_log_warn(what, "error=\"%s\" retriable=%d requires_abort=%d",
-                  rd_kafka_error_string(error), retriable, abortable);
-    rd_kafka_error_destroy(error);
-    if (retriable)
+    if (!eddy_txn_is_open(loop->txn) && eddy_batch_empty(loop->batch))
         return 0;
-    if (abortable)
-        abort_batch(loop);
-    else
-        loop->fatal = 1;
-    return -1;
-}
-
-static int commit_transaction(loop_t *loop)
-{
-    rd_kafka_consumer_group_metadata_t *cgmd;
-    rd_kafka_error_t *error;
-
-    if (!loop->txn_open && loop->pending->cnt == 0)
-        return 0;
-    if (txn_begin(loop) || (loop->stateful && loop_state_flush(loop))) {
-        loop->fatal = 1;
+    if (eddy_txn_begin(loop->txn, err) ||
+        (loop->changelog &&
+         eddy_changelog_flush(loop->changelog, offsets, &loop->c->snapshots, err)))
         return -1;
-    }
-    cgmd = rd_kafka_consumer_group_metadata(loop->consumer);
     do {
-        error = loop->pending->cnt ? rd_kafka_send_offsets_to_transaction(
-                                         loop->producer, loop->pending, cgmd, -1)
-                                   : NULL;
-    } while (error &&
-             txn_error(loop, "sending offsets to the transaction failed", error) == 0);
-    rd_kafka_consumer_group_metadata_destroy(cgmd);
-    if (error)
+        phase(loop, EDDY_PHASE_COMMITTING, TXN_US + SLACK_US);
+        rc = eddy_txn_commit(loop->txn, offsets, loop->consumer, err);
+    } while (rc && err->cls == EDDY_ERR_RETRIABLE);
+    if (rc)
         return -1;
-    while ((error = rd_kafka_commit_transaction(loop->producer, -1)))
-        if (txn_error(loop, "transaction commit failed", error))
-            return -1;
-    loop->txn_open = 0;
-    loop->commits++;
-    pending_reset(loop);
+    loop->c->commits++;
+    eddy_batch_reset(loop->batch);
     return 0;
 }
 
 /* At-least-once: make every output durable, then commit the offsets. */
-static int commit_offsets(loop_t *loop)
+static int commit_offsets(loop_t *loop, eddy_err_t *err)
 {
-    rd_kafka_resp_err_t err;
+    rd_kafka_resp_err_t e;
 
-    if (loop->pending->cnt == 0)
+    if (eddy_batch_empty(loop->batch))
         return 0;
-    while (rd_kafka_outq_len(loop->producer) > 0)
-        rd_kafka_flush(loop->producer, 1000);
-    if (loop->delivery_failed) {
+    phase(loop, EDDY_PHASE_COMMITTING, FLUSH_US + SLACK_US);
+    eddy_produce_flush(loop->producer, 0);
+    if (loop->dr.failed) {
         eddy_log_error(
             "outputs were not delivered: not committing; the records will be "
             "processed again after a restart",
-            "failed=%" PRIu64, loop->delivery_failed);
-        loop->fatal = 1;
-        return -1;
+            "failed=%" PRIu64, loop->dr.failed);
+        return eddy_err_set(err, EDDY_ERR_FATAL, 0,
+                            "%" PRIu64 " outputs were not delivered", loop->dr.failed);
     }
-    err = rd_kafka_commit(loop->consumer, loop->pending, 0);
-    if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET)
+    e = rd_kafka_commit(loop->consumer, eddy_batch_offsets(loop->batch), 0);
+    if (e && e != RD_KAFKA_RESP_ERR__NO_OFFSET)
         eddy_log_warn(
             "offset commit failed; records after the last commit will be seen "
             "again",
-            "error=\"%s\"", rd_kafka_err2str(err));
+            "error=\"%s\"", rd_kafka_err2str(e));
     else
-        loop->commits++;
-    pending_reset(loop);
+        loop->c->commits++;
+    eddy_batch_reset(loop->batch);
     return 0;
 }
 
-static int commit_batch(loop_t *loop)
+/* Commits the batch; an abortable failure replays it, a fatal one stops. */
+static void commit_batch(loop_t *loop)
 {
-    return loop->eos ? commit_transaction(loop) : commit_offsets(loop);
+    eddy_err_t err = EDDY_ERR_INIT;
+    int rc;
+
+    if (failed(loop))
+        return; /* never commit what a failure may have cut short */
+    rc = loop->conf.exactly_once ? commit_transaction(loop, &err)
+                                 : commit_offsets(loop, &err);
+    if (rc && err.cls == EDDY_ERR_ABORT)
+        abort_batch(loop, 1);
+    else if (rc)
+        fail(loop, &err);
+    phase(loop, EDDY_PHASE_POLLING, 0);
+}
+
+/* Takes a failed (un)assignment's ERROR (consumed; NULL: none) as fatal.
+ * Returns 1 when there was one. */
+static int rebalance_failed(loop_t *loop, rd_kafka_error_t *error)
+{
+    eddy_err_t err = EDDY_ERR_INIT;
+
+    if (!error)
+        return 0;
+    eddy_log_error("rebalance failed", "error=\"%s\"", rd_kafka_error_string(error));
+    eddy_err_set(&err, EDDY_ERR_FATAL, rd_kafka_error_code(error),
+                 "rebalance failed: %s", rd_kafka_error_string(error));
+    rd_kafka_error_destroy(error);
+    fail(loop, &err);
+    return 1;
+}
+
+static void on_assign(loop_t *loop, rd_kafka_t *rk,
+                      rd_kafka_topic_partition_list_t *parts)
+{
+    rd_kafka_topic_partition_list_t *committed = NULL;
+    eddy_err_t err = EDDY_ERR_INIT;
+    int rc = 0;
+
+    eddy_log_info("partitions assigned", "count=%d", parts->cnt);
+    loop->c->ready = 0;
+    phase(loop, EDDY_PHASE_RESTORING, COMMITTED_US + SLACK_US);
+    if (loop->changelog && parts->cnt > 0 &&
+        (!(committed = committed_offsets(loop, parts, &err)) ||
+         (rc = restore(loop, parts, committed, &err)) < 0)) {
+        fail(loop, &err);
+    } else {
+        if (loop->stage->from_beginning)
+            for (int i = 0; i < parts->cnt; i++)
+                parts->elems[i].offset = RD_KAFKA_OFFSET_BEGINNING;
+        if (!rebalance_failed(loop, rd_kafka_incremental_assign(rk, parts)) && rc == 0)
+            loop->c->ready = 1;
+    }
+    if (committed)
+        rd_kafka_topic_partition_list_destroy(committed);
+    phase(loop, EDDY_PHASE_POLLING, 0);
+}
+
+static void on_revoke(loop_t *loop, rd_kafka_t *rk,
+                      rd_kafka_topic_partition_list_t *parts)
+{
+    int lost = rd_kafka_assignment_lost(rk);
+
+    eddy_log_info("partitions revoked", "count=%d lost=%d", parts->cnt, lost);
+    if (lost) {
+        /* Another member may own them already: their batch cannot commit,
+         * and the stage is not ready until partitions are assigned again.
+         * The whole assignment is lost, so there is nothing to rewind. */
+        if (eddy_txn_is_open(loop->txn))
+            abort_batch(loop, 0);
+        eddy_batch_reset(loop->batch);
+        loop->c->ready = 0;
+    } else {
+        commit_batch(loop);
+    }
+    if (loop->changelog)
+        eddy_changelog_drop(loop->changelog, parts);
+    rebalance_failed(loop, rd_kafka_incremental_unassign(rk, parts));
+    phase(loop, EDDY_PHASE_POLLING, 0);
 }
 
 static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                          rd_kafka_topic_partition_list_t *parts, void *opaque)
 {
-    loop_t *loop = opaque;
-    rd_kafka_error_t *error = NULL;
-
-    pthread_mutex_lock(&loop->lock);
-    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-        eddy_log_info("partitions assigned", "count=%d", parts->cnt);
-        loop->ready = 0;
-        if (loop_state_restore(loop, parts)) {
-            loop->fatal = 1;
-        } else {
-            if (loop->stage->from_beginning)
-                for (int i = 0; i < parts->cnt; i++)
-                    parts->elems[i].offset = RD_KAFKA_OFFSET_BEGINNING;
-            error = rd_kafka_incremental_assign(rk, parts);
-            loop->ready = 1;
-        }
-    } else {
-        int lost = rd_kafka_assignment_lost(rk);
-        eddy_log_info("partitions revoked", "count=%d lost=%d", parts->cnt, lost);
-        if (!lost)
-            commit_batch(loop);
-        else if (loop->txn_open)
-            abort_batch(loop);
-        loop_state_drop(loop, parts);
-        error = rd_kafka_incremental_unassign(rk, parts);
-    }
-    if (error) {
-        eddy_log_error("rebalance failed", "error=\"%s\"",
-                       rd_kafka_error_string(error));
-        rd_kafka_error_destroy(error);
-        loop->fatal = 1;
-    }
-    pthread_mutex_unlock(&loop->lock);
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS)
+        on_assign(opaque, rk, parts);
+    else
+        on_revoke(opaque, rk, parts);
 }
 
-static void track_offset(loop_t *loop, const rd_kafka_message_t *m)
+/* The loop's own reason to refuse MSG unread, or NULL. */
+static const char *check_limits(const loop_t *loop, const eddy_msg_t *msg, char *errstr,
+                                size_t errstr_size)
 {
-    const char *topic = rd_kafka_topic_name(m->rkt);
-    rd_kafka_topic_partition_t *tp =
-        rd_kafka_topic_partition_list_find(loop->pending, topic, m->partition);
-    if (!tp)
-        tp = rd_kafka_topic_partition_list_add(loop->pending, topic, m->partition);
-    tp->offset = m->offset + 1;
+    /* Keys of eddy topics are series ids (codec/records.h bounds them). */
+    if (msg->key_len > EDDY_SERIES_ID_MAX) {
+        snprintf(errstr, errstr_size,
+                 "key of %zu bytes exceeds the %d-byte series id limit", msg->key_len,
+                 EDDY_SERIES_ID_MAX);
+        return eddy_reason_name(EDDY_REASON_KEY_TOO_LARGE);
+    }
+    if ((int64_t)msg->value_len > loop->conf.max_value_bytes) {
+        snprintf(errstr, errstr_size,
+                 "value of %zu bytes exceeds --max-value-bytes %" PRId64
+                 ": not an eddy record, or raise the limit",
+                 msg->value_len, loop->conf.max_value_bytes);
+        return eddy_reason_name(EDDY_REASON_VALUE_TOO_LARGE);
+    }
+    return NULL;
+}
+
+static void dead_letter(loop_t *loop, const eddy_msg_t *msg, const char *reason,
+                        const char *detail)
+{
+    eddy_dlq_source_t src = {msg->topic, msg->partition, msg->offset};
+    eddy_err_t err = EDDY_ERR_INIT;
+
+    eddy_log_warn("record dead-lettered",
+                  "reason=%s topic=%s partition=%d offset=%" PRId64 " detail=\"%s\"",
+                  reason, msg->topic, (int)msg->partition, msg->offset, detail);
+    eddy_stats_count_reason(loop->c->dead, &loop->c->n_dead, reason);
+    if (eddy_txn_begin(loop->txn, &err) ||
+        eddy_kafka_deadletter(loop->producer, loop->conf.deadletter_topic,
+                              loop->stage->name, reason, detail, &src, msg->key,
+                              msg->key_len, msg->value, msg->value_len, &err))
+        fail(loop, &err);
+}
+
+static double seconds_between(const struct timespec *t0, const struct timespec *t1)
+{
+    return (double)(t1->tv_sec - t0->tv_sec) +
+           (double)(t1->tv_nsec - t0->tv_nsec) * 1e-9;
 }
 
 static void handle_record(loop_t *loop, const rd_kafka_message_t *m)
@@ -333,266 +421,304 @@ static void handle_record(loop_t *loop, const rd_kafka_message_t *m)
                       .partition = m->partition,
                       .offset = m->offset,
                       .timestamp_ms = rd_kafka_message_timestamp(m, NULL)};
-    eddy_emit_t emit = {.loop = loop};
+    eddy_err_t err = EDDY_ERR_INIT;
+    eddy_emit_t emit = {.loop = loop, .err = &err};
     char errstr[512] = "";
     struct timespec t0, t1;
     const char *reason;
 
-    track_offset(loop, m);
+    if (eddy_batch_track(loop->batch, msg.topic, msg.partition, msg.offset)) {
+        eddy_err_set(&err, EDDY_ERR_FATAL, 0, "out of memory");
+        fail(loop, &err);
+        return;
+    }
     loop->cur_partition = m->partition;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    /* Keys of eddy topics are series ids (codec/records.h bounds them). */
-    if (msg.key_len > EDDY_SERIES_ID_MAX) {
-        snprintf(errstr, sizeof(errstr),
-                 "key of %zu bytes exceeds the %d-byte series id limit", msg.key_len,
-                 EDDY_SERIES_ID_MAX);
-        reason = "key_too_large";
-    } else if (msg.value_len > loop->max_value_bytes) {
-        snprintf(
-            errstr, sizeof(errstr),
-            "value of %zu bytes exceeds --max-value-bytes %zu: not an eddy record, or "
-            "raise the limit",
-            msg.value_len, loop->max_value_bytes);
-        reason = "value_too_large";
-    } else {
+    if (!(reason = check_limits(loop, &msg, errstr, sizeof(errstr)))) {
+        pthread_mutex_lock(&loop->stage_lock);
         reason =
             loop->stage->process(loop->stage->ctx, &msg, &emit, errstr, sizeof(errstr));
+        pthread_mutex_unlock(&loop->stage_lock);
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    loop->process_seconds +=
-        (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
-    loop->records_in++;
-    if (reason) {
-        eddy_dlq_source_t src = {msg.topic, msg.partition, msg.offset};
-        eddy_log_warn("record dead-lettered",
-                      "reason=%s topic=%s partition=%d offset=%" PRId64
-                      " detail=\"%s\"",
-                      reason, msg.topic, (int)msg.partition, msg.offset, errstr);
-        count_reason(loop->dead, &loop->n_dead, reason);
-        if (txn_begin(loop))
-            return;
-        if (eddy_kafka_deadletter(loop->producer, loop->dlq_topic, loop->stage->name,
-                                  reason, errstr, &src, msg.key, msg.key_len, msg.value,
-                                  msg.value_len))
-            loop->fatal = 1;
+    loop->c->process_seconds += seconds_between(&t0, &t1);
+    loop->c->records_in++;
+    if (err.cls != EDDY_ERR_OK)
+        fail(loop, &err);
+    else if (reason)
+        dead_letter(loop, &msg, reason, errstr);
+}
+
+static void consumer_error(loop_t *loop, const rd_kafka_message_t *m)
+{
+    eddy_err_t err = EDDY_ERR_INIT;
+
+    if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+        eddy_log_warn("consumer error", "error=\"%s\"", rd_kafka_message_errstr(m));
+    if (m->err == RD_KAFKA_RESP_ERR__FATAL) {
+        eddy_err_set(&err, EDDY_ERR_FATAL, m->err, "fatal consumer error: %s",
+                     rd_kafka_message_errstr(m));
+        fail(loop, &err);
     }
 }
 
-static rd_kafka_t *consumer_new(loop_t *loop, char *errstr, size_t errstr_size)
+/* Polls and processes records until the batch is full or its time is up. */
+static void poll_batch(loop_t *loop)
 {
-    rd_kafka_conf_t *conf =
-        eddy_kafka_conf_new(loop->opts, loop->stage->group, errstr, errstr_size);
-    rd_kafka_t *rk;
+    int64_t left_ms;
 
-    if (!conf)
-        return NULL;
-    rd_kafka_conf_set_opaque(conf, loop);
-    rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
-    if (rd_kafka_conf_set(conf, "group.id", loop->stage->group, errstr, errstr_size) ||
-        rd_kafka_conf_set(conf, "enable.auto.commit", "false", errstr, errstr_size) ||
-        eddy_kafka_conf_default(conf, loop->opts, "auto.offset.reset", "earliest",
-                                errstr, errstr_size) ||
-        eddy_kafka_conf_default(conf, loop->opts, "partition.assignment.strategy",
-                                "cooperative-sticky", errstr, errstr_size) ||
-        eddy_kafka_conf_default(conf, loop->opts, "isolation.level", "read_committed",
-                                errstr, errstr_size) ||
-        eddy_kafka_conf_default(conf, loop->opts, "fetch.wait.max.ms", "50", errstr,
-                                errstr_size)) {
-        rd_kafka_conf_destroy(conf);
-        return NULL;
-    }
-    if (!(rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, errstr_size))) {
-        rd_kafka_conf_destroy(conf);
-        return NULL;
-    }
-    rd_kafka_poll_set_consumer(rk);
-    return rk;
-}
+    eddy_batch_open(loop->batch, eddy_now_us());
+    while (!eddy_loop_stopping() && !failed(loop) &&
+           (left_ms = eddy_batch_left_ms(loop->batch, eddy_now_us())) > 0) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(
+            loop->consumer, (int)(left_ms < 100 ? left_ms : 100));
+        int64_t now = eddy_now_us();
 
-static rd_kafka_t *producer_new(loop_t *loop, char *errstr, size_t errstr_size)
-{
-    char id[300], txn_id[400], host[128] = "localhost";
-    rd_kafka_conf_t *conf;
-
-    snprintf(id, sizeof(id), "%s-producer", loop->stage->group);
-    if (!(conf = eddy_kafka_conf_new(loop->opts, id, errstr, errstr_size)))
-        return NULL;
-    rd_kafka_conf_set_opaque(conf, loop);
-    rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
-    if (eddy_kafka_conf_default(conf, loop->opts, "linger.ms", "5", errstr,
-                                errstr_size))
-        goto err;
-    if (loop->eos) {
-        gethostname(host, sizeof(host) - 1);
-        if (loop->conf->transactional_id)
-            snprintf(txn_id, sizeof(txn_id), "%s", loop->conf->transactional_id);
-        else
-            snprintf(txn_id, sizeof(txn_id), "%s-%s", loop->stage->group, host);
-        if (rd_kafka_conf_set(conf, "transactional.id", txn_id, errstr, errstr_size) ||
-            eddy_kafka_conf_default(conf, loop->opts, "transaction.timeout.ms", "60000",
-                                    errstr, errstr_size) ||
-            eddy_kafka_conf_default(conf, loop->opts, "message.timeout.ms", "55000",
-                                    errstr, errstr_size) ||
-            eddy_kafka_conf_default(conf, loop->opts, "message.max.bytes", "17000000",
-                                    errstr, errstr_size))
-            goto err;
-        eddy_log_info("exactly-once: transactional producer",
-                      "transactional_id=%s state=%s", txn_id, loop->state_topic);
+        loop->c->last_progress_us = now;
+        if (now - loop->published_us >= PUBLISH_US)
+            publish(loop, now);
+        if (!m)
+            continue;
+        if (m->err)
+            consumer_error(loop, m);
+        else if (!loop->partial) /* else state is missing: left for the next run */
+            handle_record(loop, m);
+        rd_kafka_message_destroy(m);
+        rd_kafka_poll(loop->producer, 0);
     }
-    return eddy_kafka_producer_new(conf, errstr, errstr_size);
-err:
-    rd_kafka_conf_destroy(conf);
-    return NULL;
 }
 
 static void run_batches(loop_t *loop)
 {
-    int batch_size = loop->conf->batch_size;
-    int64_t batch_ms = loop->conf->batch_time_ms;
-    int64_t idle_ms = loop->conf->exit_idle_ms;
     int64_t last_input_us = eddy_now_us();
 
-    while (!stop_flag && !loop->fatal) {
-        int64_t start_us = eddy_now_us();
-        int n = 0;
-
-        while (n < batch_size && !stop_flag && !loop->fatal) {
-            int64_t left_ms = batch_ms - (eddy_now_us() - start_us) / 1000;
-            rd_kafka_message_t *m;
-
-            if (left_ms <= 0)
-                break;
-            m = rd_kafka_consumer_poll(loop->consumer,
-                                       (int)(left_ms < 100 ? left_ms : 100));
-            loop->last_poll_us = eddy_now_us();
-            if (!m)
-                continue;
-            if (m->err) {
-                if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
-                    eddy_log_warn("consumer error", "error=\"%s\"",
-                                  rd_kafka_message_errstr(m));
-                if (m->err == RD_KAFKA_RESP_ERR__FATAL)
-                    loop->fatal = 1;
-                rd_kafka_message_destroy(m);
-                continue;
-            }
-            pthread_mutex_lock(&loop->lock);
-            handle_record(loop, m);
-            pthread_mutex_unlock(&loop->lock);
-            rd_kafka_message_destroy(m);
-            rd_kafka_poll(loop->producer, 0);
-            n++;
-        }
-        pthread_mutex_lock(&loop->lock);
-        if (n > 0) {
+    phase(loop, EDDY_PHASE_POLLING, 0);
+    while (!eddy_loop_stopping() && !failed(loop)) {
+        poll_batch(loop);
+        if (eddy_batch_records(loop->batch) > 0) {
             last_input_us = eddy_now_us();
-            if (!loop->fatal)
+            if (!failed(loop))
                 commit_batch(loop);
         }
-        pthread_mutex_unlock(&loop->lock);
         rd_kafka_poll(loop->producer, 0);
-        if (idle_ms > 0 && eddy_now_us() - last_input_us > idle_ms * 1000) {
+        publish(loop, eddy_now_us());
+        if (loop->conf.exit_idle_ms > 0 &&
+            eddy_now_us() - last_input_us > loop->conf.exit_idle_ms * 1000) {
             eddy_log_info("no input for the idle limit: exiting",
-                          "exit_idle_ms=%" PRId64, idle_ms);
+                          "exit_idle_ms=%" PRId64, loop->conf.exit_idle_ms);
             break;
         }
     }
 }
 
-static int loop_start(loop_t *loop, char *errstr, size_t errstr_size)
+static rd_kafka_t *producer_new(loop_t *loop, char *errstr, size_t errstr_size)
 {
-    const char *state_topic = loop->conf->state_topic;
-    rd_kafka_error_t *error;
+    char txn_id[400], host[128] = "localhost";
+    rd_kafka_t *rk;
 
-    snprintf(loop->state_topic, sizeof(loop->state_topic), "%s",
-             state_topic ? state_topic : "");
-    if (!state_topic)
-        snprintf(loop->state_topic, sizeof(loop->state_topic), "%s-state",
-                 loop->stage->group);
-    if (!(loop->producer = producer_new(loop, errstr, errstr_size)) ||
-        !(loop->consumer = consumer_new(loop, errstr, errstr_size)))
-        return -1;
-    if (eddy_kafka_check_reachable(loop->producer, loop->conf->bootstrap, 10000, errstr,
-                                   errstr_size))
-        return -1;
-    if (loop->eos && (error = rd_kafka_init_transactions(loop->producer, 60000))) {
-        snprintf(errstr, errstr_size,
-                 "cannot initialise transactions: %s (the broker must support "
-                 "transactions; run with --no-exactly-once otherwise)",
-                 rd_kafka_error_string(error));
-        rd_kafka_error_destroy(error);
-        return -1;
+    if (!loop->conf.exactly_once)
+        return eddy_kafka_loop_producer_new(loop->opts, loop->group, NULL, &loop->dr,
+                                            errstr, errstr_size);
+    gethostname(host, sizeof(host) - 1);
+    if (loop->conf.transactional_id)
+        snprintf(txn_id, sizeof(txn_id), "%s", loop->conf.transactional_id);
+    else
+        snprintf(txn_id, sizeof(txn_id), "%s-%s", loop->group, host);
+    if ((rk = eddy_kafka_loop_producer_new(loop->opts, loop->group, txn_id, &loop->dr,
+                                           errstr, errstr_size)))
+        eddy_log_info("exactly-once: transactional producer",
+                      "transactional_id=%s state=%s", txn_id, loop->state_topic);
+    return rk;
+}
+
+/* A stage may start before its input exists (the previous stage creates it
+ * with its first output): waits for it, since the changelog needs its
+ * partition count. Returns the count, or -1 on a signal. */
+static int wait_for_input(loop_t *loop, eddy_err_t *err)
+{
+    int n;
+
+    for (int64_t i = 0;
+         (n = eddy_kafka_partition_count(loop->producer, loop->stage->input_topic)) < 0;
+         i++) {
+        if (eddy_loop_stopping())
+            return eddy_err_set(err, EDDY_ERR_FATAL, 0,
+                                "stopped while waiting for input topic '%s'",
+                                loop->stage->input_topic);
+        if (i % 50 == 0)
+            eddy_log_info("waiting for the input topic to exist", "topic=%s",
+                          loop->stage->input_topic);
+        phase(loop, EDDY_PHASE_STARTING, SLACK_US);
+        usleep(200 * 1000);
     }
-    if (loop->eos && loop->stateful && loop_state_init(loop, errstr, errstr_size))
+    return n;
+}
+
+static int changelog_start(loop_t *loop, eddy_err_t *err)
+{
+    char errstr[512];
+    int n_in = wait_for_input(loop, err);
+    eddy_changelog_conf_t cc = {.topic = loop->state_topic,
+                                .input_topic = loop->stage->input_topic,
+                                .producer = loop->producer,
+                                .stage = {.ctx = loop->stage->ctx,
+                                          .save = loop->stage->state_save,
+                                          .load = loop->stage->state_load,
+                                          .drop = loop->stage->state_drop,
+                                          .lock = &loop->stage_lock},
+                                .stopping = eddy_loop_stopping};
+
+    if (n_in < 0)
+        return -1;
+    if (!(cc.restorer =
+              eddy_kafka_restorer_new(loop->opts, loop->group, errstr, sizeof(errstr))))
+        return eddy_err_set(err, EDDY_ERR_FATAL, 0, "%s", errstr);
+    if (!(loop->changelog = eddy_changelog_new(&cc, err)))
+        return -1;
+    return eddy_changelog_ensure_topic(loop->changelog, n_in, err);
+}
+
+static int loop_start(loop_t *loop, eddy_err_t *err)
+{
+    char errstr[512];
+
+    phase(loop, EDDY_PHASE_STARTING, 10 * 1000000LL + TXN_US + SLACK_US);
+    if (!(loop->producer = producer_new(loop, errstr, sizeof(errstr))) ||
+        !(loop->consumer = eddy_kafka_loop_consumer_new(
+              loop->opts, loop->group, on_rebalance, loop, errstr, sizeof(errstr))) ||
+        eddy_kafka_check_reachable(loop->producer, loop->conf.bootstrap, 10000, errstr,
+                                   sizeof(errstr)))
+        return eddy_err_set(err, EDDY_ERR_FATAL, 0, "%s", errstr);
+    atomic_store(&loop->probe.consumer, loop->consumer);
+    if (!(loop->txn = eddy_txn_new(loop->producer, loop->conf.exactly_once)) ||
+        !(loop->batch =
+              eddy_batch_new(loop->conf.batch_size, loop->conf.batch_time_ms)))
+        return eddy_err_set(err, EDDY_ERR_FATAL, 0, "out of memory");
+    if (eddy_txn_init(loop->txn, err))
+        return -1;
+    if (loop->stateful && changelog_start(loop, err))
         return -1;
     return 0;
+}
+
+static int subscribe(loop_t *loop, eddy_err_t *err)
+{
+    rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_resp_err_t e;
+
+    rd_kafka_topic_partition_list_add(topics, loop->stage->input_topic,
+                                      RD_KAFKA_PARTITION_UA);
+    e = rd_kafka_subscribe(loop->consumer, topics);
+    rd_kafka_topic_partition_list_destroy(topics);
+    if (e)
+        return eddy_err_set(err, EDDY_ERR_FATAL, e, "cannot subscribe to '%s': %s",
+                            loop->stage->input_topic, rd_kafka_err2str(e));
+    eddy_log_info("started", "input=%s group=%s bootstrap=%s exactly_once=%d",
+                  loop->stage->input_topic, loop->group, loop->conf.bootstrap,
+                  loop->conf.exactly_once);
+    return 0;
+}
+
+static eddy_http_t *http_start(loop_t *loop, eddy_err_t *err)
+{
+    const char *listen = loop->conf.http ? loop->conf.http : loop->stage->default_http;
+    char errstr[512];
+    eddy_http_t *http;
+
+    if (!listen || !strcmp(listen, "off"))
+        return NULL;
+    if (!(http = eddy_http_start(listen, eddy_probe_handler, &loop->probe, errstr,
+                                 sizeof(errstr)))) {
+        eddy_err_set(err, EDDY_ERR_FATAL, 0, "%s", errstr);
+        return NULL;
+    }
+    eddy_log_info("serving HTTP", "port=%d paths=/metrics,/healthz,/readyz",
+                  eddy_http_port(http));
+    return http;
+}
+
+/* Commits (or, after a fatal error, aborts) the last batch. */
+static void finish(loop_t *loop)
+{
+    eddy_err_t err = EDDY_ERR_INIT;
+
+    phase(loop, EDDY_PHASE_STOPPING, TXN_US + SLACK_US);
+    if (!failed(loop)) {
+        commit_batch(loop);
+        return;
+    }
+    eddy_batch_reset(loop->batch);
+    if (eddy_txn_abort(loop->txn, &err))
+        eddy_log_warn("cannot abort the open transaction", "error=\"%s\"", err.msg);
+}
+
+static void loop_destroy(loop_t *loop)
+{
+    if (loop->consumer) {
+        rd_kafka_consumer_close(loop->consumer);
+        rd_kafka_destroy(loop->consumer);
+    }
+    eddy_changelog_destroy(loop->changelog);
+    if (loop->producer) {
+        rd_kafka_flush(loop->producer, 10000);
+        rd_kafka_destroy(loop->producer);
+    }
+    eddy_txn_destroy(loop->txn);
+    eddy_batch_destroy(loop->batch);
+    eddy_stats_destroy(loop->stats);
+    pthread_mutex_destroy(&loop->stage_lock);
+}
+
+static void loop_init(loop_t *loop, const eddy_stage_t *stage,
+                      const eddy_loop_conf_t *conf, const eddy_opts_t *opts)
+{
+    memset(loop, 0, sizeof(*loop));
+    loop->stage = stage;
+    loop->opts = opts;
+    loop->conf = *conf;
+    loop->group = loop->conf.group ? loop->conf.group : stage->group;
+    if (loop->conf.state_topic)
+        snprintf(loop->state_topic, sizeof(loop->state_topic), "%s",
+                 loop->conf.state_topic);
+    else
+        snprintf(loop->state_topic, sizeof(loop->state_topic), "%s-state", loop->group);
+    loop->stateful = loop->conf.exactly_once && stage->state_save &&
+                     stage->state_load && stage->state_drop;
+    pthread_mutex_init(&loop->stage_lock, NULL);
+    loop->probe.stage = stage;
+    loop->probe.stage_lock = &loop->stage_lock;
+    atomic_init(&loop->probe.consumer, NULL);
 }
 
 int eddy_loop_run(const eddy_stage_t *stage, const eddy_loop_conf_t *conf,
                   const eddy_opts_t *opts)
 {
-    loop_t loop = {.stage = stage, .conf = conf, .opts = opts};
-    rd_kafka_topic_partition_list_t *topics = NULL;
+    loop_t loop;
     eddy_http_t *http = NULL;
-    const char *listen = conf->http ? conf->http : stage->default_http;
-    char errstr[512];
     int rc = 1;
 
-    pthread_mutex_init(&loop.lock, NULL);
-    loop.dlq_topic = conf->deadletter_topic;
-    loop.pending = rd_kafka_topic_partition_list_new(16);
-    loop.last_poll_us = eddy_now_us();
-    loop.eos = conf->exactly_once;
-    loop.max_value_bytes = (size_t)conf->max_value_bytes;
-    loop.stateful = stage->state_save && stage->state_load && stage->state_drop;
+    loop_init(&loop, stage, conf, opts);
     eddy_signals_install();
-    if (listen && strcmp(listen, "off")) {
-        if (!(http = eddy_http_start(listen, loop_http_handler, &loop, errstr,
-                                     sizeof(errstr)))) {
-            eddy_log_error(errstr, NULL);
-            goto out;
-        }
-        eddy_log_info("serving HTTP", "port=%d paths=/metrics,/healthz,/readyz",
-                      eddy_http_port(http));
-    }
-    if (loop_start(&loop, errstr, sizeof(errstr))) {
-        eddy_log_error(errstr, NULL);
+    if (!(loop.stats = eddy_stats_new())) {
+        eddy_log_error("out of memory", NULL);
         goto out;
     }
-    topics = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(topics, stage->input_topic,
-                                      RD_KAFKA_PARTITION_UA);
-    if (rd_kafka_subscribe(loop.consumer, topics)) {
-        eddy_log_error("cannot subscribe", "topic=%s", stage->input_topic);
+    loop.c = eddy_stats_counters(loop.stats);
+    loop.c->exactly_once = loop.conf.exactly_once;
+    loop.probe.stats = loop.stats;
+    phase(&loop, EDDY_PHASE_STARTING, 0);
+    if ((!(http = http_start(&loop, &loop.err)) && loop.err.cls) ||
+        loop_start(&loop, &loop.err) || subscribe(&loop, &loop.err)) {
+        eddy_log_error(loop.err.msg, NULL);
         goto out;
     }
-    eddy_log_info("started", "input=%s group=%s bootstrap=%s exactly_once=%d",
-                  stage->input_topic, stage->group, conf->bootstrap, loop.eos);
     run_batches(&loop);
-    pthread_mutex_lock(&loop.lock);
-    if (!loop.fatal)
-        commit_batch(&loop);
-    else if (loop.txn_open)
-        abort_batch(&loop);
-    pthread_mutex_unlock(&loop.lock);
-    rc = loop.fatal ? 1 : 0;
+    finish(&loop);
+    rc = failed(&loop) ? 1 : 0;
     eddy_log_info("stopping", "records_in=%" PRIu64 " records_out=%" PRIu64,
-                  loop.records_in, loop.records_out);
+                  loop.c->records_in, loop.c->records_out);
 out:
     eddy_http_stop(http);
-    if (loop.consumer) {
-        rd_kafka_consumer_close(loop.consumer);
-        rd_kafka_destroy(loop.consumer);
-    }
-    if (loop.eos && loop.stateful)
-        loop_state_destroy(&loop);
-    if (loop.producer) {
-        rd_kafka_flush(loop.producer, 10000);
-        rd_kafka_destroy(loop.producer);
-    }
-    if (topics)
-        rd_kafka_topic_partition_list_destroy(topics);
-    rd_kafka_topic_partition_list_destroy(loop.pending);
-    pthread_mutex_destroy(&loop.lock);
+    loop_destroy(&loop);
     return rc;
 }

@@ -22,6 +22,27 @@
  *
  * SIGINT/SIGTERM finish the batch, commit, close the consumer, flush the
  * producer and return 0.
+ *
+ * The loop (loop.c) orchestrates units that own their state and never call
+ * back into it:
+ *
+ *   batch.h      the open batch's bounds and the input offsets it commits
+ *   txn.h        the transactional producer: begin / commit / abort, errors
+ *                sorted into retriable, abortable and fatal (util/err.h)
+ *   changelog.h  which series each partition owns, the changed set,
+ *                snapshots, restore on assign, drop on revoke
+ *   produce.h    the produce / delivery-report path (shared with ingest)
+ *   stats.h      counters, published to HTTP as snapshots
+ *   probe.h      /metrics, /healthz, /readyz (never wait for the loop)
+ *   kafka.h      how its consumer, producer and changelog reader are
+ *                configured (the only place reading -X)
+ *   signals.h    the SIGINT/SIGTERM stop flag
+ *
+ * Locks: the loop holds the stage lock only around CPU-only work (one
+ * record's process(), one series' state callback), never across a poll, a
+ * commit or a restore; the stage's metrics() and http() callbacks run under
+ * it on the HTTP thread. A failure comes back to the loop as an eddy_err_t;
+ * the loop alone decides: abort and replay the batch, or stop with exit 1.
  */
 #ifndef EDDY_RT_LOOP_H
 #define EDDY_RT_LOOP_H
@@ -29,6 +50,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "runtime/signals.h"
 #include "util/buf.h"
 #include "util/opts.h"
 
@@ -59,11 +81,6 @@ void eddy_emit_skip(eddy_emit_t *emit, const char *reason);
  * transaction. */
 void eddy_emit_touch(eddy_emit_t *emit, const char *series_id);
 
-/* Marks SERIES_ID's state as changed by the current record: under
- * exactly-once its snapshot goes to the changelog in the batch's
- * transaction. */
-void eddy_emit_touch(eddy_emit_t *emit, const char *series_id);
-
 typedef struct eddy_stage_s {
     const char *name; /* "features", "learn", "metrics" */
     const char *input_topic;
@@ -72,20 +89,23 @@ typedef struct eddy_stage_s {
     int from_beginning;       /* read every assigned partition from its start
                                  (a sink rebuilding in-memory aggregates) */
     void *ctx;
-    /* Processes one record. Returns NULL, or a short dead-letter reason
-     * ("decode:truncated", "series_cap") with a human message in ERRSTR;
-     * the loop then dead-letters the record and goes on. */
+    /* Processes one record (under the stage lock). Returns NULL, or a short
+     * dead-letter reason ("decode:truncated", or a util/reason.h name such
+     * as "series_cap") with a human message in ERRSTR; the loop then
+     * dead-letters the record and goes on. */
     const char *(*process)(void *ctx, const eddy_msg_t *msg, eddy_emit_t *emit,
                            char *errstr, size_t errstr_size);
-    /* Appends the stage's own Prometheus families (optional). */
+    /* Appends the stage's own Prometheus families (optional; HTTP thread,
+     * under the stage lock). */
     void (*metrics)(void *ctx, eddy_buf_t *out);
-    /* Extra HTTP routes (optional): returns a status, or 0 for "not mine". */
+    /* Extra HTTP routes (optional; HTTP thread, under the stage lock):
+     * returns a status, or 0 for "not mine". */
     int (*http)(void *ctx, const char *path, eddy_buf_t *body,
                 const char **content_type);
     /* Per-series state for the changelog (all three, or none for a
      * stateless stage). save appends the series' state to OUT and returns
      * 0, 1 when it has none, -1 on failure; load replaces it (0 or -1 with
-     * ERRSTR); drop forgets it. */
+     * ERRSTR); drop forgets it. Each runs under the stage lock. */
     int (*state_save)(void *ctx, const char *series_id, eddy_buf_t *out);
     int (*state_load)(void *ctx, const char *series_id, const void *buf, size_t len,
                       char *errstr, size_t errstr_size);
@@ -117,10 +137,5 @@ extern const eddy_opt_t eddy_loop_opts[];
  * error. */
 int eddy_loop_run(const eddy_stage_t *stage, const eddy_loop_conf_t *conf,
                   const eddy_opts_t *opts);
-
-/* Installs the SIGINT/SIGTERM handlers; eddy_loop_stopping() tells whether
- * one arrived. For programs that do not run the loop (ingest). */
-void eddy_signals_install(void);
-int eddy_loop_stopping(void);
 
 #endif

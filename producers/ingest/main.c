@@ -13,6 +13,8 @@
 #include "runtime/kafka.h"
 #include "util/log.h"
 #include "runtime/loop.h"
+#include "runtime/produce.h"
+#include "util/reason.h"
 #include "runtime/registry.h"
 #include "runtime/stage.h"
 
@@ -76,19 +78,9 @@ typedef struct ingest_s {
     const char *dlq_topic;
     int64_t pause_us;
     int64_t next_send_us;
-    uint64_t sent, bad, failed;
+    uint64_t sent, bad;
+    eddy_delivery_t dr; /* delivery reports of the producer */
 } ingest_t;
-
-static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opaque)
-{
-    ingest_t *in = opaque;
-    (void)rk;
-    if (msg->err) {
-        in->failed++;
-        eddy_log_error("delivery failed", "topic=%s error=\"%s\"",
-                       rd_kafka_topic_name(msg->rkt), rd_kafka_err2str(msg->err));
-    }
-}
 
 static void pace(ingest_t *in)
 {
@@ -111,25 +103,13 @@ static int send_obs(ingest_t *in, const eddy_obs_t *obs)
 {
     const void *val;
     size_t len;
-    rd_kafka_resp_err_t err;
 
     if (eddy_codec_encode_obs(in->codec, obs, &val, &len))
         return -1;
     pace(in);
-    for (;;) {
-        err =
-            rd_kafka_producev(in->producer, RD_KAFKA_V_TOPIC(in->topic),
-                              RD_KAFKA_V_KEY(obs->series_id, strlen(obs->series_id)),
-                              RD_KAFKA_V_VALUE((void *)val, len),
-                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
-        if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
-            break;
-        rd_kafka_poll(in->producer, 100);
-    }
-    if (err) {
-        eddy_log_error("produce failed", "error=\"%s\"", rd_kafka_err2str(err));
+    if (eddy_produce(in->producer, in->topic, RD_KAFKA_PARTITION_UA, obs->series_id,
+                     strlen(obs->series_id), val, len, NULL, NULL))
         return -1;
-    }
     rd_kafka_poll(in->producer, 0);
     in->sent++;
     return 0;
@@ -143,8 +123,9 @@ static void bad_row(ingest_t *in, const char *file, long line, const char *text,
     in->bad++;
     fprintf(stderr, "eddy-ingest: %s:%ld: %s (row: '%.*s'); row sent to topic '%s'\n",
             file, line, why, (int)(len > 80 ? 80 : len), text, in->dlq_topic);
-    eddy_kafka_deadletter(in->producer, in->dlq_topic, "ingest", "bad_row", why, &src,
-                          NULL, 0, text, len);
+    eddy_kafka_deadletter(in->producer, in->dlq_topic, "ingest",
+                          eddy_reason_name(EDDY_REASON_BAD_ROW), why, &src, NULL, 0,
+                          text, len, NULL);
 }
 
 static int ingest_stream(ingest_t *in, FILE *f, const char *name, const char *series)
@@ -292,8 +273,7 @@ int main(int argc, char **argv)
         goto out;
     }
     rc = 1;
-    rd_kafka_conf_set_opaque(conf_k, &in);
-    rd_kafka_conf_set_dr_msg_cb(conf_k, on_delivery);
+    eddy_produce_conf(conf_k, &in.dr);
     if (!(in.producer = eddy_kafka_producer_new(conf_k, errstr, sizeof(errstr)))) {
         fprintf(stderr, "eddy-ingest: %s\n", errstr);
         goto out;
@@ -305,14 +285,12 @@ int main(int argc, char **argv)
     }
     if (run(&in) == 0)
         rc = 0;
-    while (rd_kafka_outq_len(in.producer) > 0 && rd_kafka_flush(in.producer, 1000))
-        if (eddy_loop_stopping())
-            break;
-    if (in.failed)
+    eddy_produce_flush(in.producer, 1);
+    if (in.dr.failed)
         rc = 1;
     eddy_log_info("done",
                   "sent=%" PRIu64 " bad_rows=%" PRIu64 " failed=%" PRIu64 " topic=%s",
-                  in.sent, in.bad, in.failed, in.topic);
+                  in.sent, in.bad, in.dr.failed, in.topic);
 out:
     if (in.producer) {
         rd_kafka_flush(in.producer, 5000);

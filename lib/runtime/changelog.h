@@ -1,0 +1,107 @@
+/* runtime/changelog.h: per-series state in a compacted changelog topic.
+ *
+ * The changelog owns which input partition each series belongs to, the
+ * input offset its last snapshot reflects and the set of series changed in
+ * the open batch. It is handed everything it uses (a producer whose open
+ * transaction receives the snapshots, a consumer of its own to read the
+ * topic back, topic names, the stage's state callbacks and the lock guarding
+ * the stage's state) and knows nothing of the loop around it.
+ *
+ * Record: key = series_id, value = a util/snapshot.h frame of kind "ECHG"
+ * (version 1, length, CRC-32C) whose payload is the owning input partition
+ * (u32 LE) | the input offset the state reflects (u64 LE) | the stage's
+ * bytes (themselves framed by the stage). A NULL value
+ * (tombstone) forgets a series. Snapshots go to the same partition number
+ * as the input partition owning the series.
+ *
+ * Thread: the loop thread only. The stage callbacks run with STAGE.lock
+ * held, one series at a time, never across network waits.
+ */
+#ifndef EDDY_RT_CHANGELOG_H
+#define EDDY_RT_CHANGELOG_H
+
+#include <librdkafka/rdkafka.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/buf.h"
+#include "util/err.h"
+
+/* The stage's per-series state callbacks (see eddy_stage_t). */
+typedef struct eddy_changelog_stage_s {
+    void *ctx;
+    int (*save)(void *ctx, const char *series_id, eddy_buf_t *out);
+    int (*load)(void *ctx, const char *series_id, const void *buf, size_t len,
+                char *errstr, size_t errstr_size);
+    void (*drop)(void *ctx, const char *series_id);
+    pthread_mutex_t *lock; /* guards the stage's state (NULL: none) */
+} eddy_changelog_stage_t;
+
+typedef struct eddy_changelog_conf_s {
+    const char *topic;       /* the compacted changelog (<group>-state) */
+    const char *input_topic; /* whose partitions own the series */
+    rd_kafka_t *producer;    /* borrowed: snapshots join its open transaction */
+    rd_kafka_t *restorer;    /* a consumer with enable.partition.eof=true and
+                                no subscription; owned by the changelog */
+    eddy_changelog_stage_t stage;
+    int (*stopping)(void); /* a restore gives up once it returns 1 (NULL: never) */
+} eddy_changelog_conf_t;
+
+/* Counts of one restore. */
+typedef struct eddy_restore_counts_s {
+    size_t records; /* changelog records applied */
+    size_t rebuilt; /* series dropped: their snapshot was ahead of the group */
+} eddy_restore_counts_t;
+
+typedef struct eddy_changelog_s eddy_changelog_t;
+
+/* Takes ownership of CONF->restorer whatever happens. Returns NULL with ERR
+ * FATAL when out of memory. */
+eddy_changelog_t *eddy_changelog_new(const eddy_changelog_conf_t *conf,
+                                     eddy_err_t *err);
+
+/* Closes the restorer and frees CL; NULL is a no-op. */
+void eddy_changelog_destroy(eddy_changelog_t *cl);
+
+/* Creates the topic compacted with PARTITIONS partitions (the input's count)
+ * unless it exists. A broker without the admin API (the embedded one)
+ * auto-creates it on first use instead. Returns -1 with ERR FATAL when the
+ * topic exists with fewer partitions. */
+int eddy_changelog_ensure_topic(eddy_changelog_t *cl, int partitions, eddy_err_t *err);
+
+/* Marks SERIES_ID, owned by input PARTITION, as changed in the open batch.
+ * Returns 0 or -1 with ERR FATAL (out of memory). */
+int eddy_changelog_touch(eddy_changelog_t *cl, const char *series_id, int32_t partition,
+                         eddy_err_t *err);
+
+/* Produces a snapshot of every changed series, stamped with the offset
+ * OFFSETS will commit for its partition, into the producer's open
+ * transaction; adds their number to *N. Returns 0 or -1 with ERR FATAL (a
+ * failed save, a state over 16 MiB, a refused produce). */
+int eddy_changelog_flush(eddy_changelog_t *cl,
+                         const rd_kafka_topic_partition_list_t *offsets, uint64_t *n,
+                         eddy_err_t *err);
+
+/* Forgets which series changed (the batch was aborted). */
+void eddy_changelog_clear_dirty(eddy_changelog_t *cl);
+
+/* Drops the state of every series owned by PARTS (input partitions). */
+void eddy_changelog_drop(eddy_changelog_t *cl,
+                         const rd_kafka_topic_partition_list_t *parts);
+
+/* Reads the changelog partitions of PARTS from start to end into the stage,
+ * then drops the series whose snapshot is ahead of the group's COMMITTED
+ * offset for their partition (a reset group: rebuilt from the input rather
+ * than learnt twice). Blocks on the network, at most 120 s per partition,
+ * or until CONF.stopping says so. Returns 0 with *COUNTS filled, or -1 with
+ * ERR RETRIABLE (stopped) or FATAL; the stage's state is then partial. */
+int eddy_changelog_restore(eddy_changelog_t *cl,
+                           const rd_kafka_topic_partition_list_t *parts,
+                           const rd_kafka_topic_partition_list_t *committed,
+                           eddy_restore_counts_t *counts, eddy_err_t *err);
+
+/* Longest a restore of one partition may take, in microseconds. */
+#define EDDY_CHANGELOG_RESTORE_US (120 * 1000000LL)
+
+#endif

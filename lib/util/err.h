@@ -1,0 +1,44 @@
+/* util/err.h: the one error type of the runtime.
+ *
+ * A function that can fail fills an eddy_err_t the caller owns and returns
+ * -1; the class says what the caller may do about it:
+ *
+ *   RETRIABLE  call again (a timeout, a coordinator moving)
+ *   ABORT      the batch cannot be committed: abort it and replay it
+ *   FATAL      stop: exit 1 and let the supervisor restart the stage
+ *
+ * The message says what failed, with what value, and what to do.
+ */
+#ifndef EDDY_UTIL_ERR_H
+#define EDDY_UTIL_ERR_H
+
+typedef enum eddy_err_class_e {
+    EDDY_ERR_OK = 0,
+    EDDY_ERR_RETRIABLE,
+    EDDY_ERR_ABORT,
+    EDDY_ERR_FATAL
+} eddy_err_class_t;
+
+typedef struct eddy_err_s {
+    eddy_err_class_t cls;
+    int code; /* the failing library's code (an rd_kafka_resp_err_t), or 0 */
+    char msg[512];
+} eddy_err_t;
+
+#define EDDY_ERR_INIT                                                                  \
+    {                                                                                  \
+        EDDY_ERR_OK, 0, ""                                                             \
+    }
+
+/* Fills ERR (NULL is allowed: the error is then dropped) and returns -1, so
+ * that `return eddy_err_set(err, ...);` reads as the failure it is. */
+int eddy_err_set(eddy_err_t *err, eddy_err_class_t cls, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Resets ERR to EDDY_ERR_OK. */
+void eddy_err_clear(eddy_err_t *err);
+
+/* "ok", "retriable", "abort" or "fatal". */
+const char *eddy_err_class_name(eddy_err_class_t cls);
+
+#endif
