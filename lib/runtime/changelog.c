@@ -12,8 +12,8 @@
 #include "util/series.h"
 #include "util/snapshot.h"
 
-#define STATE_MAGIC              "ECHG"
-#define STATE_VERSION            1u
+#define EDDY_CHANGELOG_MAGIC     "ECHG"
+#define EDDY_CHANGELOG_VERSION   1u
 #define STATE_MAX_BYTES          16777216
 #define EDDY_STATE_MAX_BYTES_STR "16777216"
 
@@ -219,7 +219,7 @@ static int snapshot(eddy_changelog_t *cl, const char *id, const owner_t *o, int6
     int rc;
 
     eddy_buf_reset(&cl->buf);
-    at = eddy_snapshot_begin(&cl->buf, STATE_MAGIC, STATE_VERSION);
+    at = eddy_snapshot_begin(&cl->buf, EDDY_CHANGELOG_MAGIC, EDDY_CHANGELOG_VERSION);
     eddy_buf_put_u32(&cl->buf, (uint32_t)o->partition);
     eddy_buf_put_u64(&cl->buf, (uint64_t)off);
     stage_lock(cl);
@@ -338,8 +338,8 @@ static int apply_record(eddy_changelog_t *cl, const rd_kafka_message_t *m,
         stage_drop(cl, id);
         return 0;
     }
-    switch (eddy_snapshot_open(&r, m->payload, m->len, STATE_MAGIC, STATE_VERSION,
-                               errstr, sizeof(errstr))) {
+    switch (eddy_snapshot_open(&r, m->payload, m->len, EDDY_CHANGELOG_MAGIC,
+                               EDDY_CHANGELOG_VERSION, errstr, sizeof(errstr))) {
     case EDDY_SNAPSHOT_OK:
         break;
     case EDDY_SNAPSHOT_ETRUNC:

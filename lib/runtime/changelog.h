@@ -28,6 +28,10 @@
 #include "util/buf.h"
 #include "util/err.h"
 
+/* The util/snapshot.h kind and payload version of a changelog record. */
+#define EDDY_CHANGELOG_MAGIC   "ECHG"
+#define EDDY_CHANGELOG_VERSION 1u
+
 /* The stage's per-series state callbacks (see eddy_stage_t). */
 typedef struct eddy_changelog_stage_s {
     void *ctx;

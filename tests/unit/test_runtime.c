@@ -29,10 +29,12 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
+#include "runtime/changelog.h"
 #include "runtime/loop.h"
 #include "util/bytes.h"
 #include "util/log.h"
 #include "util/opts.h"
+#include "util/snapshot.h"
 
 #define MAX_SERIES    8
 #define INPUT         "in"
@@ -205,17 +207,20 @@ static void produce_inputs(const env_t *env, const char *key, int n)
         produce(env, INPUT, key, "x", 1);
 }
 
-/* A changelog record as the loop writes it: EDS1 | partition | offset | u64. */
+/* A changelog record as the loop writes it: an ECHG frame around
+ * partition | offset | the stage's u64. */
 static void produce_snapshot(const env_t *env, const char *id, int64_t offset,
                              uint64_t count)
 {
-    uint8_t v[24];
+    eddy_buf_t v = EDDY_BUF_INIT;
+    size_t at = eddy_snapshot_begin(&v, EDDY_CHANGELOG_MAGIC, EDDY_CHANGELOG_VERSION);
 
-    memcpy(v, "EDS1", 4);
-    eddy_put_le(v + 4, 0, 4);
-    eddy_put_le(v + 8, (uint64_t)offset, 8);
-    eddy_put_le(v + 16, count, 8);
-    produce(env, STATE, id, v, sizeof(v));
+    eddy_buf_put_u32(&v, 0);
+    eddy_buf_put_u64(&v, (uint64_t)offset);
+    eddy_buf_put_u64(&v, count);
+    assert_int_equal(eddy_snapshot_end(&v, at), 0);
+    produce(env, STATE, id, v.data, v.len);
+    eddy_buf_free(&v);
 }
 
 /* Commits OFFSET for the input as group GROUP, outside any transaction. */
