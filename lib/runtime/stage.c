@@ -134,6 +134,16 @@ eddy_opts_t *eddy_program_init(const eddy_stage_def_t *def, eddy_common_conf_t *
     return opts;
 }
 
+const char *eddy_stage_decode_rec(eddy_codec_t *codec, eddy_rec_type_t type,
+                                  const eddy_msg_t *msg, void *rec, char *errstr,
+                                  size_t errstr_size)
+{
+    eddy_codec_err_t err = eddy_codec_decode(codec, type, msg->value, msg->value_len,
+                                             rec, errstr, errstr_size);
+
+    return err ? eddy_codec_err_reason(err) : NULL;
+}
+
 const char *eddy_stage_emit_rec(eddy_emit_t *emit, eddy_codec_t *codec,
                                 eddy_rec_type_t type, const void *rec,
                                 const char *topic, const char *series_id, char *errstr,

@@ -76,6 +76,13 @@ int eddy_stage_main(const eddy_stage_def_t *def, int argc, char **argv);
 eddy_opts_t *eddy_program_init(const eddy_stage_def_t *def, eddy_common_conf_t *common,
                                int argc, char **argv, int *rc);
 
+/* From a stage's process(): decodes MSG's value, a framed record of TYPE,
+ * into REC (the struct of TYPE). Returns NULL, or the codec's dead-letter
+ * reason ("decode:<name>", eddy_codec_err_reason) with ERRSTR filled. */
+const char *eddy_stage_decode_rec(eddy_codec_t *codec, eddy_rec_type_t type,
+                                  const eddy_msg_t *msg, void *rec, char *errstr,
+                                  size_t errstr_size);
+
 /* From a stage's process(): encodes REC (the struct of TYPE) with CODEC and
  * emits it to TOPIC keyed by SERIES_ID. Returns NULL, or the dead-letter
  * reason "encode" (util/reason.h) with ERRSTR filled when REC does not

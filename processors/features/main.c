@@ -43,12 +43,10 @@ static const char *features_process(void *arg, const eddy_msg_t *msg, eddy_emit_
 {
     features_ctx_t *ctx = arg;
     const char *reason;
-    eddy_codec_err_t err;
 
-    if ((err = eddy_codec_decode_obs(ctx->codec, msg->value, msg->value_len, &ctx->obs,
-                                     errstr, errstr_size))) {
-        return eddy_codec_err_reason(err);
-    }
+    if ((reason = eddy_stage_decode_rec(ctx->codec, EDDY_REC_OBSERVATION, msg,
+                                        &ctx->obs, errstr, errstr_size)))
+        return reason;
     switch (eddy_features_process(ctx->features, &ctx->obs, &ctx->fv)) {
     case EDDY_FEATURES_OK:
         break;

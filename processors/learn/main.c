@@ -57,12 +57,11 @@ static const char *learn_process(void *arg, const eddy_msg_t *msg, eddy_emit_t *
                                  char *errstr, size_t errstr_size)
 {
     learn_ctx_t *ctx = arg;
-    eddy_codec_err_t err;
+    const char *reason;
 
-    if ((err = eddy_codec_decode_fv(ctx->codec, msg->value, msg->value_len, &ctx->fv,
-                                    errstr, errstr_size))) {
-        return eddy_codec_err_reason(err);
-    }
+    if ((reason = eddy_stage_decode_rec(ctx->codec, EDDY_REC_FEATURES, msg, &ctx->fv,
+                                        errstr, errstr_size)))
+        return reason;
     switch (
         eddy_learner_process(ctx->learner, &ctx->fv, &ctx->pred, errstr, errstr_size)) {
     case EDDY_LEARN_OK:

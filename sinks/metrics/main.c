@@ -48,14 +48,13 @@ static const char *sink_process(void *arg, const eddy_msg_t *msg, eddy_emit_t *e
                                 char *errstr, size_t errstr_size)
 {
     sink_t *sink = arg;
+    const char *reason;
     eddy_pred_t *p = &sink->pred;
-    eddy_codec_err_t err;
 
     (void)emit;
-    if ((err = eddy_codec_decode_pred(sink->codec, msg->value, msg->value_len, p,
-                                      errstr, errstr_size))) {
-        return eddy_codec_err_reason(err);
-    }
+    if ((reason = eddy_stage_decode_rec(sink->codec, EDDY_REC_PREDICTION, msg, p,
+                                        errstr, errstr_size)))
+        return reason;
     if (eddy_metrics_observe(sink->metrics, p->model, p->series_id, p->seq,
                              p->event_time_ms, p->prediction, p->target, p->forecast,
                              p->n_forecast, p->produced_at_us, p->predicted_at_us,
