@@ -282,6 +282,18 @@ resources() { # STAGE
 EOF
 }
 
+container() { # NAME: a container of $EDDY_PROG with $EDDY_ARGV and the config map
+  cat <<EOF
+        - name: $1
+          image: eddy
+          command: ["$EDDY_PROG"]
+          args: $(flow "${EDDY_ARGV[@]}")
+          envFrom:
+            - configMapRef:
+                name: eddy
+EOF
+}
+
 container_security() {
   cat <<EOF
           securityContext:
@@ -338,13 +350,7 @@ $(labels "$name" "$comp" | sed 's/^/    /')
       terminationGracePeriodSeconds: 60
 $(pod_security)
       containers:
-        - name: $comp
-          image: eddy
-          command: ["$EDDY_PROG"]
-          args: $(flow "${EDDY_ARGV[@]}")
-          envFrom:
-            - configMapRef:
-                name: eddy
+$(container "$comp")
           ports:
             - name: http
               containerPort: $port
@@ -444,13 +450,7 @@ $(labels ingest ingest | sed 's/^/    /')
       restartPolicy: OnFailure
 $(pod_security)
       containers:
-        - name: ingest
-          image: eddy
-          command: ["$EDDY_PROG"]
-          args: $(flow "${EDDY_ARGV[@]}")
-          envFrom:
-            - configMapRef:
-                name: eddy
+$(container ingest)
           resources:
             requests:
               cpu: 50m

@@ -7,6 +7,7 @@
 
 #include "runtime/kafka.h"
 #include "runtime/produce.h"
+#include "util/buf.h"
 #include "util/bytes.h"
 #include "util/log.h"
 #include "util/series.h"
@@ -166,15 +167,8 @@ static owner_t *owner_get(eddy_changelog_t *cl, const char *series_id,
 
 static int dirty_add(eddy_changelog_t *cl, const char *series_id)
 {
-    if (cl->n_dirty == cl->cap_dirty) {
-        size_t cap = cl->cap_dirty ? cl->cap_dirty * 2 : 256;
-        char **d = realloc(cl->dirty, cap * sizeof(*d));
-        if (!d)
-            return -1;
-        cl->dirty = d;
-        cl->cap_dirty = cap;
-    }
-    if (!(cl->dirty[cl->n_dirty] = strdup(series_id)))
+    if (eddy_grow(&cl->dirty, cl->n_dirty, &cl->cap_dirty, sizeof(*cl->dirty), 256) ||
+        !(cl->dirty[cl->n_dirty] = strdup(series_id)))
         return -1;
     cl->n_dirty++;
     return 0;

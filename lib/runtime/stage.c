@@ -8,6 +8,8 @@
 
 #include "runtime/registry.h"
 #include "util/log.h"
+#include "util/prom.h"
+#include "util/reason.h"
 
 typedef eddy_loop_conf_t L;
 
@@ -60,7 +62,8 @@ static eddy_opts_t *program_parse(const eddy_stage_def_t *def,
                                   eddy_common_conf_t *common, eddy_loop_conf_t *loop,
                                   int argc, char **argv, int *rc)
 {
-    eddy_opts_prog_t prog = {def->program, def->usage, def->summary};
+    eddy_opts_prog_t prog = {def->program, def->usage ? def->usage : "[options]",
+                             def->summary};
     eddy_opt_map_t maps[4];
     int level;
     eddy_opts_t *opts;
@@ -129,6 +132,46 @@ eddy_opts_t *eddy_program_init(const eddy_stage_def_t *def, eddy_common_conf_t *
         return NULL;
     }
     return opts;
+}
+
+const char *eddy_stage_decode_rec(eddy_codec_t *codec, eddy_rec_type_t type,
+                                  const eddy_msg_t *msg, void *rec, char *errstr,
+                                  size_t errstr_size)
+{
+    eddy_codec_err_t err = eddy_codec_decode(codec, type, msg->value, msg->value_len,
+                                             rec, errstr, errstr_size);
+
+    return err ? eddy_codec_err_reason(err) : NULL;
+}
+
+const char *eddy_stage_emit_rec(eddy_emit_t *emit, eddy_codec_t *codec,
+                                eddy_rec_type_t type, const void *rec,
+                                const char *topic, const char *series_id, char *errstr,
+                                size_t errstr_size)
+{
+    const void *out;
+    size_t out_len;
+
+    if (eddy_codec_encode(codec, type, rec, &out, &out_len)) {
+        snprintf(errstr, errstr_size, "cannot encode the %s record",
+                 eddy_rec_type_name(type));
+        return eddy_reason_name(EDDY_REASON_ENCODE);
+    }
+    eddy_emit(emit, topic, series_id, strlen(series_id), out, out_len);
+    return NULL;
+}
+
+void eddy_stage_gauge(eddy_buf_t *out, const char *name, const char *help, double value)
+{
+    eddy_prom_buf_t *p = eddy_prom_buf_over(out);
+
+    if (!p) {
+        out->failed = 1;
+        return;
+    }
+    eddy_prom_family(p, name, EDDY_PROM_GAUGE, help);
+    eddy_prom_sample(p, NULL, 0, value);
+    eddy_prom_buf_destroy(p);
 }
 
 /* The consumer group: --group, else eddy-<stage>[-<suffix>]. */

@@ -25,10 +25,13 @@
 /* eddy_stage_def_t.start's "done, exit 0 without running" (--list-models). */
 #define EDDY_STAGE_DONE (-1)
 
+/* A definition's name and program, "eddy-" STAGE_NAME (a string literal). */
+#define EDDY_STAGE_NAME(stage_name) .name = stage_name, .program = "eddy-" stage_name
+
 typedef struct eddy_stage_def_s {
     const char *name;    /* stage name in logs and metrics: "features" */
     const char *program; /* executable: "eddy-features" */
-    const char *usage;   /* --help's line after the program name */
+    const char *usage;   /* --help's line after the program name; NULL: "[options]" */
     const char *summary; /* --help's paragraph (the README quotes it) */
     int http_port;       /* default port of /metrics, /healthz, /readyz; 0: none */
     int input_type;      /* eddy_rec_type_t read, -1: none */
@@ -72,6 +75,53 @@ int eddy_stage_main(const eddy_stage_def_t *def, int argc, char **argv);
  * error. */
 eddy_opts_t *eddy_program_init(const eddy_stage_def_t *def, eddy_common_conf_t *common,
                                int argc, char **argv, int *rc);
+
+/* From a stage's process(): decodes MSG's value, a framed record of TYPE,
+ * into REC (the struct of TYPE). Returns NULL, or the codec's dead-letter
+ * reason ("decode:<name>", eddy_codec_err_reason) with ERRSTR filled. */
+const char *eddy_stage_decode_rec(eddy_codec_t *codec, eddy_rec_type_t type,
+                                  const eddy_msg_t *msg, void *rec, char *errstr,
+                                  size_t errstr_size);
+
+/* From a stage's process(): encodes REC (the struct of TYPE) with CODEC and
+ * emits it to TOPIC keyed by SERIES_ID. Returns NULL, or the dead-letter
+ * reason "encode" (util/reason.h) with ERRSTR filled when REC does not
+ * encode. */
+const char *eddy_stage_emit_rec(eddy_emit_t *emit, eddy_codec_t *codec,
+                                eddy_rec_type_t type, const void *rec,
+                                const char *topic, const char *series_id, char *errstr,
+                                size_t errstr_size);
+
+/* Writes the gauge family NAME (HELP) with one sample VALUE to OUT through
+ * the Prometheus writer (util/prom.h): a stage's own metrics() callback.
+ * Failures leave OUT's sticky error set. */
+void eddy_stage_gauge(eddy_buf_t *out, const char *name, const char *help,
+                      double value);
+
+/* Defines the loop's per-series state callbacks PREFIX_save, PREFIX_load
+ * and PREFIX_drop (static) of a stage whose ctx, a CTX_T, holds its core in
+ * member FIELD: each forwards to CORE_save, CORE_load and CORE_drop, the
+ * state functions of a stage core (core first, then as eddy_stage_t's
+ * state_save, state_load, state_drop). EDDY_STAGE_STATE(PREFIX) names them
+ * in the definition's .loop. */
+#define EDDY_STAGE_STATE_CALLBACKS(prefix, ctx_t, field, core)                         \
+    static int prefix##_save(void *arg, const char *series_id, eddy_buf_t *out)        \
+    {                                                                                  \
+        return core##_save(((ctx_t *)arg)->field, series_id, out);                     \
+    }                                                                                  \
+    static int prefix##_load(void *arg, const char *series_id, const void *buf,        \
+                             size_t len, char *errstr, size_t errstr_size)             \
+    {                                                                                  \
+        return core##_load(((ctx_t *)arg)->field, series_id, buf, len, errstr,         \
+                           errstr_size);                                               \
+    }                                                                                  \
+    static void prefix##_drop(void *arg, const char *series_id)                        \
+    {                                                                                  \
+        core##_drop(((ctx_t *)arg)->field, series_id);                                 \
+    }
+#define EDDY_STAGE_STATE(prefix)                                                       \
+    .state_save = prefix##_save, .state_load = prefix##_load,                          \
+    .state_drop = prefix##_drop
 
 /* The options of MAPS as a JSON array (as --describe lists them); the
  * caller owns the result. */

@@ -123,3 +123,18 @@ void eddy_buf_free(eddy_buf_t *buf)
     buf->len = buf->cap = 0;
     buf->failed = 0;
 }
+
+int eddy_grow(void *items_p, size_t n, size_t *cap, size_t size, size_t first)
+{
+    size_t new_cap = *cap ? *cap * 2 : first;
+    void *items, *p;
+
+    if (n < *cap)
+        return 0;
+    memcpy(&items, items_p, sizeof(items));
+    if (new_cap > SIZE_MAX / size || !(p = realloc(items, new_cap * size)))
+        return -1;
+    memcpy(items_p, &p, sizeof(p));
+    *cap = new_cap;
+    return 0;
+}

@@ -1,5 +1,6 @@
 /* util/buf.h: the one growable byte buffer: text (HTTP bodies, Prometheus
- * text, JSON) and binary (state snapshots, little-endian fixed-width). */
+ * text, JSON) and binary (state snapshots, little-endian fixed-width); and
+ * the growth of arrays (eddy_grow). */
 #ifndef EDDY_CORE_BUF_H
 #define EDDY_CORE_BUF_H
 
@@ -45,5 +46,12 @@ void eddy_buf_reset(eddy_buf_t *buf);
 
 /* Frees the memory; the buffer may be reused afterwards. */
 void eddy_buf_free(eddy_buf_t *buf);
+
+/* Makes room for one more item in a growable array of N items of SIZE
+ * bytes: ITEMS_P points to the array's pointer (any item type; NULL before
+ * the first call) and CAP to its capacity in items. When N == *CAP the
+ * array is reallocated to twice *CAP items (FIRST when *CAP is 0). Returns
+ * 0, or -1 when out of memory (the array and *CAP are then unchanged). */
+int eddy_grow(void *items_p, size_t n, size_t *cap, size_t size, size_t first);
 
 #endif

@@ -26,15 +26,13 @@ void eddy_err_clear(eddy_err_t *err)
 
 const char *eddy_err_class_name(eddy_err_class_t cls)
 {
-    switch (cls) {
-    case EDDY_ERR_OK:
-        return "ok";
-    case EDDY_ERR_RETRIABLE:
-        return "retriable";
-    case EDDY_ERR_ABORT:
-        return "abort";
-    case EDDY_ERR_FATAL:
-        return "fatal";
-    }
-    return "unknown";
+    static const char *const names[] = {
+#define EDDY_ERR_CLASS_NAME(id, name) [EDDY_ERR_##id] = name,
+        EDDY_ERR_CLASSES(EDDY_ERR_CLASS_NAME)
+#undef EDDY_ERR_CLASS_NAME
+    };
+
+    if ((int)cls < 0 || (size_t)cls >= sizeof(names) / sizeof(names[0]))
+        return "unknown";
+    return names[cls];
 }

@@ -12,11 +12,17 @@
 #ifndef EDDY_UTIL_ERR_H
 #define EDDY_UTIL_ERR_H
 
+/* Every class with its name, one row each. */
+#define EDDY_ERR_CLASSES(X)                                                            \
+    X(OK, "ok")                                                                        \
+    X(RETRIABLE, "retriable")                                                          \
+    X(ABORT, "abort")                                                                  \
+    X(FATAL, "fatal")
+
 typedef enum eddy_err_class_e {
-    EDDY_ERR_OK = 0,
-    EDDY_ERR_RETRIABLE,
-    EDDY_ERR_ABORT,
-    EDDY_ERR_FATAL
+#define EDDY_ERR_CLASS_ENUM(id, name) EDDY_ERR_##id,
+    EDDY_ERR_CLASSES(EDDY_ERR_CLASS_ENUM)
+#undef EDDY_ERR_CLASS_ENUM
 } eddy_err_class_t;
 
 typedef struct eddy_err_s {
@@ -38,7 +44,7 @@ int eddy_err_set(eddy_err_t *err, eddy_err_class_t cls, int code, const char *fm
 /* Resets ERR to EDDY_ERR_OK. */
 void eddy_err_clear(eddy_err_t *err);
 
-/* "ok", "retriable", "abort" or "fatal". */
+/* "ok", "retriable", "abort" or "fatal"; "unknown" outside the table. */
 const char *eddy_err_class_name(eddy_err_class_t cls);
 
 #endif

@@ -17,15 +17,17 @@ void eddy_log_init(const char *stage, eddy_log_level_t level)
     log_level = level;
 }
 
+/* Every level with its name (--log-level's values, the lines' level=). */
+static const struct {
+    const char *name;
+    eddy_log_level_t level;
+} levels[] = {{"error", EDDY_LOG_ERROR},
+              {"warn", EDDY_LOG_WARN},
+              {"info", EDDY_LOG_INFO},
+              {"debug", EDDY_LOG_DEBUG}};
+
 int eddy_log_level_parse(const char *name)
 {
-    static const struct {
-        const char *name;
-        eddy_log_level_t level;
-    } levels[] = {{"error", EDDY_LOG_ERROR},
-                  {"warn", EDDY_LOG_WARN},
-                  {"info", EDDY_LOG_INFO},
-                  {"debug", EDDY_LOG_DEBUG}};
     for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++)
         if (!strcmp(name, levels[i].name))
             return (int)levels[i].level;
@@ -39,16 +41,10 @@ int eddy_log_enabled(eddy_log_level_t level)
 
 static const char *level_name(eddy_log_level_t level)
 {
-    switch (level) {
-    case EDDY_LOG_ERROR:
-        return "error";
-    case EDDY_LOG_WARN:
-        return "warn";
-    case EDDY_LOG_INFO:
-        return "info";
-    default:
-        return "debug";
-    }
+    for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++)
+        if (levels[i].level == level)
+            return levels[i].name;
+    return "debug";
 }
 
 /* Writes S as a logfmt quoted value: backslash and quote escaped, control

@@ -321,14 +321,9 @@ int eddy_prom_family(eddy_prom_buf_t *buf, const char *name, eddy_prom_type_t ty
                              "metric family \"%.64s\" written twice", name);
         }
     }
-    if (buf->n_families == buf->cap_families) {
-        size_t cap = buf->cap_families > 0 ? buf->cap_families * 2 : 16;
-        char **p = realloc(buf->families, cap * sizeof *p);
-        if (p == NULL) {
-            return prom_fail(buf, EDDY_PROM_ENOMEM, "out of memory");
-        }
-        buf->families = p;
-        buf->cap_families = cap;
+    if (eddy_grow(&buf->families, buf->n_families, &buf->cap_families,
+                  sizeof(*buf->families), 16) != 0) {
+        return prom_fail(buf, EDDY_PROM_ENOMEM, "out of memory");
     }
     char *copy = malloc(nlen + 1);
     if (copy == NULL) {

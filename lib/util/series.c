@@ -1,4 +1,5 @@
 #include "util/series.h"
+#include "util/buf.h"
 #include "util/snapshot.h"
 
 #include <stdint.h>
@@ -97,14 +98,9 @@ int eddy_series_put(eddy_series_t *map, const char *id, void *value)
         return 1;
     if ((map->count + 1) * 2 > map->n_slots && grow(map))
         return -1;
-    if (map->count == map->cap_entries) {
-        size_t cap = map->cap_entries ? map->cap_entries * 2 : 16;
-        entry_t *e = realloc(map->entries, cap * sizeof(*e));
-        if (!e)
-            return -1;
-        map->entries = e;
-        map->cap_entries = cap;
-    }
+    if (eddy_grow(&map->entries, map->count, &map->cap_entries, sizeof(*map->entries),
+                  16))
+        return -1;
     slot = find_slot(map, id);
     if (*slot) {
         map->entries[*slot - 1].value = value;

@@ -6,8 +6,8 @@
 
 #include "codec/codec.h"
 #include "features_core.h"
-#include "util/log.h"
 #include "runtime/stage.h"
+#include "util/reason.h"
 
 typedef struct features_conf_s {
     const char *input, *output;
@@ -42,19 +42,16 @@ static const char *features_process(void *arg, const eddy_msg_t *msg, eddy_emit_
                                     char *errstr, size_t errstr_size)
 {
     features_ctx_t *ctx = arg;
-    const void *out;
-    size_t out_len;
-    eddy_codec_err_t err;
+    const char *reason;
 
-    if ((err = eddy_codec_decode_obs(ctx->codec, msg->value, msg->value_len, &ctx->obs,
-                                     errstr, errstr_size))) {
-        return eddy_codec_err_reason(err);
-    }
+    if ((reason = eddy_stage_decode_rec(ctx->codec, EDDY_REC_OBSERVATION, msg,
+                                        &ctx->obs, errstr, errstr_size)))
+        return reason;
     switch (eddy_features_process(ctx->features, &ctx->obs, &ctx->fv)) {
     case EDDY_FEATURES_OK:
         break;
     case EDDY_FEATURES_DUPLICATE:
-        eddy_emit_skip(emit, "duplicate_seq");
+        eddy_emit_skip(emit, eddy_reason_name(EDDY_REASON_DUPLICATE_SEQ));
         return NULL;
     case EDDY_FEATURES_SERIES_CAP:
         snprintf(
@@ -62,46 +59,26 @@ static const char *features_process(void *arg, const eddy_msg_t *msg, eddy_emit_
             "series '%s' is new but %zu series are already tracked: raise --max-series "
             "or add partitions and replicas",
             ctx->obs.series_id, eddy_features_series_count(ctx->features));
-        return "series_cap";
+        return eddy_reason_name(EDDY_REASON_SERIES_CAP);
     default:
         snprintf(errstr, errstr_size, "out of memory");
-        return "nomem";
+        return eddy_reason_name(EDDY_REASON_NOMEM);
     }
-    if (eddy_codec_encode_fv(ctx->codec, &ctx->fv, &out, &out_len)) {
-        snprintf(errstr, errstr_size, "cannot encode the feature vector");
-        return "encode";
-    }
+    if ((reason =
+             eddy_stage_emit_rec(emit, ctx->codec, EDDY_REC_FEATURES, &ctx->fv,
+                                 ctx->output, ctx->fv.series_id, errstr, errstr_size)))
+        return reason;
     eddy_emit_touch(emit, ctx->fv.series_id);
-    eddy_emit(emit, ctx->output, ctx->fv.series_id, strlen(ctx->fv.series_id), out,
-              out_len);
     return NULL;
 }
 
-static int features_save(void *arg, const char *series_id, eddy_buf_t *out)
-{
-    return eddy_features_save(((features_ctx_t *)arg)->features, series_id, out);
-}
-
-static int features_load(void *arg, const char *series_id, const void *buf, size_t len,
-                         char *errstr, size_t errstr_size)
-{
-    return eddy_features_load(((features_ctx_t *)arg)->features, series_id, buf, len,
-                              errstr, errstr_size);
-}
-
-static void features_drop(void *arg, const char *series_id)
-{
-    eddy_features_drop(((features_ctx_t *)arg)->features, series_id);
-}
+EDDY_STAGE_STATE_CALLBACKS(features, features_ctx_t, features, eddy_features)
 
 static void features_metrics(void *arg, eddy_buf_t *out)
 {
-    features_ctx_t *ctx = arg;
-    eddy_buf_printf(
-        out,
-        "# HELP eddy_features_series Series whose lags are kept in memory.\n"
-        "# TYPE eddy_features_series gauge\neddy_features_series %zu\n",
-        eddy_features_series_count(ctx->features));
+    eddy_stage_gauge(
+        out, "eddy_features_series", "Series whose lags are kept in memory.",
+        (double)eddy_features_series_count(((features_ctx_t *)arg)->features));
 }
 
 static features_ctx_t ctx;
@@ -126,9 +103,7 @@ static void features_stop(eddy_stage_t *stage)
 }
 
 static const eddy_stage_def_t features_def = {
-    .name = "features",
-    .program = "eddy-features",
-    .usage = "[options]",
+    EDDY_STAGE_NAME("features"),
     .summary = "Consumes Observations, keeps the last N values of every series and "
                "publishes a FeatureVector of N lag features per observation.",
     .http_port = 9101,
@@ -141,9 +116,7 @@ static const eddy_stage_def_t features_def = {
     .loop = {.ctx = &ctx,
              .process = features_process,
              .metrics = features_metrics,
-             .state_save = features_save,
-             .state_load = features_load,
-             .state_drop = features_drop},
+             EDDY_STAGE_STATE(features)},
     .start = features_start,
     .stop = features_stop,
 };

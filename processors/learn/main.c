@@ -9,6 +9,7 @@
 #include "runtime/kafka.h"
 #include "util/log.h"
 #include "runtime/stage.h"
+#include "util/reason.h"
 
 typedef struct learn_conf_s {
     const char *model;
@@ -56,63 +57,37 @@ static const char *learn_process(void *arg, const eddy_msg_t *msg, eddy_emit_t *
                                  char *errstr, size_t errstr_size)
 {
     learn_ctx_t *ctx = arg;
-    const void *out;
-    size_t out_len;
-    eddy_codec_err_t err;
+    const char *reason;
 
-    if ((err = eddy_codec_decode_fv(ctx->codec, msg->value, msg->value_len, &ctx->fv,
-                                    errstr, errstr_size))) {
-        return eddy_codec_err_reason(err);
-    }
+    if ((reason = eddy_stage_decode_rec(ctx->codec, EDDY_REC_FEATURES, msg, &ctx->fv,
+                                        errstr, errstr_size)))
+        return reason;
     switch (
         eddy_learner_process(ctx->learner, &ctx->fv, &ctx->pred, errstr, errstr_size)) {
     case EDDY_LEARN_OK:
         break;
     case EDDY_LEARN_DUPLICATE:
-        eddy_emit_skip(emit, "duplicate_seq");
+        eddy_emit_skip(emit, eddy_reason_name(EDDY_REASON_DUPLICATE_SEQ));
         return NULL;
     case EDDY_LEARN_WRONG_LAGS:
-        return "wrong_lag_count";
+        return eddy_reason_name(EDDY_REASON_WRONG_LAG_COUNT);
     case EDDY_LEARN_SERIES_CAP:
-        return "series_cap";
+        return eddy_reason_name(EDDY_REASON_SERIES_CAP);
     default:
-        return "model_error";
+        return eddy_reason_name(EDDY_REASON_MODEL_ERROR);
     }
     eddy_emit_touch(emit, ctx->pred.series_id);
     ctx->pred.predicted_at_us = eddy_now_us();
-    if (eddy_codec_encode_pred(ctx->codec, &ctx->pred, &out, &out_len)) {
-        snprintf(errstr, errstr_size, "cannot encode the prediction");
-        return "encode";
-    }
-    eddy_emit(emit, ctx->output, ctx->pred.series_id, strlen(ctx->pred.series_id), out,
-              out_len);
-    return NULL;
+    return eddy_stage_emit_rec(emit, ctx->codec, EDDY_REC_PREDICTION, &ctx->pred,
+                               ctx->output, ctx->pred.series_id, errstr, errstr_size);
 }
 
-static int learn_save(void *arg, const char *series_id, eddy_buf_t *out)
-{
-    return eddy_learner_save(((learn_ctx_t *)arg)->learner, series_id, out);
-}
-
-static int learn_load(void *arg, const char *series_id, const void *buf, size_t len,
-                      char *errstr, size_t errstr_size)
-{
-    return eddy_learner_load(((learn_ctx_t *)arg)->learner, series_id, buf, len, errstr,
-                             errstr_size);
-}
-
-static void learn_drop(void *arg, const char *series_id)
-{
-    eddy_learner_drop(((learn_ctx_t *)arg)->learner, series_id);
-}
+EDDY_STAGE_STATE_CALLBACKS(learn, learn_ctx_t, learner, eddy_learner)
 
 static void learn_metrics(void *arg, eddy_buf_t *out)
 {
-    learn_ctx_t *ctx = arg;
-    eddy_buf_printf(out,
-                    "# HELP eddy_learn_series Series with a model in memory.\n"
-                    "# TYPE eddy_learn_series gauge\neddy_learn_series %zu\n",
-                    eddy_learner_series_count(ctx->learner));
+    eddy_stage_gauge(out, "eddy_learn_series", "Series with a model in memory.",
+                     (double)eddy_learner_series_count(((learn_ctx_t *)arg)->learner));
 }
 
 /* Every model: what it is, then its parameters with their defaults. */
@@ -199,8 +174,7 @@ static void learn_stop(eddy_stage_t *stage)
 }
 
 static const eddy_stage_def_t learn_def = {
-    .name = "learn",
-    .program = "eddy-learn",
+    EDDY_STAGE_NAME("learn"),
     .usage = "--model NAME [options]",
     .summary = "Consumes FeatureVectors; for every record predicts with the series' "
                "model, learns the target, forecasts the next H steps and publishes a "
@@ -217,9 +191,7 @@ static const eddy_stage_def_t learn_def = {
     .loop = {.ctx = &ctx,
              .process = learn_process,
              .metrics = learn_metrics,
-             .state_save = learn_save,
-             .state_load = learn_load,
-             .state_drop = learn_drop},
+             EDDY_STAGE_STATE(learn)},
     .start = learn_start,
     .stop = learn_stop,
 };

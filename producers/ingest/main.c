@@ -55,8 +55,7 @@ static const eddy_opt_t ingest_opts[] = {
 static ingest_conf_t conf;
 
 static const eddy_stage_def_t ingest_def = {
-    .name = "ingest",
-    .program = "eddy-ingest",
+    EDDY_STAGE_NAME("ingest"),
     .usage = "[options] [FILE...|-]",
     .summary =
         "Publishes Observations keyed by series_id from CSV files (the seed's "

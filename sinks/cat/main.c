@@ -40,9 +40,7 @@ static const eddy_opt_t cat_opts[] = {
 static cat_conf_t conf;
 
 static const eddy_stage_def_t cat_def = {
-    .name = "cat",
-    .program = "eddy-cat",
-    .usage = "[options]",
+    EDDY_STAGE_NAME("cat"),
     .summary =
         "Reads an eddy topic (observations, features, predictions, deadletter) "
         "and prints one JSON object per record on stdout, decoding by schema id.",

@@ -12,6 +12,7 @@
 #include "util/prom.h"
 #include "util/log.h"
 #include "runtime/stage.h"
+#include "util/reason.h"
 
 typedef struct metrics_conf_s {
     const char *input;
@@ -40,7 +41,6 @@ static metrics_conf_t conf;
 typedef struct sink_s {
     eddy_codec_t *codec;
     eddy_metrics_t *metrics;
-    eddy_prom_buf_t *prom;
     eddy_pred_t pred;
 } sink_t;
 
@@ -48,33 +48,39 @@ static const char *sink_process(void *arg, const eddy_msg_t *msg, eddy_emit_t *e
                                 char *errstr, size_t errstr_size)
 {
     sink_t *sink = arg;
+    const char *reason;
     eddy_pred_t *p = &sink->pred;
-    eddy_codec_err_t err;
 
     (void)emit;
-    if ((err = eddy_codec_decode_pred(sink->codec, msg->value, msg->value_len, p,
-                                      errstr, errstr_size))) {
-        return eddy_codec_err_reason(err);
-    }
+    if ((reason = eddy_stage_decode_rec(sink->codec, EDDY_REC_PREDICTION, msg, p,
+                                        errstr, errstr_size)))
+        return reason;
     if (eddy_metrics_observe(sink->metrics, p->model, p->series_id, p->seq,
                              p->event_time_ms, p->prediction, p->target, p->forecast,
                              p->n_forecast, p->produced_at_us, p->predicted_at_us,
                              errstr, errstr_size))
-        return "invalid_prediction";
+        return eddy_reason_name(EDDY_REASON_INVALID_PREDICTION);
     return NULL;
 }
 
 static void sink_metrics(void *arg, eddy_buf_t *out)
 {
     sink_t *sink = arg;
+    size_t mark = out->len;
+    eddy_prom_buf_t *prom = eddy_prom_buf_over(out);
     char errstr[256];
 
-    eddy_prom_buf_reset(sink->prom);
-    if (eddy_metrics_render(sink->metrics, sink->prom, errstr, sizeof(errstr))) {
-        eddy_log_error("cannot render metrics", "error=\"%s\"", errstr);
+    if (!prom) {
+        out->failed = 1;
         return;
     }
-    eddy_buf_append(out, eddy_prom_buf_data(sink->prom), eddy_prom_buf_len(sink->prom));
+    if (eddy_metrics_render(sink->metrics, prom, errstr, sizeof(errstr))) {
+        eddy_log_error("cannot render metrics", "error=\"%s\"", errstr);
+        out->len = mark; /* nothing of a failed rendering */
+        if (out->data)
+            out->data[mark] = '\0';
+    }
+    eddy_prom_buf_destroy(prom);
 }
 
 static json_t *num(double v)
@@ -202,10 +208,6 @@ static int sink_start(eddy_stage_t *stage, eddy_codec_t *codec, char *errstr,
     sink.codec = codec;
     if (!(sink.metrics = eddy_metrics_new(&cfg, errstr, errstr_size)))
         return 1;
-    if (!(sink.prom = eddy_prom_buf_new(1 << 16))) {
-        snprintf(errstr, errstr_size, "out of memory");
-        return 1;
-    }
     stage->from_beginning = conf.replay;
     return 0;
 }
@@ -213,14 +215,11 @@ static int sink_start(eddy_stage_t *stage, eddy_codec_t *codec, char *errstr,
 static void sink_stop(eddy_stage_t *stage)
 {
     (void)stage;
-    eddy_prom_buf_destroy(sink.prom);
     eddy_metrics_destroy(sink.metrics);
 }
 
 static const eddy_stage_def_t metrics_def = {
-    .name = "metrics",
-    .program = "eddy-metrics",
-    .usage = "[options]",
+    EDDY_STAGE_NAME("metrics"),
     .summary =
         "Consumes Predictions and serves per-model (and per-series) error "
         "metrics in Prometheus format at /metrics, a leaderboard at /leaderboard "

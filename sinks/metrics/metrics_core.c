@@ -213,38 +213,6 @@ static int metrics_find_series(const metrics_model_t *mo, const char *name, size
     METRICS_BSEARCH(mo->series, mo->n_series, name, pos);
 }
 
-/* Makes room for one more model pointer. */
-static int metrics_grow_models(eddy_metrics_t *m)
-{
-    if (m->n_models < m->cap_models) {
-        return 0;
-    }
-    size_t cap = m->cap_models > 0 ? m->cap_models * 2 : 8;
-    metrics_model_t **p = realloc(m->models, cap * sizeof *p);
-    if (p == NULL) {
-        return -1;
-    }
-    m->models = p;
-    m->cap_models = cap;
-    return 0;
-}
-
-/* Makes room for one more series pointer in MO. */
-static int metrics_grow_series(metrics_model_t *mo)
-{
-    if (mo->n_series < mo->cap_series) {
-        return 0;
-    }
-    size_t cap = mo->cap_series > 0 ? mo->cap_series * 2 : 8;
-    metrics_series_t **p = realloc(mo->series, cap * sizeof *p);
-    if (p == NULL) {
-        return -1;
-    }
-    mo->series = p;
-    mo->cap_series = cap;
-    return 0;
-}
-
 static char *metrics_strdup(const char *s)
 {
     size_t n = strlen(s) + 1;
@@ -253,6 +221,26 @@ static char *metrics_strdup(const char *s)
         memcpy(p, s, n);
     }
     return p;
+}
+
+/* A new model or series not yet inserted: makes room for one more pointer in
+ * the array *ITEMS_P of N (capacity *CAP), then allocates a zeroed entry of
+ * SIZE bytes whose first member, its name, is a copy of NAME. Returns the
+ * entry (the caller inserts or frees it), or NULL when out of memory. */
+static void *metrics_new_entry(void *items_p, size_t n, size_t *cap, size_t size,
+                               const char *name)
+{
+    void *entry;
+
+    if (eddy_grow(items_p, n, cap, sizeof(void *), 8) != 0 ||
+        (entry = calloc(1, size)) == NULL) {
+        return NULL;
+    }
+    if ((*(char **)entry = metrics_strdup(name)) == NULL) {
+        free(entry);
+        return NULL;
+    }
+    return entry;
 }
 
 static int metrics_check_name(const char *what, const char *s, char *errstr,
@@ -422,15 +410,9 @@ int eddy_metrics_observe(eddy_metrics_t *m, const char *model, const char *serie
             rc = EDDY_METRICS_EMODELS;
             goto err;
         }
-        if (metrics_grow_models(m) != 0) {
-            goto oom;
-        }
-        new_model = calloc(1, sizeof *new_model);
+        new_model = metrics_new_entry(&m->models, m->n_models, &m->cap_models,
+                                      sizeof(*new_model), model);
         if (new_model == NULL) {
-            goto oom;
-        }
-        new_model->name = metrics_strdup(model);
-        if (new_model->name == NULL) {
             goto oom;
         }
         mo = new_model;
@@ -443,15 +425,9 @@ int eddy_metrics_observe(eddy_metrics_t *m, const char *model, const char *serie
         } else if (m->tracked_series >= m->cfg.max_series) {
             dropped = 1;
         } else {
-            if (metrics_grow_series(mo) != 0) {
-                goto oom;
-            }
-            new_series = calloc(1, sizeof *new_series);
+            new_series = metrics_new_entry(&mo->series, mo->n_series, &mo->cap_series,
+                                           sizeof(*new_series), series);
             if (new_series == NULL) {
-                goto oom;
-            }
-            new_series->name = metrics_strdup(series);
-            if (new_series->name == NULL) {
                 goto oom;
             }
             s = new_series;

@@ -60,6 +60,20 @@ static eddy_metrics_t *metrics(const eddy_metrics_config_t *cfg)
     return m;
 }
 
+/* The default configuration but for MAX_SERIES (model, series) pairs and
+ * MAX_MODELS models (0: the default's). */
+static eddy_metrics_config_t config(size_t max_series, size_t max_models)
+{
+    eddy_metrics_config_t cfg;
+
+    eddy_metrics_config_default(&cfg);
+    if (max_series)
+        cfg.max_series = max_series;
+    if (max_models)
+        cfg.max_models = max_models;
+    return cfg;
+}
+
 static void test_new_destroy_config(void **state)
 {
     (void)state;
@@ -181,46 +195,50 @@ static void test_mape_zero_targets_skipped(void **state)
     eddy_metrics_destroy(m);
 }
 
+/* Naive error sums over steps FROM..N-1: absolute, squared, and absolute
+ * percentage over the N_PCT steps with a nonzero target. */
+typedef struct {
+    double abs, sq, pct;
+    int n_pct;
+} sums_t;
+
+static sums_t naive_sums(const double *pred, const double *target, int from, int n)
+{
+    sums_t t = {0, 0, 0, 0};
+
+    for (int i = from; i < n; i++) {
+        double e = target[i] - pred[i];
+        t.abs += fabs(e);
+        t.sq += e * e;
+        if (target[i] != 0) {
+            t.pct += fabs(e) / fabs(target[i]);
+            t.n_pct++;
+        }
+    }
+    return t;
+}
+
 /* Naive recomputation over the whole history, compared after every step. */
 static void naive_check(const eddy_metrics_series_view_t *v, const double *pred,
                         const double *target, int n)
 {
-    double sa = 0, sq = 0, sp = 0;
-    int np = 0;
-    for (int i = 0; i < n; i++) {
-        double e = target[i] - pred[i];
-        sa += fabs(e);
-        sq += e * e;
-        if (target[i] != 0) {
-            sp += fabs(e) / fabs(target[i]);
-            np++;
-        }
-    }
+    sums_t all = naive_sums(pred, target, 0, n);
+
     assert_int_equal(v->n, (uint64_t)n);
-    assert_close(v->mae, sa / n);
-    assert_close(v->mse, sq / n);
-    assert_close(v->rmse, sqrt(sq / n));
-    assert_close(v->mape, np > 0 ? 100 * sp / np : NAN);
-    assert_int_equal(v->mape_n, (uint64_t)np);
-    assert_int_equal(v->mape_skipped, (uint64_t)(n - np));
+    assert_close(v->mae, all.abs / n);
+    assert_close(v->mse, all.sq / n);
+    assert_close(v->rmse, sqrt(all.sq / n));
+    assert_close(v->mape, all.n_pct > 0 ? 100 * all.pct / all.n_pct : NAN);
+    assert_int_equal(v->mape_n, (uint64_t)all.n_pct);
+    assert_int_equal(v->mape_skipped, (uint64_t)(n - all.n_pct));
     for (int w = 0; w < EDDY_METRICS_N_WINDOWS; w++) {
         int win = eddy_metrics_window(w);
         int k = n < win ? n : win;
-        double ra = 0, rq = 0, rp = 0;
-        int rn = 0;
-        for (int i = n - k; i < n; i++) {
-            double e = target[i] - pred[i];
-            ra += fabs(e);
-            rq += e * e;
-            if (target[i] != 0) {
-                rp += fabs(e) / fabs(target[i]);
-                rn++;
-            }
-        }
-        assert_close(v->rolling_mae[w], ra / k);
-        assert_close(v->rolling_mse[w], rq / k);
-        assert_close(v->rolling_rmse[w], sqrt(rq / k));
-        assert_close(v->rolling_mape[w], rn > 0 ? 100 * rp / rn : NAN);
+        sums_t r = naive_sums(pred, target, n - k, n);
+        assert_close(v->rolling_mae[w], r.abs / k);
+        assert_close(v->rolling_mse[w], r.sq / k);
+        assert_close(v->rolling_rmse[w], sqrt(r.sq / k));
+        assert_close(v->rolling_mape[w], r.n_pct > 0 ? 100 * r.pct / r.n_pct : NAN);
     }
     assert_true(v->last_prediction == pred[n - 1]);
     assert_true(v->last_actual == target[n - 1]);
@@ -257,9 +275,7 @@ static void test_rolling_vs_naive_random(void **state)
 static void test_series_cap(void **state)
 {
     (void)state;
-    eddy_metrics_config_t cfg;
-    eddy_metrics_config_default(&cfg);
-    cfg.max_series = 3;
+    eddy_metrics_config_t cfg = config(3, 0);
     eddy_metrics_t *m = metrics(&cfg);
     eddy_metrics_stats_t st;
     assert_int_equal(observe(m, "a", "s1", 1, 1, 2), 0);
@@ -311,9 +327,7 @@ static void test_series_cap(void **state)
 static void test_model_cap_and_invalid_input(void **state)
 {
     (void)state;
-    eddy_metrics_config_t cfg;
-    eddy_metrics_config_default(&cfg);
-    cfg.max_models = 1;
+    eddy_metrics_config_t cfg = config(0, 1);
     eddy_metrics_t *m = metrics(&cfg);
     char err[160];
     char longname[EDDY_METRICS_MAX_NAME + 2];
@@ -484,9 +498,7 @@ static void test_leaderboard(void **state)
  * fourth series beyond the cap of 9, latencies over the whole range. */
 static eddy_metrics_t *realistic_registry(void)
 {
-    eddy_metrics_config_t cfg;
-    eddy_metrics_config_default(&cfg);
-    cfg.max_series = 9;
+    eddy_metrics_config_t cfg = config(9, 0);
     eddy_metrics_t *m = metrics(&cfg);
     const char *models[] = {"linear", "knn", "hoeffding_tree"};
     const char *series[] = {"airline", "sunspots", "we\"ird\\series\nname", "overflow"};

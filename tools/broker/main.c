@@ -46,9 +46,7 @@ static const eddy_opt_t broker_opts[] = {
 static broker_conf_t conf;
 
 static const eddy_stage_def_t broker_def = {
-    .name = "broker",
-    .program = "eddy-broker",
-    .usage = "[options]",
+    EDDY_STAGE_NAME("broker"),
     .summary =
         "Embedded development Kafka broker (librdkafka mock cluster). Prints its "
         "bootstrap address and runs until SIGINT/SIGTERM.",
