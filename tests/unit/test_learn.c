@@ -60,11 +60,25 @@ static eddy_learner_t *learner(const char *model, int horizon, size_t max_series
     return l;
 }
 
-static void process_ok(eddy_learner_t *l, const eddy_fv_t *fv, eddy_pred_t *p)
+/* eddy_learner_process with a cleared err, so a message is this call's. */
+static eddy_learn_result_t process(eddy_learner_t *l, const eddy_fv_t *fv,
+                                   eddy_pred_t *p)
 {
     err[0] = '\0';
+    return eddy_learner_process(l, fv, p, err, sizeof(err));
+}
+
+/* eddy_learner_new refuses these settings (max_series 10); err says why. */
+static void new_refused(const char *model, const char *params, int n_lags, int horizon)
+{
+    err[0] = '\0';
+    assert_null(eddy_learner_new(model, params, n_lags, horizon, 10, err, sizeof(err)));
+}
+
+static void process_ok(eddy_learner_t *l, const eddy_fv_t *fv, eddy_pred_t *p)
+{
     memset(p, 0x6b, sizeof(*p));
-    eddy_learn_result_t r = eddy_learner_process(l, fv, p, err, sizeof(err));
+    eddy_learn_result_t r = process(l, fv, p);
     if (r != EDDY_LEARN_OK)
         fail_msg("process: %d %s", r, err);
 }
@@ -185,10 +199,8 @@ static void test_duplicates(void **state)
     make_fvs("d", 0, STEPS, fv);
     process_ok(l, &fv[0], &p);
     process_ok(l, &fv[1], &p);
-    assert_int_equal(eddy_learner_process(l, &fv[1], &p, err, sizeof(err)),
-                     EDDY_LEARN_DUPLICATE);
-    assert_int_equal(eddy_learner_process(l, &fv[0], &p, err, sizeof(err)),
-                     EDDY_LEARN_DUPLICATE);
+    assert_int_equal(process(l, &fv[1], &p), EDDY_LEARN_DUPLICATE);
+    assert_int_equal(process(l, &fv[0], &p), EDDY_LEARN_DUPLICATE);
     /* the duplicates did not learn: version continues at 2 */
     process_ok(l, &fv[2], &p);
     assert_int_equal(p.model_version, 2);
@@ -204,14 +216,11 @@ static void test_wrong_lags(void **state)
 
     make_fvs("w", 0, 2, fv);
     fv[0].n_lags = N_LAGS - 1;
-    err[0] = '\0';
-    assert_int_equal(eddy_learner_process(l, &fv[0], &p, err, sizeof(err)),
-                     EDDY_LEARN_WRONG_LAGS);
+    assert_int_equal(process(l, &fv[0], &p), EDDY_LEARN_WRONG_LAGS);
     assert_non_null(strstr(err, "has 5 lags"));
     assert_non_null(strstr(err, "expects 6"));
     fv[0].n_lags = EDDY_LAGS_MAX;
-    assert_int_equal(eddy_learner_process(l, &fv[0], &p, err, sizeof(err)),
-                     EDDY_LEARN_WRONG_LAGS);
+    assert_int_equal(process(l, &fv[0], &p), EDDY_LEARN_WRONG_LAGS);
     assert_non_null(strstr(err, "256"));
     /* no model was created for the rejected vectors */
     assert_int_equal(eddy_learner_series_count(l), 0);
@@ -223,27 +232,19 @@ static void test_wrong_lags(void **state)
 static void test_bad_settings(void **state)
 {
     (void)state;
-    err[0] = '\0';
-    assert_null(eddy_learner_new("linearr", NULL, N_LAGS, 1, 10, err, sizeof(err)));
+    new_refused("linearr", NULL, N_LAGS, 1);
     assert_non_null(strstr(err, "linearr"));
     assert_non_null(strstr(err, "linear, ridge, lasso"));
     assert_non_null(strstr(err, "holt_winters"));
-    err[0] = '\0';
-    assert_null(eddy_learner_new("linear", "nope=1", N_LAGS, 1, 10, err, sizeof(err)));
+    new_refused("linear", "nope=1", N_LAGS, 1);
     assert_non_null(strstr(err, "nope"));
-    err[0] = '\0';
-    assert_null(eddy_learner_new("linear", NULL, N_LAGS, EDDY_FORECAST_MAX + 1, 10, err,
-                                 sizeof(err)));
+    new_refused("linear", NULL, N_LAGS, EDDY_FORECAST_MAX + 1);
     assert_true(err[0] != '\0');
-    err[0] = '\0';
-    assert_null(eddy_learner_new("linear", NULL, 0, 1, 10, err, sizeof(err)));
+    new_refused("linear", NULL, 0, 1);
     assert_true(err[0] != '\0');
-    err[0] = '\0';
-    assert_null(
-        eddy_learner_new("linear", NULL, EDDY_LAGS_MAX + 1, 1, 10, err, sizeof(err)));
+    new_refused("linear", NULL, EDDY_LAGS_MAX + 1, 1);
     assert_true(err[0] != '\0');
-    err[0] = '\0';
-    assert_null(eddy_learner_new("linear", NULL, N_LAGS, -1, 10, err, sizeof(err)));
+    new_refused("linear", NULL, N_LAGS, -1);
     assert_true(err[0] != '\0');
     eddy_learner_t *l =
         eddy_learner_new("ridge", "l2=0.5", N_LAGS, 0, 10, err, sizeof(err));
@@ -262,9 +263,7 @@ static void test_series_cap(void **state)
     make_fvs("a", 0, 2, a);
     make_fvs("b", 1, 2, b);
     process_ok(l, &a[0], &p);
-    err[0] = '\0';
-    assert_int_equal(eddy_learner_process(l, &b[0], &p, err, sizeof(err)),
-                     EDDY_LEARN_SERIES_CAP);
+    assert_int_equal(process(l, &b[0], &p), EDDY_LEARN_SERIES_CAP);
     assert_non_null(strstr(err, "'b'"));
     assert_non_null(strstr(err, "--max-series"));
     process_ok(l, &a[1], &p);
