@@ -57,6 +57,22 @@ static void expect_bad(eddy_ingest_parser_t *p, const char *line, ...)
     va_end(ap);
 }
 
+#define LINE_CAP 8192
+
+/* Writes PREFIX, N copies of C, then SUFFIX into LINE (LINE_CAP bytes) and
+ * returns LINE: the over-long fields of the bad rows. */
+static const char *long_line(char *line, const char *prefix, char c, size_t n,
+                             const char *suffix)
+{
+    size_t len = strlen(prefix);
+
+    assert_true(len + n + strlen(suffix) < LINE_CAP);
+    memcpy(line, prefix, len);
+    memset(line + len, c, n);
+    strcpy(line + len + n, suffix);
+    return line;
+}
+
 static eddy_ingest_parser_t *parser(const char *series, int64_t seq_start)
 {
     eddy_ingest_parser_t *p = eddy_ingest_parser_new(series, seq_start, 100);
@@ -212,7 +228,7 @@ static void test_bad_rows(void **state)
 {
     (void)state;
     eddy_ingest_parser_t *p = parser("s", 0);
-    char line[8192];
+    char line[LINE_CAP];
 
     expect_bad(p, "1949-01,abc", "'abc'", "not a number", NULL);
     expect_bad(p, "1949-01,12abc", "'12abc'", NULL);
@@ -224,19 +240,12 @@ static void test_bad_rows(void **state)
     expect_bad(p, "1949-01,1,2", "expected 2 columns", "found 3", NULL);
     expect_bad(p, "1949-01", "expected 2 columns", "found 1", NULL);
     expect_bad(p, "a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q", "too many columns", NULL);
-    memset(line, 'x', 64);
-    strcpy(line + 64, ",1");
-    expect_bad(p, line, "input", "xxxxxxxx", "63", NULL);
-    memset(line, '9', 5000);
-    line[5000] = '\0';
-    expect_bad(p, line, "5000", NULL);
+    expect_bad(p, long_line(line, "", 'x', 64, ",1"), "input", "xxxxxxxx", "63", NULL);
+    expect_bad(p, long_line(line, "", '9', 5000, ""), "5000", NULL);
 
     expect_bad(p, "{\"series_id\":\"\",\"value\":1}", "series_id", NULL);
-    memset(line, 0, sizeof(line));
-    strcpy(line, "{\"series_id\":\"");
-    memset(line + strlen(line), 'q', 256);
-    strcat(line, "\",\"value\":1}");
-    expect_bad(p, line, "series_id", "255", NULL);
+    expect_bad(p, long_line(line, "{\"series_id\":\"", 'q', 256, "\",\"value\":1}"),
+               "series_id", "255", NULL);
     expect_bad(p, "{\"series_id\":\"a\\u0001b\",\"value\":1}", "control", NULL);
     expect_bad(p, "{\"series_id\":7,\"value\":1}", "series_id", NULL);
     expect_bad(p, "{\"value\":1", "invalid JSON", NULL);
@@ -250,11 +259,8 @@ static void test_bad_rows(void **state)
     expect_bad(p, "{\"value\":1,\"seq\":-1}", "seq", NULL);
     expect_bad(p, "{\"value\":1,\"seq\":1.5}", "seq", NULL);
     expect_bad(p, "{\"value\":1,\"input\":3}", "input", NULL);
-    memset(line, 0, sizeof(line));
-    strcpy(line, "{\"value\":1,\"input\":\"");
-    memset(line + strlen(line), 'i', 64);
-    strcat(line, "\"}");
-    expect_bad(p, line, "input", "63", NULL);
+    expect_bad(p, long_line(line, "{\"value\":1,\"input\":\"", 'i', 64, "\"}"), "input",
+               "63", NULL);
     expect_bad(p, "{\"value\":1,\"event_time\":\"1949-13\"}", "event_time", NULL);
     expect_bad(p, "{\"value\":1,\"event_time\":true}", "event_time", NULL);
     /* a NUL inside the line */
