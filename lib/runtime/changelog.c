@@ -332,6 +332,16 @@ static int apply_record(eddy_changelog_t *cl, const rd_kafka_message_t *m,
         stage_drop(cl, id);
         return 0;
     }
+    if (m->len >= 4 && !memcmp(m->payload, "EDS1", 4))
+        return eddy_err_set(
+            err, EDDY_ERR_FATAL, 0,
+            "changelog '%s' holds state of series '%s' in the framing of an earlier "
+            "eddy build (EDS1, before snapshot frames), which this build does not "
+            "read: "
+            "rebuild "
+            "the state from the input by resetting the group to the earliest offsets "
+            "(kafka-consumer-groups --reset-offsets --to-earliest) and deleting '%s'",
+            cl->conf.topic, id, cl->conf.topic);
     switch (eddy_snapshot_open(&r, m->payload, m->len, EDDY_CHANGELOG_MAGIC,
                                EDDY_CHANGELOG_VERSION, errstr, sizeof(errstr))) {
     case EDDY_SNAPSHOT_OK:

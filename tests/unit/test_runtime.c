@@ -483,31 +483,59 @@ static void test_lost_is_not_ready(void **state)
 }
 
 /* A fenced producer is fatal: exit code 1 and a message that says so. */
+/* Runs R to its end with stderr captured into LOG; returns its exit code. */
+static int run_logged(run_t *r, const env_t *env, char *log, size_t size)
+{
+    FILE *f = tmpfile();
+    int saved = dup(2), rc;
+    size_t n;
+
+    fflush(stderr);
+    dup2(fileno(f), 2);
+    run_start(r, env, "10s");
+    rc = run_join(r);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    rewind(f);
+    n = fread(log, 1, size - 1, f);
+    log[n] = '\0';
+    fclose(f);
+    return rc;
+}
+
 static void test_fenced_is_fatal(void **state)
 {
     env_t *env = *state;
     run_t *r = calloc(1, sizeof(*r));
     char log[8192] = "";
-    FILE *f = tmpfile();
-    int saved = dup(2);
-    size_t n;
 
     produce_inputs(env, "a", 2);
     rd_kafka_mock_push_request_errors(env->mc, API_END_TXN, 1,
                                       RD_KAFKA_RESP_ERR_PRODUCER_FENCED);
-    fflush(stderr);
-    dup2(fileno(f), 2);
-    run_start(r, env, "10s");
-    assert_int_equal(run_join(r), 1);
-    fflush(stderr);
-    dup2(saved, 2);
-    close(saved);
-    rewind(f);
-    n = fread(log, 1, sizeof(log) - 1, f);
-    log[n] = '\0';
-    fclose(f);
+    assert_int_equal(run_logged(r, env, log, sizeof(log)), 1);
     assert_non_null(strstr(log, "msg=\"fatal error: stopping\""));
     assert_non_null(strstr(log, "fenced"));
+    free(r);
+}
+
+/* A changelog in the framing of an earlier build (EDS1) is refused with the
+ * way to rebuild, never restored as empty state (which would learn on from
+ * the committed offset without the series' history). */
+static void test_old_changelog_refused(void **state)
+{
+    env_t *env = *state;
+    run_t *r = calloc(1, sizeof(*r));
+    char log[8192] = "";
+    uint8_t v[24] = "EDS1";
+
+    produce_inputs(env, "a", 2);
+    produce(env, STATE, "a", v, sizeof(v));
+    assert_int_equal(run_logged(r, env, log, sizeof(log)), 1);
+    assert_non_null(strstr(log, "EDS1"));
+    assert_non_null(strstr(log, "--reset-offsets --to-earliest"));
+    assert_int_equal(atomic_load(&r->counter.n_process), 0);
+    assert_int_equal(atomic_load(&r->counter.n_load), 0);
     free(r);
 }
 
@@ -541,6 +569,8 @@ int main(void)
                                         env_teardown),
         cmocka_unit_test_setup_teardown(test_abort_and_rewind, env_setup, env_teardown),
         cmocka_unit_test_setup_teardown(test_fenced_is_fatal, env_setup, env_teardown),
+        cmocka_unit_test_setup_teardown(test_old_changelog_refused, env_setup,
+                                        env_teardown),
         cmocka_unit_test_setup_teardown(test_lost_is_not_ready, env_setup,
                                         env_teardown),
         cmocka_unit_test_setup_teardown(test_stop_during_restore, env_setup,
