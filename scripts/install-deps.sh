@@ -5,12 +5,14 @@ set -euo pipefail
 
 # libclang-rt-14-dev: the libFuzzer and sanitizer runtimes of the fuzz build
 # (clang alone, without recommends, cannot link -fsanitize=fuzzer).
+# libcsv-dev: RFC 4180 CSV parsing in eddy-ingest. libjs-chart.js: the charts
+# of the sink's status page. chromium: the page test (headless screenshot).
 PACKAGES=(
   build-essential cmake ninja-build pkg-config clang-format clang bc
   libclang-rt-14-dev
   librdkafka-dev libavro-dev libcmocka-dev libmicrohttpd-dev libjansson-dev
-  libcurl4-openssl-dev
-  kcat prometheus curl python3 valgrind
+  libcurl4-openssl-dev libcsv-dev libjs-chart.js
+  kcat prometheus curl python3 valgrind chromium
   default-jre-headless maven
 )
 
