@@ -18,7 +18,8 @@
     X(WRONG_LAG_COUNT, "wrong_lag_count") /* learn: features of another width */       \
     X(MODEL_ERROR, "model_error")         /* learn: the model refused the record */    \
     X(INVALID_PREDICTION, "invalid_prediction") /* metrics: not a usable prediction */ \
-    X(DUPLICATE_SEQ, "duplicate_seq")           /* skipped: seq already seen */
+    X(DUPLICATE_SEQ, "duplicate_seq")           /* skipped: seq already seen */        \
+    X(INVALID_UTF8, "invalid_utf8")             /* text that is not UTF-8 */
 
 typedef enum eddy_reason_e {
 #define EDDY_REASON_ENUM(id, name) EDDY_REASON_##id,
