@@ -106,8 +106,15 @@ static void test_csv_no_header(void **state)
     assert_int_equal(obs.event_time_ms, ET_1949_01);
     /* once data was seen, a header-looking row is data */
     expect_bad(p, "target,input", "not a number", NULL);
-    /* a label that is not a date: event time is now */
-    expect_ok(p, "t42,7", "s", 1, 7.0);
+    /* a label that is not a time is refused, never stamped with the clock */
+    expect_bad(p, "t42,7", "'t42'", "not a time", "--time-format", NULL);
+    eddy_ingest_parser_destroy(p);
+
+    /* ... unless the input is declared a label: --time-column none */
+    p = parser("s", 0);
+    eddy_ingest_format_t f = {.time_column = "none"};
+    assert_int_equal(eddy_ingest_parser_set_format(p, &f, err, sizeof(err)), 0);
+    expect_ok(p, "t42,7", "s", 0, 7.0);
     assert_string_equal(obs.input, "t42");
     assert_int_equal(obs.event_time_ms, NOW_US / 1000);
     eddy_ingest_parser_destroy(p);
