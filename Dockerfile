@@ -21,7 +21,7 @@ RUN rm -rf build && EDDY_BUILD_DIR=/src/build scripts/build.sh \
 FROM debian:bookworm-slim AS runtime
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      librdkafka1 libavro23 libmicrohttpd12 libjansson4 libcurl4 curl ca-certificates \
+      librdkafka1 libavro23 libmicrohttpd12 libjansson4 libcurl4 libcsv3 curl ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --gid 10001 eddy \
  && useradd --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent \

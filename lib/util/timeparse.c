@@ -202,14 +202,16 @@ static int parse_epoch(const char *text, size_t len, eddy_time_unit_t unit, int6
     size_t n = digit_run(c.s, c.end);
     int64_t v = 0, frac = 0;
 
-    if (n == 0 || n > (unit == EDDY_TIME_UNIT_S ? 15u : 17u))
+    const char *name = unit == EDDY_TIME_UNIT_S    ? "seconds"
+                       : unit == EDDY_TIME_UNIT_MS ? "milliseconds"
+                       : unit == EDDY_TIME_UNIT_US ? "microseconds"
+                                                   : "nanoseconds";
+    int max = unit == EDDY_TIME_UNIT_S ? 15 : 17;
+
+    if (n == 0 || n > (size_t)max)
         return fail(why, why_size, text, len,
-                    "not an epoch time in %s (an integer of at most %d digits)",
-                    unit == EDDY_TIME_UNIT_S    ? "seconds"
-                    : unit == EDDY_TIME_UNIT_MS ? "milliseconds"
-                    : unit == EDDY_TIME_UNIT_US ? "microseconds"
-                                                : "nanoseconds",
-                    unit == EDDY_TIME_UNIT_S ? 15 : 17);
+                    "not an epoch time in %s (an integer of at most %d digits)", name,
+                    max);
     for (size_t i = 0; i < n; i++)
         v = v * 10 + (c.s[i] - '0');
     c.s += n;
@@ -220,7 +222,8 @@ static int parse_epoch(const char *text, size_t len, eddy_time_unit_t unit, int6
         c.s += f;
     }
     if (c.s != c.end)
-        return fail(why, why_size, text, len, "trailing text after the epoch number");
+        return fail(why, why_size, text, len,
+                    "trailing text after the epoch number (in %s)", name);
     if (neg) {
         v = -v;
         frac = -frac;

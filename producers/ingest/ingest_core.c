@@ -255,58 +255,74 @@ static int thousands_grouped(const char *s)
            (*c == '.' && c[1] && strspn(c + 1, "0123456789") == strlen(c + 1));
 }
 
-/* Why TEXT (not one complete number) was refused, as a kind and a cause. */
+/* Why TEXT, in column NAME (field FIELD), is not one complete number:
+ * the kind and the likely cause. */
 static eddy_row_result_t refuse_number(eddy_ingest_parser_t *p, const char *text,
-                                       const char *where)
+                                       const char *name, int field)
 {
     size_t n = number_prefix(text);
     const char *t = text + (*text == '+' || *text == '-');
 
     if (*text == '\0')
         return refuse(p, "empty_value",
-                      "value %s is empty: a missing value is refused (fill or drop the "
-                      "row)",
-                      where);
+                      "%s is empty (field %d): a missing value is refused (fill or "
+                      "drop the row)",
+                      name, field);
     if (!strcasecmp(t, "nan") || !strncasecmp(t, "inf", 3))
         return refuse(p, "not_finite",
-                      "value '%s' %s is not finite: NaN and Inf are refused", text,
-                      where);
+                      "%s '%s' is not finite (field %d): NaN and Inf are refused", name,
+                      text, field);
     if (n && text[n] == ',' && thousands_grouped(text))
-        return refuse(
-            p, "thousands_separator",
-            "value '%s' %s is not a number: a thousands separator (or a decimal "
-            "comma)? write it without separators and with '.' as the decimal "
-            "point",
-            text, where);
+        return refuse(p, "thousands_separator",
+                      "%s '%s' is not a number (field %d): a thousands separator (or a "
+                      "decimal comma)? write it without separators, with '.' as the "
+                      "decimal point",
+                      name, text, field);
     if (n && text[n] == ',' &&
         strspn(text + n + 1, "0123456789") == strlen(text + n + 1))
         return refuse(
             p, "decimal_comma",
-            "value '%s' %s is not a number: a decimal comma? write '.' as the "
-            "decimal point (%.*s.%s)",
-            text, where, (int)n, text, text + n + 1);
+            "%s '%s' is not a number (field %d): a decimal comma? write '.' as "
+            "the decimal point (%.*s.%s)",
+            name, text, field, (int)n, text, text + n + 1);
     if (n)
         return refuse(p, "trailing_text",
-                      "value '%s' %s is not a number: trailing text '%s' after %.*s "
-                      "(units belong in the header)",
-                      text, where, text + n, (int)n, text);
-    return refuse(p, "not_a_number", "value '%s' %s is not a number", text, where);
+                      "%s '%s' is not a number (field %d): trailing text '%s' after "
+                      "%.*s (units belong in the header)",
+                      name, text, field, text + n, (int)n, text);
+    return refuse(p, "not_a_number", "%s '%s' is not a number (field %d)", name, text,
+                  field);
 }
 
-/* One complete decimal number into *V; WHERE names the column. */
+/* The header name of column COL (0-based) into OUT. */
+static const char *column_name(const eddy_ingest_parser_t *p, int col, char *out,
+                               size_t size)
+{
+    const char *h = p->header;
+
+    for (int i = 0; i < col && h; i++)
+        if ((h = strchr(h, ',')))
+            h++;
+    snprintf(out, size, "%.*s", h ? (int)strcspn(h, ",") : 0, h ? h : "");
+    return out;
+}
+
+/* Column COL's TEXT as one complete decimal number into *V. */
 static eddy_row_result_t parse_number(eddy_ingest_parser_t *p, const char *text,
-                                      const char *where, double *v)
+                                      int col, double *v)
 {
     size_t n = number_prefix(text);
+    char name[64];
 
+    column_name(p, col, name, sizeof(name));
     if (n == 0 || text[n] != '\0')
-        return refuse_number(p, text, where);
+        return refuse_number(p, text, name, col + 1);
     errno = 0;
     *v = strtod(text, NULL);
     if (errno == ERANGE || !isfinite(*v))
         return refuse(p, "out_of_range",
-                      "value '%s' %s is out of range (not finite as a double)", text,
-                      where);
+                      "%s '%s' is out of range (field %d): not finite as a double",
+                      name, text, col + 1);
     return EDDY_ROW_OK;
 }
 
@@ -571,22 +587,22 @@ static eddy_row_result_t set_time(eddy_ingest_parser_t *p, const char *text,
     return EDDY_ROW_OK;
 }
 
-static const char *column_name(eddy_ingest_parser_t *p, int col, char *out, size_t size)
+/* Column COL's TEXT as the event time. */
+static eddy_row_result_t csv_time(eddy_ingest_parser_t *p, const char *text, int col,
+                                  int64_t *ms)
 {
-    const char *h = p->header;
+    char where[96], name[64];
 
-    for (int i = 0; i < col && h; i++)
-        if ((h = strchr(h, ',')))
-            h++;
-    snprintf(out, size, "in column '%.*s' (field %d)", h ? (int)strcspn(h, ",") : 0,
-             h ? h : "", col + 1);
-    return out;
+    snprintf(where, sizeof(where),
+             "in column '%s' (field %d):", column_name(p, col, name, sizeof(name)),
+             col + 1);
+    return set_time(p, text, where, ms);
 }
 
 static eddy_row_result_t csv_data(eddy_ingest_parser_t *p, int64_t now_us,
                                   eddy_obs_t *obs)
 {
-    char **fields = p->fields, where[96];
+    char **fields = p->fields;
     const char *series, *input, *hint = "";
 
     if (p->n_fields != p->n_cols) {
@@ -598,8 +614,7 @@ static eddy_row_result_t csv_data(eddy_ingest_parser_t *p, int64_t now_us,
     }
     series = p->col_series >= 0 ? fields[p->col_series] : p->default_series;
     if (check_series(p, series) ||
-        parse_number(p, fields[p->col_value],
-                     column_name(p, p->col_value, where, sizeof(where)), &obs->value))
+        parse_number(p, fields[p->col_value], p->col_value, &obs->value))
         return EDDY_ROW_BAD;
     input = p->col_input >= 0 ? fields[p->col_input] : "";
     if (strlen(input) > EDDY_INPUT_MAX)
@@ -608,9 +623,8 @@ static eddy_row_result_t csv_data(eddy_ingest_parser_t *p, int64_t now_us,
     if (check_utf8(p, "input", input))
         return EDDY_ROW_BAD;
     obs->event_time_ms = now_us / 1000;
-    if (p->col_time >= 0 && set_time(p, fields[p->col_time],
-                                     column_name(p, p->col_time, where, sizeof(where)),
-                                     &obs->event_time_ms))
+    if (p->col_time >= 0 &&
+        csv_time(p, fields[p->col_time], p->col_time, &obs->event_time_ms))
         return EDDY_ROW_BAD;
     snprintf(obs->series_id, sizeof(obs->series_id), "%s", series);
     snprintf(obs->input, sizeof(obs->input), "%s", input);
@@ -652,14 +666,14 @@ static eddy_row_result_t json_time(eddy_ingest_parser_t *p, json_t *root,
         return EDDY_ROW_OK;
     }
     if (v && json_is_string(v))
-        return set_time(p, json_string_value(v), "in \"event_time\"", ms);
+        return set_time(p, json_string_value(v), "in \"event_time\":", ms);
     if (v)
         return refuse(
             p, "bad_time",
             "event_time must be a time string such as 2024-03-01T00:00:00Z or "
             "epoch milliseconds (a number in --time-unit)");
     if (*input && !(p->fmt.time_column && !strcasecmp(p->fmt.time_column, "none")))
-        return set_time(p, input, "in \"input\"", ms);
+        return set_time(p, input, "in \"input\":", ms);
     return EDDY_ROW_OK;
 }
 

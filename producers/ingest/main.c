@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -17,6 +18,7 @@
 #include "util/reason.h"
 #include "runtime/registry.h"
 #include "runtime/stage.h"
+#include "util/utf8.h"
 
 typedef struct ingest_conf_s {
     const char *topic, *series_id;
@@ -25,6 +27,8 @@ typedef struct ingest_conf_s {
     int64_t interval_ms;
     const char *deadletter_topic;
     int64_t synthetic_series, synthetic_count, max_series;
+    const char *delimiter, *time_column, *value_column, *series_column;
+    const char *time_format, *time_unit;
 } ingest_conf_t;
 
 static const eddy_opt_t ingest_opts[] = {
@@ -50,6 +54,27 @@ static const eddy_opt_t ingest_opts[] = {
     EDDY_OPT(ingest_conf_t, INT, max_series, "max-series", 0, "1000000",
              "distinct series accepted from the input", .min = 1,
              .max = EDDY_OPT_NO_MAX),
+    EDDY_OPT(ingest_conf_t, STR, delimiter, "delimiter", 0, "auto",
+             "CSV field delimiter; auto: the most frequent of ',' ';' and tab in the "
+             "first row",
+             .choices = "auto|,|;|tab"),
+    EDDY_OPT(ingest_conf_t, STR, time_column, "time-column", 0, NULL,
+             "CSV column of the event time: a header name or a 1-based index; 'none': "
+             "rows get the time of ingest (default: found by its header spelling)"),
+    EDDY_OPT(ingest_conf_t, STR, value_column, "value-column", 0, NULL,
+             "CSV column of the value: a header name or a 1-based index (default: "
+             "target, y, value, #Passengers ...)"),
+    EDDY_OPT(ingest_conf_t, STR, series_column, "series-column", 0, NULL,
+             "CSV column of the series id: a header name or a 1-based index (default: "
+             "series_id, unique_id, series, id ...; none: --series-id)"),
+    EDDY_OPT(
+        ingest_conf_t, STR, time_format, "time-format", 0, NULL,
+        "strptime(3) format of event times that are not ISO 8601 or epoch numbers, "
+        "e.g. '%b %Y' or '%d/%m/%Y %H:%M %z'"),
+    EDDY_OPT(ingest_conf_t, STR, time_unit, "time-unit", 0, "auto",
+             "unit of epoch-number event times; auto: 9-10 digits are seconds, 12-13 "
+             "milliseconds (JSON numbers: milliseconds)",
+             .choices = "auto|s|ms|us|ns"),
     EDDY_OPT_TABLE_END};
 
 static ingest_conf_t conf;
@@ -58,10 +83,10 @@ static const eddy_stage_def_t ingest_def = {
     EDDY_STAGE_NAME("ingest"),
     .usage = "[options] [FILE...|-]",
     .summary =
-        "Publishes Observations keyed by series_id from CSV files (the seed's "
-        "input,target format), JSON lines on stdin, or a synthetic generator. Bad "
-        "rows go to the dead-letter topic; exits 0 at the end of input once "
-        "everything is delivered.",
+        "Publishes Observations keyed by series_id from CSV files (RFC 4180, a "
+        "header such as input,target, ds,y or unique_id,ds,y), JSON lines, or a "
+        "synthetic generator. Bad rows go to the dead-letter topic; exits 0 at the "
+        "end of input once everything is delivered, non-zero for an empty input.",
     .input_type = -1,
     .output_type = EDDY_REC_OBSERVATION,
     .opts = ingest_opts,
@@ -79,6 +104,13 @@ typedef struct ingest_s {
     int64_t next_send_us;
     uint64_t sent, bad;
     eddy_delivery_t dr; /* delivery reports of the producer */
+    eddy_ingest_format_t format;
+    struct {
+        const char *kind; /* eddy_ingest_last_kind's static name */
+        uint64_t n;
+        char first[96]; /* file:line of the first */
+    } kinds[32];
+    int n_kinds;
 } ingest_t;
 
 static void pace(ingest_t *in)
@@ -114,44 +146,131 @@ static int send_obs(ingest_t *in, const eddy_obs_t *obs)
     return 0;
 }
 
+/* The slot counting KIND (the last slot takes any overflow). */
+static int kind_slot(ingest_t *in, const char *kind)
+{
+    int i;
+
+    for (i = 0; i < in->n_kinds; i++)
+        if (!strcmp(in->kinds[i].kind, kind))
+            return i;
+    if (i == (int)(sizeof(in->kinds) / sizeof(in->kinds[0])))
+        return i - 1;
+    in->kinds[i].kind = kind;
+    in->n_kinds++;
+    return i;
+}
+
+/* TEXT on stderr, bytes that are not UTF-8 as \xNN (at most 80 bytes). */
+static void print_row(const char *text, size_t len)
+{
+    int valid = eddy_utf8_valid(text, len);
+
+    for (size_t i = 0; i < len && i < 80; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c < 0x20 || c == 0x7f || (c >= 0x80 && !valid))
+            fprintf(stderr, "\\x%02x", c);
+        else
+            fputc(c, stderr);
+    }
+}
+
+/* Dead-letters a refused row (reason REASON), counts it by KIND and prints
+ * the first of each kind; the rest are summed up at the end. */
 static void bad_row(ingest_t *in, const char *file, long line, const char *text,
-                    size_t len, const char *why)
+                    size_t len, const char *why, eddy_reason_t reason, const char *kind)
 {
     eddy_dlq_source_t src = {file, -1, line};
+    int k = kind_slot(in, kind);
 
     in->bad++;
-    fprintf(stderr, "eddy-ingest: %s:%ld: %s (row: '%.*s'); row sent to topic '%s'\n",
-            file, line, why, (int)(len > 80 ? 80 : len), text, in->dlq_topic);
+    if (in->kinds[k].n++ == 0) {
+        snprintf(in->kinds[k].first, sizeof(in->kinds[k].first), "%s:%ld", file, line);
+        fprintf(stderr, "eddy-ingest: %s:%ld: %s (row: '", file, line, why);
+        print_row(text, len);
+        fprintf(stderr,
+                "'); row sent to topic '%s' with reason %s (more rows of this kind "
+                "are counted, not printed)\n",
+                in->dlq_topic, eddy_reason_name(reason));
+    }
     eddy_kafka_deadletter(in->producer, in->dlq_topic, "ingest",
-                          eddy_reason_name(EDDY_REASON_BAD_ROW), why, &src, NULL, 0,
-                          text, len, NULL);
+                          eddy_reason_name(reason), why, &src, NULL, 0, text, len,
+                          NULL);
+}
+
+/* One line per kind of refused row that occurred more than once. */
+static void bad_row_summary(const ingest_t *in)
+{
+    for (int i = 0; i < in->n_kinds; i++)
+        if (in->kinds[i].n > 1)
+            fprintf(stderr,
+                    "eddy-ingest: %" PRIu64 " rows refused as %s (the first at %s)\n",
+                    in->kinds[i].n, in->kinds[i].kind, in->kinds[i].first);
+}
+
+/* Non-zero (with a message) when NAME gave no row at all: an empty input or
+ * one with only a header is a mistake, not a success with sent=0. */
+static int check_not_empty(const char *name, long records, uint64_t ok, uint64_t bad,
+                           int header)
+{
+    if (ok > 0)
+        return 0;
+    if (bad > 0)
+        eddy_log_error("no row of the input was accepted: see the refused rows above",
+                       "path=\"%s\" bad_rows=%" PRIu64, name, bad);
+    else if (records == 0)
+        eddy_log_error("empty input: no rows",
+                       "path=\"%s\" fix=\"give a CSV file with "
+                       "a header and data rows, or JSON lines\"",
+                       name);
+    else if (header)
+        eddy_log_error("input has a header but no data rows", "path=\"%s\"", name);
+    else
+        eddy_log_error("input has only blank or comment lines", "path=\"%s\"", name);
+    return -1;
 }
 
 static int ingest_stream(ingest_t *in, FILE *f, const char *name, const char *series)
 {
     eddy_ingest_parser_t *p =
         eddy_ingest_parser_new(series, conf.seq_start, (size_t)conf.max_series);
-    char *line = NULL, errstr[512];
+    char *line = NULL, errstr[768];
     size_t cap = 0;
     ssize_t n;
-    long lineno = 0;
+    long lineno = 0, start, records = 0;
+    uint64_t ok = 0, bad = 0;
     eddy_obs_t obs;
     int rc = 0;
 
     if (!p)
         return -1;
-    while (!eddy_loop_stopping() && (n = getline(&line, &cap, f)) >= 0) {
-        lineno++;
+    if (eddy_ingest_parser_set_format(p, &in->format, errstr, sizeof(errstr))) {
+        fprintf(stderr, "eddy-ingest: %s\n", errstr);
+        eddy_ingest_parser_destroy(p);
+        return -1;
+    }
+    while (!eddy_loop_stopping() &&
+           (start = lineno + 1, n = eddy_ingest_read_record(f, &line, &cap, &lineno)) >=
+               0) {
+        records += n > 0;
         switch (eddy_ingest_parse_line(p, line, (size_t)n, eddy_now_us(), &obs, errstr,
                                        sizeof(errstr))) {
         case EDDY_ROW_OK:
+            ok++;
             if (send_obs(in, &obs))
                 rc = -1;
             break;
         case EDDY_ROW_BAD:
-            while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-                n--;
-            bad_row(in, name, lineno, line, (size_t)n, errstr);
+            bad++;
+            bad_row(in, name, start, line, (size_t)n, errstr,
+                    eddy_ingest_last_reason(p), eddy_ingest_last_kind(p));
+            /* every row would be read in the wrong layout */
+            if (!strcmp(eddy_ingest_last_kind(p), "header") && ok == 0) {
+                eddy_log_error("stopped reading: the CSV header names no usable "
+                               "columns",
+                               "path=\"%s\"", name);
+                rc = -1;
+            }
             break;
         default:
             break;
@@ -159,6 +278,8 @@ static int ingest_stream(ingest_t *in, FILE *f, const char *name, const char *se
         if (rc)
             break;
     }
+    if (!rc && !eddy_loop_stopping())
+        rc = check_not_empty(name, records, ok, bad, eddy_ingest_parser_saw_header(p));
     free(line);
     eddy_ingest_parser_destroy(p);
     return rc;
@@ -218,10 +339,17 @@ static int run(ingest_t *in)
     }
     for (int i = 0; i < n_args && !eddy_loop_stopping(); i++) {
         int is_stdin = !strcmp(args[i], "-");
-        FILE *f = is_stdin ? stdin : fopen(args[i], "r");
+        struct stat st;
+        FILE *f;
         int rc;
 
-        if (!f) {
+        if (!is_stdin && !stat(args[i], &st) && S_ISDIR(st.st_mode)) {
+            eddy_log_error("input is a directory, not a file",
+                           "path=\"%s\" fix=\"name the files in it, e.g. %s/*.csv\"",
+                           args[i], args[i]);
+            return -1;
+        }
+        if (!(f = is_stdin ? stdin : fopen(args[i], "r"))) {
             eddy_log_error("cannot open input", "path=\"%s\" error=\"%s\"", args[i],
                            strerror(errno));
             return -1;
@@ -237,6 +365,26 @@ static int run(ingest_t *in)
             fclose(f);
         if (rc)
             return rc;
+    }
+    return 0;
+}
+
+/* The CSV/time options as a parser format; -1 (with a message) when one is
+ * not usable. */
+static int format_from_conf(eddy_ingest_format_t *f)
+{
+    const char *d = conf.delimiter;
+
+    memset(f, 0, sizeof(*f));
+    f->delimiter = !strcmp(d, "tab") ? '\t' : !strcmp(d, "auto") ? 0 : d[0];
+    f->time_column = conf.time_column;
+    f->value_column = conf.value_column;
+    f->series_column = conf.series_column;
+    f->time.format = conf.time_format;
+    if (eddy_time_unit_from_name(conf.time_unit, &f->time.unit)) {
+        fprintf(stderr, "eddy-ingest: --time-unit '%s' is not auto, s, ms, us or ns\n",
+                conf.time_unit);
+        return -1;
     }
     return 0;
 }
@@ -259,6 +407,8 @@ int main(int argc, char **argv)
                   : conf.rate > 0       ? (int64_t)(1e6 / conf.rate)
                                         : 0;
     rc = 1;
+    if (format_from_conf(&in.format))
+        goto out;
     eddy_signals_install();
     if (!(in.codec = eddy_codec_new(errstr, sizeof(errstr))) ||
         !(conf_k =
@@ -284,6 +434,7 @@ int main(int argc, char **argv)
     }
     if (run(&in) == 0)
         rc = 0;
+    bad_row_summary(&in);
     eddy_produce_flush(in.producer, 1);
     if (in.dr.failed)
         rc = 1;
