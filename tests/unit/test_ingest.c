@@ -1,7 +1,10 @@
 /* test_ingest.c: input lines to Observations (producers/ingest/ingest_core.h)
  * — CSV with and without a header, column order, series_id column, both JSON
  * shapes, per-series seq, bad rows and their messages, blank/comment lines,
- * CRLF, event time parsing, and every line of the extended dataset.
+ * CRLF, event time parsing, and every line of the extended dataset; CSV
+ * dialects (BOM, RFC 4180 quotes, ';' and tab), header spellings and the
+ * column options, numbers refused with their cause, times in CSV and JSON,
+ * text that is not UTF-8, and records split on CR, CRLF and LF.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -410,6 +413,313 @@ static void test_dataset(void **state)
     assert_int_equal(last_et, 1291161600000LL); /* 2010-12-01 */
 }
 
+static eddy_ingest_parser_t *parser_with(const char *series, eddy_ingest_format_t f)
+{
+    eddy_ingest_parser_t *p = parser(series, 0);
+    assert_int_equal(eddy_ingest_parser_set_format(p, &f, err, sizeof(err)), 0);
+    return p;
+}
+
+/* A bad row of KIND (eddy_ingest_last_kind) whose message names NEEDLE. */
+static void expect_kind(eddy_ingest_parser_t *p, const char *line, const char *kind,
+                        const char *needle)
+{
+    expect_bad(p, line, needle, NULL);
+    assert_string_equal(eddy_ingest_last_kind(p), kind);
+}
+
+static void test_csv_dialects(void **state)
+{
+    (void)state;
+    /* a UTF-8 byte-order mark before the header, a multi-series header */
+    eddy_ingest_parser_t *p = parser("s", 0);
+    assert_int_equal(parse(p, "\xef\xbb\xbfseries_id,input,value"), EDDY_ROW_SKIP);
+    expect_ok(p, "store-1,2024-01,120", "store-1", 0, 120.0);
+    assert_int_equal(obs.event_time_ms, 1704067200000LL);
+    eddy_ingest_parser_destroy(p);
+
+    /* RFC 4180 quotes: removed, a quoted number, a doubled quote, a
+     * delimiter and a newline inside quotes */
+    p = parser("s", 0);
+    assert_int_equal(parse(p, "\"input\",\"target\""), EDDY_ROW_SKIP);
+    expect_ok(p, "\"2024-01\",112.0", "s", 0, 112.0);
+    assert_string_equal(obs.input, "2024-01");
+    assert_int_equal(obs.event_time_ms, 1704067200000LL);
+    expect_ok(p, "\"2024-03\",\"132.0\"", "s", 1, 132.0);
+    eddy_ingest_parser_destroy(p);
+    p = parser("s", 0);
+    assert_int_equal(parse(p, "series_id,ds,y,note"), EDDY_ROW_SKIP);
+    expect_ok(p, "\"a \"\"b\"\", c\",2024-01,1,", "a \"b\", c", 0, 1.0);
+    expect_ok(p, "b,2024-01,2,\"two\nlines\"", "b", 0, 2.0);
+    expect_kind(p, "\"open,2024-01,1,", "csv_quotes", "RFC 4180");
+    expect_kind(p, "\"a\"b,2024-01,1,", "csv_quotes", "quot");
+    eddy_ingest_parser_destroy(p);
+
+    /* ';' detected from the header, then a decimal comma is refused */
+    p = parser("s", 0);
+    assert_int_equal(parse(p, "date;value"), EDDY_ROW_SKIP);
+    expect_ok(p, "2024-01;1.5", "s", 0, 1.5);
+    expect_kind(p, "2024-02;1,5", "decimal_comma", "'1,5'");
+    eddy_ingest_parser_destroy(p);
+    /* ';' wins a tie with ',' in a headerless first row */
+    p = parser("s", 0);
+    expect_kind(p, "2024-01;1,5", "decimal_comma", "1.5");
+    eddy_ingest_parser_destroy(p);
+    /* tab detected; spaces trimmed, tabs are the delimiter */
+    p = parser("s", 0);
+    assert_int_equal(parse(p, "ds\ty"), EDDY_ROW_SKIP);
+    expect_ok(p, "2024-01\t 7 ", "s", 0, 7.0);
+    eddy_ingest_parser_destroy(p);
+    /* --delimiter set: more commas than semicolons would pick ',' */
+    p = parser("s", 0);
+    assert_int_equal(parse(p, "ds;y;a,b,c,d"), EDDY_ROW_BAD);
+    eddy_ingest_parser_destroy(p);
+    p = parser_with("s", (eddy_ingest_format_t){.delimiter = ';'});
+    assert_int_equal(parse(p, "ds;y;a,b,c,d"), EDDY_ROW_SKIP);
+    expect_ok(p, "2024-01;3;w,x,y,z", "s", 0, 3.0);
+    eddy_ingest_parser_destroy(p);
+    p = parser("s", 0);
+    eddy_ingest_format_t bad = {.delimiter = '|'};
+    assert_int_equal(eddy_ingest_parser_set_format(p, &bad, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "'|'"));
+    eddy_ingest_parser_destroy(p);
+}
+
+static void test_header_spellings(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *header, *row, *series, *input;
+        double value;
+        int64_t et;
+    } cases[] = {
+        {"ds,y", "2024-01-01,3", "s", "2024-01-01", 3, 1704067200000LL},
+        {"unique_id,ds,y", "u1,2024-01-01,3", "u1", "2024-01-01", 3, 1704067200000LL},
+        {"Month,#Passengers", "1949-01,112", "s", "1949-01", 112, ET_1949_01},
+        {"date,value", "2024-01-01,3", "s", "2024-01-01", 3, 1704067200000LL},
+        {"timestamp,value", "1704067200,3", "s", "1704067200", 3, 1704067200000LL},
+        {"time,value", "2024-01-01 00:00,3", "s", "2024-01-01 00:00", 3,
+         1704067200000LL},
+        {"series_id,input,value", "a,1949-01,4", "a", "1949-01", 4, ET_1949_01},
+        {"DS,Y", "2024-01-01,3", "s", "2024-01-01", 3, 1704067200000LL},
+        {"y,unique_id,ds", "3,u1,2024-01-01", "u1", "2024-01-01", 3, 1704067200000LL},
+        /* a time column and an input label */
+        {"input,date,target", "x1,2024-01-01,3", "s", "x1", 3, 1704067200000LL},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        eddy_ingest_parser_t *p = parser("s", 0);
+        if (parse(p, cases[i].header) != EDDY_ROW_SKIP)
+            fail_msg("header '%s' not recognised: %s", cases[i].header, err);
+        assert_true(eddy_ingest_parser_saw_header(p));
+        expect_ok(p, cases[i].row, cases[i].series, 0, cases[i].value);
+        assert_string_equal(obs.input, cases[i].input);
+        assert_int_equal(obs.event_time_ms, cases[i].et);
+        eddy_ingest_parser_destroy(p);
+    }
+
+    /* no recognisable header: the header found and the options, once */
+    eddy_ingest_parser_t *p = parser("s", 0);
+    expect_bad(p, "when,amount,who", "'when,amount,who'", "--time-column",
+               "--value-column", "--series-column", NULL);
+    assert_string_equal(eddy_ingest_last_kind(p), "header");
+    assert_false(eddy_ingest_parser_saw_header(p));
+    eddy_ingest_parser_destroy(p);
+}
+
+static void test_column_options(void **state)
+{
+    (void)state;
+    /* by name (any case) */
+    eddy_ingest_parser_t *p =
+        parser_with("s", (eddy_ingest_format_t){.time_column = "When",
+                                                .value_column = "amount",
+                                                .series_column = "who"});
+    assert_int_equal(parse(p, "when,amount,who"), EDDY_ROW_SKIP);
+    expect_ok(p, "2024-01,5,w1", "w1", 0, 5.0);
+    assert_int_equal(obs.event_time_ms, 1704067200000LL);
+    eddy_ingest_parser_destroy(p);
+
+    /* by 1-based index: a header is told from data by its value field */
+    p = parser_with("s",
+                    (eddy_ingest_format_t){.time_column = "3", .value_column = "1"});
+    assert_int_equal(parse(p, "kg,note,day"), EDDY_ROW_SKIP);
+    expect_ok(p, "5,hello,2024-01-01", "s", 0, 5.0);
+    assert_int_equal(obs.event_time_ms, 1704067200000LL);
+    eddy_ingest_parser_destroy(p);
+    p = parser_with("s",
+                    (eddy_ingest_format_t){.time_column = "2", .value_column = "1"});
+    expect_ok(p, "5,2024-01-01", "s", 0, 5.0);
+    assert_int_equal(obs.event_time_ms, 1704067200000LL);
+    eddy_ingest_parser_destroy(p);
+
+    /* a named column the header lacks; an index past the row */
+    p = parser_with("s", (eddy_ingest_format_t){.value_column = "sales"});
+    expect_bad(p, "ds,y", "--value-column 'sales'", "'ds,y'", NULL);
+    eddy_ingest_parser_destroy(p);
+    p = parser_with("s", (eddy_ingest_format_t){.value_column = "4"});
+    expect_bad(p, "ds,y", "--value-column '4'", NULL);
+    eddy_ingest_parser_destroy(p);
+
+    /* --time-column none: the time of ingest, the column kept as input */
+    p = parser_with("s", (eddy_ingest_format_t){.time_column = "none"});
+    assert_int_equal(parse(p, "input,target"), EDDY_ROW_SKIP);
+    expect_ok(p, "Jan 1949,5", "s", 0, 5.0);
+    assert_string_equal(obs.input, "Jan 1949");
+    assert_int_equal(obs.event_time_ms, NOW_US / 1000);
+    eddy_ingest_parser_destroy(p);
+}
+
+static void test_number_refusals(void **state)
+{
+    (void)state;
+    eddy_ingest_parser_t *p = parser("s", 0);
+
+    assert_int_equal(parse(p, "ds,y"), EDDY_ROW_SKIP);
+    expect_kind(p, "2024-01,\"1,5\"", "decimal_comma", "decimal comma");
+    expect_kind(p, "2024-01,\"1,234\"", "thousands_separator", "thousands separator");
+    expect_kind(p, "2024-01,\"-12,345,678.5\"", "thousands_separator",
+                "'-12,345,678.5'");
+    expect_kind(p, "2024-01,12kg", "trailing_text", "trailing text 'kg' after 12");
+    expect_kind(p, "2024-01,1.5.2", "trailing_text", "'.2'");
+    expect_kind(p, "2024-01,0x10", "trailing_text", "'x10'");
+    expect_kind(p, "2024-01,", "empty_value", "empty");
+    expect_kind(p, "2024-01,\"\"", "empty_value", "empty");
+    expect_kind(p, "2024-01,abc", "not_a_number", "'abc'");
+    expect_kind(p, "2024-01,-inf", "not_finite", "not finite");
+    expect_kind(p, "2024-01,1e999", "out_of_range", "out of range");
+    /* every refusal names the column and field */
+    expect_bad(p, "2024-01,12kg", "y '12kg'", "(field 2)", NULL);
+    expect_kind(p, "2024-01,1,5", "column_count", "quote the field");
+    /* what is one complete number is read as that number */
+    expect_ok(p, "2024-01,+1.5e3", "s", 0, 1500.0);
+    expect_ok(p, "2024-01,.5", "s", 1, 0.5);
+    expect_ok(p, "2024-01,-7.", "s", 2, -7.0);
+    eddy_ingest_parser_destroy(p);
+}
+
+static void test_csv_times(void **state)
+{
+    (void)state;
+    eddy_ingest_parser_t *p = parser("s", 0);
+
+    assert_int_equal(parse(p, "input,target"), EDDY_ROW_SKIP);
+    expect_ok(p, "2024-03-01T01:00:00+01:00,11", "s", 0, 11.0);
+    assert_int_equal(obs.event_time_ms, 1709251200000LL);
+    expect_ok(p, "1709251200123,1", "s", 1, 1.0);
+    assert_int_equal(obs.event_time_ms, 1709251200123LL);
+    expect_kind(p, "Jan 1949,112", "bad_time", "--time-format");
+    expect_bad(p, "1/1/1949,112", "'1/1/1949'", "column 'input' (field 1)", NULL);
+    eddy_ingest_parser_destroy(p);
+
+    p = parser_with("s",
+                    (eddy_ingest_format_t){.time = {"%b %Y", EDDY_TIME_UNIT_AUTO}});
+    assert_int_equal(parse(p, "Month,#Passengers"), EDDY_ROW_SKIP);
+    expect_ok(p, "Jan 1949,112", "s", 0, 112.0);
+    assert_int_equal(obs.event_time_ms, ET_1949_01);
+    expect_kind(p, "1949-02,118", "bad_time", "'%b %Y'");
+    eddy_ingest_parser_destroy(p);
+
+    p = parser_with("s", (eddy_ingest_format_t){.time = {NULL, EDDY_TIME_UNIT_S}});
+    assert_int_equal(parse(p, "timestamp,value"), EDDY_ROW_SKIP);
+    expect_ok(p, "86400,1", "s", 0, 1.0);
+    assert_int_equal(obs.event_time_ms, 86400000LL);
+    eddy_ingest_parser_destroy(p);
+}
+
+static void test_json_times(void **state)
+{
+    (void)state;
+    eddy_ingest_parser_t *p = parser("s", 0);
+
+    expect_ok(p, "{\"event_time\":\"2024-03-01T01:00:00+01:00\",\"value\":1}", "s", 0,
+              1.0);
+    assert_int_equal(obs.event_time_ms, 1709251200000LL);
+    expect_ok(p, "{\"event_time\":\"1709251200\",\"value\":1}", "s", 1, 1.0);
+    assert_int_equal(obs.event_time_ms, 1709251200000LL);
+    expect_ok(p, "{\"event_time\":1709251200000,\"value\":1}", "s", 2, 1.0);
+    assert_int_equal(obs.event_time_ms, 1709251200000LL);
+    /* the same strings are refused in JSON as in CSV, never the clock */
+    expect_kind(p, "{\"input\":\"t42\",\"value\":1}", "bad_time", "\"input\"");
+    expect_kind(p, "{\"event_time\":\"Jan 1949\",\"value\":1}", "bad_time", "ISO 8601");
+    eddy_ingest_parser_destroy(p);
+
+    p = parser_with("s", (eddy_ingest_format_t){.time = {NULL, EDDY_TIME_UNIT_S}});
+    expect_ok(p, "{\"event_time\":86400,\"value\":1}", "s", 0, 1.0);
+    assert_int_equal(obs.event_time_ms, 86400000LL);
+    eddy_ingest_parser_destroy(p);
+}
+
+static void test_invalid_utf8(void **state)
+{
+    (void)state;
+    eddy_ingest_parser_t *p = parser("s", 0);
+
+    assert_int_equal(parse(p, "series_id,input,value"), EDDY_ROW_SKIP);
+    expect_bad(p, "Z\xfcrich,2024-01,1", "not UTF-8", "0xfc", "Z\\xfcrich", NULL);
+    assert_int_equal(eddy_ingest_last_reason(p), EDDY_REASON_INVALID_UTF8);
+    assert_string_equal(eddy_ingest_last_kind(p), "invalid_utf8");
+    expect_ok(p, "Z\xc3\xbcrich,2024-01,1", "Z\xc3\xbcrich", 0, 1.0);
+    assert_int_equal(eddy_ingest_last_reason(p), EDDY_REASON_BAD_ROW);
+    eddy_ingest_parser_destroy(p);
+
+    p = parser("s", 0);
+    assert_int_equal(parse(p, "series_id,input,value"), EDDY_ROW_SKIP);
+    expect_bad(p, "a,caf\xe9,1", "input", "not UTF-8", NULL);
+    assert_int_equal(eddy_ingest_last_reason(p), EDDY_REASON_INVALID_UTF8);
+    expect_bad(p, "{\"series_id\":\"Z\xfc\",\"value\":1}", "not UTF-8", "column 16",
+               NULL);
+    assert_int_equal(eddy_ingest_last_reason(p), EDDY_REASON_INVALID_UTF8);
+    eddy_ingest_parser_destroy(p);
+
+    /* a default series (from a file name) that is not UTF-8 */
+    p = parser("caf\xe9", 0);
+    expect_bad(p, "{\"value\":1}", "series_id", "not UTF-8", NULL);
+    eddy_ingest_parser_destroy(p);
+}
+
+/* Every record of TEXT with its starting line. */
+static void expect_records(const char *text, size_t len, const char *const *want,
+                           const long *lines, int n)
+{
+    FILE *f = fmemopen((void *)text, len, "r");
+    char *buf = NULL;
+    size_t cap = 0;
+    long line = 0;
+    int i = 0;
+    ssize_t got;
+
+    assert_non_null(f);
+    for (long start = 1; (got = eddy_ingest_read_record(f, &buf, &cap, &line)) >= 0;
+         start = line + 1, i++) {
+        if (i >= n)
+            fail_msg("extra record '%s'", buf);
+        assert_int_equal(got, strlen(want[i]));
+        assert_string_equal(buf, want[i]);
+        assert_int_equal(start, lines[i]);
+    }
+    assert_int_equal(i, n);
+    free(buf);
+    fclose(f);
+}
+
+static void test_read_record(void **state)
+{
+    (void)state;
+    static const char cr[] = "Month,#Passengers\r1949-01,112\r1949-02,118\r";
+    static const char *const cr_want[] = {"Month,#Passengers", "1949-01,112",
+                                          "1949-02,118"};
+    static const long cr_lines[] = {1, 2, 3};
+    expect_records(cr, sizeof(cr) - 1, cr_want, cr_lines, 3);
+
+    static const char mixed[] = "a,b\r\n\r\n\"x\r\ny\",1\n{\"v\":\"\\\"\"}\nlast";
+    static const char *const mixed_want[] = {"a,b", "", "\"x\ny\",1",
+                                             "{\"v\":\"\\\"\"}", "last"};
+    static const long mixed_lines[] = {1, 2, 3, 5, 6};
+    expect_records(mixed, sizeof(mixed) - 1, mixed_want, mixed_lines, 5);
+
+    expect_records("", 0, NULL, NULL, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -425,6 +735,14 @@ int main(void)
         cmocka_unit_test(test_skip_and_crlf),
         cmocka_unit_test(test_event_time),
         cmocka_unit_test(test_dataset),
+        cmocka_unit_test(test_csv_dialects),
+        cmocka_unit_test(test_header_spellings),
+        cmocka_unit_test(test_column_options),
+        cmocka_unit_test(test_number_refusals),
+        cmocka_unit_test(test_csv_times),
+        cmocka_unit_test(test_json_times),
+        cmocka_unit_test(test_invalid_utf8),
+        cmocka_unit_test(test_read_record),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
