@@ -272,7 +272,7 @@ static eddy_row_result_t refuse_number(eddy_ingest_parser_t *p, const char *text
         return refuse(p, "not_finite",
                       "%s '%s' is not finite (field %d): NaN and Inf are refused", name,
                       text, field);
-    if (n && text[n] == ',' && thousands_grouped(text))
+    if (n && text[n] == ',' && (thousands_grouped(text) || memchr(text, '.', n)))
         return refuse(p, "thousands_separator",
                       "%s '%s' is not a number (field %d): a thousands separator (or a "
                       "decimal comma)? write it without separators, with '.' as the "
