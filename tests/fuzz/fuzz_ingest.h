@@ -1,10 +1,11 @@
 /* fuzz_ingest.h: the body shared by fuzz_csv.c and fuzz_json.c.
  *
- * A fresh parser per input; the input is split into lines on '\n' (so the
- * CSV header state carries from line to line) or, with FUZZ_ONE_LINE, handed
- * over whole as one line. Invariants: OK rows respect the Observation
- * bounds and carry a finite value; bad rows carry a message; per-series seq
- * numbers assigned by the parser increase by one.
+ * A fresh parser per input; the input is split into records by
+ * eddy_ingest_read_record (so the CSV header state carries from record to
+ * record) or, with FUZZ_ONE_LINE, handed over whole as one line. Invariants: OK rows
+ * respect the Observation bounds, carry a finite value and UTF-8 text; bad rows carry a
+ * message and a reason of bad_row or invalid_utf8; per-series seq numbers assigned by
+ * the parser increase by one.
  */
 #include <math.h>
 #include <stddef.h>
@@ -15,6 +16,7 @@
 
 #include "fuzz_common.h"
 #include "ingest_core.h"
+#include "util/utf8.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -24,7 +26,6 @@ static void fuzz_line(eddy_ingest_parser_t *p, const char *line, size_t len)
     char err[512] = "";
     /* an exact-size heap copy: ASan sees reads past LEN */
     char *copy = malloc(len ? len : 1);
-    int64_t ms;
 
     if (!copy)
         return;
@@ -37,15 +38,16 @@ static void fuzz_line(eddy_ingest_parser_t *p, const char *line, size_t len)
         FUZZ_CHECK(strlen(obs.series_id) <= EDDY_SERIES_ID_MAX, "series id");
         FUZZ_CHECK(strlen(obs.input) <= EDDY_INPUT_MAX, "input");
         FUZZ_CHECK(obs.produced_at_us == 1700000000000000LL, "produced_at");
-        /* a date input parses to the event time it was given (unless a
-         * JSON event_time overrode it) */
-        if (!eddy_parse_event_time(obs.input, &ms) && !memchr(copy, '{', len))
-            FUZZ_CHECK(ms == obs.event_time_ms, "event time of '%s'", obs.input);
+        FUZZ_CHECK(eddy_utf8_valid(obs.series_id, strlen(obs.series_id)), "series id");
+        FUZZ_CHECK(eddy_utf8_valid(obs.input, strlen(obs.input)), "input UTF-8");
         break;
     case EDDY_ROW_SKIP:
         break;
     case EDDY_ROW_BAD:
         FUZZ_CHECK(err[0] != '\0', "bad row without a message");
+        FUZZ_CHECK(eddy_ingest_last_reason(p) == EDDY_REASON_BAD_ROW ||
+                       eddy_ingest_last_reason(p) == EDDY_REASON_INVALID_UTF8,
+                   "reason %d", (int)eddy_ingest_last_reason(p));
         break;
     default:
         FUZZ_CHECK(0, "unknown result");
@@ -64,12 +66,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_line(p, s, size);
     (void)end;
 #else
-    while (s < end) {
-        const char *nl = memchr(s, '\n', (size_t)(end - s));
-        size_t len = nl ? (size_t)(nl - s) : (size_t)(end - s);
-        fuzz_line(p, s, len);
-        s += len + (nl ? 1 : 0);
+    /* records as eddy-ingest reads them: CR, CRLF, LF, quoted newlines */
+    FILE *f = fmemopen((void *)s, size, "r");
+    char *rec = NULL;
+    size_t cap = 0, total = 0;
+    long lines = 0;
+    ssize_t n;
+
+    (void)end;
+    if (f) {
+        while ((n = eddy_ingest_read_record(f, &rec, &cap, &lines)) >= 0) {
+            total += (size_t)n;
+            FUZZ_CHECK(total <= size, "records longer than the input");
+            fuzz_line(p, rec, (size_t)n);
+        }
+        FUZZ_CHECK((size_t)lines <= size, "%ld lines in %zu bytes", lines, size);
+        fclose(f);
     }
+    free(rec);
 #endif
     eddy_ingest_parser_destroy(p);
     return 0;
