@@ -72,11 +72,51 @@ eddy_row_result_t eddy_ingest_parse_line(eddy_ingest_parser_t *p, const char *li
                                          size_t len, int64_t now_us, eddy_obs_t *obs,
                                          char *errstr, size_t errstr_size);
 
-/* After EDDY_ROW_BAD: the dead-letter reason (BAD_ROW or INVALID_UTF8) and a
- * short stable name of the kind of fault ("decimal_comma", "bad_time", ...)
- * for counting and logging once per kind. */
-eddy_reason_t eddy_ingest_last_reason(const eddy_ingest_parser_t *p);
+/* Why a row is refused, one row each: the fault's stable name (counted and
+ * printed once per kind by eddy-ingest) and its dead-letter reason
+ * (util/reason.h). */
+#define EDDY_INGEST_FAULTS(X)                                                          \
+    X(HEADER, "header", BAD_ROW)             /* no usable CSV header */                \
+    X(COLUMN_COUNT, "column_count", BAD_ROW) /* fields != header's */                  \
+    X(TOO_MANY_COLUMNS, "too_many_columns", BAD_ROW)                                   \
+    X(CSV_QUOTES, "csv_quotes", BAD_ROW) /* not RFC 4180 quoting */                    \
+    X(CSV_ROWS, "csv_rows", BAD_ROW)     /* a record of several rows */                \
+    X(LINE_TOO_LONG, "line_too_long", BAD_ROW)                                         \
+    X(NUL, "nul", BAD_ROW)                                                             \
+    X(EMPTY_VALUE, "empty_value", BAD_ROW)                                             \
+    X(NOT_A_NUMBER, "not_a_number", BAD_ROW)                                           \
+    X(DECIMAL_COMMA, "decimal_comma", BAD_ROW)                                         \
+    X(THOUSANDS_SEPARATOR, "thousands_separator", BAD_ROW)                             \
+    X(TRAILING_TEXT, "trailing_text", BAD_ROW) /* "12kg" */                            \
+    X(NOT_FINITE, "not_finite", BAD_ROW)       /* NaN, Inf */                          \
+    X(OUT_OF_RANGE, "out_of_range", BAD_ROW)   /* 1e999 */                             \
+    X(BAD_TIME, "bad_time", BAD_ROW)           /* not a time */                        \
+    X(SERIES_ID, "series_id", BAD_ROW)         /* empty, too long, control chars */    \
+    X(INPUT_TOO_LONG, "input_too_long", BAD_ROW)                                       \
+    X(JSON, "json", BAD_ROW)               /* not a JSON object */                     \
+    X(JSON_FIELDS, "json_fields", BAD_ROW) /* neither value nor target */              \
+    X(SEQ, "seq", BAD_ROW)                                                             \
+    X(TOO_MANY_SERIES, "too_many_series", SERIES_CAP)                                  \
+    X(NOMEM, "nomem", NOMEM)                                                           \
+    X(INVALID_UTF8, "invalid_utf8", INVALID_UTF8)
+
+typedef enum eddy_ingest_fault_e {
+#define EDDY_INGEST_FAULT_ENUM(id, name, reason) EDDY_FAULT_##id,
+    EDDY_INGEST_FAULTS(EDDY_INGEST_FAULT_ENUM)
+#undef EDDY_INGEST_FAULT_ENUM
+        EDDY_FAULT_COUNT
+} eddy_ingest_fault_t;
+
+/* The fault's name ("decimal_comma") and dead-letter reason; "bad_row" and
+ * BAD_ROW outside the table. */
+const char *eddy_ingest_fault_name(eddy_ingest_fault_t fault);
+eddy_reason_t eddy_ingest_fault_reason(eddy_ingest_fault_t fault);
+
+/* After EDDY_ROW_BAD: the fault (EDDY_FAULT_COUNT when none), its name and
+ * its dead-letter reason. */
+eddy_ingest_fault_t eddy_ingest_last_fault(const eddy_ingest_parser_t *p);
 const char *eddy_ingest_last_kind(const eddy_ingest_parser_t *p);
+eddy_reason_t eddy_ingest_last_reason(const eddy_ingest_parser_t *p);
 
 /* 1 once a CSV header row was recognised (for "header but no data"). */
 int eddy_ingest_parser_saw_header(const eddy_ingest_parser_t *p);

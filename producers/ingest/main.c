@@ -106,11 +106,9 @@ typedef struct ingest_s {
     eddy_delivery_t dr; /* delivery reports of the producer */
     eddy_ingest_format_t format;
     struct {
-        const char *kind; /* eddy_ingest_last_kind's static name */
         uint64_t n;
-        char first[96]; /* file:line of the first */
-    } kinds[32];
-    int n_kinds;
+        char first[96];             /* file:line of the first */
+    } faults[EDDY_FAULT_COUNT + 1]; /* refused rows by kind (+ unknown) */
 } ingest_t;
 
 static void pace(ingest_t *in)
@@ -146,21 +144,6 @@ static int send_obs(ingest_t *in, const eddy_obs_t *obs)
     return 0;
 }
 
-/* The slot counting KIND (the last slot takes any overflow). */
-static int kind_slot(ingest_t *in, const char *kind)
-{
-    int i;
-
-    for (i = 0; i < in->n_kinds; i++)
-        if (!strcmp(in->kinds[i].kind, kind))
-            return i;
-    if (i == (int)(sizeof(in->kinds) / sizeof(in->kinds[0])))
-        return i - 1;
-    in->kinds[i].kind = kind;
-    in->n_kinds++;
-    return i;
-}
-
 /* TEXT on stderr, bytes that are not UTF-8 as \xNN (at most 80 bytes). */
 static void print_row(const char *text, size_t len)
 {
@@ -175,17 +158,19 @@ static void print_row(const char *text, size_t len)
     }
 }
 
-/* Dead-letters a refused row (reason REASON), counts it by KIND and prints
- * the first of each kind; the rest are summed up at the end. */
+/* Dead-letters a refused row (with FAULT's reason), counts it by FAULT and
+ * prints the first of each kind; the rest are summed up at the end. */
 static void bad_row(ingest_t *in, const char *file, long line, const char *text,
-                    size_t len, const char *why, eddy_reason_t reason, const char *kind)
+                    size_t len, const char *why, eddy_ingest_fault_t fault)
 {
     eddy_dlq_source_t src = {file, -1, line};
-    int k = kind_slot(in, kind);
+    eddy_reason_t reason = eddy_ingest_fault_reason(fault);
+    int k = (int)fault >= 0 && fault < EDDY_FAULT_COUNT ? (int)fault : EDDY_FAULT_COUNT;
 
     in->bad++;
-    if (in->kinds[k].n++ == 0) {
-        snprintf(in->kinds[k].first, sizeof(in->kinds[k].first), "%s:%ld", file, line);
+    if (in->faults[k].n++ == 0) {
+        snprintf(in->faults[k].first, sizeof(in->faults[k].first), "%s:%ld", file,
+                 line);
         fprintf(stderr, "eddy-ingest: %s:%ld: %s (row: '", file, line, why);
         print_row(text, len);
         fprintf(stderr,
@@ -201,11 +186,12 @@ static void bad_row(ingest_t *in, const char *file, long line, const char *text,
 /* One line per kind of refused row that occurred more than once. */
 static void bad_row_summary(const ingest_t *in)
 {
-    for (int i = 0; i < in->n_kinds; i++)
-        if (in->kinds[i].n > 1)
+    for (int i = 0; i <= EDDY_FAULT_COUNT; i++)
+        if (in->faults[i].n > 1)
             fprintf(stderr,
                     "eddy-ingest: %" PRIu64 " rows refused as %s (the first at %s)\n",
-                    in->kinds[i].n, in->kinds[i].kind, in->kinds[i].first);
+                    in->faults[i].n, eddy_ingest_fault_name((eddy_ingest_fault_t)i),
+                    in->faults[i].first);
 }
 
 /* Non-zero (with a message) when NAME gave no row at all: an empty input or
@@ -263,9 +249,9 @@ static int ingest_stream(ingest_t *in, FILE *f, const char *name, const char *se
         case EDDY_ROW_BAD:
             bad++;
             bad_row(in, name, start, line, (size_t)n, errstr,
-                    eddy_ingest_last_reason(p), eddy_ingest_last_kind(p));
+                    eddy_ingest_last_fault(p));
             /* every row would be read in the wrong layout */
-            if (!strcmp(eddy_ingest_last_kind(p), "header") && ok == 0) {
+            if (eddy_ingest_last_fault(p) == EDDY_FAULT_HEADER && ok == 0) {
                 eddy_log_error("stopped reading: the CSV header names no usable "
                                "columns",
                                "path=\"%s\"", name);

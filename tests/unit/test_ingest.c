@@ -720,6 +720,25 @@ static void test_read_record(void **state)
     expect_records("", 0, NULL, NULL, 0);
 }
 
+static void test_fault_table(void **state)
+{
+    (void)state;
+    for (int i = 0; i < EDDY_FAULT_COUNT; i++) {
+        const char *name = eddy_ingest_fault_name((eddy_ingest_fault_t)i);
+        assert_true(name[0] != '\0');
+        assert_string_not_equal(eddy_reason_name(eddy_ingest_fault_reason(i)),
+                                "unknown");
+        for (int j = 0; j < i; j++)
+            assert_string_not_equal(name,
+                                    eddy_ingest_fault_name((eddy_ingest_fault_t)j));
+    }
+    assert_string_equal(eddy_ingest_fault_name(EDDY_FAULT_COUNT), "bad_row");
+    assert_int_equal(eddy_ingest_fault_reason(EDDY_FAULT_INVALID_UTF8),
+                     EDDY_REASON_INVALID_UTF8);
+    assert_int_equal(eddy_ingest_fault_reason(EDDY_FAULT_TOO_MANY_SERIES),
+                     EDDY_REASON_SERIES_CAP);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -743,6 +762,7 @@ int main(void)
         cmocka_unit_test(test_json_times),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_read_record),
+        cmocka_unit_test(test_fault_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
