@@ -54,10 +54,11 @@ static const eddy_opt_t ingest_opts[] = {
     EDDY_OPT(ingest_conf_t, INT, max_series, "max-series", 0, "1000000",
              "distinct series accepted from the input", .min = 1,
              .max = EDDY_OPT_NO_MAX),
-    EDDY_OPT(ingest_conf_t, STR, delimiter, "delimiter", 0, "auto",
-             "CSV field delimiter; auto: the most frequent of ',' ';' and tab in the "
-             "first row",
-             .choices = "auto|,|;|tab"),
+    EDDY_OPT(
+        ingest_conf_t, STR, delimiter, "delimiter", 0, "auto",
+        "CSV field delimiter: ',', ';', tab, or auto (the most frequent of them in "
+        "the first row)",
+        .choices = "auto|,|;|tab"),
     EDDY_OPT(ingest_conf_t, STR, time_column, "time-column", 0, NULL,
              "CSV column of the event time: a header name or a 1-based index; 'none': "
              "rows get the time of ingest (default: found by its header spelling)"),
@@ -72,8 +73,8 @@ static const eddy_opt_t ingest_opts[] = {
         "strptime(3) format of event times that are not ISO 8601 or epoch numbers, "
         "e.g. '%b %Y' or '%d/%m/%Y %H:%M %z'"),
     EDDY_OPT(ingest_conf_t, STR, time_unit, "time-unit", 0, "auto",
-             "unit of epoch-number event times; auto: 9-10 digits are seconds, 12-13 "
-             "milliseconds (JSON numbers: milliseconds)",
+             "unit of epoch-number event times: s, ms, us, ns, or auto (9-10 digits "
+             "are seconds, 12-13 milliseconds; JSON numbers milliseconds)",
              .choices = "auto|s|ms|us|ns"),
     EDDY_OPT_TABLE_END};
 
