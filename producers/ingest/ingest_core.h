@@ -130,7 +130,8 @@ int eddy_parse_event_time(const char *text, int64_t *ms);
  * quotes (a newline inside quotes is kept as LF; quotes are not tracked in
  * JSON lines, nor past 4096 bytes so one stray quote cannot swallow a
  * file). *LINE counts physical lines read so far; the record starts on the
- * line it had + 1. Returns the record's length, or -1 at end of input. */
+ * line it had + 1. Returns the record's length, -1 at end of input, or -2
+ * when the input cannot be read or memory runs out (errno says which). */
 ssize_t eddy_ingest_read_record(FILE *f, char **buf, size_t *cap, long *line);
 
 #endif

@@ -37,7 +37,7 @@ ssize_t eddy_ingest_read_record(FILE *f, char **buf, size_t *cap, long *line)
     int c, quoted = 0, json = -1, any = 0;
 
     if (append(buf, cap, 0, '\0'))
-        return -1;
+        return -2;
     while ((c = getc(f)) != EOF) {
         any = 1;
         if (c == '\r' || c == '\n') {
@@ -55,8 +55,10 @@ ssize_t eddy_ingest_read_record(FILE *f, char **buf, size_t *cap, long *line)
             quoted = 0; /* one stray quote must not swallow the file */
         }
         if (append(buf, cap, len++, (char)c))
-            return -1;
+            return -2;
     }
+    if (ferror(f))
+        return -2;
     if (!any)
         return -1;
     ++*line;

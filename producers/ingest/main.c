@@ -223,7 +223,7 @@ static int ingest_stream(ingest_t *in, FILE *f, const char *name, const char *se
         eddy_ingest_parser_new(series, conf.seq_start, (size_t)conf.max_series);
     char *line = NULL, errstr[768];
     size_t cap = 0;
-    ssize_t n;
+    ssize_t n = -1;
     long lineno = 0, start, records = 0;
     uint64_t ok = 0, bad = 0;
     eddy_obs_t obs;
@@ -264,6 +264,11 @@ static int ingest_stream(ingest_t *in, FILE *f, const char *name, const char *se
         }
         if (rc)
             break;
+    }
+    if (!rc && n == -2) {
+        eddy_log_error("cannot read input", "path=\"%s\" line=%ld error=\"%s\"", name,
+                       lineno + 1, strerror(errno));
+        rc = -1;
     }
     if (!rc && !eddy_loop_stopping())
         rc = check_not_empty(name, records, ok, bad, eddy_ingest_parser_saw_header(p));
