@@ -9,6 +9,7 @@ eddy_bin() { # name -> path of the built program
     eddy-ingest) echo "$EDDY_BIN/producers/ingest/eddy-ingest" ;;
     eddy-features) echo "$EDDY_BIN/processors/features/eddy-features" ;;
     eddy-learn) echo "$EDDY_BIN/processors/learn/eddy-learn" ;;
+    eddy-evaluate) echo "$EDDY_BIN/processors/evaluate/eddy-evaluate" ;;
     eddy-metrics) echo "$EDDY_BIN/sinks/metrics/eddy-metrics" ;;
     eddy-cat) echo "$EDDY_BIN/sinks/cat/eddy-cat" ;;
     *) echo "unknown program $1" >&2; return 1 ;;
