@@ -125,3 +125,21 @@ eddy_wait_predictions() {
   done
   return 1
 }
+
+# eddy_wait_scores TOPIC LAST TIMEOUT MODEL...: waits until the compacted
+# scores TOPIC (eddy-evaluate's output, read_committed) holds, for every
+# MODEL, a latest score of step LAST; leaves the records in $EDDY_RUN/scores.jsonl.
+eddy_wait_scores() {
+  local topic=$1 last=$2 timeout=$3
+  shift 3
+  for _ in $(seq $((timeout * 2))); do
+    eddy_check_alive || return 1
+    "$(eddy_bin eddy-cat)" -X isolation.level=read_committed --topic "$topic" \
+      >"$EDDY_RUN/scores.jsonl" 2>/dev/null || true
+    python3 "$(dirname "${BASH_SOURCE[0]}")/scores.py" done "$EDDY_RUN/scores.jsonl" \
+      "$last" "$@" && return 0
+    sleep 0.5
+  done
+  echo "eddy: timed out after ${timeout}s waiting for the scores of step $last in '$topic'" >&2
+  return 1
+}

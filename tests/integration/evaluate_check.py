@@ -3,7 +3,6 @@
     evaluate_check.py PREDICTIONS.jsonl SCORES.jsonl [--horizons 5]
         [--season 12] [--windows 5,10,20] [--expect-mae MODEL=VALUE ...]
     evaluate_check.py --same SCORES_A.jsonl SCORES_B.jsonl
-    evaluate_check.py --latest SCORES.jsonl      # prints the per-horizon MAE table
 
 Inputs are eddy-cat's JSON lines (one record a line). The direct computation
 is written from the definitions, without the evaluator's ring buffers or
@@ -14,22 +13,12 @@ MAE, RMSE, MAPE (non-zero targets), rolling windows over the last W pairs,
 MASE over the mean |y_s - y_(s-m)|. The latest Score per key (the compacted
 view) must hold the same figures (relative 1e-9) and counts (exactly).
 """
-import json
 import math
+import os
 import sys
 
-
-def load(path):
-    with open(path) as f:
-        return [json.loads(line) for line in f if line.strip()]
-
-
-def latest(scores):
-    """The compacted view: the last record per key."""
-    out = {}
-    for s in scores:
-        out[(s["model"], s["series_id"])] = s
-    return out
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "lib"))
+from scores import latest, load  # noqa: E402
 
 
 def direct(preds, horizons, season, windows):
@@ -137,20 +126,8 @@ def same(a_path, b_path):
     print(f"ok: the latest scores of {len(a)} keys are identical (scored_at aside)")
 
 
-def table(path):
-    scores = latest(load(path))
-    horizons = max(s["horizons"] for s in scores.values())
-    print("| model | " + " | ".join(f"h={h}" for h in range(1, horizons + 1)) + " |")
-    print("|---|" + "---|" * horizons)
-    for (model, series), s in sorted(scores.items(), key=lambda kv: kv[1]["mae"][0]):
-        cells = [f"{m:.4f}" for m in s["mae"]]
-        print(f"| {model} | " + " | ".join(cells) + " |")
-
-
 if __name__ == "__main__":
     if sys.argv[1] == "--same":
         same(sys.argv[2], sys.argv[3])
-    elif sys.argv[1] == "--latest":
-        table(sys.argv[2])
     else:
         check(sys.argv[1:])

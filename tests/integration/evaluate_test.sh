@@ -61,21 +61,10 @@ ok "eval2 killed with SIGKILL after $before of $((rows * ${#models[@]})) scores,
 wait $ingest_pid || fail "eddy-ingest exited non-zero"
 
 # Done when the latest score of every model is the last step, in both.
-done_() { # topic
-  cat_ "$1" | python3 -c "
-import json, sys
-last = {}
-for l in sys.stdin:
-    r = json.loads(l); last[r['model']] = r['seq']
-sys.exit(0 if len(last) == ${#models[@]} and all(v == $((rows - 1)) for v in last.values()) else 1)"
-}
-for _ in $(seq 120); do
-  eddy_check_alive || fail "a stage died"
-  done_ "$scores" && done_ "$scores2" && break
-  sleep 0.5
-done
-done_ "$scores" || fail "the scores did not reach seq $((rows - 1)) for every model"
-done_ "$scores2" || fail "the restarted evaluator did not finish"
+eddy_wait_scores "$scores" $((rows - 1)) 60 "${models[@]}" ||
+  fail "the scores did not reach seq $((rows - 1)) for every model"
+eddy_wait_scores "$scores2" $((rows - 1)) 30 "${models[@]}" ||
+  fail "the restarted evaluator did not finish"
 
 cat_ "$pred" >"$EDDY_RUN/pred.jsonl"
 cat_ "$scores" >"$EDDY_RUN/scores.jsonl"
@@ -108,6 +97,6 @@ if [ "$mode" = kafka ]; then
   ok "replay after --reset-offsets --to-earliest: the same latest scores, nothing scored twice"
 fi
 
-python3 "$check" --latest "$EDDY_RUN/scores.jsonl"
+python3 "$root/scripts/lib/scores.py" table "$EDDY_RUN/scores.jsonl"
 eddy_stop_all || fail "a stage did not stop cleanly on SIGTERM"
 ok "every stage exited 0 on SIGTERM"
