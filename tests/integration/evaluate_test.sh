@@ -47,7 +47,7 @@ ingest_pid=$!
 # predictions are still arriving.
 before=0
 for _ in $(seq 300); do
-  before=$(cat_ "$scores2" | wc -l)
+  before=$({ cat_ "$scores2" || true; } | wc -l)
   [ "$before" -gt 0 ] && break
   sleep 0.1
 done
@@ -87,7 +87,7 @@ if [ "$mode" = kafka ]; then
   "$kafka" tool consumer-groups --group "eval2$s" --topic "$pred" --reset-offsets --to-earliest \
     --execute >/dev/null || fail "reset-offsets"
   eddy_start eval2 eddy-evaluate "${common[@]}" --input "$pred" --output "$scores2" \
-    --group "eval2$s" --transactional-id "eval2$s" --exit-idle 5s
+    --group "eval2$s" --transactional-id "eval2$s" --exit-idle 3s
   wait "$(cat "$EDDY_RUN/eval2.pid")" || fail "the replaying evaluator exited non-zero"
   rm -f "$EDDY_RUN/eval2.pid"
   grep -q 'rebuilding=[1-9]' "$EDDY_RUN/eval2.log" || fail "the replay did not notice its state was ahead"
