@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "util/bytes.h"
+#include "util/ksum.h"
 #include "util/series.h"
 
 #define NONE INT64_MIN /* no seq yet */
@@ -17,29 +18,11 @@ static int seq_ok(int64_t v)
     return v == NONE || (v >= 0 && v <= EDDY_EVAL_SEQ_MAX);
 }
 
-/* A compensated (Neumaier) sum, so that long runs keep their digits. */
-typedef struct ksum_s {
-    double sum, c;
-} ksum_t;
-
-static void ksum_add(ksum_t *k, double x)
-{
-    double t = k->sum + x;
-
-    k->c += fabs(k->sum) >= fabs(x) ? (k->sum - t) + x : (x - t) + k->sum;
-    k->sum = t;
-}
-
-static double ksum_get(const ksum_t *k)
-{
-    return k->sum + k->c;
-}
-
 /* The cumulative scores of one horizon and its ring of the last WMAX
  * scored pairs (|e| and y, in the track's ring arrays). */
 typedef struct horizon_s {
     int64_t n, mape_n;
-    ksum_t abs, sq, ape;
+    eddy_ksum_t abs, sq, ape;
     uint32_t ring_n, ring_head; /* pairs held (<= wmax); next slot written */
 } horizon_t;
 
@@ -56,7 +39,7 @@ typedef struct track_s {
     double prediction, target;
     uint32_t n_forecast;
     double forecast[EDDY_FORECAST_MAX];
-    ksum_t scale;
+    eddy_ksum_t scale;
     int64_t scale_n;
     unsigned logged; /* NOTE_* already reported (not saved) */
     horizon_t *hz;
@@ -198,10 +181,10 @@ static void score_pair(const eddy_evaluator_t *ev, track_t *t, int h, double yha
     double e = fabs(y - yhat);
 
     hz->n++;
-    ksum_add(&hz->abs, e);
-    ksum_add(&hz->sq, e * e);
+    eddy_ksum_add(&hz->abs, e);
+    eddy_ksum_add(&hz->sq, e * e);
     if (y != 0.0) {
-        ksum_add(&hz->ape, e / fabs(y));
+        eddy_ksum_add(&hz->ape, e / fabs(y));
         hz->mape_n++;
     }
     t->ring_abs[at] = e;
@@ -249,7 +232,7 @@ static void season_add(const eddy_evaluator_t *ev, track_t *t, int64_t s, double
     int k = (int)slot_of(s - m, m); /* the slot of s - m is the slot of s */
 
     if (t->season_seq[k] == s - m) {
-        ksum_add(&t->scale, fabs(y - t->season_y[k]));
+        eddy_ksum_add(&t->scale, fabs(y - t->season_y[k]));
         t->scale_n++;
     }
     t->season_seq[k] = s;
@@ -353,15 +336,15 @@ static void fill_horizons(const eddy_evaluator_t *ev, const track_t *t,
                           eddy_score_t *sc)
 {
     int H = ev->conf.horizons;
-    double scale = ratio(ksum_get(&t->scale), (double)t->scale_n);
+    double scale = ratio(eddy_ksum_get(&t->scale), (double)t->scale_n);
 
     sc->n_n = sc->n_mae = sc->n_rmse = sc->n_mape = sc->n_mape_n = sc->n_mase = H;
     for (int h = 1; h <= H; h++) {
         const horizon_t *hz = &t->hz[h - 1];
         sc->n[h - 1] = hz->n;
-        sc->mae[h - 1] = ratio(ksum_get(&hz->abs), (double)hz->n);
-        sc->rmse[h - 1] = sqrt(ratio(ksum_get(&hz->sq), (double)hz->n));
-        sc->mape[h - 1] = ratio(ksum_get(&hz->ape), (double)hz->mape_n);
+        sc->mae[h - 1] = ratio(eddy_ksum_get(&hz->abs), (double)hz->n);
+        sc->rmse[h - 1] = sqrt(ratio(eddy_ksum_get(&hz->sq), (double)hz->n));
+        sc->mape[h - 1] = ratio(eddy_ksum_get(&hz->ape), (double)hz->mape_n);
         sc->mape_n[h - 1] = hz->mape_n;
         sc->mase[h - 1] = ratio(sc->mae[h - 1], scale);
     }
@@ -554,7 +537,7 @@ static void put_i64s(eddy_buf_t *out, const int64_t *v, int n)
         eddy_buf_put_u64(out, (uint64_t)v[i]);
 }
 
-static void put_ksum(eddy_buf_t *out, const ksum_t *k)
+static void put_ksum(eddy_buf_t *out, const eddy_ksum_t *k)
 {
     eddy_buf_put_f64(out, k->sum);
     eddy_buf_put_f64(out, k->c);
@@ -626,7 +609,7 @@ static int evseries_save(const void *ctx, const void *value, eddy_buf_t *out)
     return out->failed ? -1 : 0;
 }
 
-static void read_ksum(eddy_reader_t *r, ksum_t *k)
+static void read_ksum(eddy_reader_t *r, eddy_ksum_t *k)
 {
     k->sum = eddy_read_f64(r);
     k->c = eddy_read_f64(r);

@@ -228,6 +228,16 @@ static void feed(eddy_evaluator_t *ev, const char *model, int t, eddy_score_t *s
     assert_int_equal(eddy_evaluator_process(ev, &p, sc, note), want);
 }
 
+/* Feeds steps FROM..TO-1 of MODEL, each scored, marking them seen. */
+static void feed_steps(eddy_evaluator_t *ev, const char *model, int from, int to,
+                       eddy_score_t *sc)
+{
+    for (int t = from; t < to; t++) {
+        seen[t] = 1;
+        feed(ev, model, t, sc, EDDY_EVAL_SCORED, NULL);
+    }
+}
+
 /* ---- tests */
 
 /* Every step of the seed: the score after each of a sample of steps, and
@@ -273,20 +283,14 @@ static void test_replay_not_counted(void **state)
 
     (void)state;
     reset_direct();
-    for (int t = 0; t < 200; t++) {
-        seen[t] = 1;
-        feed(ev, "linear", t, &sc, EDDY_EVAL_SCORED, NULL);
-    }
+    feed_steps(ev, "linear", 0, 200, &sc);
     for (int t = 0; t < 200; t++) { /* the whole replay */
         feed(ev, "linear", t, &sc, EDDY_EVAL_DUPLICATE, &note);
         firsts += note.first_duplicate;
     }
     feed(ev, "linear", 199, &sc, EDDY_EVAL_DUPLICATE, &note);
     assert_int_equal(firsts, 1);
-    for (int t = 200; t < 260; t++) {
-        seen[t] = 1;
-        feed(ev, "linear", t, &sc, EDDY_EVAL_SCORED, NULL);
-    }
+    feed_steps(ev, "linear", 200, 260, &sc);
     assert_score(&sc, 259);
     assert_int_equal(sc.duplicates, 201);
     assert_int_equal(sc.n[0], 260);
@@ -305,15 +309,12 @@ static void test_gap(void **state)
 
     (void)state;
     reset_direct();
-    for (int t = 0; t < 60; t++)
-        if (t < 20 || t > 22) {
-            seen[t] = 1;
-            feed(ev, "linear", t, &sc, EDDY_EVAL_SCORED, &note);
-            if (t == 23) {
-                assert_int_equal(note.first_gap, 1);
-                assert_int_equal(note.last_seq, 19);
-            }
-        }
+    feed_steps(ev, "linear", 0, 20, &sc);
+    seen[23] = 1;
+    feed(ev, "linear", 23, &sc, EDDY_EVAL_SCORED, &note);
+    assert_int_equal(note.first_gap, 1);
+    assert_int_equal(note.last_seq, 19);
+    feed_steps(ev, "linear", 24, 60, &sc);
     for (int o = 0; o < 20; o++)
         for (int h = 2; h <= H; h++)
             want_dropped += o + h >= 20 && o + h <= 22;
@@ -365,8 +366,7 @@ static void test_models_apart(void **state)
     (void)state;
     reset_direct();
     for (int t = 0; t < 50; t++) {
-        seen[t] = 1;
-        feed(ev, "linear", t, &a, EDDY_EVAL_SCORED, NULL);
+        feed_steps(ev, "linear", t, t + 1, &a);
         if (t % 2 == 0)
             feed(ev, "ridge", t, &b, EDDY_EVAL_SCORED, NULL);
     }
