@@ -288,3 +288,45 @@ void eddy_kafka_create_compacted(rd_kafka_t *rk, const char *topic, int partitio
     rd_kafka_queue_destroy(q);
     rd_kafka_NewTopic_destroy(nt);
 }
+
+/* The value of the config entry NAME among the N entries E, or NULL. */
+static const char *config_value(const rd_kafka_ConfigEntry_t **e, size_t n,
+                                const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(rd_kafka_ConfigEntry_name(e[i]), name))
+            return rd_kafka_ConfigEntry_value(e[i]);
+    return NULL;
+}
+
+int eddy_kafka_topic_config(rd_kafka_t *rk, const char *topic, const char *name,
+                            char *value, size_t value_size)
+{
+    rd_kafka_ConfigResource_t *res =
+        rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic);
+    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    rd_kafka_event_t *ev;
+    const rd_kafka_ConfigResource_t **rs;
+    const rd_kafka_ConfigEntry_t **e;
+    size_t n_rs = 0, n = 0;
+    const char *v = NULL;
+    int rc = -1;
+
+    rd_kafka_DescribeConfigs(rk, &res, 1, NULL, q);
+    ev = rd_kafka_queue_poll(q, 5000);
+    if (ev && !rd_kafka_event_error(ev)) {
+        rs = rd_kafka_DescribeConfigs_result_resources(
+            rd_kafka_event_DescribeConfigs_result(ev), &n_rs);
+        if (n_rs == 1 && !rd_kafka_ConfigResource_error(rs[0])) {
+            e = rd_kafka_ConfigResource_configs(rs[0], &n);
+            v = config_value(e, n, name);
+            snprintf(value, value_size, "%s", v ? v : "");
+            rc = 0;
+        }
+    }
+    if (ev)
+        rd_kafka_event_destroy(ev);
+    rd_kafka_queue_destroy(q);
+    rd_kafka_ConfigResource_destroy(res);
+    return rc;
+}

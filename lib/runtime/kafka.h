@@ -67,6 +67,12 @@ int eddy_kafka_partition_count(rd_kafka_t *rk, const char *topic);
 void eddy_kafka_create_compacted(rd_kafka_t *rk, const char *topic, int partitions,
                                  const char *max_message_bytes, const char *what);
 
+/* The value of the topic config NAME of TOPIC (e.g. "cleanup.policy") into
+ * VALUE ("" when the broker does not list it), asked within 5 s. Returns 0,
+ * or -1 when the broker could not answer (no admin API, unknown topic). */
+int eddy_kafka_topic_config(rd_kafka_t *rk, const char *topic, const char *name,
+                            char *value, size_t value_size);
+
 /* Source coordinates of a dead-lettered record. */
 typedef struct eddy_dlq_source_s {
     const char *topic; /* or a file name for ingest */

@@ -79,6 +79,9 @@ python3 "$check" --same "$EDDY_RUN/scores.jsonl" "$EDDY_RUN/scores2.jsonl" ||
 # a restart replays from the start (rebuilding the state, as the latest
 # scores above show); only a real broker commits each score exactly once.
 if [ "$mode" = kafka ]; then
+  grep -q "msg=\"output topic created\" topic=$scores partitions=4 cleanup.policy=compact" \
+    "$EDDY_RUN/evaluate.log" || fail "the scores topic was not created compacted"
+  ok "eddy-evaluate created '$scores' compacted"
   n=$(grep -c '"seq":' "$EDDY_RUN/scores2.jsonl")
   [ "$n" = $((rows * ${#models[@]})) ] ||
     fail "the killed evaluator committed $n scores, not $((rows * ${#models[@]})): a batch twice or lost"
