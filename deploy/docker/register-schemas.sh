@@ -2,8 +2,8 @@
 # eddy-register-schemas URL: registers eddy's Avro schemas in a Confluent
 # Schema Registry under the subjects <topic>-value (TopicNameStrategy), in the
 # order of eddy's built-in schema ids (Observation 1, FeatureVector 2,
-# Prediction 3), so a fresh registry hands out the ids eddy writes. Warns
-# when the registry gives other ids (then Confluent tools decode with the
+# Prediction 3, Score 4), so a fresh registry hands out the ids eddy writes.
+# Warns when the registry gives other ids (then Confluent tools decode with the
 # wrong schema; eddy itself never asks the registry).
 set -eu
 url=${1:?usage: eddy-register-schemas REGISTRY_URL}
@@ -22,4 +22,5 @@ register() { # subject file expected-id
 register observations-value observation.avsc 1
 register features-value feature_vector.avsc 2
 register predictions-value prediction.avsc 3
+register scores-value score.avsc 4
 

@@ -491,13 +491,19 @@ static int set_long(avro_value_t *field, int64_t v)
                : avro_value_set_long(field, v);
 }
 
-static int set_doubles(avro_value_t *field, const double *v, int n)
+/* Appends the N items of an array field of KIND (DOUBLES or LONGS) at V. */
+static int set_array(avro_value_t *field, eddy_field_kind_t kind, const void *v, int n)
 {
     avro_value_t item;
 
-    for (int i = 0; i < n; i++)
-        if (avro_value_append(field, &item, NULL) || avro_value_set_double(&item, v[i]))
+    for (int i = 0; i < n; i++) {
+        if (avro_value_append(field, &item, NULL))
             return -1;
+        if (kind == EDDY_FIELD_LONGS
+                ? set_long(&item, ((const int64_t *)v)[i])
+                : avro_value_set_double(&item, ((const double *)v)[i]))
+            return -1;
+    }
     return 0;
 }
 
@@ -523,7 +529,8 @@ static int set_field(writer_t *w, int f, const void *rec)
     case EDDY_FIELD_FINITE:
         return avro_value_set_double(&field, *(const double *)p);
     case EDDY_FIELD_DOUBLES:
-        return set_doubles(&field, p, eddy_field_ccount(fd, rec));
+    case EDDY_FIELD_LONGS:
+        return set_array(&field, fd->kind, p, eddy_field_ccount(fd, rec));
     }
     return -1;
 }
@@ -533,7 +540,7 @@ static int counts_ok(const eddy_record_desc_t *d, const void *rec)
 {
     for (int f = 0; f < d->n_fields; f++) {
         const eddy_field_t *fd = &d->fields[f];
-        if (fd->kind == EDDY_FIELD_DOUBLES &&
+        if (eddy_field_is_array(fd->kind) &&
             (eddy_field_ccount(fd, rec) < 0 || eddy_field_ccount(fd, rec) > fd->bound))
             return 0;
     }
@@ -759,76 +766,107 @@ static eddy_codec_err_t get_string(writer_t *w, int f, char *dst, size_t cap,
     return EDDY_CODEC_OK;
 }
 
-static eddy_codec_err_t get_doubles(writer_t *w, int f, double *dst, int cap, int *n,
-                                    char *errstr, size_t errstr_size)
+/* Stores ITEM as item I of DST, an array of KIND: a DOUBLES item may be a
+ * double, float, int or long (promoted, as Avro allows), a LONGS item an int
+ * or long. 0, or -1 for any other item. */
+static int get_item(avro_value_t *item, eddy_field_kind_t kind, void *dst, size_t i)
 {
+    int32_t i32 = 0;
+    int64_t i64 = 0;
+    double d = 0.0;
+    float fl = 0.0f;
+    int rc;
+
+    switch (avro_value_get_type(item)) {
+    case AVRO_INT32:
+        rc = avro_value_get_int(item, &i32);
+        i64 = i32;
+        d = i32;
+        break;
+    case AVRO_INT64:
+        rc = avro_value_get_long(item, &i64);
+        d = (double)i64;
+        break;
+    case AVRO_DOUBLE:
+        rc = kind == EDDY_FIELD_LONGS ? -1 : avro_value_get_double(item, &d);
+        break;
+    case AVRO_FLOAT:
+        rc = kind == EDDY_FIELD_LONGS ? -1 : avro_value_get_float(item, &fl);
+        d = fl;
+        break;
+    default:
+        return -1;
+    }
+    if (kind == EDDY_FIELD_LONGS)
+        ((int64_t *)dst)[i] = i64;
+    else
+        ((double *)dst)[i] = d;
+    return rc;
+}
+
+/* The reader's default of the array field F (DOUBLES or LONGS) into DST. */
+static eddy_codec_err_t get_array_default(writer_t *w, int f, void *dst, int *n,
+                                          char *errstr, size_t errstr_size)
+{
+    const eddy_field_t *fd = &w->desc->fields[f];
+    const json_t *d = get_default(w, f), *v;
+    size_t i;
+
+    if (!json_is_array(d))
+        return EDDY_CODEC_OK;
+    if (json_array_size(d) > (size_t)fd->bound) {
+        snprintf(errstr, errstr_size,
+                 "default of field %s has %zu values, more than the %d allowed",
+                 fd->name, json_array_size(d), fd->bound);
+        return EDDY_CODEC_ERR_TOO_LARGE;
+    }
+    json_array_foreach(d, i, v)
+    {
+        if (fd->kind == EDDY_FIELD_LONGS)
+            ((int64_t *)dst)[i] = json_is_integer(v) ? (int64_t)json_integer_value(v)
+                                                     : (int64_t)json_number_value(v);
+        else
+            ((double *)dst)[i] = json_number_value(v);
+    }
+    *n = (int)json_array_size(d);
+    return EDDY_CODEC_OK;
+}
+
+/* Copies the array field F (DOUBLES or LONGS) into DST and its count into *N. */
+static eddy_codec_err_t get_array(writer_t *w, int f, void *dst, int *n, char *errstr,
+                                  size_t errstr_size)
+{
+    const eddy_field_t *fd = &w->desc->fields[f];
     avro_value_t field, item;
     size_t count = 0;
 
     *n = 0;
-    if (get_field(w, f, &field)) {
-        const json_t *d = get_default(w, f), *v;
-        size_t i;
-        if (!json_is_array(d))
-            return EDDY_CODEC_OK;
-        if (json_array_size(d) > (size_t)cap) {
-            snprintf(errstr, errstr_size,
-                     "default of field %s has %zu values, more than the %d allowed",
-                     w->desc->fields[f].name, json_array_size(d), cap);
-            return EDDY_CODEC_ERR_TOO_LARGE;
-        }
-        json_array_foreach(d, i, v) dst[i] = json_number_value(v);
-        *n = (int)json_array_size(d);
-        return EDDY_CODEC_OK;
-    }
+    if (get_field(w, f, &field))
+        return get_array_default(w, f, dst, n, errstr, errstr_size);
     if (avro_value_get_type(&field) != AVRO_ARRAY)
         return EDDY_CODEC_OK;
     if (avro_value_get_size(&field, &count)) {
         snprintf(errstr, errstr_size, "field %s: avro-c could not size the array: %s",
-                 w->desc->fields[f].name, avro_strerror());
+                 fd->name, avro_strerror());
         return EDDY_CODEC_ERR_AVRO;
     }
-    if (count > (size_t)cap) {
+    if (count > (size_t)fd->bound) {
         snprintf(errstr, errstr_size,
-                 "field %s has %zu values, more than the %d allowed",
-                 w->desc->fields[f].name, count, cap);
+                 "field %s has %zu values, more than the %d allowed", fd->name, count,
+                 fd->bound);
         return EDDY_CODEC_ERR_TOO_LARGE;
     }
-    for (size_t i = 0; i < count; i++) {
-        int32_t i32 = 0;
-        int64_t i64 = 0;
-        float fl = 0.0f;
-        int rc = avro_value_get_by_index(&field, i, &item, NULL);
-
-        /* int, long and float items promote to double, as Avro allows */
-        switch (rc ? AVRO_NULL : avro_value_get_type(&item)) {
-        case AVRO_DOUBLE:
-            rc = avro_value_get_double(&item, &dst[i]);
-            break;
-        case AVRO_FLOAT:
-            rc = avro_value_get_float(&item, &fl);
-            dst[i] = fl;
-            break;
-        case AVRO_INT32:
-            rc = avro_value_get_int(&item, &i32);
-            dst[i] = i32;
-            break;
-        case AVRO_INT64:
-            rc = avro_value_get_long(&item, &i64);
-            dst[i] = (double)i64;
-            break;
-        default:
-            rc = -1;
-            break;
-        }
-        if (rc) {
+    for (size_t i = 0; i < count; i++)
+        if (avro_value_get_by_index(&field, i, &item, NULL) ||
+            get_item(&item, fd->kind, dst, i)) {
             snprintf(errstr, errstr_size,
                      "field %s: item %zu is not a number (the writer schema's "
-                     "items must be double, float, int or long)",
-                     w->desc->fields[f].name, i);
+                     "items must be %s)",
+                     fd->name, i,
+                     fd->kind == EDDY_FIELD_LONGS ? "int or long"
+                                                  : "double, float, int or long");
             return EDDY_CODEC_ERR_INVALID;
         }
-    }
     *n = (int)count;
     return EDDY_CODEC_OK;
 }
@@ -854,8 +892,8 @@ static eddy_codec_err_t get_into(writer_t *w, int f, void *rec, char *errstr,
         *(double *)p = get_double(w, f);
         return EDDY_CODEC_OK;
     case EDDY_FIELD_DOUBLES:
-        return get_doubles(w, f, p, fd->bound, eddy_field_count(fd, rec), errstr,
-                           errstr_size);
+    case EDDY_FIELD_LONGS:
+        return get_array(w, f, p, eddy_field_count(fd, rec), errstr, errstr_size);
     }
     return EDDY_CODEC_ERR_INVALID;
 }

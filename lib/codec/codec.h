@@ -24,6 +24,7 @@
 #define EDDY_SCHEMA_ID_OBSERVATION 1
 #define EDDY_SCHEMA_ID_FEATURES    2
 #define EDDY_SCHEMA_ID_PREDICTION  3
+#define EDDY_SCHEMA_ID_SCORE       4
 
 #define EDDY_FRAME_HEADER 5
 
@@ -79,11 +80,11 @@ eddy_codec_err_t eddy_codec_peek_id(const void *buf, size_t len, int32_t *id);
 /* The record type registered under ID, or -1. */
 int eddy_codec_type_of(const eddy_codec_t *codec, int32_t id);
 
-/* Encodes REC, the struct of TYPE (eddy_obs_t, eddy_fv_t or eddy_pred_t),
- * with the writer schema currently set for TYPE. On success *OUT points into
- * a buffer owned by the codec, valid until the next encode call. An array
- * count outside its bound, an invalid TYPE or a writer field of another
- * shape give EDDY_CODEC_ERR_ENCODE. */
+/* Encodes REC, the struct of TYPE (eddy_obs_t, eddy_fv_t, eddy_pred_t or
+ * eddy_score_t), with the writer schema currently set for TYPE. On success *OUT points
+ * into a buffer owned by the codec, valid until the next encode call. An array count
+ * outside its bound, an invalid TYPE or a writer field of another shape give
+ * EDDY_CODEC_ERR_ENCODE. */
 eddy_codec_err_t eddy_codec_encode(eddy_codec_t *codec, eddy_rec_type_t type,
                                    const void *rec, const void **out, size_t *out_len);
 
@@ -130,7 +131,7 @@ typedef char *(*eddy_codec_resolver_t)(void *opaque, int32_t id, char *errstr,
 
 /* Installs RESOLVER, called on a schema id the codec does not know; the
  * schema it returns is added as a writer (its record name, Observation,
- * FeatureVector or Prediction, gives the type; any other record is kept for
+ * FeatureVector, Prediction or Score, gives the type; any other record is kept for
  * eddy_codec_decode_json only). From then on the ids are the resolver's:
  * the built-in ids are no longer accepted on decode, and encoding uses the
  * built-in ids only until eddy_codec_set_id gives the resolver's. */

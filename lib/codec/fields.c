@@ -20,6 +20,7 @@
 #define COUNT_OFFSET_DOUBLE(cnt)  0
 #define COUNT_OFFSET_FINITE(cnt)  0
 #define COUNT_OFFSET_DOUBLES(cnt) offsetof(REC_T, cnt)
+#define COUNT_OFFSET_LONGS(cnt)   offsetof(REC_T, cnt)
 
 #define REC_T eddy_obs_t
 static const eddy_field_t obs_fields[] = {EDDY_OBSERVATION_FIELDS(FIELD)};
@@ -29,6 +30,9 @@ static const eddy_field_t fv_fields[] = {EDDY_FEATURES_FIELDS(FIELD)};
 #undef REC_T
 #define REC_T eddy_pred_t
 static const eddy_field_t pred_fields[] = {EDDY_PREDICTION_FIELDS(FIELD)};
+#undef REC_T
+#define REC_T eddy_score_t
+static const eddy_field_t score_fields[] = {EDDY_SCORE_FIELDS(FIELD)};
 #undef REC_T
 
 eddy_codec_err_t eddy_require_finite(const char *what, double v, char *errstr,
@@ -60,6 +64,27 @@ static eddy_codec_err_t validate_fv(const void *rec, char *errstr, size_t errstr
     return EDDY_CODEC_OK;
 }
 
+/* Every item of every array of a Score is finite: scores are never NaN. */
+static eddy_codec_err_t validate_score(const void *rec, char *errstr,
+                                       size_t errstr_size)
+{
+    const eddy_record_desc_t *d = eddy_record_desc(EDDY_REC_SCORE);
+
+    for (int f = 0; f < d->n_fields; f++) {
+        const eddy_field_t *fd = &d->fields[f];
+        const double *v = eddy_field_cptr(fd, rec);
+        if (fd->kind != EDDY_FIELD_DOUBLES)
+            continue;
+        for (int i = 0; i < eddy_field_ccount(fd, rec); i++)
+            if (!isfinite(v[i])) {
+                char what[64];
+                snprintf(what, sizeof(what), "%s item %d", fd->name, i);
+                return eddy_require_finite(what, v[i], errstr, errstr_size);
+            }
+    }
+    return EDDY_CODEC_OK;
+}
+
 /* One line per record type: its EDDY_REC_ and EDDY_SCHEMA_ID_ suffix, its
  * struct, its names, its schema (eddy_schema_<name>), its field table and
  * its invariants beyond the fields (or NULL). */
@@ -69,7 +94,8 @@ static eddy_codec_err_t validate_fv(const void *rec, char *errstr, size_t errstr
     R(FEATURES, eddy_fv_t, "features", "FeatureVector", feature_vector, fv_fields,     \
       validate_fv)                                                                     \
     R(PREDICTION, eddy_pred_t, "prediction", "Prediction", prediction, pred_fields,    \
-      NULL)
+      NULL)                                                                            \
+    R(SCORE, eddy_score_t, "score", "Score", score, score_fields, validate_score)
 
 #define N_FIELDS(a) ((int)(sizeof(a) / sizeof((a)[0])))
 

@@ -10,7 +10,7 @@
 #include "codec/codec.h"
 #include "codec/records.h"
 
-#define EDDY_FIELDS_MAX 16 /* fields of one record type, at most */
+#define EDDY_FIELDS_MAX 32 /* fields of one record type, at most */
 
 typedef enum {
     EDDY_FIELD_STRING,  /* char[bound + 1], NUL-terminated */
@@ -19,14 +19,21 @@ typedef enum {
     EDDY_FIELD_DOUBLE,  /* double */
     EDDY_FIELD_FINITE,  /* double; the decoder refuses NaN and Inf */
     EDDY_FIELD_DOUBLES, /* double[bound] with an int count elsewhere in the struct */
+    EDDY_FIELD_LONGS,   /* int64_t[bound] with an int count elsewhere in the struct */
 } eddy_field_kind_t;
+
+/* Whether fields of KIND are arrays (with an item count). */
+static inline int eddy_field_is_array(eddy_field_kind_t kind)
+{
+    return kind == EDDY_FIELD_DOUBLES || kind == EDDY_FIELD_LONGS;
+}
 
 typedef struct eddy_field_s {
     const char *name; /* the Avro field name */
     eddy_field_kind_t kind;
     size_t offset;       /* of the member in the record's struct */
-    size_t count_offset; /* DOUBLES: of the int item count; 0 otherwise */
-    int bound;           /* STRING: bytes without the NUL; DOUBLES: items */
+    size_t count_offset; /* arrays: of the int item count; 0 otherwise */
+    int bound;           /* STRING: bytes without the NUL; arrays: items */
 } eddy_field_t;
 
 /* Checks a decoded record's invariants beyond its fields' own (e.g. that
@@ -51,6 +58,7 @@ typedef union eddy_any_record_u {
     eddy_obs_t obs;
     eddy_fv_t fv;
     eddy_pred_t pred;
+    eddy_score_t score;
 } eddy_any_record_t;
 
 /* The description of TYPE (static storage), or NULL for an invalid type. */
@@ -72,7 +80,7 @@ static inline const void *eddy_field_cptr(const eddy_field_t *f, const void *rec
     return (const char *)rec + f->offset;
 }
 
-/* The item count of a DOUBLES field F in REC. */
+/* The item count of an array field F in REC. */
 static inline int *eddy_field_count(const eddy_field_t *f, void *rec)
 {
     return (int *)((char *)rec + f->count_offset);

@@ -1,4 +1,4 @@
-/* codec/records.h: eddy's three record types, each described once.
+/* codec/records.h: eddy's record types, each described once.
  *
  * A record is one table, EDDY_<TYPE>_FIELDS(X), with one line per field of
  * its Avro schema (schemas/<name>.avsc):
@@ -11,8 +11,9 @@
  *            DOUBLE   double member               Avro double
  *            FINITE   double member               Avro double; NaN and Inf refused
  *            DOUBLES  int COUNT; double member[BOUND]   Avro array of double
+ *            LONGS    int COUNT; int64_t member[BOUND]  Avro array of long
  *   BOUND    the largest string (bytes, without the NUL) or array; 0 otherwise
- *   COUNT    DOUBLES only: the int member holding the number of items; _ otherwise
+ *   COUNT    DOUBLES, LONGS: the int member holding the number of items; _ otherwise
  *
  * The structs below, the codec's encoder and decoder (codec/fields.h lists
  * the table as data), eddy-cat's JSON and the codec tests all come from these
@@ -28,16 +29,19 @@
 
 #include <stdint.h>
 
-#define EDDY_SERIES_ID_MAX  255 /* bytes, without the NUL */
-#define EDDY_INPUT_MAX      63
-#define EDDY_MODEL_NAME_MAX 63
-#define EDDY_LAGS_MAX       256
-#define EDDY_FORECAST_MAX   64
+#define EDDY_SERIES_ID_MAX     255 /* bytes, without the NUL */
+#define EDDY_INPUT_MAX         63
+#define EDDY_MODEL_NAME_MAX    63
+#define EDDY_LAGS_MAX          256
+#define EDDY_FORECAST_MAX      64
+#define EDDY_SCORE_WINDOWS_MAX 8 /* rolling windows of a Score */
+#define EDDY_SCORE_ROLLING_MAX (EDDY_SCORE_WINDOWS_MAX * EDDY_FORECAST_MAX)
 
 typedef enum {
     EDDY_REC_OBSERVATION = 0,
     EDDY_REC_FEATURES = 1,
     EDDY_REC_PREDICTION = 2,
+    EDDY_REC_SCORE = 3,
     EDDY_REC__COUNT
 } eddy_rec_type_t;
 
@@ -74,6 +78,49 @@ typedef enum {
     X(DOUBLES, forecast, "forecast", EDDY_FORECAST_MAX, n_forecast)                    \
     X(LONG, predicted_at_us, "predicted_at", 0, _)
 
+/* Score: the running scores of one model on one series (schemas/score.avsc
+ * says what each field means). Per-horizon arrays hold H items, item h-1
+ * for horizon h; rolling arrays hold n_windows * H items, window-major:
+ * item w * H + (h - 1) (EDDY_SCORE_AT). A figure whose count is 0 is 0.
+ * Decoding also checks that every number is finite. Key: "<model>/<series_id>". */
+#define EDDY_SCORE_FIELDS(X)                                                           \
+    X(STRING, series_id, "series_id", EDDY_SERIES_ID_MAX, _)                           \
+    X(STRING, model, "model", EDDY_MODEL_NAME_MAX, _)                                  \
+    X(LONG, seq, "seq", 0, _)                                                          \
+    X(LONG, event_time_ms, "event_time", 0, _)                                         \
+    X(LONG, scored_at_us, "scored_at", 0, _)                                           \
+    X(INT, horizons, "horizons", 0, _)                                                 \
+    X(INT, season, "season", 0, _)                                                     \
+    X(LONGS, windows, "windows", EDDY_SCORE_WINDOWS_MAX, n_windows)                    \
+    X(LONGS, n, "n", EDDY_FORECAST_MAX, n_n)                                           \
+    X(DOUBLES, mae, "mae", EDDY_FORECAST_MAX, n_mae)                                   \
+    X(DOUBLES, rmse, "rmse", EDDY_FORECAST_MAX, n_rmse)                                \
+    X(DOUBLES, mape, "mape", EDDY_FORECAST_MAX, n_mape)                                \
+    X(LONGS, mape_n, "mape_n", EDDY_FORECAST_MAX, n_mape_n)                            \
+    X(DOUBLES, mase, "mase", EDDY_FORECAST_MAX, n_mase)                                \
+    X(FINITE, mase_scale, "mase_scale", 0, _)                                          \
+    X(LONGS, rolling_n, "rolling_n", EDDY_SCORE_ROLLING_MAX, n_rolling_n)              \
+    X(DOUBLES, rolling_mae, "rolling_mae", EDDY_SCORE_ROLLING_MAX, n_rolling_mae)      \
+    X(DOUBLES, rolling_rmse, "rolling_rmse", EDDY_SCORE_ROLLING_MAX, n_rolling_rmse)   \
+    X(DOUBLES, rolling_mape, "rolling_mape", EDDY_SCORE_ROLLING_MAX, n_rolling_mape)   \
+    X(LONGS, rolling_mape_n, "rolling_mape_n", EDDY_SCORE_ROLLING_MAX,                 \
+      n_rolling_mape_n)                                                                \
+    X(DOUBLES, rolling_mase, "rolling_mase", EDDY_SCORE_ROLLING_MAX, n_rolling_mase)   \
+    X(LONG, failing_predictions, "failing_predictions", 0, _)                          \
+    X(LONG, failing_forecasts, "failing_forecasts", 0, _)                              \
+    X(LONG, last_failing_seq, "last_failing_seq", 0, _)                                \
+    X(LONG, duplicates, "duplicates", 0, _)                                            \
+    X(LONG, gap_dropped, "gap_dropped", 0, _)                                          \
+    X(FINITE, prediction, "prediction", 0, _)                                          \
+    X(FINITE, target, "target", 0, _)                                                  \
+    X(DOUBLES, forecast, "forecast", EDDY_FORECAST_MAX, n_forecast)                    \
+    X(LONGS, forecast_event_times_ms, "forecast_event_times", EDDY_FORECAST_MAX,       \
+      n_forecast_event_times)
+
+/* The index of window W (0-based) at horizon H (1-based) in a Score's
+ * rolling arrays, for a record of HORIZONS horizons. */
+#define EDDY_SCORE_AT(w, h, horizons) ((w) * (horizons) + (h)-1)
+
 /* The C member(s) of one table line. */
 #define EDDY_MEMBER_STRING(member, bound, count) char member[(bound) + 1];
 #define EDDY_MEMBER_LONG(member, bound, count)   int64_t member;
@@ -83,6 +130,9 @@ typedef enum {
 #define EDDY_MEMBER_DOUBLES(member, bound, count)                                      \
     int count;                                                                         \
     double member[bound];
+#define EDDY_MEMBER_LONGS(member, bound, count)                                        \
+    int count;                                                                         \
+    int64_t member[bound];
 #define EDDY_MEMBER(kind, member, name, bound, count)                                  \
     EDDY_MEMBER_##kind(member, bound, count)
 
@@ -98,7 +148,11 @@ typedef struct eddy_pred_s {
     EDDY_PREDICTION_FIELDS(EDDY_MEMBER)
 } eddy_pred_t;
 
-/* "observation", "features", "prediction". */
+typedef struct eddy_score_s {
+    EDDY_SCORE_FIELDS(EDDY_MEMBER)
+} eddy_score_t;
+
+/* "observation", "features", "prediction", "score". */
 const char *eddy_rec_type_name(eddy_rec_type_t type);
 
 #endif

@@ -4,4 +4,5 @@
 extern const char eddy_schema_observation[];
 extern const char eddy_schema_feature_vector[];
 extern const char eddy_schema_prediction[];
+extern const char eddy_schema_score[];
 #endif

@@ -84,10 +84,13 @@ void eddy_emit_touch(eddy_emit_t *emit, const char *series_id);
 typedef struct eddy_stage_s {
     const char *name; /* "features", "learn", "metrics" */
     const char *input_topic;
-    const char *group;        /* consumer group id */
-    const char *default_http; /* listen address when --http is not given */
-    int from_beginning;       /* read every assigned partition from its start
-                                 (a sink rebuilding in-memory aggregates) */
+    const char *group;           /* consumer group id */
+    const char *default_http;    /* listen address when --http is not given */
+    int from_beginning;          /* read every assigned partition from its start
+                                    (a sink rebuilding in-memory aggregates) */
+    const char *compacted_topic; /* an output the loop creates compacted, with
+                                    the input's partition count, before the
+                                    first record (NULL: none) */
     void *ctx;
     /* Processes one record (under the stage lock). Returns NULL, or a short
      * dead-letter reason ("decode:truncated", or a util/reason.h name such

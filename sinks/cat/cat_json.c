@@ -36,6 +36,14 @@ static json_t *doubles_json(const double *v, int n)
     return a;
 }
 
+static json_t *longs_json(const int64_t *v, int n)
+{
+    json_t *a = json_array();
+    for (int i = 0; i < n; i++)
+        json_array_append_new(a, json_integer((json_int_t)v[i]));
+    return a;
+}
+
 /* A feature vector's lags as {"in_1": ..., "in_N": ...}. */
 static json_t *lag_names_json(const double *v, int n)
 {
@@ -66,6 +74,8 @@ static json_t *field_json(const eddy_field_t *f, const void *rec)
         return json_real(*(const double *)p);
     case EDDY_FIELD_DOUBLES:
         return doubles_json(p, eddy_field_ccount(f, rec));
+    case EDDY_FIELD_LONGS:
+        return longs_json(p, eddy_field_ccount(f, rec));
     }
     return NULL;
 }
@@ -83,7 +93,7 @@ static json_t *record_json(const eddy_record_desc_t *d, const void *rec, int lag
             int named = lag_names && d->type == EDDY_REC_FEATURES;
             json_t *v;
 
-            if ((f->kind == EDDY_FIELD_DOUBLES) != arrays)
+            if (eddy_field_is_array(f->kind) != arrays)
                 continue;
             v = arrays && named
                     ? lag_names_json(eddy_field_cptr(f, rec), eddy_field_ccount(f, rec))

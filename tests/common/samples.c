@@ -73,7 +73,7 @@ static int min_int(int a, int b)
 static int shortest(const eddy_record_desc_t *d, int n)
 {
     for (int i = 0; i < d->n_fields; i++)
-        if (d->fields[i].kind == EDDY_FIELD_DOUBLES)
+        if (eddy_field_is_array(d->fields[i].kind))
             n = min_int(n, d->fields[i].bound);
     return n;
 }
@@ -107,6 +107,11 @@ static void sample_field(const eddy_record_desc_t *d, int i, int n, void *rec)
         *eddy_field_count(f, rec) = len;
         for (int j = 0; j < len; j++)
             ((double *)p)[j] = sample_item(j + n);
+        break;
+    case EDDY_FIELD_LONGS:
+        *eddy_field_count(f, rec) = len;
+        for (int j = 0; j < len; j++)
+            ((int64_t *)p)[j] = longs[(j + n) % 8];
         break;
     }
 }
@@ -147,6 +152,9 @@ static int field_same(const eddy_field_t *f, const void *a, const void *b)
             if (!same_bits(((const double *)pa)[j], ((const double *)pb)[j]))
                 return 0;
         return 1;
+    case EDDY_FIELD_LONGS:
+        return eddy_field_ccount(f, a) == eddy_field_ccount(f, b) &&
+               !memcmp(pa, pb, sizeof(int64_t) * (size_t)eddy_field_ccount(f, a));
     }
     return 0;
 }
@@ -176,6 +184,7 @@ static int field_ok(const eddy_field_t *f, const void *rec)
     case EDDY_FIELD_FINITE:
         return isfinite(*(const double *)p);
     case EDDY_FIELD_DOUBLES:
+    case EDDY_FIELD_LONGS:
         return eddy_field_ccount(f, rec) >= 0 && eddy_field_ccount(f, rec) <= f->bound;
     default:
         return 1;

@@ -94,7 +94,7 @@ static size_t encode_rec(eddy_codec_t *c, eddy_rec_type_t type, const void *rec,
 /* Encodes REC of TYPE and decodes it again (decode_as). */
 static eddy_codec_err_t reencode(eddy_codec_t *c, eddy_rec_type_t type, const void *rec)
 {
-    static uint8_t buf[8192];
+    static uint8_t buf[65536];
     size_t len = encode_rec(c, type, rec, buf, sizeof(buf));
     return decode_as(c, type, buf, len);
 }
@@ -150,7 +150,7 @@ static int largest_bound(void)
 static void test_roundtrip(void **state)
 {
     eddy_codec_t *c = *state;
-    static uint8_t buf[8192];
+    static uint8_t buf[65536];
     static eddy_any_record_t rec, back;
     char err[256] = "";
 
@@ -182,7 +182,7 @@ static void test_encode_bounds(void **state)
         const eddy_record_desc_t *d = eddy_record_desc((eddy_rec_type_t)t);
         for (int i = 0; i < d->n_fields; i++) {
             const eddy_field_t *f = &d->fields[i];
-            if (f->kind != EDDY_FIELD_DOUBLES)
+            if (!eddy_field_is_array(f->kind))
                 continue;
             sample_record(d->type, 1, &rec);
             *eddy_field_count(f, &rec) = f->bound + 1;
@@ -207,9 +207,14 @@ static int kind_of_avro(const json_t *type)
     if (!t)
         return -1;
     if (!strcmp(t, "array"))
-        return kind_of_avro(json_object_get(type, "items")) == EDDY_FIELD_DOUBLE
-                   ? EDDY_FIELD_DOUBLES
-                   : -1;
+        switch (kind_of_avro(json_object_get(type, "items"))) {
+        case EDDY_FIELD_DOUBLE:
+            return EDDY_FIELD_DOUBLES;
+        case EDDY_FIELD_LONG:
+            return EDDY_FIELD_LONGS;
+        default:
+            return -1;
+        }
     return !strcmp(t, "string")   ? EDDY_FIELD_STRING
            : !strcmp(t, "long")   ? EDDY_FIELD_LONG
            : !strcmp(t, "int")    ? EDDY_FIELD_INT
@@ -945,9 +950,55 @@ static void test_evolved_lag_types(void **state)
     assert_int_not_equal(decode_as(c, EDDY_REC_FEATURES, bb.b, bb.n), EDDY_CODEC_OK);
 }
 
+/* A Score is never NaN: an array item that is not finite is refused with
+ * its name and index. Its arrays of long take int items (a legal Avro
+ * promotion) and refuse double ones with a message. */
+static void test_score_arrays(void **state)
+{
+    eddy_codec_t *c = *state;
+    static bb_t bb;
+    static eddy_score_t sc;
+    char err[256] = "";
+    static const char *const score_int_windows =
+        "{\"type\":\"record\",\"name\":\"Score\",\"fields\":["
+        "{\"name\":\"model\",\"type\":\"string\"},"
+        "{\"name\":\"windows\",\"type\":{\"type\":\"array\",\"items\":\"int\"}}]}";
+    static const char *const score_double_windows =
+        "{\"type\":\"record\",\"name\":\"Score\",\"fields\":["
+        "{\"name\":\"model\",\"type\":\"string\"},"
+        "{\"name\":\"windows\",\"type\":{\"type\":\"array\",\"items\":\"double\"}}]}";
+
+    sample_record(EDDY_REC_SCORE, 3, &sc);
+    assert_int_equal(reencode(c, EDDY_REC_SCORE, &sc), EDDY_CODEC_OK);
+    sc.rolling_mase[2] = NAN;
+    assert_int_equal(reencode(c, EDDY_REC_SCORE, &sc), EDDY_CODEC_ERR_NOT_FINITE);
+    assert_non_null(strstr(last_err, "rolling_mase item 2"));
+
+    assert_int_equal(eddy_codec_add_writer(c, EDDY_REC_SCORE, 210, score_int_windows,
+                                           err, sizeof(err)),
+                     0);
+    assert_int_equal(eddy_codec_add_writer(c, EDDY_REC_SCORE, 211, score_double_windows,
+                                           err, sizeof(err)),
+                     0);
+    bb_record(&bb, 210, "slinear l3 l5 l10 l20 l0");
+    memset(&sc, 0x5a, sizeof(sc));
+    assert_int_equal(decode_as(c, EDDY_REC_SCORE, bb.b, bb.n), EDDY_CODEC_OK);
+    assert_int_equal(
+        eddy_codec_decode(c, EDDY_REC_SCORE, bb.b, bb.n, &sc, err, sizeof(err)),
+        EDDY_CODEC_OK);
+    assert_string_equal(sc.model, "linear");
+    assert_int_equal(sc.n_windows, 3);
+    assert_true(sc.windows[0] == 5 && sc.windows[1] == 10 && sc.windows[2] == 20);
+    assert_int_equal(sc.n_mae, 0);
+    bb_record(&bb, 211, "slinear l1 d5 l0");
+    assert_int_equal(decode_as(c, EDDY_REC_SCORE, bb.b, bb.n), EDDY_CODEC_ERR_INVALID);
+    assert_non_null(strstr(last_err, "int or long"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_score_arrays, setup, teardown),
         cmocka_unit_test_setup_teardown(test_roundtrip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_encode_bounds, setup, teardown),
         cmocka_unit_test(test_tables_match_schemas),
