@@ -6,7 +6,9 @@
 #     the rest get seq 0..6; the 02:00 -> 04:00 gap counted;
 #   airpassengers_gappy.csv: the missing 1950-04 and (after 1950-07) 1950-08
 #     counted as gaps, the second 1950-06 dead-lettered as a conflicting
-#     duplicate, the 1950-08 after 1950-09 as late; one gap line a minute.
+#     duplicate, the 1950-08 after 1950-09 as late; one gap line a minute;
+#   an Observation from another producer with a Latin-1 series id: dead-lettered
+#     as invalid_utf8 by features (the first stage), shown escaped by eddy-cat.
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh" order
@@ -24,8 +26,24 @@ ingest --series-id sales "$cases/sales_2024.csv" 2>"$EDDY_RUN/ingest2.log" || fa
 ingest - <"$cases/late_event.jsonl" 2>"$EDDY_RUN/ingest3.log" || fail "ingest late_event"
 ingest --series-id air "$cases/airpassengers_gappy.csv" 2>"$EDDY_RUN/ingest4.log" || fail "ingest gappy"
 
+python3 - >"$EDDY_RUN/latin1.kcat" <<'PY'
+import struct, sys
+def zz(n):
+    n, out = (n << 1) ^ (n >> 63), bytearray()
+    while True:
+        b, n = n & 0x7F, n >> 7
+        out.append(b | 0x80 if n else b)
+        if not n:
+            return bytes(out)
+s = lambda b: zz(len(b)) + b
+obs = s(b"caf\xe9") + zz(0) + zz(0) + s(b"1949-01") + struct.pack("<d", 1.0) + zz(0)
+sys.stdout.buffer.write(b"caf\xe9@@K@@" + b"\x00" + struct.pack(">I", 1) + obs)
+PY
+kcat -P -b "$EDDY_BOOTSTRAP" -t "$obs" -K '@@K@@' -D '@@NONE@@' -l "$EDDY_RUN/latin1.kcat" ||
+  fail "kcat could not produce the Latin-1 record"
+
 url="http://127.0.0.1:$(eddy_http_port features)/metrics"
-want_in=$((24 + 8 + 36))
+want_in=$((24 + 8 + 36 + 1))
 for _ in $(seq 300); do
   n=$(eddy_metric "$url" eddy_stage_records_in_total 'stage="features"')
   [ "${n:-0}" -ge $want_in ] && break
@@ -75,7 +93,13 @@ print("ok: late_event: 03:00 after 05:00 dead-lettered as late; 7 features, seq 
 air = series(feat, "air")
 assert len(air) == 34 and [r["seq"] for r in air] == list(range(34)), len(air)
 assert sorted(reasons) == sorted([("late", "sensor-7"), ("late", "air"),
-                                  ("conflicting_duplicate", "air")]), reasons
+                                  ("conflicting_duplicate", "air"),
+                                  ("invalid_utf8", "caf\\xE9")]), reasons
+bad = [d for d in dlq if d["headers"].get("eddy.error") == "invalid_utf8"][0]
+assert bad["headers"]["eddy.stage"] == "features", bad
+assert "series_id is not UTF-8: byte 0xE9 at offset 3" in bad["headers"]["eddy.message"], bad
+assert bad["value"]["series_id"] == "caf\\xE9" and bad["value"]["series_id_invalid_utf8"], bad
+print("ok: a Latin-1 series id from another producer dead-lettered by features as invalid_utf8; eddy-cat shows it escaped")
 m = {}
 for line in open(f"{run}/features-metrics.txt"):
     if line.startswith("eddy_features_"):
@@ -95,6 +119,8 @@ for k, v in want.items():
 assert 'eddy_features_gaps_total{series="sales"}' not in m
 print("ok: airpassengers_gappy: 2 gaps, 1 late, 1 conflicting duplicate counted; 34 features")
 PY
+grep -q 'eddy-cat: .* records printed; 0 numbers not finite .*, 2 strings not UTF-8' "$EDDY_RUN/cat.log" ||
+  fail "eddy-cat did not count the escaped key and series id on stderr: $(cat "$EDDY_RUN/cat.log")"
 log=$EDDY_RUN/features.log
 [ "$(grep -c 'msg="gap in the series.* event times" series="air"' "$log")" = 1 ] ||
   fail "expected one (rate-limited) gap line for air: $(grep gap "$log")"
