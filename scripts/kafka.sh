@@ -9,6 +9,8 @@
 #                                     --wipe also deletes the broker's data
 #   scripts/kafka.sh status           exit 0 + address if running, else 1
 #   scripts/kafka.sh bootstrap        print the bootstrap address
+#   (status, bootstrap and tool use the port the running broker was started
+#   with, recorded in the state directory, whatever EDDY_KAFKA_PORT is now)
 #   scripts/kafka.sh tool NAME ARGS   run a Kafka CLI tool from the same jars
 #                                     (`tool --list` shows the names)
 #   scripts/kafka.sh logs             print the broker's log file
@@ -57,6 +59,7 @@ DATA_DIR=$KDIR/data
 PROPS=$KDIR/server.properties
 PIDFILE=$KDIR/kafka.pid
 LOG=$KDIR/kafka.log
+PORT_FILE=$KDIR/port # the port the running broker was started with
 
 log() { printf 'kafka.sh: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -117,6 +120,20 @@ version_at_least() {
   IFS=. read -r major minor rest <<<"$KAFKA_VERSION"
   [[ $major =~ ^[0-9]+$ && ${minor:-0} =~ ^[0-9]+$ ]] || return 1
   ((major > want_major || (major == want_major && ${minor:-0} >= want_minor)))
+}
+
+# status, bootstrap and tool talk to the broker of this state directory on
+# the port it was started with (recorded by start), not on the default or
+# whatever EDDY_KAFKA_PORT says now (a note when that differs).
+use_started_port() {
+  local p
+  broker_pid >/dev/null 2>&1 || return 0
+  [[ -f $PORT_FILE ]] && p=$(<"$PORT_FILE") && [[ $p =~ ^[0-9]+$ ]] || return 0
+  if [[ -n ${EDDY_KAFKA_PORT:-} && $EDDY_KAFKA_PORT != "$p" ]]; then
+    log "note: the broker in $KDIR was started on port $p; EDDY_KAFKA_PORT=$EDDY_KAFKA_PORT is not used"
+  fi
+  PORT=$p
+  BOOTSTRAP=$HOST:$PORT
 }
 
 # Succeeds once the broker answers a metadata request with itself in it.
@@ -210,7 +227,8 @@ cmd_start() {
 
   local pid
   if pid=$(broker_pid); then
-    log "already running (pid $pid)"
+    use_started_port
+    log "already running (pid $pid, $BOOTSTRAP)"
   else
     rm -f "$PIDFILE"
     if port_open "$PORT"; then
@@ -243,6 +261,7 @@ cmd_start() {
       </dev/null >>"$LOG" 2>&1 9>&- &
     pid=$!
     printf '%s\n' "$pid" >"$PIDFILE"
+    printf '%s\n' "$PORT" >"$PORT_FILE"
   fi
 
   service_await "the broker" "$pid" broker_answers 0.5
@@ -253,7 +272,7 @@ cmd_start() {
 
 # Only what this script created, so a mistaken EDDY_KAFKA_DIR loses nothing else.
 wipe_broker() {
-  rm -rf "$DATA_DIR" "$KDIR/logs" "$PROPS" "$PROPS.tmp" "$LOG"
+  rm -rf "$DATA_DIR" "$KDIR/logs" "$PROPS" "$PROPS.tmp" "$LOG" "$PORT_FILE"
 }
 
 cmd_stop() {
@@ -361,9 +380,9 @@ main() {
   case $cmd in
     start) cmd_start "$@" ;;
     stop) cmd_stop "$@" ;;
-    status) cmd_status ;;
-    bootstrap) printf '%s\n' "$BOOTSTRAP" ;;
-    tool) cmd_tool "$@" ;;
+    status) use_started_port; cmd_status ;;
+    bootstrap) use_started_port; printf '%s\n' "$BOOTSTRAP" ;;
+    tool) use_started_port; cmd_tool "$@" ;;
     logs) cat "$LOG" ;;
     fetch) ensure_libs ;;
     -h | --help | help) usage ;;
