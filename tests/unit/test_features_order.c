@@ -106,6 +106,37 @@ static void test_two_files_one_series(void **state)
     eddy_features_destroy(f);
 }
 
+/* A remembered event time (one of the last N, not only the last) with its
+ * value is an exact duplicate, with another value a conflicting duplicate
+ * (the note names the value kept); neither changes the lags or the step. */
+static void test_duplicates_in_window(void **state)
+{
+    eddy_features_t *f = eddy_features_new(3, 10);
+    eddy_features_note_t note;
+    eddy_fv_t fv;
+
+    (void)state;
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(feed(f, "s", i, i * DAY, 10.0 + i, &fv, NULL),
+                         EDDY_FEATURES_OK);
+    assert_int_equal(feed(f, "s", 9, 2 * DAY, 12.0, &fv, &note),
+                     EDDY_FEATURES_DUPLICATE);
+    assert_int_equal(feed(f, "s", 9, 1 * DAY, 99.0, &fv, &note),
+                     EDDY_FEATURES_CONFLICT);
+    assert_true(note.other_value == 11.0);
+    assert_int_equal(feed(f, "s", 9, 0, 10.0, &fv, &note),
+                     EDDY_FEATURES_LATE); /* left the window */
+    assert_int_equal(feed(f, "s", 0, 4 * DAY, 14.0, &fv, &note), EDDY_FEATURES_OK);
+    assert_int_equal(fv.seq, 4);
+    assert_true(fv.lags[0] == 13.0 && fv.lags[1] == 12.0 && fv.lags[2] == 11.0);
+    eddy_features_counts_t c = eddy_features_counts(f, "s");
+    assert_int_equal(c.duplicates, 1);
+    assert_int_equal(c.conflicts, 1);
+    assert_int_equal(c.late, 1);
+    assert_int_equal(c.gaps, 0);
+    eddy_features_destroy(f);
+}
+
 /* late_event.jsonl: hourly readings; 03:00 arrives after 05:00. */
 static void test_late_record(void **state)
 {
@@ -336,6 +367,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_two_files_one_series),
         cmocka_unit_test(test_late_record),
+        cmocka_unit_test(test_duplicates_in_window),
         cmocka_unit_test(test_calendar_gaps),
         cmocka_unit_test(test_step_inference),
         cmocka_unit_test(test_frequency),
