@@ -10,7 +10,8 @@
 #   scripts/kafka.sh status           exit 0 + address if running, else 1
 #   scripts/kafka.sh bootstrap        print the bootstrap address
 #   (status, bootstrap and tool use the port the running broker was started
-#   with, recorded in the state directory, whatever EDDY_KAFKA_PORT is now)
+#   with, recorded in the state directory, whatever EDDY_KAFKA_PORT is now;
+#   start without EDDY_KAFKA_PORT reuses the ports of the last start there)
 #   scripts/kafka.sh tool NAME ARGS   run a Kafka CLI tool from the same jars
 #                                     (`tool --list` shows the names)
 #   scripts/kafka.sh logs             print the broker's log file
@@ -24,7 +25,8 @@
 #
 # Environment:
 #   EDDY_KAFKA_VERSION          Kafka version (default 4.4.0)
-#   EDDY_KAFKA_PORT             PLAINTEXT port on 127.0.0.1 (default 19092)
+#   EDDY_KAFKA_PORT             PLAINTEXT port on 127.0.0.1 (default: the last
+#                               start's in the state directory, else 19092)
 #   EDDY_KAFKA_CONTROLLER_PORT  KRaft controller port (default PORT+1)
 #   EDDY_KAFKA_DIR              broker state directory
 #   EDDY_CACHE_DIR              jar cache root
@@ -39,10 +41,24 @@ SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$SCRIPT_DIR/.." && pwd)
 KAFKA_ASSETS=$SCRIPT_DIR/kafka
 
+KDIR=${EDDY_KAFKA_DIR:-$REPO_ROOT/build/kafka}
+[[ $KDIR == /* ]] || KDIR=$PWD/$KDIR
+PORT_FILE=$KDIR/port # "PORT CONTROLLER_PORT" of the last start in KDIR
+
 KAFKA_VERSION=${EDDY_KAFKA_VERSION:-4.4.0}
 HOST=127.0.0.1
-PORT=${EDDY_KAFKA_PORT:-19092}
-CONTROLLER_PORT=${EDDY_KAFKA_CONTROLLER_PORT:-$((PORT + 1))}
+# Without EDDY_KAFKA_PORT, the ports of the last start in this state
+# directory (so stop + start keeps them), else 19092.
+RECORDED_PORT= RECORDED_CONTROLLER_PORT=
+[[ -f $PORT_FILE ]] && read -r RECORDED_PORT RECORDED_CONTROLLER_PORT <"$PORT_FILE" || true
+[[ $RECORDED_PORT =~ ^[0-9]+$ ]] || RECORDED_PORT= RECORDED_CONTROLLER_PORT=
+if [[ -n ${EDDY_KAFKA_PORT:-} ]]; then
+  PORT=$EDDY_KAFKA_PORT
+  CONTROLLER_PORT=${EDDY_KAFKA_CONTROLLER_PORT:-$((PORT + 1))}
+else
+  PORT=${RECORDED_PORT:-19092}
+  CONTROLLER_PORT=${EDDY_KAFKA_CONTROLLER_PORT:-${RECORDED_CONTROLLER_PORT:-$((PORT + 1))}}
+fi
 BOOTSTRAP=$HOST:$PORT
 START_TIMEOUT=${EDDY_KAFKA_START_TIMEOUT:-90}
 STOP_TIMEOUT=${EDDY_KAFKA_STOP_TIMEOUT:-30}
@@ -53,13 +69,10 @@ CACHE_ROOT=${EDDY_CACHE_DIR:-${XDG_CACHE_HOME:-$USER_HOME/.cache}/eddy}
 KAFKA_CACHE=$CACHE_ROOT/kafka-$KAFKA_VERSION
 LIBS=$KAFKA_CACHE/libs
 
-KDIR=${EDDY_KAFKA_DIR:-$REPO_ROOT/build/kafka}
-[[ $KDIR == /* ]] || KDIR=$PWD/$KDIR
 DATA_DIR=$KDIR/data
 PROPS=$KDIR/server.properties
 PIDFILE=$KDIR/kafka.pid
 LOG=$KDIR/kafka.log
-PORT_FILE=$KDIR/port # the port the running broker was started with
 
 log() { printf 'kafka.sh: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -126,9 +139,8 @@ version_at_least() {
 # the port it was started with (recorded by start), not on the default or
 # whatever EDDY_KAFKA_PORT says now (a note when that differs).
 use_started_port() {
-  local p
-  broker_pid >/dev/null 2>&1 || return 0
-  [[ -f $PORT_FILE ]] && p=$(<"$PORT_FILE") && [[ $p =~ ^[0-9]+$ ]] || return 0
+  local p=$RECORDED_PORT
+  broker_pid >/dev/null 2>&1 && [[ -n $p ]] || return 0
   if [[ -n ${EDDY_KAFKA_PORT:-} && $EDDY_KAFKA_PORT != "$p" ]]; then
     log "note: the broker in $KDIR was started on port $p; EDDY_KAFKA_PORT=$EDDY_KAFKA_PORT is not used"
   fi
@@ -261,7 +273,7 @@ cmd_start() {
       </dev/null >>"$LOG" 2>&1 9>&- &
     pid=$!
     printf '%s\n' "$pid" >"$PIDFILE"
-    printf '%s\n' "$PORT" >"$PORT_FILE"
+    printf '%s %s\n' "$PORT" "$CONTROLLER_PORT" >"$PORT_FILE"
   fi
 
   service_await "the broker" "$pid" broker_answers 0.5
