@@ -666,6 +666,16 @@ static double metrics_value(const metrics_stats_t *st, metrics_value_t v, int wi
     return NAN;
 }
 
+/* A sample only when V is finite: NaN and infinities are never written
+ * (an undefined figure, such as MAPE over zero targets only, is absent). */
+static void metrics_sample(eddy_prom_buf_t *buf, const eddy_prom_label_t *labels,
+                           size_t n, double v)
+{
+    if (isfinite(v)) {
+        eddy_prom_sample(buf, labels, n, v);
+    }
+}
+
 /* One {model,series} family: the aggregate then each series, per model. */
 static int metrics_render_family(const eddy_metrics_t *m, eddy_prom_buf_t *buf,
                                  const char *name, eddy_prom_type_t type,
@@ -676,11 +686,11 @@ static int metrics_render_family(const eddy_metrics_t *m, eddy_prom_buf_t *buf,
         const metrics_model_t *mo = m->models[i];
         eddy_prom_label_t labels[2] = {{"model", mo->name},
                                        {"series", EDDY_METRICS_ALL_SERIES}};
-        eddy_prom_sample(buf, labels, 2, metrics_value(&mo->all, v, window));
+        metrics_sample(buf, labels, 2, metrics_value(&mo->all, v, window));
         for (size_t j = 0; j < mo->n_series; j++) {
             labels[1].value = mo->series[j]->name;
-            eddy_prom_sample(buf, labels, 2,
-                             metrics_value(&mo->series[j]->st, v, window));
+            metrics_sample(buf, labels, 2,
+                           metrics_value(&mo->series[j]->st, v, window));
         }
     }
     return eddy_prom_buf_error(buf);
@@ -694,7 +704,7 @@ static void metrics_render_forecast(const metrics_stats_t *st, eddy_prom_buf_t *
     eddy_prom_label_t with_step[3] = {labels[0], labels[1], {"step", step}};
     for (int h = 0; h < st->n_forecast; h++) {
         snprintf(step, sizeof step, "%d", h + 1);
-        eddy_prom_sample(buf, with_step, 3, st->forecast[h]);
+        metrics_sample(buf, with_step, 3, st->forecast[h]);
     }
 }
 
