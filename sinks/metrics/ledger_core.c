@@ -37,7 +37,7 @@ typedef struct {
     uint64_t predictions, nonfinite;
     int64_t last_predicted_us;
     uint64_t latency_counts[EDDY_LEDGER_N_LATENCY_BOUNDS + 1];
-    double latency_sum;
+    uint64_t latency_sum_us; /* integer: the same whatever the arrival order */
 } ledger_model_t;
 
 struct eddy_ledger_s {
@@ -268,7 +268,7 @@ static void latency_observe(ledger_model_t *mo, const eddy_ledger_pred_t *pr)
     while (b < EDDY_LEDGER_N_LATENCY_BOUNDS && s > ledger_bounds[b])
         b++;
     mo->latency_counts[b]++;
-    mo->latency_sum += s;
+    mo->latency_sum_us += (uint64_t)(pr->predicted_at_us - pr->produced_at_us);
 }
 
 static void keep_forecast(ledger_pair_t *p, const eddy_ledger_pred_t *pr)
@@ -423,7 +423,7 @@ int eddy_ledger_model(const eddy_ledger_t *l, size_t i, eddy_ledger_model_t *out
     out->nonfinite = mo->nonfinite;
     out->last_predicted_s = (double)mo->last_predicted_us / 1e6;
     memcpy(out->latency_counts, mo->latency_counts, sizeof(out->latency_counts));
-    out->latency_sum = mo->latency_sum;
+    out->latency_sum = (double)mo->latency_sum_us / 1e6;
     out->n_series = mo->n_series;
     out->failing = mo->nonfinite > 0;
     for (size_t j = 0; j < mo->n_series && !out->failing; j++) {
