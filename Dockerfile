@@ -35,8 +35,8 @@ COPY deploy/docker/healthcheck.sh /usr/local/bin/eddy-healthcheck
 COPY deploy/docker/register-schemas.sh /usr/local/bin/eddy-register-schemas
 USER 10001:10001
 WORKDIR /usr/share/eddy
-# Every stage serves /metrics, /healthz and /readyz (features 9101, learn 9102, metrics 9100).
-EXPOSE 9100 9101 9102
+# Every stage serves /metrics, /healthz and /readyz (features 9101, learn 9102, evaluate 9103, metrics 9100).
+EXPOSE 9100 9101 9102 9103
 # /healthz of the stage running as PID 1 (its --http address, or the default
 # port its --describe gives).
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 CMD ["eddy-healthcheck"]

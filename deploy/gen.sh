@@ -145,7 +145,8 @@ services:
     restart: unless-stopped
 
   # One-shot: the pipeline topics ($EDDY_PARTITIONS partitions; observations kept
-  # forever, it is the replay source) and every stage's compacted state topic.
+  # forever, it is the replay source; scores compacted, a table of the latest
+  # scores) and every stage's compacted state topic.
   topic-init:
     image: $KAFKA_IMAGE
     depends_on:
@@ -159,6 +160,7 @@ EOF
   for t in "${EDDY_TOPICS[@]}"; do
     local cfg=""
     [ "$t" = "${EDDY_STAGE_OUTPUT[ingest]}" ] && cfg=" --config retention.ms=-1 --config retention.bytes=-1"
+    eddy_compacted "$t" && cfg=" --config cleanup.policy=compact"
     echo "        /opt/kafka/bin/kafka-topics.sh --bootstrap-server kafka:19092 --create --if-not-exists --topic $(eddy_topic "$t") --partitions $EDDY_PARTITIONS --replication-factor 1$cfg"
   done
   for t in $(eddy_state_topics); do
@@ -168,7 +170,7 @@ EOF
         /opt/kafka/bin/kafka-topics.sh --bootstrap-server kafka:19092 --list
     restart: "no"
 
-  # One-shot: registers the Avro schemas as <topic>-value subjects (ids 1, 2, 3
+  # One-shot: registers the Avro schemas as <topic>-value subjects (ids 1 to 4
   # in a fresh registry: the ids eddy writes), so Confluent tools decode topics.
   schema-init:
     <<: *eddy
@@ -489,6 +491,8 @@ gen_k8s_topics() {
   for t in "${EDDY_TOPICS[@]}"; do
     if [ "$t" = "${EDDY_STAGE_OUTPUT[ingest]}" ]; then # the replay source: kept forever
       topic "$(eddy_topic "$t")" "$EDDY_PARTITIONS" 'retention.ms: -1' 'retention.bytes: -1'
+    elif eddy_compacted "$t"; then # a table: the latest record per key
+      topic "$(eddy_topic "$t")" "$EDDY_PARTITIONS" 'cleanup.policy: compact'
     else
       topic "$(eddy_topic "$t")" "$EDDY_PARTITIONS"
     fi

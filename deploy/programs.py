@@ -27,6 +27,8 @@ for d in progs:
 dlq = [o["default"] for d in progs for o in d["options"] if o["name"] == "deadletter-topic"][0]
 print("EDDY_DEADLETTER_TOPIC=%s" % dlq)
 arr("EDDY_TOPICS", topics + [dlq])
+arr("EDDY_COMPACTED_TOPICS", [d["output"]["topic"] for d in progs
+                              if d["output"] and d["output"].get("compacted")])
 assoc("EDDY_STAGE_PROGRAM", [(d["stage"], d["program"]) for d in progs])
 assoc("EDDY_STAGE_PORT", [(d["stage"], d["http_port"]) for d in progs if d["http_port"]])
 for io in ("input", "output"):

@@ -36,6 +36,7 @@ eddy_stage_names() {
   local m
   echo features
   for m in "${EDDY_MODELS[@]}"; do echo "learn-$m"; done
+  echo evaluate
   echo metrics
 }
 
@@ -48,7 +49,15 @@ eddy_stage_port() {
   [ -n "$port" ] && echo "$port"
 }
 
-# eddy_topic NAME: observations|features|predictions|deadletter with the suffix.
+# eddy_compacted TOPIC: whether TOPIC (without the suffix) is a compacted
+# output (a table: the latest record per key), as its program describes it.
+eddy_compacted() {
+  local t
+  for t in "${EDDY_COMPACTED_TOPICS[@]}"; do [ "$t" = "$1" ] && return 0; done
+  return 1
+}
+
+# eddy_topic NAME: observations|features|predictions|scores|deadletter with the suffix.
 eddy_topic() { echo "$1${EDDY_TOPIC_SUFFIX:-}"; }
 
 # eddy_stage_group NAME: the stage's consumer group (its state topic is
@@ -62,7 +71,8 @@ eddy_state_topics() {
 }
 
 # eddy_stage_argv NAME [HTTP]: sets EDDY_PROG (program name) and EDDY_ARGV
-# (its arguments) for stage NAME (features, learn-MODEL, metrics or ingest).
+# (its arguments) for stage NAME (features, learn-MODEL, evaluate, metrics or
+# ingest).
 # HTTP overrides the listen address (default 0.0.0.0:<eddy_stage_port>).
 eddy_stage_argv() {
   local name=$1 http=${2:-} stage=${1%%-*}
@@ -72,7 +82,7 @@ eddy_stage_argv() {
   [ -n "$http" ] || [ "$name" = ingest ] || http=0.0.0.0:$(eddy_stage_port "$name")
   EDDY_PROG=$(eddy_stage_program "$name") || return 1
   case "$name" in
-    features)
+    features | evaluate)
       EDDY_ARGV=("${EDDY_COMMON_ARGS[@]}" --input "$in" --output "$out"
         --deadletter-topic "$dlq" --group "$(eddy_stage_group "$name")" --http "$http")
       ;;

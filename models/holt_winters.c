@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "util/ksum.h"
+
 enum { P_ALPHA, P_BETA, P_GAMMA, P_SEASON, P_MULT, N_P };
 
 static const eddy_opt_t hw_params[N_P + 1] = {
@@ -115,28 +117,17 @@ static int hw_init(eddy_model_t *m)
     return 0;
 }
 
-/* Neumaier-compensated sum, so a mean is (nearly always) exact */
-typedef struct {
-    double sum, c;
-} ksum_t;
-
-static void ksum_add(ksum_t *k, double v)
-{
-    double t = k->sum + v;
-    k->c += fabs(k->sum) >= fabs(v) ? (k->sum - t) + v : (v - t) + k->sum;
-    k->sum = t;
-}
-
 static void hw_start(hw_state_t *s)
 {
-    ksum_t lv = {0, 0}, tr = {0, 0};
+    /* compensated sums, so a mean is (nearly always) exact */
+    eddy_ksum_t lv = {0, 0}, tr = {0, 0};
     for (int i = 0; i < s->k; i++)
-        ksum_add(&lv, s->first[i]);
-    dq_push(&s->level, (lv.sum + lv.c) / s->k);
+        eddy_ksum_add(&lv, s->first[i]);
+    dq_push(&s->level, eddy_ksum_get(&lv) / s->k);
     if (s->beta != 0.0) {
         for (int i = 0; i + 1 < s->k; i++)
-            ksum_add(&tr, s->first[i + 1] - s->first[i]);
-        dq_push(&s->trend, (tr.sum + tr.c) / (s->k - 1));
+            eddy_ksum_add(&tr, s->first[i + 1] - s->first[i]);
+        dq_push(&s->trend, eddy_ksum_get(&tr) / (s->k - 1));
     }
     if (s->s > 0)
         for (int i = 0; i < s->k; i++)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole pipeline on the seed's 744-row dataset: ingest -> features ->
-# one learner per model -> metrics sink; prints the leaderboard, then stops.
+# one learner per model -> evaluator + metrics sink; prints the leaderboard
+# and the per-horizon MAE table (from the scores topic), then stops.
 #
 #   scripts/demo.sh                      # on the embedded broker
 #   EDDY_BOOTSTRAP=host:9092 scripts/demo.sh   # on your Kafka
@@ -62,6 +63,11 @@ eddy_wait_predictions "$url/metrics" "$rows" 180 "${models[@]}"
 echo
 echo "Leaderboard (prequential: every prediction made before its target was learned)"
 curl -fsS "$url/leaderboard.txt"
+echo
+eddy_wait_scores "$(eddy_topic scores)" $((rows - 1)) 60 "${models[@]}"
+echo
+echo "Per-horizon MAE (eddy-evaluate: each forecast scored once against its later truth; topic $(eddy_topic scores))"
+python3 "$root/scripts/lib/scores.py" table "$EDDY_RUN/scores.jsonl"
 echo
 echo "Metrics: $url/metrics   Status: $url/   Forecasts: $url/forecasts"
 if [ "${EDDY_DEMO_KEEP:-0}" = 1 ]; then

@@ -84,41 +84,10 @@ static void stage_drop(eddy_changelog_t *cl, const char *id)
     eddy_series_remove(cl->owners, id);
 }
 
-static void log_create_result(eddy_changelog_t *cl, rd_kafka_event_t *ev, int n)
-{
-    const rd_kafka_CreateTopics_result_t *res;
-    const rd_kafka_topic_result_t **tr;
-    size_t cnt;
-
-    if (!ev || rd_kafka_event_error(ev)) {
-        eddy_log_info(
-            "could not create the state topic (no admin API on this broker?): "
-            "relying on auto-creation",
-            "topic=%s error=\"%s\"", cl->conf.topic,
-            ev ? rd_kafka_event_error_string(ev) : "timed out");
-        return;
-    }
-    res = rd_kafka_event_CreateTopics_result(ev);
-    tr = rd_kafka_CreateTopics_result_topics(res, &cnt);
-    if (cnt == 1 && rd_kafka_topic_result_error(tr[0]) &&
-        rd_kafka_topic_result_error(tr[0]) != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
-        eddy_log_warn("state topic creation failed", "topic=%s error=\"%s\"",
-                      cl->conf.topic, rd_kafka_topic_result_error_string(tr[0]));
-    else
-        eddy_log_info("state topic created",
-                      "topic=%s partitions=%d cleanup.policy=compact", cl->conf.topic,
-                      n);
-}
-
 int eddy_changelog_ensure_topic(eddy_changelog_t *cl, int partitions, eddy_err_t *err)
 {
     rd_kafka_t *rk = cl->conf.producer;
     int n_state = eddy_kafka_partition_count(rk, cl->conf.topic);
-    rd_kafka_NewTopic_t *nt;
-    rd_kafka_queue_t *q;
-    rd_kafka_event_t *ev;
-    rd_kafka_AdminOptions_t *ao;
-    char errstr[256];
 
     if (n_state >= partitions)
         return 0;
@@ -128,20 +97,8 @@ int eddy_changelog_ensure_topic(eddy_changelog_t *cl, int partitions, eddy_err_t
             "state topic '%s' has %d partitions but input '%s' has %d: give the state "
             "topic as many partitions as the input",
             cl->conf.topic, n_state, cl->conf.input_topic, partitions);
-    nt = rd_kafka_NewTopic_new(cl->conf.topic, partitions, -1, errstr, sizeof(errstr));
-    rd_kafka_NewTopic_set_config(nt, "cleanup.policy", "compact");
-    rd_kafka_NewTopic_set_config(nt, "max.message.bytes", EDDY_STATE_MAX_BYTES_STR);
-    q = rd_kafka_queue_new(rk);
-    ao = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
-    rd_kafka_AdminOptions_set_request_timeout(ao, 3000, errstr, sizeof(errstr));
-    rd_kafka_CreateTopics(rk, &nt, 1, ao, q);
-    ev = rd_kafka_queue_poll(q, 5000);
-    log_create_result(cl, ev, partitions);
-    if (ev)
-        rd_kafka_event_destroy(ev);
-    rd_kafka_AdminOptions_destroy(ao);
-    rd_kafka_queue_destroy(q);
-    rd_kafka_NewTopic_destroy(nt);
+    eddy_kafka_create_compacted(rk, cl->conf.topic, partitions,
+                                EDDY_STATE_MAX_BYTES_STR, "state topic");
     return 0;
 }
 

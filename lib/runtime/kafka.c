@@ -228,3 +228,105 @@ int eddy_kafka_deadletter(rd_kafka_t *producer, const char *topic, const char *s
     }
     return 0;
 }
+
+static void log_create_result(rd_kafka_event_t *ev, const char *topic, int n,
+                              const char *what)
+{
+    const rd_kafka_CreateTopics_result_t *res;
+    const rd_kafka_topic_result_t **tr;
+    char msg[128];
+    size_t cnt;
+
+    if (!ev || rd_kafka_event_error(ev)) {
+        snprintf(msg, sizeof(msg),
+                 "could not create the %s (no admin API on this broker?): relying on "
+                 "auto-creation",
+                 what);
+        eddy_log_info(msg, "topic=%s error=\"%s\"", topic,
+                      ev ? rd_kafka_event_error_string(ev) : "timed out");
+        return;
+    }
+    res = rd_kafka_event_CreateTopics_result(ev);
+    tr = rd_kafka_CreateTopics_result_topics(res, &cnt);
+    if (cnt == 1 && rd_kafka_topic_result_error(tr[0]) &&
+        rd_kafka_topic_result_error(tr[0]) != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+        snprintf(msg, sizeof(msg), "%s creation failed", what);
+        eddy_log_warn(msg, "topic=%s error=\"%s\"", topic,
+                      rd_kafka_topic_result_error_string(tr[0]));
+    } else {
+        snprintf(msg, sizeof(msg), "%s created", what);
+        eddy_log_info(msg, "topic=%s partitions=%d cleanup.policy=compact", topic, n);
+    }
+}
+
+void eddy_kafka_create_compacted(rd_kafka_t *rk, const char *topic, int partitions,
+                                 const char *max_message_bytes, const char *what)
+{
+    rd_kafka_NewTopic_t *nt;
+    rd_kafka_queue_t *q;
+    rd_kafka_event_t *ev;
+    rd_kafka_AdminOptions_t *ao;
+    char errstr[256];
+
+    if (!(nt = rd_kafka_NewTopic_new(topic, partitions, -1, errstr, sizeof(errstr)))) {
+        eddy_log_warn("invalid topic to create", "topic=%s error=\"%s\"", topic,
+                      errstr);
+        return;
+    }
+    rd_kafka_NewTopic_set_config(nt, "cleanup.policy", "compact");
+    if (max_message_bytes)
+        rd_kafka_NewTopic_set_config(nt, "max.message.bytes", max_message_bytes);
+    q = rd_kafka_queue_new(rk);
+    ao = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
+    rd_kafka_AdminOptions_set_request_timeout(ao, 3000, errstr, sizeof(errstr));
+    rd_kafka_CreateTopics(rk, &nt, 1, ao, q);
+    ev = rd_kafka_queue_poll(q, 5000);
+    log_create_result(ev, topic, partitions, what);
+    if (ev)
+        rd_kafka_event_destroy(ev);
+    rd_kafka_AdminOptions_destroy(ao);
+    rd_kafka_queue_destroy(q);
+    rd_kafka_NewTopic_destroy(nt);
+}
+
+/* The value of the config entry NAME among the N entries E, or NULL. */
+static const char *config_value(const rd_kafka_ConfigEntry_t **e, size_t n,
+                                const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(rd_kafka_ConfigEntry_name(e[i]), name))
+            return rd_kafka_ConfigEntry_value(e[i]);
+    return NULL;
+}
+
+int eddy_kafka_topic_config(rd_kafka_t *rk, const char *topic, const char *name,
+                            char *value, size_t value_size)
+{
+    rd_kafka_ConfigResource_t *res =
+        rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic);
+    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    rd_kafka_event_t *ev;
+    const rd_kafka_ConfigResource_t **rs;
+    const rd_kafka_ConfigEntry_t **e;
+    size_t n_rs = 0, n = 0;
+    const char *v = NULL;
+    int rc = -1;
+
+    rd_kafka_DescribeConfigs(rk, &res, 1, NULL, q);
+    ev = rd_kafka_queue_poll(q, 5000);
+    if (ev && !rd_kafka_event_error(ev)) {
+        rs = rd_kafka_DescribeConfigs_result_resources(
+            rd_kafka_event_DescribeConfigs_result(ev), &n_rs);
+        if (n_rs == 1 && !rd_kafka_ConfigResource_error(rs[0])) {
+            e = rd_kafka_ConfigResource_configs(rs[0], &n);
+            v = config_value(e, n, name);
+            snprintf(value, value_size, "%s", v ? v : "");
+            rc = 0;
+        }
+    }
+    if (ev)
+        rd_kafka_event_destroy(ev);
+    rd_kafka_queue_destroy(q);
+    rd_kafka_ConfigResource_destroy(res);
+    return rc;
+}

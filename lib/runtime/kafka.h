@@ -60,6 +60,19 @@ int eddy_kafka_check_reachable(rd_kafka_t *rk, const char *bootstrap, int timeou
  * when it does not exist, -2 when the metadata could not be read. */
 int eddy_kafka_partition_count(rd_kafka_t *rk, const char *topic);
 
+/* Creates TOPIC with PARTITIONS partitions, cleanup.policy=compact and (when
+ * not NULL) MAX_MESSAGE_BYTES, waiting 5 s at most. WHAT names it in the
+ * log ("state topic"): created, already there, or failed; a broker without
+ * the admin API (the embedded one) auto-creates it on first use instead. */
+void eddy_kafka_create_compacted(rd_kafka_t *rk, const char *topic, int partitions,
+                                 const char *max_message_bytes, const char *what);
+
+/* The value of the topic config NAME of TOPIC (e.g. "cleanup.policy") into
+ * VALUE ("" when the broker does not list it), asked within 5 s. Returns 0,
+ * or -1 when the broker could not answer (no admin API, unknown topic). */
+int eddy_kafka_topic_config(rd_kafka_t *rk, const char *topic, const char *name,
+                            char *value, size_t value_size);
+
 /* Source coordinates of a dead-lettered record. */
 typedef struct eddy_dlq_source_s {
     const char *topic; /* or a file name for ingest */

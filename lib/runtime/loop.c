@@ -578,6 +578,30 @@ static int changelog_start(loop_t *loop, eddy_err_t *err)
     return eddy_changelog_ensure_topic(loop->changelog, n_in, err);
 }
 
+/* Creates the stage's compacted output topic (as many partitions as the
+ * input) unless it exists; warns when it exists without compaction. */
+static int compacted_output_start(loop_t *loop, eddy_err_t *err)
+{
+    const char *topic = loop->stage->compacted_topic;
+    char policy[64];
+    int n_in;
+
+    if (eddy_kafka_partition_count(loop->producer, topic) > 0) {
+        if (!eddy_kafka_topic_config(loop->producer, topic, "cleanup.policy", policy,
+                                     sizeof(policy)) &&
+            !strstr(policy, "compact"))
+            eddy_log_warn("output topic is not compacted: retention will delete the "
+                          "latest record of keys that stop changing; set "
+                          "cleanup.policy=compact on it",
+                          "topic=%s cleanup.policy=%s", topic, policy);
+        return 0;
+    }
+    if ((n_in = wait_for_input(loop, err)) < 0)
+        return -1;
+    eddy_kafka_create_compacted(loop->producer, topic, n_in, NULL, "output topic");
+    return 0;
+}
+
 static int loop_start(loop_t *loop, eddy_err_t *err)
 {
     char errstr[512];
@@ -597,6 +621,8 @@ static int loop_start(loop_t *loop, eddy_err_t *err)
     if (eddy_txn_init(loop->txn, err))
         return -1;
     if (loop->stateful && changelog_start(loop, err))
+        return -1;
+    if (loop->stage->compacted_topic && compacted_output_start(loop, err))
         return -1;
     return 0;
 }

@@ -88,10 +88,13 @@ typedef struct eddy_stage_s {
      * stateless stage only; process() tells the records apart by
      * msg->topic. */
     const char *extra_input_topic;
-    const char *group;        /* consumer group id */
-    const char *default_http; /* listen address when --http is not given */
-    int from_beginning;       /* read every assigned partition from its start
-                                 (a sink rebuilding in-memory aggregates) */
+    const char *group;           /* consumer group id */
+    const char *default_http;    /* listen address when --http is not given */
+    int from_beginning;          /* read every assigned partition from its start
+                                    (a sink rebuilding in-memory aggregates) */
+    const char *compacted_topic; /* an output the loop creates compacted, with
+                                    the input's partition count, before the
+                                    first record (NULL: none) */
     void *ctx;
     /* Processes one record (under the stage lock). Returns NULL, or a short
      * dead-letter reason ("decode:truncated", or a util/reason.h name such

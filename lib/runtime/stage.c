@@ -76,12 +76,19 @@ static eddy_opts_t *program_parse(const eddy_stage_def_t *def,
     return opts;
 }
 
-static json_t *describe_io(const char *const *topic, int type)
+/* {"topic", "record"} of an input or output, and "compacted": true for a
+ * compacted output. */
+static json_t *describe_io(const char *const *topic, int type, int compacted)
 {
+    json_t *o;
+
     if (!topic || type < 0)
         return json_null();
-    return json_pack("{s:s, s:s}", "topic", *topic, "record",
-                     eddy_rec_type_name((eddy_rec_type_t)type));
+    o = json_pack("{s:s, s:s}", "topic", *topic, "record",
+                  eddy_rec_type_name((eddy_rec_type_t)type));
+    if (o && compacted)
+        json_object_set_new(o, "compacted", json_true());
+    return o;
 }
 
 json_t *eddy_stage_opts_json(const eddy_opt_map_t *maps)
@@ -105,13 +112,14 @@ static void describe(const eddy_stage_def_t *def, const char *group, int loops)
     json_t *o;
 
     stage_maps(def, &common, loops ? &loop : NULL, maps);
-    o = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "program", def->program,
-                  "stage", def->name, "http_port",
-                  def->http_port ? json_integer(def->http_port) : json_null(), "group",
-                  group ? json_string(group) : json_null(), "input",
-                  describe_io(def->input_topic, def->input_type), "output",
-                  describe_io(def->output_topic, def->output_type), "options",
-                  eddy_stage_opts_json(maps));
+    o = json_pack(
+        "{s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "program", def->program, "stage",
+        def->name, "http_port",
+        def->http_port ? json_integer(def->http_port) : json_null(), "group",
+        group ? json_string(group) : json_null(), "input",
+        describe_io(def->input_topic, def->input_type, 0), "output",
+        describe_io(def->output_topic, def->output_type, def->output_compacted),
+        "options", eddy_stage_opts_json(maps));
     if (o && def->describe)
         def->describe(o);
     if (o)
@@ -211,6 +219,8 @@ static int stage_run(const eddy_stage_def_t *def, eddy_stage_t *stage,
     stage->input_topic = *def->input_topic;
     stage->group = loop->group;
     stage->default_http = http;
+    if (def->output_compacted && def->output_topic)
+        stage->compacted_topic = *def->output_topic;
     return eddy_loop_run(stage, loop, opts);
 }
 

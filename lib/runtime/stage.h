@@ -46,7 +46,9 @@ typedef struct eddy_stage_def_s {
     const char *const *output_topic;
     const char *const *group_suffix;
     const char *const *log_level;
-    int no_common; /* without bootstrap, -X, --config... (eddy-broker) */
+    int output_compacted; /* the output topic is a compacted table (latest
+                             record per key): the loop creates it so */
+    int no_common;        /* without bootstrap, -X, --config... (eddy-broker) */
     /* The loop's callbacks and their ctx (a looping stage); eddy_stage_main
      * fills in the name, input topic, group and default HTTP address. */
     eddy_stage_t loop;

@@ -9,6 +9,7 @@ eddy_bin() { # name -> path of the built program
     eddy-ingest) echo "$EDDY_BIN/producers/ingest/eddy-ingest" ;;
     eddy-features) echo "$EDDY_BIN/processors/features/eddy-features" ;;
     eddy-learn) echo "$EDDY_BIN/processors/learn/eddy-learn" ;;
+    eddy-evaluate) echo "$EDDY_BIN/processors/evaluate/eddy-evaluate" ;;
     eddy-metrics) echo "$EDDY_BIN/sinks/metrics/eddy-metrics" ;;
     eddy-cat) echo "$EDDY_BIN/sinks/cat/eddy-cat" ;;
     *) echo "unknown program $1" >&2; return 1 ;;
@@ -122,5 +123,23 @@ eddy_wait_predictions() {
   for m in "$@"; do
     echo "  $m: $(eddy_metric "$url" ml_model_predictions_total "model=\"$m\",series=\"_all\"")" >&2
   done
+  return 1
+}
+
+# eddy_wait_scores TOPIC LAST TIMEOUT MODEL...: waits until the compacted
+# scores TOPIC (eddy-evaluate's output, read_committed) holds, for every
+# MODEL, a latest score of step LAST; leaves the records in $EDDY_RUN/scores.jsonl.
+eddy_wait_scores() {
+  local topic=$1 last=$2 timeout=$3
+  shift 3
+  for _ in $(seq $((timeout * 2))); do
+    eddy_check_alive || return 1
+    "$(eddy_bin eddy-cat)" -X isolation.level=read_committed --topic "$topic" \
+      >"$EDDY_RUN/scores.jsonl" 2>/dev/null || true
+    python3 "$(dirname "${BASH_SOURCE[0]}")/scores.py" done "$EDDY_RUN/scores.jsonl" \
+      "$last" "$@" && return 0
+    sleep 0.5
+  done
+  echo "eddy: timed out after ${timeout}s waiting for the scores of step $last in '$topic'" >&2
   return 1
 }

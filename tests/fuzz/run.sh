@@ -16,12 +16,12 @@ SRC=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${EDDY_FUZZ_BUILD:-$SRC/build-fuzz}
 SECS=${EDDY_FUZZ_SECONDS:-30}
 JOBS=${EDDY_FUZZ_JOBS:-1}
-TARGETS=${*:-fuzz_codec fuzz_csv fuzz_json}
+TARGETS=${*:-fuzz_codec fuzz_csv fuzz_json fuzz_evaluate}
 
 cmake -S "$SRC" -B "$BUILD" -G Ninja -DEDDY_FUZZ=ON \
     -DCMAKE_C_COMPILER="${CC:-clang}" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 # shellcheck disable=SC2086
-ninja -C "$BUILD" $TARGETS eddy_fuzz_gen_corpus >/dev/null
+ninja -C "$BUILD" $TARGETS eddy_fuzz_gen_corpus eddy_fuzz_gen_evaluate_corpus >/dev/null
 
 status=0
 summary=""

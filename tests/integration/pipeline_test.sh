@@ -5,7 +5,8 @@
 #   pipeline_test.sh kafka      # on the real broker at $EDDY_TEST_BOOTSTRAP
 #
 # Asserts: exactly 744 predictions per model reach the sink; the sink's
-# linear MAE equals the MAE of River's golden trace; bad rows and poison
+# linear MAE, and eddy-evaluate's h=1 score of linear, equal the MAE of
+# River's golden trace; bad rows and poison
 # records land in the dead-letter topic and the pipeline goes on; a real
 # Prometheus server scrapes the sink and answers ml_model_mae_5; eddy-cat
 # (and, on Kafka, kafka-console-consumer) read the predictions' keys.
@@ -34,6 +35,8 @@ for m in "${models[@]}"; do
   eddy_start "learn-$m" eddy-learn "${common[@]}" --model "$m" --input "$feat" --output "$pred" \
     --group "learn-$m$suffix" --http 127.0.0.1:0 --max-value-bytes 4096
 done
+eddy_start evaluate eddy-evaluate "${common[@]}" --input "$pred" --output "scores$suffix" \
+  --group "evaluate$suffix" --http 127.0.0.1:0
 eddy_start metrics eddy-metrics "${common[@]}" --input "$pred" --group "metrics$suffix" \
   --http 127.0.0.1:0
 port=$(eddy_http_port metrics)
@@ -62,6 +65,16 @@ python3 -c "
 e,g=$expect,float('$got')
 assert abs(e-g) <= 1e-9*abs(e), f'sink MAE {g} != golden {e}'
 print(f'ok: sink linear MAE {g:.12f} equals River golden {e:.12f}')" || fail "MAE mismatch"
+
+# eddy-evaluate's h=1 score of linear is the same prequential MAE.
+eddy_wait_scores "scores$suffix" $((rows - 1)) 60 "${models[@]}" || fail "scores missing"
+python3 -c "
+import json
+s = [json.loads(l) for l in open('$EDDY_RUN/scores.jsonl')]
+g = [r for r in s if r['model'] == 'linear'][-1]['mae'][0]
+e = $expect
+assert abs(e - g) <= 1e-9 * abs(e), f'scores linear h=1 MAE {g} != golden {e}'
+print(f'ok: scores topic: linear h=1 MAE {g:.12f} equals River golden')" || fail "scores MAE mismatch"
 
 # A poison stream straight into the features topic (random bytes, short and
 # truncated frames, unknown and wrong schema ids, NaN/Inf, wrong lag count,

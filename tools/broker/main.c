@@ -29,7 +29,7 @@ static const eddy_opt_t broker_opts[] = {
     EDDY_OPT(broker_conf_t, INT, partitions, "partitions", 'p', "4",
              "partitions of each pipeline topic", .min = 1, .max = 100000),
     EDDY_OPT(broker_conf_t, STR, topics, "topics", 't',
-             "observations,features,predictions,deadletter",
+             "observations,features,predictions,scores,deadletter",
              "topics to create (comma-separated); others are auto-created with 4 "
              "partitions"),
     EDDY_OPT(

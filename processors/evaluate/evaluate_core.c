@@ -1,0 +1,750 @@
+#include "evaluate_core.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/bytes.h"
+#include "util/ksum.h"
+#include "util/series.h"
+
+#define NONE INT64_MIN /* no seq yet */
+
+/* A seq that is NONE or a step in 0..EDDY_EVAL_SEQ_MAX: far enough from the
+ * int64 limits that step arithmetic (s - h, o + h, s - m) cannot overflow. */
+static int seq_ok(int64_t v)
+{
+    return v == NONE || (v >= 0 && v <= EDDY_EVAL_SEQ_MAX);
+}
+
+/* The cumulative scores of one horizon and its ring of the last WMAX
+ * scored pairs (|e| and y, in the track's ring arrays). */
+typedef struct horizon_s {
+    int64_t n, mape_n;
+    eddy_ksum_t abs, sq, ape;
+    uint32_t ring_n, ring_head; /* pairs held (<= wmax); next slot written */
+} horizon_t;
+
+/* One (model, series). Arrays sized by the configuration:
+ * hz[H]; ring_abs, ring_y [H][wmax]; pend_origin[H], pend_n[H] and
+ * pend[H][H] (the forecast made after step pend_origin, in slot
+ * origin mod H); season_seq, season_y [m] (truth of step seq in slot
+ * seq mod m). */
+typedef struct track_s {
+    char model[EDDY_MODEL_NAME_MAX + 1];
+    int64_t last_seq, prev_seq, event_time_ms, prev_event_time_ms;
+    int64_t failing_predictions, failing_forecasts, last_failing_seq;
+    int64_t duplicates, gap_dropped;
+    double prediction, target;
+    uint32_t n_forecast;
+    double forecast[EDDY_FORECAST_MAX];
+    eddy_ksum_t scale;
+    int64_t scale_n;
+    unsigned logged; /* NOTE_* already reported (not saved) */
+    horizon_t *hz;
+    double *ring_abs, *ring_y;
+    int64_t *pend_origin;
+    uint32_t *pend_n;
+    double *pend;
+    int64_t *season_seq;
+    double *season_y;
+} track_t;
+
+enum { NOTE_DUPLICATE = 1, NOTE_GAP = 2, NOTE_FAILING = 4 };
+
+/* Every model seen on one series. */
+typedef struct evseries_s {
+    int n;
+    track_t *tracks[EDDY_EVAL_MODELS_MAX];
+} evseries_t;
+
+struct eddy_evaluator_s {
+    eddy_eval_conf_t conf;
+    int wmax; /* the longest window */
+    eddy_series_t *series;
+};
+
+/* X mod M in 0..M-1 for any X. */
+static int64_t slot_of(int64_t x, int64_t m)
+{
+    int64_t r = x % m;
+    return r < 0 ? r + m : r;
+}
+
+/* ---- tracks */
+
+static void track_free(track_t *t)
+{
+    if (!t)
+        return;
+    free(t->hz);
+    free(t->ring_abs);
+    free(t->ring_y);
+    free(t->pend_origin);
+    free(t->pend_n);
+    free(t->pend);
+    free(t->season_seq);
+    free(t->season_y);
+    free(t);
+}
+
+static track_t *track_new(const eddy_evaluator_t *ev, const char *model)
+{
+    size_t h = (size_t)ev->conf.horizons, w = (size_t)ev->wmax,
+           m = (size_t)ev->conf.season;
+    track_t *t = calloc(1, sizeof(*t));
+
+    if (!t)
+        return NULL;
+    t->hz = calloc(h, sizeof(*t->hz));
+    t->ring_abs = calloc(h * w, sizeof(double));
+    t->ring_y = calloc(h * w, sizeof(double));
+    t->pend_origin = calloc(h, sizeof(int64_t));
+    t->pend_n = calloc(h, sizeof(uint32_t));
+    t->pend = calloc(h * h, sizeof(double));
+    t->season_seq = calloc(m, sizeof(int64_t));
+    t->season_y = calloc(m, sizeof(double));
+    if (!t->hz || !t->ring_abs || !t->ring_y || !t->pend_origin || !t->pend_n ||
+        !t->pend || !t->season_seq || !t->season_y) {
+        track_free(t);
+        return NULL;
+    }
+    snprintf(t->model, sizeof(t->model), "%s", model);
+    t->last_seq = t->prev_seq = NONE;
+    t->last_failing_seq = -1;
+    for (size_t i = 0; i < h; i++)
+        t->pend_origin[i] = NONE;
+    for (size_t i = 0; i < m; i++)
+        t->season_seq[i] = NONE;
+    return t;
+}
+
+static void evseries_free(void *value)
+{
+    evseries_t *s = value;
+
+    for (int i = 0; s && i < s->n; i++)
+        track_free(s->tracks[i]);
+    free(s);
+}
+
+static track_t *track_find(const evseries_t *s, const char *model)
+{
+    for (int i = 0; i < s->n; i++)
+        if (!strcmp(s->tracks[i]->model, model))
+            return s->tracks[i];
+    return NULL;
+}
+
+/* The track of (MODEL, SERIES_ID), created when new; NULL with *RESULT. */
+static track_t *track_get(eddy_evaluator_t *ev, const char *series_id,
+                          const char *model, eddy_eval_result_t *result)
+{
+    evseries_t *s = eddy_series_get(ev->series, series_id);
+    track_t *t;
+    int rc;
+
+    if (!s) {
+        if (!(s = calloc(1, sizeof(*s)))) {
+            *result = EDDY_EVAL_NOMEM;
+            return NULL;
+        }
+        if ((rc = eddy_series_put(ev->series, series_id, s))) {
+            free(s);
+            *result = rc > 0 ? EDDY_EVAL_SERIES_CAP : EDDY_EVAL_NOMEM;
+            return NULL;
+        }
+    }
+    if ((t = track_find(s, model)))
+        return t;
+    if (s->n == EDDY_EVAL_MODELS_MAX) {
+        *result = EDDY_EVAL_SERIES_CAP;
+        return NULL;
+    }
+    if (!(t = track_new(ev, model))) {
+        *result = EDDY_EVAL_NOMEM;
+        return NULL;
+    }
+    s->tracks[s->n++] = t;
+    return t;
+}
+
+/* ---- scoring */
+
+/* Scores the forecast YHAT of horizon H (1-based) against the truth Y. */
+static void score_pair(const eddy_evaluator_t *ev, track_t *t, int h, double yhat,
+                       double y)
+{
+    horizon_t *hz = &t->hz[h - 1];
+    size_t at = (size_t)(h - 1) * (size_t)ev->wmax + hz->ring_head;
+    double e = fabs(y - yhat);
+
+    hz->n++;
+    eddy_ksum_add(&hz->abs, e);
+    eddy_ksum_add(&hz->sq, e * e);
+    if (y != 0.0) {
+        eddy_ksum_add(&hz->ape, e / fabs(y));
+        hz->mape_n++;
+    }
+    t->ring_abs[at] = e;
+    t->ring_y[at] = y;
+    hz->ring_head = (hz->ring_head + 1) % (uint32_t)ev->wmax;
+    if (hz->ring_n < (uint32_t)ev->wmax)
+        hz->ring_n++;
+}
+
+/* Drops, counting them, the pending forecasts that targeted the steps
+ * strictly between the last seq and S (a gap). Returns how many. */
+static int64_t drop_gap(const eddy_evaluator_t *ev, track_t *t, int64_t s)
+{
+    int H = ev->conf.horizons;
+    int64_t dropped = 0;
+
+    for (int k = 0; k < H; k++) {
+        int64_t o = t->pend_origin[k];
+        for (uint32_t h = 2; o != NONE && h <= t->pend_n[k]; h++)
+            if (o + h > t->last_seq && o + h < s && isfinite(t->pend[k * H + h - 1]))
+                dropped++;
+    }
+    t->gap_dropped += dropped;
+    return dropped;
+}
+
+/* Scores every pending forecast of step S (horizons 2..H) against Y. */
+static void score_pending(const eddy_evaluator_t *ev, track_t *t, int64_t s, double y)
+{
+    int H = ev->conf.horizons;
+
+    for (int h = 2; h <= H; h++) {
+        int64_t o = s - h;
+        int k = (int)slot_of(o, H);
+        double v = t->pend[k * H + h - 1];
+        if (t->pend_origin[k] == o && (uint32_t)h <= t->pend_n[k] && isfinite(v))
+            score_pair(ev, t, h, v, y);
+    }
+}
+
+/* Adds the truth Y of step S to the seasonal naive scale. */
+static void season_add(const eddy_evaluator_t *ev, track_t *t, int64_t s, double y)
+{
+    int m = ev->conf.season;
+    int k = (int)slot_of(s - m, m); /* the slot of s - m is the slot of s */
+
+    if (t->season_seq[k] == s - m) {
+        eddy_ksum_add(&t->scale, fabs(y - t->season_y[k]));
+        t->scale_n++;
+    }
+    t->season_seq[k] = s;
+    t->season_y[k] = y;
+}
+
+/* Keeps PRED's forecast (up to H steps) as the pending one of its step (its
+ * finite items will be scored) and as the latest one shown (empty when any
+ * item is not finite). Returns 1 when any item is not finite. */
+static int keep_forecast(const eddy_evaluator_t *ev, track_t *t,
+                         const eddy_pred_t *pred)
+{
+    int H = ev->conf.horizons, k = (int)slot_of(pred->seq, H), failing = 0;
+    uint32_t n = (uint32_t)(pred->n_forecast < H ? pred->n_forecast : H);
+
+    for (int i = 0; i < pred->n_forecast; i++)
+        failing |= !isfinite(pred->forecast[i]);
+    t->pend_origin[k] = pred->seq;
+    t->pend_n[k] = n;
+    memcpy(&t->pend[k * H], pred->forecast, n * sizeof(double));
+    t->n_forecast = failing ? 0 : n;
+    memcpy(t->forecast, pred->forecast, t->n_forecast * sizeof(double));
+    return failing;
+}
+
+/* Counts a failing prediction or forecast of step S. */
+static void note_failing(track_t *t, int64_t s, int64_t *counter,
+                         eddy_eval_note_t *note)
+{
+    (*counter)++;
+    t->last_failing_seq = s;
+    if (!(t->logged & NOTE_FAILING)) {
+        t->logged |= NOTE_FAILING;
+        note->first_failing = 1;
+    }
+}
+
+/* Everything PRED (not a duplicate) does to its track. */
+static void track_step(const eddy_evaluator_t *ev, track_t *t, const eddy_pred_t *pred,
+                       eddy_eval_note_t *note)
+{
+    int64_t s = pred->seq;
+
+    if (t->last_seq != NONE && s - 1 > t->last_seq) {
+        note->dropped = drop_gap(ev, t, s);
+        note->first_gap = !(t->logged & NOTE_GAP);
+        t->logged |= NOTE_GAP;
+    }
+    if (isfinite(pred->prediction))
+        score_pair(ev, t, 1, pred->prediction, pred->target);
+    else
+        note_failing(t, s, &t->failing_predictions, note);
+    score_pending(ev, t, s, pred->target);
+    season_add(ev, t, s, pred->target);
+    if (keep_forecast(ev, t, pred))
+        note_failing(t, s, &t->failing_forecasts, note);
+    t->prediction = isfinite(pred->prediction) ? pred->prediction : 0.0;
+    t->target = pred->target;
+    t->prev_seq = t->last_seq;
+    t->prev_event_time_ms = t->event_time_ms;
+    t->last_seq = s;
+    t->event_time_ms = pred->event_time_ms;
+}
+
+/* ---- the Score record */
+
+/* Sums over the last K pairs of horizon H's ring. */
+typedef struct window_sums_s {
+    int64_t n, mape_n;
+    double abs, sq, ape;
+} window_sums_t;
+
+static window_sums_t window_sums(const eddy_evaluator_t *ev, const track_t *t, int h,
+                                 int64_t window)
+{
+    const horizon_t *hz = &t->hz[h - 1];
+    window_sums_t ws = {0, 0, 0.0, 0.0, 0.0};
+    int64_t k = window < (int64_t)hz->ring_n ? window : (int64_t)hz->ring_n;
+
+    for (int64_t i = 0; i < k; i++) {
+        size_t at = (size_t)(h - 1) * (size_t)ev->wmax +
+                    (size_t)slot_of((int64_t)hz->ring_head - 1 - i, ev->wmax);
+        double e = t->ring_abs[at], y = t->ring_y[at];
+        ws.abs += e;
+        ws.sq += e * e;
+        if (y != 0.0) {
+            ws.ape += e / fabs(y);
+            ws.mape_n++;
+        }
+    }
+    ws.n = k;
+    return ws;
+}
+
+static double ratio(double num, double den)
+{
+    return den > 0.0 ? num / den : 0.0;
+}
+
+static void fill_horizons(const eddy_evaluator_t *ev, const track_t *t,
+                          eddy_score_t *sc)
+{
+    int H = ev->conf.horizons;
+    double scale = ratio(eddy_ksum_get(&t->scale), (double)t->scale_n);
+
+    sc->n_n = sc->n_mae = sc->n_rmse = sc->n_mape = sc->n_mape_n = sc->n_mase = H;
+    for (int h = 1; h <= H; h++) {
+        const horizon_t *hz = &t->hz[h - 1];
+        sc->n[h - 1] = hz->n;
+        sc->mae[h - 1] = ratio(eddy_ksum_get(&hz->abs), (double)hz->n);
+        sc->rmse[h - 1] = sqrt(ratio(eddy_ksum_get(&hz->sq), (double)hz->n));
+        sc->mape[h - 1] = ratio(eddy_ksum_get(&hz->ape), (double)hz->mape_n);
+        sc->mape_n[h - 1] = hz->mape_n;
+        sc->mase[h - 1] = ratio(sc->mae[h - 1], scale);
+    }
+    sc->mase_scale = scale;
+}
+
+static void fill_rolling(const eddy_evaluator_t *ev, const track_t *t, eddy_score_t *sc)
+{
+    int H = ev->conf.horizons, W = ev->conf.n_windows;
+
+    sc->n_rolling_n = sc->n_rolling_mae = sc->n_rolling_rmse = sc->n_rolling_mape =
+        sc->n_rolling_mape_n = sc->n_rolling_mase = W * H;
+    for (int w = 0; w < W; w++)
+        for (int h = 1; h <= H; h++) {
+            window_sums_t ws = window_sums(ev, t, h, ev->conf.windows[w]);
+            int i = EDDY_SCORE_AT(w, h, H);
+            sc->rolling_n[i] = ws.n;
+            sc->rolling_mae[i] = ratio(ws.abs, (double)ws.n);
+            sc->rolling_rmse[i] = sqrt(ratio(ws.sq, (double)ws.n));
+            sc->rolling_mape[i] = ratio(ws.ape, (double)ws.mape_n);
+            sc->rolling_mape_n[i] = ws.mape_n;
+            sc->rolling_mase[i] = ratio(sc->rolling_mae[i], sc->mase_scale);
+        }
+}
+
+static void fill_score(const eddy_evaluator_t *ev, const char *series_id,
+                       const track_t *t, eddy_score_t *sc)
+{
+    int64_t step = 0;
+
+    snprintf(sc->series_id, sizeof(sc->series_id), "%s", series_id);
+    snprintf(sc->model, sizeof(sc->model), "%s", t->model);
+    sc->seq = t->last_seq;
+    sc->event_time_ms = t->event_time_ms;
+    sc->scored_at_us = 0;
+    sc->horizons = ev->conf.horizons;
+    sc->season = ev->conf.season;
+    sc->n_windows = ev->conf.n_windows;
+    memcpy(sc->windows, ev->conf.windows, sizeof(sc->windows));
+    fill_horizons(ev, t, sc);
+    fill_rolling(ev, t, sc);
+    sc->failing_predictions = t->failing_predictions;
+    sc->failing_forecasts = t->failing_forecasts;
+    sc->last_failing_seq = t->last_failing_seq;
+    sc->duplicates = t->duplicates;
+    sc->gap_dropped = t->gap_dropped;
+    sc->prediction = t->prediction;
+    sc->target = t->target;
+    sc->n_forecast = (int)t->n_forecast;
+    memcpy(sc->forecast, t->forecast, (size_t)sc->n_forecast * sizeof(double));
+    /* unsigned arithmetic: extreme event times wrap instead of overflowing */
+    if (t->prev_seq != NONE)
+        step = (int64_t)((uint64_t)t->event_time_ms - (uint64_t)t->prev_event_time_ms) /
+               (t->last_seq - t->prev_seq);
+    sc->n_forecast_event_times = t->prev_seq != NONE ? sc->n_forecast : 0;
+    for (int h = 1; h <= sc->n_forecast_event_times; h++)
+        sc->forecast_event_times_ms[h - 1] =
+            (int64_t)((uint64_t)t->event_time_ms + (uint64_t)h * (uint64_t)step);
+}
+
+eddy_eval_result_t eddy_evaluator_process(eddy_evaluator_t *ev, const eddy_pred_t *pred,
+                                          eddy_score_t *score, eddy_eval_note_t *note)
+{
+    eddy_eval_result_t result = EDDY_EVAL_SCORED;
+    eddy_eval_note_t scratch;
+    track_t *t = track_get(ev, pred->series_id, pred->model, &result);
+
+    note = note ? note : &scratch;
+    memset(note, 0, sizeof(*note));
+    if (!t)
+        return result;
+    note->last_seq = t->last_seq;
+    if (pred->seq < 0 || pred->seq > EDDY_EVAL_SEQ_MAX)
+        return EDDY_EVAL_BAD_SEQ;
+    if (t->last_seq != NONE && pred->seq <= t->last_seq) {
+        t->duplicates++;
+        note->first_duplicate = !(t->logged & NOTE_DUPLICATE);
+        t->logged |= NOTE_DUPLICATE;
+        return EDDY_EVAL_DUPLICATE;
+    }
+    track_step(ev, t, pred, note);
+    fill_score(ev, pred->series_id, t, score);
+    return EDDY_EVAL_SCORED;
+}
+
+/* ---- configuration */
+
+int eddy_eval_parse_windows(eddy_eval_conf_t *conf, const char *text, char *errstr,
+                            size_t errstr_size)
+{
+    const char *p = text ? text : "";
+
+    conf->n_windows = 0;
+    while (*p) {
+        char *end;
+        long long w = strtoll(p, &end, 10);
+        if (end == p || (*end && *end != ',') || w < 1 || w > EDDY_EVAL_WINDOW_MAX ||
+            conf->n_windows == EDDY_SCORE_WINDOWS_MAX) {
+            snprintf(errstr, errstr_size,
+                     "--windows '%s': expected up to %d comma-separated window "
+                     "lengths, each 1..%d steps (e.g. 5,10,20)",
+                     text, EDDY_SCORE_WINDOWS_MAX, EDDY_EVAL_WINDOW_MAX);
+            return -1;
+        }
+        conf->windows[conf->n_windows++] = w;
+        p = *end ? end + 1 : end;
+    }
+    return 0;
+}
+
+eddy_evaluator_t *eddy_evaluator_new(const eddy_eval_conf_t *conf, char *errstr,
+                                     size_t errstr_size)
+{
+    eddy_evaluator_t *ev;
+
+    if (conf->horizons < 1 || conf->horizons > EDDY_FORECAST_MAX || conf->season < 1 ||
+        conf->season > EDDY_EVAL_SEASON_MAX || conf->n_windows < 0 ||
+        conf->n_windows > EDDY_SCORE_WINDOWS_MAX || conf->max_series < 1) {
+        snprintf(errstr, errstr_size,
+                 "horizons %d (1..%d), season %d (1..%d), %d windows (0..%d) or "
+                 "max-series %zu out of range",
+                 conf->horizons, EDDY_FORECAST_MAX, conf->season, EDDY_EVAL_SEASON_MAX,
+                 conf->n_windows, EDDY_SCORE_WINDOWS_MAX, conf->max_series);
+        return NULL;
+    }
+    if (!(ev = calloc(1, sizeof(*ev))) ||
+        !(ev->series = eddy_series_new(conf->max_series, evseries_free))) {
+        free(ev);
+        snprintf(errstr, errstr_size, "out of memory");
+        return NULL;
+    }
+    ev->conf = *conf;
+    ev->wmax = 1;
+    for (int i = 0; i < conf->n_windows; i++)
+        if (conf->windows[i] > ev->wmax)
+            ev->wmax = (int)conf->windows[i];
+    return ev;
+}
+
+void eddy_evaluator_destroy(eddy_evaluator_t *ev)
+{
+    if (!ev)
+        return;
+    eddy_series_destroy(ev->series);
+    free(ev);
+}
+
+void eddy_evaluator_drop(eddy_evaluator_t *ev, const char *series_id)
+{
+    eddy_series_remove(ev->series, series_id);
+}
+
+size_t eddy_evaluator_series_count(const eddy_evaluator_t *ev)
+{
+    return eddy_series_count(ev->series);
+}
+
+static void count_tracks(const char *id, void *value, void *arg)
+{
+    (void)id;
+    *(size_t *)arg += (size_t)((evseries_t *)value)->n;
+}
+
+size_t eddy_evaluator_track_count(const eddy_evaluator_t *ev)
+{
+    size_t n = 0;
+
+    eddy_series_foreach(ev->series, count_tracks, &n);
+    return n;
+}
+
+/* ---- state: an "EEVL" frame (version 1) whose payload is, little-endian:
+ *   u32 horizons H, u32 season m, u32 longest window W, u32 tracks
+ *   per track:
+ *     u32 length, model name bytes
+ *     u64 last_seq, prev_seq, event_time, prev_event_time,
+ *         failing_predictions, failing_forecasts, last_failing_seq,
+ *         duplicates, gap_dropped
+ *     f64 prediction, target; u32 n; n x f64 latest forecast
+ *     f64 scale sum, its compensation; u64 scale pairs
+ *     m x (u64 seq, f64 truth)                    the season ring
+ *     H x (u64 origin, u32 n, H x f64)            the pending forecasts
+ *     H x (u64 n, mape_n; 6 x f64 the sums; u32 ring_n, ring_head;
+ *          W x f64 |e|; W x f64 y)                the horizons
+ * Doubles are stored bit for bit, so a restored run continues exactly. */
+
+static void put_i64s(eddy_buf_t *out, const int64_t *v, int n)
+{
+    for (int i = 0; i < n; i++)
+        eddy_buf_put_u64(out, (uint64_t)v[i]);
+}
+
+static void put_ksum(eddy_buf_t *out, const eddy_ksum_t *k)
+{
+    eddy_buf_put_f64(out, k->sum);
+    eddy_buf_put_f64(out, k->c);
+}
+
+static void save_horizon(const eddy_evaluator_t *ev, const track_t *t, int h,
+                         eddy_buf_t *out)
+{
+    const horizon_t *hz = &t->hz[h];
+    size_t at = (size_t)h * (size_t)ev->wmax;
+
+    eddy_buf_put_u64(out, (uint64_t)hz->n);
+    eddy_buf_put_u64(out, (uint64_t)hz->mape_n);
+    put_ksum(out, &hz->abs);
+    put_ksum(out, &hz->sq);
+    put_ksum(out, &hz->ape);
+    eddy_buf_put_u32(out, hz->ring_n);
+    eddy_buf_put_u32(out, hz->ring_head);
+    eddy_buf_put_f64s(out, &t->ring_abs[at], (size_t)ev->wmax);
+    eddy_buf_put_f64s(out, &t->ring_y[at], (size_t)ev->wmax);
+}
+
+static void save_track(const eddy_evaluator_t *ev, const track_t *t, eddy_buf_t *out)
+{
+    int H = ev->conf.horizons;
+    const int64_t head[] = {t->last_seq,
+                            t->prev_seq,
+                            t->event_time_ms,
+                            t->prev_event_time_ms,
+                            t->failing_predictions,
+                            t->failing_forecasts,
+                            t->last_failing_seq,
+                            t->duplicates,
+                            t->gap_dropped};
+
+    eddy_buf_put_u32(out, (uint32_t)strlen(t->model));
+    eddy_buf_append(out, t->model, strlen(t->model));
+    put_i64s(out, head, (int)(sizeof(head) / sizeof(head[0])));
+    eddy_buf_put_f64(out, t->prediction);
+    eddy_buf_put_f64(out, t->target);
+    eddy_buf_put_u32(out, t->n_forecast);
+    eddy_buf_put_f64s(out, t->forecast, t->n_forecast);
+    put_ksum(out, &t->scale);
+    eddy_buf_put_u64(out, (uint64_t)t->scale_n);
+    for (int i = 0; i < ev->conf.season; i++) {
+        eddy_buf_put_u64(out, (uint64_t)t->season_seq[i]);
+        eddy_buf_put_f64(out, t->season_y[i]);
+    }
+    for (int k = 0; k < H; k++) {
+        eddy_buf_put_u64(out, (uint64_t)t->pend_origin[k]);
+        eddy_buf_put_u32(out, t->pend_n[k]);
+        eddy_buf_put_f64s(out, &t->pend[k * H], (size_t)H);
+    }
+    for (int h = 0; h < H; h++)
+        save_horizon(ev, t, h, out);
+}
+
+static int evseries_save(const void *ctx, const void *value, eddy_buf_t *out)
+{
+    const eddy_evaluator_t *ev = ctx;
+    const evseries_t *s = value;
+
+    eddy_buf_put_u32(out, (uint32_t)ev->conf.horizons);
+    eddy_buf_put_u32(out, (uint32_t)ev->conf.season);
+    eddy_buf_put_u32(out, (uint32_t)ev->wmax);
+    eddy_buf_put_u32(out, (uint32_t)s->n);
+    for (int i = 0; i < s->n; i++)
+        save_track(ev, s->tracks[i], out);
+    return out->failed ? -1 : 0;
+}
+
+static void read_ksum(eddy_reader_t *r, eddy_ksum_t *k)
+{
+    k->sum = eddy_read_f64(r);
+    k->c = eddy_read_f64(r);
+}
+
+/* A u32 that must be below LIMIT (fails the reader otherwise). */
+static uint32_t read_below(eddy_reader_t *r, uint32_t limit)
+{
+    uint32_t v = eddy_read_u32(r);
+
+    if (v >= limit)
+        r->err = 1;
+    return r->err ? 0 : v;
+}
+
+static void load_horizon(const eddy_evaluator_t *ev, track_t *t, int h,
+                         eddy_reader_t *r)
+{
+    horizon_t *hz = &t->hz[h];
+    size_t at = (size_t)h * (size_t)ev->wmax;
+
+    hz->n = (int64_t)eddy_read_u64(r);
+    hz->mape_n = (int64_t)eddy_read_u64(r);
+    read_ksum(r, &hz->abs);
+    read_ksum(r, &hz->sq);
+    read_ksum(r, &hz->ape);
+    hz->ring_n = read_below(r, (uint32_t)ev->wmax + 1);
+    hz->ring_head = read_below(r, (uint32_t)ev->wmax);
+    eddy_read_f64s(r, &t->ring_abs[at], (size_t)ev->wmax);
+    eddy_read_f64s(r, &t->ring_y[at], (size_t)ev->wmax);
+}
+
+/* Reads the fixed-size part of a track after its name into T. */
+static void load_track_body(const eddy_evaluator_t *ev, track_t *t, eddy_reader_t *r)
+{
+    int H = ev->conf.horizons;
+    int64_t *head[] = {&t->last_seq,
+                       &t->prev_seq,
+                       &t->event_time_ms,
+                       &t->prev_event_time_ms,
+                       &t->failing_predictions,
+                       &t->failing_forecasts,
+                       &t->last_failing_seq,
+                       &t->duplicates,
+                       &t->gap_dropped};
+
+    for (size_t i = 0; i < sizeof(head) / sizeof(head[0]); i++)
+        *head[i] = (int64_t)eddy_read_u64(r);
+    if (!seq_ok(t->last_seq) || !seq_ok(t->prev_seq))
+        r->err = 1;
+    t->prediction = eddy_read_f64(r);
+    t->target = eddy_read_f64(r);
+    t->n_forecast = read_below(r, (uint32_t)H + 1);
+    eddy_read_f64s(r, t->forecast, t->n_forecast);
+    read_ksum(r, &t->scale);
+    t->scale_n = (int64_t)eddy_read_u64(r);
+    for (int i = 0; i < ev->conf.season; i++) {
+        t->season_seq[i] = (int64_t)eddy_read_u64(r);
+        t->season_y[i] = eddy_read_f64(r);
+        r->err |= !seq_ok(t->season_seq[i]);
+    }
+    for (int k = 0; k < H; k++) {
+        t->pend_origin[k] = (int64_t)eddy_read_u64(r);
+        r->err |= !seq_ok(t->pend_origin[k]);
+        t->pend_n[k] = read_below(r, (uint32_t)H + 1);
+        eddy_read_f64s(r, &t->pend[k * H], (size_t)H);
+    }
+    for (int h = 0; h < H; h++)
+        load_horizon(ev, t, h, r);
+}
+
+/* Reads one track into S; -1 (the reader failed, or a model repeated). */
+static int load_track(const eddy_evaluator_t *ev, evseries_t *s, eddy_reader_t *r)
+{
+    char model[EDDY_MODEL_NAME_MAX + 1] = "";
+    uint32_t len = eddy_read_count(r, EDDY_MODEL_NAME_MAX);
+    track_t *t;
+
+    if (eddy_read_bytes(r, model, len) || memchr(model, '\0', len) ||
+        track_find(s, model))
+        return -1;
+    if (!(t = track_new(ev, model)))
+        return -1;
+    s->tracks[s->n++] = t;
+    load_track_body(ev, t, r);
+    return r->err ? -1 : 0;
+}
+
+static void *evseries_load(const void *ctx, const char *series_id, eddy_reader_t *r,
+                           char *errstr, size_t errstr_size)
+{
+    const eddy_evaluator_t *ev = ctx;
+    uint32_t h = eddy_read_u32(r), m = eddy_read_u32(r), w = eddy_read_u32(r);
+    uint32_t n = eddy_read_count(r, EDDY_EVAL_MODELS_MAX);
+    evseries_t *s;
+
+    if (!r->err && (h != (uint32_t)ev->conf.horizons ||
+                    m != (uint32_t)ev->conf.season || w != (uint32_t)ev->wmax)) {
+        snprintf(errstr, errstr_size,
+                 "state of series '%s' was saved with --horizons %u --season %u and a "
+                 "longest window of %u; this run has %d, %d and %d: run with those "
+                 "options, or rebuild the scores under a new --group",
+                 series_id, h, m, w, ev->conf.horizons, ev->conf.season, ev->wmax);
+        return NULL;
+    }
+    if (!(s = calloc(1, sizeof(*s)))) {
+        snprintf(errstr, errstr_size, "out of memory");
+        return NULL;
+    }
+    for (uint32_t i = 0; !r->err && i < n; i++)
+        if (load_track(ev, s, r))
+            r->err = 1;
+    if (r->err || r->pos != r->len) {
+        snprintf(errstr, errstr_size,
+                 "state of series '%s' is not an evaluator state (%zu bytes; damaged "
+                 "at byte %zu)",
+                 series_id, r->len, r->pos);
+        evseries_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+static const eddy_series_codec_t evseries_codec = {
+    .magic = "EEVL", .version = 1, .save = evseries_save, .load = evseries_load};
+
+int eddy_evaluator_save(const eddy_evaluator_t *ev, const char *series_id,
+                        eddy_buf_t *out)
+{
+    return eddy_series_save(ev->series, series_id, &evseries_codec, ev, out);
+}
+
+int eddy_evaluator_load(eddy_evaluator_t *ev, const char *series_id, const void *buf,
+                        size_t len, char *errstr, size_t errstr_size)
+{
+    return eddy_series_load(ev->series, series_id, buf, len, &evseries_codec, ev,
+                            errstr, errstr_size);
+}

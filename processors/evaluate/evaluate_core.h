@@ -1,0 +1,117 @@
+/* evaluate_core.h: the forecast ledger, pure. Every forecast a learner made
+ * is scored once against the truth that arrives later, per (model, series,
+ * horizon).
+ *
+ * Input: the Prediction records of every model (codec/records.h), in seq
+ * order per (model, series). Steps are the records' seq: the record of step
+ * t carries the truth y_t (target), the one-step prediction of y_t made
+ * before learning it (prediction), and the H-step forecast made after
+ * learning it (forecast[h-1] is the forecast of step t + h).
+ *
+ * Scoring, when the record of step s arrives:
+ *   h = 1      the record's own prediction against its target (exactly the
+ *              learners' prequential one-step error);
+ *   h = 2..H   forecast[h-1] of the record of step s - h, if it arrived and
+ *              its item was finite.
+ * Each scored pair adds |e| (e = y - yhat) to MAE, e^2 to RMSE, |e| / |y| to
+ * MAPE when y != 0 (zero targets are left out and counted: mape_n), and
+ * enters each rolling window of that horizon (the last W scored pairs).
+ * MASE (Hyndman & Koehler 2006, "Another look at measures of forecast
+ * accuracy") divides MAE by the in-sample MAE of the seasonal naive
+ * forecast, mean |y_t - y_(t-m)| over every pair of truths m steps apart
+ * seen so far; until one such pair was seen (or while they are all equal)
+ * the scale is 0 and MASE is reported as 0 with mase_scale 0.
+ *
+ * Replays: a record whose seq is at or below the last one seen for its
+ * (model, series) is skipped and counted (duplicates), never scored twice.
+ * A gap (seq jumps past last + 1) drops, unscored and counted (gap_dropped),
+ * the forecasts that targeted the missing steps; those targeting later
+ * steps are still scored. A non-finite prediction or forecast item never
+ * enters a score; it is counted as failing (failing_predictions,
+ * failing_forecasts, last_failing_seq).
+ *
+ * State is per series (the input key), holding every model seen on it; it
+ * is saved and loaded per series as a util/snapshot.h frame "EEVL".
+ */
+#ifndef EDDY_EVALUATE_CORE_H
+#define EDDY_EVALUATE_CORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "codec/records.h"
+#include "util/buf.h"
+
+#define EDDY_EVAL_MODELS_MAX 64              /* models per series */
+#define EDDY_EVAL_WINDOW_MAX 10000           /* longest rolling window, in steps */
+#define EDDY_EVAL_SEASON_MAX 10000           /* longest season m, in steps */
+#define EDDY_EVAL_SEQ_MAX    (INT64_MAX / 2) /* largest seq scored */
+
+typedef struct eddy_eval_conf_s {
+    int horizons; /* H, 1..EDDY_FORECAST_MAX */
+    int season;   /* m, 1..EDDY_EVAL_SEASON_MAX */
+    int n_windows;
+    int64_t windows[EDDY_SCORE_WINDOWS_MAX]; /* each 1..EDDY_EVAL_WINDOW_MAX */
+    size_t max_series;                       /* series held at once */
+} eddy_eval_conf_t;
+
+typedef enum {
+    EDDY_EVAL_SCORED = 0, /* SCORE filled */
+    EDDY_EVAL_DUPLICATE,  /* seq at or below the last one: skipped, counted */
+    EDDY_EVAL_BAD_SEQ,    /* seq negative or past EDDY_EVAL_SEQ_MAX */
+    EDDY_EVAL_SERIES_CAP, /* a new series past max_series, or a model past
+                             EDDY_EVAL_MODELS_MAX on one series */
+    EDDY_EVAL_NOMEM       /* out of memory */
+} eddy_eval_result_t;
+
+/* What a record did that the stage logs once per (model, series). */
+typedef struct eddy_eval_note_s {
+    int first_duplicate; /* the first duplicate seen for this (model, series) */
+    int first_gap;       /* the first gap seen for this (model, series) */
+    int first_failing;   /* the first non-finite prediction or forecast */
+    int64_t last_seq;    /* the (model, series)' last seq before this record */
+    int64_t dropped;     /* forecasts this record's gap dropped */
+} eddy_eval_note_t;
+
+typedef struct eddy_evaluator_s eddy_evaluator_t;
+
+/* Parses "5,10,20" into CONF's windows. Returns 0, or -1 with ERRSTR naming
+ * the bad item and the allowed range. */
+int eddy_eval_parse_windows(eddy_eval_conf_t *conf, const char *text, char *errstr,
+                            size_t errstr_size);
+
+/* A new evaluator for CONF (copied), or NULL with ERRSTR (a value out of
+ * range, out of memory). */
+eddy_evaluator_t *eddy_evaluator_new(const eddy_eval_conf_t *conf, char *errstr,
+                                     size_t errstr_size);
+
+/* Frees EV; NULL is a no-op. */
+void eddy_evaluator_destroy(eddy_evaluator_t *ev);
+
+/* Scores PRED (see the top of this file). On EDDY_EVAL_SCORED fills SCORE,
+ * the current scores of PRED's (model, series), except scored_at_us (the
+ * caller's clock). NOTE (may be NULL) says what to log. */
+eddy_eval_result_t eddy_evaluator_process(eddy_evaluator_t *ev, const eddy_pred_t *pred,
+                                          eddy_score_t *score, eddy_eval_note_t *note);
+
+/* Appends the state of SERIES_ID (every model on it) to OUT as an "EEVL"
+ * frame. Returns 0, 1 when the series is unknown, -1 when out of memory. */
+int eddy_evaluator_save(const eddy_evaluator_t *ev, const char *series_id,
+                        eddy_buf_t *out);
+
+/* Replaces the state of SERIES_ID by the frame in BUF[0..LEN). Returns 0, or
+ * -1 with ERRSTR: a damaged or truncated frame (named by the check it
+ * failed), a state saved with other --horizons, --season or longest window
+ * (named, with what to do), a value out of its bounds, the cap reached, out
+ * of memory. Never reads past LEN. */
+int eddy_evaluator_load(eddy_evaluator_t *ev, const char *series_id, const void *buf,
+                        size_t len, char *errstr, size_t errstr_size);
+
+/* Forgets SERIES_ID (its partition moved to another replica). */
+void eddy_evaluator_drop(eddy_evaluator_t *ev, const char *series_id);
+
+/* Series held, and (model, series) pairs held. */
+size_t eddy_evaluator_series_count(const eddy_evaluator_t *ev);
+size_t eddy_evaluator_track_count(const eddy_evaluator_t *ev);
+
+#endif

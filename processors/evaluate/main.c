@@ -1,0 +1,188 @@
+/* eddy-evaluate: predictions of every model -> per-horizon scores, each
+ * forecast scored once against the truth that arrives later. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "codec/codec.h"
+#include "evaluate_core.h"
+#include "runtime/kafka.h"
+#include "runtime/stage.h"
+#include "util/log.h"
+#include "util/reason.h"
+
+typedef struct evaluate_conf_s {
+    const char *input, *output;
+    int horizons, season;
+    const char *windows;
+    int64_t max_series;
+} evaluate_conf_t;
+
+static const eddy_opt_t evaluate_opts[] = {
+    EDDY_OPT(evaluate_conf_t, STR, input, "input", 'i', "predictions",
+             "topic of Prediction records (every model)"),
+    EDDY_OPT(evaluate_conf_t, STR, output, "output", 'o', "scores",
+             "compacted topic of Score records, key <model>/<series_id>"),
+    EDDY_OPT(evaluate_conf_t, INT, horizons, "horizons", 'H', "5",
+             "horizons scored, h = 1..H (forecast steps beyond H are ignored)",
+             .min = 1, .max = EDDY_FORECAST_MAX),
+    EDDY_OPT(evaluate_conf_t, INT, season, "season", 'm', "12",
+             "season m of the seasonal naive forecast that scales MASE, in steps",
+             .min = 1, .max = EDDY_EVAL_SEASON_MAX),
+    EDDY_OPT(evaluate_conf_t, STR, windows, "windows", 'w', "5,10,20",
+             "rolling windows, in scored forecasts per horizon (comma-separated, at "
+             "most 8)"),
+    EDDY_OPT(evaluate_conf_t, INT, max_series, "max-series", 0, "100000",
+             "series held in memory; records of further series are dead-lettered",
+             .min = 1, .max = EDDY_OPT_NO_MAX),
+    EDDY_OPT_TABLE_END};
+
+static evaluate_conf_t conf;
+
+typedef struct evaluate_ctx_s {
+    eddy_codec_t *codec;
+    eddy_evaluator_t *evaluator;
+    const char *output;
+    eddy_pred_t pred;
+    eddy_score_t score;
+    char key[EDDY_MODEL_NAME_MAX + 1 + EDDY_SERIES_ID_MAX + 1];
+} evaluate_ctx_t;
+
+/* What the record did that is logged once per (model, series). */
+static void log_note(const eddy_pred_t *pred, const eddy_eval_note_t *note)
+{
+    if (note->first_duplicate)
+        eddy_log_warn("duplicate or replayed prediction skipped, never scored twice "
+                      "(counted in the score's duplicates; logged once per model and "
+                      "series)",
+                      "model=%s series=%s seq=%" PRId64 " last_seq=%" PRId64,
+                      pred->model, pred->series_id, pred->seq, note->last_seq);
+    if (note->first_gap)
+        eddy_log_warn(
+            "gap in seq: forecasts of the missing steps dropped unscored "
+            "(counted in gap_dropped; logged once per model and series)",
+            "model=%s series=%s seq=%" PRId64 " last_seq=%" PRId64 " dropped=%" PRId64,
+            pred->model, pred->series_id, pred->seq, note->last_seq, note->dropped);
+    if (note->first_failing)
+        eddy_log_warn("non-finite prediction or forecast: never scored, counted as "
+                      "failing (logged once per model and series)",
+                      "model=%s series=%s seq=%" PRId64, pred->model, pred->series_id,
+                      pred->seq);
+}
+
+/* The dead-letter reason of a record the evaluator refused. */
+static const char *refused(eddy_eval_result_t r, const eddy_pred_t *pred, char *errstr,
+                           size_t errstr_size)
+{
+    switch (r) {
+    case EDDY_EVAL_BAD_SEQ:
+        snprintf(errstr, errstr_size,
+                 "seq %" PRId64 " of model '%s' on series '%s' is not a step number "
+                 "(0..%" PRId64 ")",
+                 pred->seq, pred->model, pred->series_id, (int64_t)EDDY_EVAL_SEQ_MAX);
+        return eddy_reason_name(EDDY_REASON_INVALID_PREDICTION);
+    case EDDY_EVAL_SERIES_CAP:
+        snprintf(errstr, errstr_size,
+                 "series '%s' model '%s': --max-series (%" PRId64 ") or %d models per "
+                 "series reached",
+                 pred->series_id, pred->model, conf.max_series, EDDY_EVAL_MODELS_MAX);
+        return eddy_reason_name(EDDY_REASON_SERIES_CAP);
+    default:
+        snprintf(errstr, errstr_size, "out of memory");
+        return eddy_reason_name(EDDY_REASON_NOMEM);
+    }
+}
+
+static const char *evaluate_process(void *arg, const eddy_msg_t *msg, eddy_emit_t *emit,
+                                    char *errstr, size_t errstr_size)
+{
+    evaluate_ctx_t *ctx = arg;
+    eddy_eval_note_t note;
+    eddy_eval_result_t r;
+    const char *reason;
+
+    if ((reason = eddy_stage_decode_rec(ctx->codec, EDDY_REC_PREDICTION, msg,
+                                        &ctx->pred, errstr, errstr_size)))
+        return reason;
+    r = eddy_evaluator_process(ctx->evaluator, &ctx->pred, &ctx->score, &note);
+    log_note(&ctx->pred, &note);
+    if (r != EDDY_EVAL_SCORED && r != EDDY_EVAL_DUPLICATE)
+        return refused(r, &ctx->pred, errstr, errstr_size);
+    eddy_emit_touch(emit, ctx->pred.series_id);
+    if (r == EDDY_EVAL_DUPLICATE) {
+        eddy_emit_skip(emit, eddy_reason_name(EDDY_REASON_DUPLICATE_SEQ));
+        return NULL;
+    }
+    ctx->score.scored_at_us = eddy_now_us();
+    snprintf(ctx->key, sizeof(ctx->key), "%s/%s", ctx->pred.model, ctx->pred.series_id);
+    return eddy_stage_emit_rec(emit, ctx->codec, EDDY_REC_SCORE, &ctx->score,
+                               ctx->output, ctx->key, errstr, errstr_size);
+}
+
+EDDY_STAGE_STATE_CALLBACKS(evaluate, evaluate_ctx_t, evaluator, eddy_evaluator)
+
+static void evaluate_metrics(void *arg, eddy_buf_t *out)
+{
+    const evaluate_ctx_t *ctx = arg;
+
+    eddy_stage_gauge(out, "eddy_evaluate_series", "Series with scores in memory.",
+                     (double)eddy_evaluator_series_count(ctx->evaluator));
+    eddy_stage_gauge(out, "eddy_evaluate_tracks",
+                     "(model, series) pairs with scores in memory.",
+                     (double)eddy_evaluator_track_count(ctx->evaluator));
+}
+
+static evaluate_ctx_t ctx;
+
+static int evaluate_start(eddy_stage_t *stage, eddy_codec_t *codec, char *errstr,
+                          size_t errstr_size)
+{
+    eddy_eval_conf_t ec = {.horizons = conf.horizons,
+                           .season = conf.season,
+                           .max_series = (size_t)conf.max_series};
+
+    (void)stage;
+    if (eddy_eval_parse_windows(&ec, conf.windows, errstr, errstr_size))
+        return 2;
+    if (!(ctx.evaluator = eddy_evaluator_new(&ec, errstr, errstr_size)))
+        return 2;
+    eddy_log_info("evaluator ready", "horizons=%d season=%d windows=%s output=%s",
+                  conf.horizons, conf.season, conf.windows, conf.output);
+    ctx.codec = codec;
+    ctx.output = conf.output;
+    return 0;
+}
+
+static void evaluate_stop(eddy_stage_t *stage)
+{
+    (void)stage;
+    eddy_evaluator_destroy(ctx.evaluator);
+}
+
+static const eddy_stage_def_t evaluate_def = {
+    EDDY_STAGE_NAME("evaluate"),
+    .summary = "Consumes the Predictions of every model; scores each one-step "
+               "prediction and each step of every H-step forecast once, when the "
+               "record carrying its target arrives, and publishes the running "
+               "per-horizon scores of each (model, series) as a Score record to a "
+               "compacted topic.",
+    .http_port = 9103,
+    .input_type = EDDY_REC_PREDICTION,
+    .output_type = EDDY_REC_SCORE,
+    .opts = evaluate_opts,
+    .conf = &conf,
+    .input_topic = &conf.input,
+    .output_topic = &conf.output,
+    .output_compacted = 1,
+    .loop = {.ctx = &ctx,
+             .process = evaluate_process,
+             .metrics = evaluate_metrics,
+             EDDY_STAGE_STATE(evaluate)},
+    .start = evaluate_start,
+    .stop = evaluate_stop,
+};
+
+int main(int argc, char **argv)
+{
+    return eddy_stage_main(&evaluate_def, argc, argv);
+}
