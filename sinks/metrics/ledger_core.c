@@ -217,18 +217,18 @@ static ledger_pair_t *ledger_pair(eddy_ledger_t *l, const char *model,
     return p;
 }
 
-/* Index of SEQ among P's points (1), or 0 and its insertion point. */
-static int find_seq(const ledger_pair_t *p, int64_t seq, size_t *pos)
+int eddy_ledger_seq_search(const eddy_ledger_point_t *pts, size_t n, int64_t seq,
+                           size_t *pos)
 {
-    size_t lo = 0, hi = p->n;
+    size_t lo = 0, hi = n;
 
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (p->points[mid].seq == seq) {
+        if (pts[mid].seq == seq) {
             *pos = mid;
             return 1;
         }
-        if (p->points[mid].seq < seq)
+        if (pts[mid].seq < seq)
             lo = mid + 1;
         else
             hi = mid;
@@ -336,7 +336,7 @@ int eddy_ledger_point(eddy_ledger_t *l, const eddy_ledger_pred_t *pr, char *errs
             ledger_err(errstr, errstr_size, "ledger: out of memory");
         return rc;
     }
-    found = find_seq(p, pr->seq, &pos);
+    found = eddy_ledger_seq_search(p->points, p->n, pr->seq, &pos);
     if (!found && p->has_floor && pr->seq <= p->floor) {
         l->stale++;
         return EDDY_LEDGER_STALE;

@@ -128,6 +128,11 @@ typedef struct {
     uint64_t scores;         /* Score records read */
 } eddy_ledger_stats_t;
 
+/* Binary search of SEQ among the N points PTS (ascending seq): 1 and its
+ * index in *POS, or 0 and the index it would be inserted at. */
+int eddy_ledger_seq_search(const eddy_ledger_point_t *pts, size_t n, int64_t seq,
+                           size_t *pos);
+
 void eddy_ledger_config_default(eddy_ledger_config_t *cfg);
 
 /* A new empty ledger (CFG NULL: defaults), or NULL with ERRSTR filled (a cap

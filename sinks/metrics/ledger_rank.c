@@ -12,33 +12,18 @@
 /* 1 when P holds SEQ. */
 static int has_seq(const eddy_ledger_pair_t *p, int64_t seq)
 {
-    size_t lo = 0, hi = p->n_points;
+    size_t pos;
 
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (p->points[mid].seq == seq)
-            return 1;
-        if (p->points[mid].seq < seq)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return 0;
+    return eddy_ledger_seq_search(p->points, p->n_points, seq, &pos);
 }
 
-/* The prediction of P at SEQ (P holds it). */
+/* The point of P at SEQ (P holds it). */
 static const eddy_ledger_point_t *at_seq(const eddy_ledger_pair_t *p, int64_t seq)
 {
-    size_t lo = 0, hi = p->n_points;
+    size_t pos = 0;
 
-    while (lo + 1 < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (p->points[mid].seq <= seq)
-            lo = mid;
-        else
-            hi = mid;
-    }
-    return &p->points[lo];
+    eddy_ledger_seq_search(p->points, p->n_points, seq, &pos);
+    return &p->points[pos];
 }
 
 /* MAE and RMSE of each of the NV pairs V on the seqs all of them hold; the

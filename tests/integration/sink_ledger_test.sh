@@ -8,7 +8,7 @@
 #                                  stopped and started: EDDY_LEDGER_OUTAGE=restart)
 #   sink_ledger_test.sh replay     a learner replayed with --reset-offsets
 #
-# The pipeline (features, two learners, eddy-evaluate when built, the sink)
+# The pipeline (features, two learners, eddy-evaluate, the sink)
 # runs on the 744-row seed plus 8 synthetic series over 4 partitions, so a
 # rebalance moves partitions. Once the sink's numbers are stable they are
 # taken (every ml_model_* and eddy_* sample but the sink's own read
@@ -22,7 +22,6 @@ scenario=${1:?usage: sink_ledger_test.sh restart|rebalance|outage|replay}
 it_need_kafka
 export EDDY_KAFKA_PORT=${EDDY_BOOTSTRAP##*:}
 sink_bin=${EDDY_SINK_BIN:-$EDDY_BIN/sinks/metrics/eddy-metrics}
-evaluate=$EDDY_BIN/processors/evaluate/eddy-evaluate
 s="-sl-$scenario-$$-$(date +%s)"
 obs=obs$s feat=feat$s pred=pred$s scores=scores$s dlq=dlq$s
 for t in "$obs" "$feat" "$pred" "$scores"; do
@@ -41,11 +40,8 @@ start_learner() {
     --group "learn-$1$s" --transactional-id "learn-$1$s"
 }
 for m in "${models[@]}"; do start_learner "$m"; done
-if [ -x "$evaluate" ]; then
-  "$evaluate" "${common[@]}" --input "$pred" --output "$scores" --group "evaluate$s" \
-    >"$EDDY_RUN/evaluate.out" 2>"$EDDY_RUN/evaluate.log" &
-  echo $! >"$EDDY_RUN/evaluate.pid"
-fi
+eddy_start evaluate eddy-evaluate "${common[@]}" --input "$pred" --output "$scores" --group "evaluate$s" \
+  --transactional-id "evaluate$s"
 # An older eddy-metrics (EDDY_SINK_BIN) may not know --scores.
 scores_opt=(--scores "$scores")
 "$sink_bin" --help 2>&1 | grep -q -- '--scores' || scores_opt=()
@@ -87,6 +83,13 @@ stable() { # port name
       n=$(echo "$cur" | awk -v m="ml_model_predictions_total{model=\"$m\",series=\"_all\"}" '$1 == m {print $2}')
       [ "${n:-0}" -ge "$total" ] || ok=0
     done
+    # ... and, on a sink that reads them, the scores of every record.
+    if echo "$cur" | grep -q '^eddy_model_forecast_scored_total'; then
+      for m in "${models[@]}"; do
+        n=$(echo "$cur" | awk -v m="eddy_model_forecast_scored_total{model=\"$m\",horizon=\"1\"}" '$1 == m {print $2}')
+        [ "${n:-0}" -ge "$total" ] || ok=0
+      done
+    fi
     if [ $ok = 1 ] && [ "$cur" = "$prev" ]; then
       echo "$cur" >"$EDDY_RUN/$2"
       return 0

@@ -14,7 +14,6 @@ set -euo pipefail
 mode=${1:?usage: sink_page_test.sh prometheus|page}
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh" "sink-$mode"
-it_cleanup() { [ -z "${prom_pid:-}" ] || kill "$prom_pid" 2>/dev/null; }
 rows=744
 s="-sp-$$-$(date +%s)"
 obs=obs$s feat=feat$s pred=pred$s scores=scores$s dlq=dlq$s
@@ -49,16 +48,7 @@ prometheus_mode() {
   promtool check metrics <"$EDDY_RUN/metrics.txt" || fail "promtool check metrics"
   ! grep -vE '^#' "$EDDY_RUN/metrics.txt" | grep -qE ' (NaN|[+-]Inf)$' || fail "a sample is NaN or infinite"
   ok "promtool check metrics passed; no NaN or infinity"
-  prom_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  cat >"$EDDY_RUN/prometheus.yml" <<YML
-global: {scrape_interval: 1s, evaluation_interval: 1s}
-scrape_configs:
-  - job_name: eddy-metrics
-    static_configs: [{targets: ['127.0.0.1:$port']}]
-YML
-  prometheus --config.file="$EDDY_RUN/prometheus.yml" --storage.tsdb.path="$EDDY_RUN/tsdb" \
-    --web.listen-address="127.0.0.1:$prom_port" >"$EDDY_RUN/prometheus.log" 2>&1 &
-  prom_pid=$!
+  it_prometheus "$port"
   EDDY_PROM="http://127.0.0.1:$prom_port" GOLDEN="$root/tests/golden/airpassengers-extended.csv" \
     SCORES="$EDDY_RUN/scores.jsonl" ROWS=$rows MAX_SERIES=100 python3 - <<'PY' || fail "a Prometheus query"
 import csv, json, os, time, urllib.parse, urllib.request
