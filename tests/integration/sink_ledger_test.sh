@@ -118,7 +118,7 @@ case $scenario in
     sleep 2
     eddy_stop sink2 || fail "sink2 did not stop"
     for _ in $(seq 60); do [ "$(grep -c 'partitions assigned' "$EDDY_RUN/sink1.log")" -ge 3 ] && break; sleep 0.5; done
-    ok "sink2 joined (took $(sed -n 's/.*partitions assigned.*count=\([0-9]*\).*/\1/p' "$EDDY_RUN/sink2.log" | head -1) partitions) and left" ;;
+    ok "sink2 joined (took $(grep -o "partitions assigned.*count=[1-9][0-9]*" "$EDDY_RUN/sink2.log" | head -1 | sed "s/.*count=//") partitions) and left" ;;
   outage)
     # The broker stops answering for 10 s: paused (SIGSTOP/SIGCONT), since a
     # full stop and start of the JVM takes over a minute on a loaded host;
