@@ -28,7 +28,8 @@ static const eddy_opt_t metrics_opts[] = {
     EDDY_OPT(metrics_conf_t, STR, input, "input", 'i', "predictions",
              "topic of Prediction records"),
     EDDY_OPT(metrics_conf_t, BOOL, per_series, "per-series", 0, "true",
-             "also keep metrics per (model, series), not only per model"),
+             "legacy ml_model_* families: also per (model, series), not only the "
+             "model's _all row"),
     EDDY_OPT(metrics_conf_t, INT, max_series, "max-series", 0, "10000",
              "(model, series) pairs tracked (the cardinality cap of every per-series "
              "family); records of further pairs are counted in "
