@@ -50,9 +50,11 @@ static json_t *leaderboard_json(sink_t *sink)
     {
         eddy_metrics_series_view_t v;
         const char *model = json_string_value(json_object_get(row, "model"));
+        json_object_set(row, "common_series", json_object_get(row, "n"));
+        json_object_set_new(row, "n", json_integer(0));
         if (eddy_metrics_lookup(sink->metrics, model, NULL, &v))
-            continue;
-        json_object_set_new(row, "n_predictions", json_integer((json_int_t)v.n));
+            continue; /* only non-finite predictions: none in the legacy figures */
+        json_object_set_new(row, "n", json_integer((json_int_t)v.n));
         json_object_set_new(row, "mae", num(v.mae));
         json_object_set_new(row, "rmse", num(v.rmse));
         json_object_set_new(row, "mape", num(v.mape));
