@@ -164,6 +164,10 @@ static const char *sink_score(sink_t *sink, const eddy_msg_t *msg, char *errstr,
                                         errstr, errstr_size)))
         return reason;
     score_to_ledger(&sink->score, &sink->lscore);
+    if (sink->score.horizons > EDDY_LEDGER_MAX_H && !sink->warned_horizons++)
+        eddy_log_warn("scores beyond the horizons the sink keeps are left out",
+                      "model=%s series=%s horizons=%d kept=%d", sink->score.model,
+                      sink->score.series_id, sink->score.horizons, EDDY_LEDGER_MAX_H);
     rc = eddy_ledger_score(sink->ledger, sink->score.model, sink->score.series_id,
                            &sink->lscore, errstr, errstr_size);
     if (rc < 0)

@@ -19,6 +19,7 @@ typedef struct sink_s {
     eddy_pred_t pred;
     eddy_score_t score;
     eddy_ledger_score_t lscore;
+    int warned_horizons; /* logged once: a Score with more than EDDY_LEDGER_MAX_H */
 } sink_t;
 
 /* The loop's http callback (HTTP thread, under the stage lock): "/" and
