@@ -642,6 +642,10 @@ static int subscribe(loop_t *loop, eddy_err_t *err)
 
     rd_kafka_topic_partition_list_add(topics, loop->stage->input_topic,
                                       RD_KAFKA_PARTITION_UA);
+    if (loop->stage->extra_input_topic && *loop->stage->extra_input_topic &&
+        !loop->stateful)
+        rd_kafka_topic_partition_list_add(topics, loop->stage->extra_input_topic,
+                                          RD_KAFKA_PARTITION_UA);
     e = rd_kafka_subscribe(loop->consumer, topics);
     rd_kafka_topic_partition_list_destroy(topics);
     if (e)
