@@ -56,6 +56,16 @@ rd_kafka_t *eddy_kafka_loop_producer_new(const eddy_opts_t *opts, const char *gr
 int eddy_kafka_check_reachable(rd_kafka_t *rk, const char *bootstrap, int timeout_ms,
                                char *errstr, size_t errstr_size);
 
+/* 1 while librdkafka has reported every broker down
+ * (RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN, from any client of this process made
+ * with eddy_kafka_conf_new) and no broker has answered since. Any thread. */
+int eddy_kafka_brokers_down(void);
+
+/* While brokers are down, asks RK for metadata (TIMEOUT_MS at most: a
+ * network wait); a broker answering clears the mark. Returns
+ * eddy_kafka_brokers_down() afterwards (no wait when it was 0). */
+int eddy_kafka_brokers_recheck(rd_kafka_t *rk, int timeout_ms);
+
 /* Partition count of TOPIC from the cluster's metadata (10 s at most): -1
  * when it does not exist, -2 when the metadata could not be read. */
 int eddy_kafka_partition_count(rd_kafka_t *rk, const char *topic);
@@ -67,12 +77,33 @@ typedef struct eddy_dlq_source_s {
     int64_t offset;    /* or a line number */
 } eddy_dlq_source_t;
 
+/* Kafka's default max.message.bytes (broker message.max.bytes), the limit
+ * assumed for a topic whose own cannot be read. */
+#define EDDY_KAFKA_DEFAULT_MAX_MESSAGE_BYTES 1048588
+
+/* The largest record TOPIC accepts, in bytes: its max.message.bytes
+ * (DescribeConfigs through RK's admin API, TIMEOUT_MS at most), never more
+ * than RK's own message.max.bytes. When the topic's cannot be read (no such
+ * topic yet, no rights, a broker without the API) it is
+ * EDDY_KAFKA_DEFAULT_MAX_MESSAGE_BYTES, with a warn line saying why. */
+int64_t eddy_kafka_max_message_bytes(rd_kafka_t *rk, const char *topic, int timeout_ms);
+
+/* Bytes a dead letter needs besides its key and value (record batch and
+ * record framing, the eddy.* headers and their values): kept free when the
+ * copy is cut to fit. */
+#define EDDY_DLQ_OVERHEAD_BYTES 2048
+
 /* Produces the original KEY/VALUE to TOPIC with headers eddy.error (REASON,
  * a short label), eddy.message (DETAIL), eddy.stage, eddy.source.topic,
  * eddy.source.partition and eddy.source.offset, through eddy_produce.
- * Returns 0 or -1 with ERR (NULL: not reported) FATAL. */
-int eddy_kafka_deadletter(rd_kafka_t *producer, const char *topic, const char *stage,
-                          const char *reason, const char *detail,
+ * MAX_BYTES (0: no limit) is what TOPIC accepts: a longer record has its
+ * value cut to fit (key + value + EDDY_DLQ_OVERHEAD_BYTES <= MAX_BYTES) and
+ * carries eddy.original.size (the value's bytes, decimal) and
+ * eddy.original.crc32c (CRC-32C of the whole value, as util/snapshot.h
+ * computes it, 8 lowercase hex digits). Returns 0, 1 when the copy was cut,
+ * or -1 with ERR (NULL: not reported) FATAL. */
+int eddy_kafka_deadletter(rd_kafka_t *producer, const char *topic, int64_t max_bytes,
+                          const char *stage, const char *reason, const char *detail,
                           const eddy_dlq_source_t *src, const void *key, size_t key_len,
                           const void *value, size_t value_len, eddy_err_t *err);
 

@@ -14,10 +14,17 @@
 #include <stdint.h>
 
 #include "util/err.h"
+#include "util/log.h"
+
+/* Seconds between two "delivery failed" lines (the held-back ones counted
+ * in the next line's suppressed=). */
+#define EDDY_DELIVERY_LOG_INTERVAL_MS 5000
 
 typedef struct eddy_delivery_s {
     uint64_t delivered;
-    uint64_t failed; /* each one logged as "delivery failed" */
+    uint64_t failed;            /* logged as "delivery failed", rate-limited */
+    uint64_t deadletter_failed; /* of those, dead letters (an eddy.error header) */
+    eddy_ratelimit_t log_limit;
 } eddy_delivery_t;
 
 /* Routes CONF's delivery reports into DR (which must outlive the producer).

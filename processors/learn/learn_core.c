@@ -259,9 +259,11 @@ eddy_learn_result_t eddy_learner_process(eddy_learner_t *l, const eddy_fv_t *fv,
     if (fv->n_lags != l->n_lags) {
         snprintf(
             errstr, errstr_size,
-            "feature vector has %d lags but the model expects %d: run eddy-features "
-            "and eddy-learn with the same --lags",
-            fv->n_lags, l->n_lags);
+            "feature vector has %d lags (eddy-features --lags %d) but the model "
+            "expects "
+            "%d (eddy-learn --lags %d): run eddy-features and eddy-learn with the same "
+            "--lags",
+            fv->n_lags, fv->n_lags, l->n_lags, l->n_lags);
         return EDDY_LEARN_WRONG_LAGS;
     }
     if (!(sm = series_model_get(l, fv->series_id, &res, errstr, errstr_size)))

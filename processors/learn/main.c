@@ -95,6 +95,7 @@ static const char *learn_process(void *arg, const eddy_msg_t *msg, eddy_emit_t *
         eddy_emit_skip(emit, eddy_reason_name(EDDY_REASON_DUPLICATE_SEQ));
         return NULL;
     case EDDY_LEARN_WRONG_LAGS:
+        eddy_emit_misconfigured(emit);
         return eddy_reason_name(EDDY_REASON_WRONG_LAG_COUNT);
     case EDDY_LEARN_SERIES_CAP:
         return eddy_reason_name(EDDY_REASON_SERIES_CAP);

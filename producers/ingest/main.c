@@ -122,7 +122,7 @@ static void bad_row(ingest_t *in, const char *file, long line, const char *text,
     in->bad++;
     fprintf(stderr, "eddy-ingest: %s:%ld: %s (row: '%.*s'); row sent to topic '%s'\n",
             file, line, why, (int)(len > 80 ? 80 : len), text, in->dlq_topic);
-    eddy_kafka_deadletter(in->producer, in->dlq_topic, "ingest",
+    eddy_kafka_deadletter(in->producer, in->dlq_topic, 0, "ingest",
                           eddy_reason_name(EDDY_REASON_BAD_ROW), why, &src, NULL, 0,
                           text, len, NULL);
 }
