@@ -74,6 +74,7 @@ typedef struct loop_s {
     eddy_ratelimit_t dlq_log;   /* "record dead-lettered" after a reason's first */
     int misconfigured_run;      /* records in a row failed by the settings */
     int64_t brokers_checked_us; /* last time a down cluster was asked */
+    int aborting; /* the open transaction failed: abort and replay the batch */
 } loop_t;
 
 struct eddy_emit_s {
@@ -340,11 +341,16 @@ static void commit_batch(loop_t *loop)
 
     if (failed(loop))
         return; /* never commit what a failure may have cut short */
-    rc = loop->conf.exactly_once ? commit_transaction(loop, &err)
-                                 : commit_offsets(loop, &err);
+    if (loop->aborting)
+        rc = eddy_err_set(&err, EDDY_ERR_ABORT, 0, "the transaction failed");
+    else
+        rc = loop->conf.exactly_once ? commit_transaction(loop, &err)
+                                     : commit_offsets(loop, &err);
     if (rc && err.cls == EDDY_ERR_ABORT) {
-        dead_letters_refused(loop);
+        loop->aborting = 0;
         abort_batch(loop, 1);
+        rd_kafka_poll(loop->producer, 0); /* the refused records' reports */
+        dead_letters_refused(loop);
     } else if (rc) {
         fail(loop, &err);
     } else {
@@ -500,7 +506,9 @@ static void dead_letter(loop_t *loop, const eddy_msg_t *msg, const char *reason,
                                 loop->dlq_mode == DLQ_HEADERS ? 1 : loop->dlq_max_bytes,
                                 loop->stage->name, reason, detail, &src, msg->key,
                                 msg->key_len, msg->value, msg->value_len, &err);
-    if (cut < 0)
+    if (cut < 0 && err.cls == EDDY_ERR_ABORT)
+        loop->aborting = 1;
+    else if (cut < 0)
         dead_letter_lost(loop, msg, reason, err.msg);
     else if (cut)
         loop->c->dead_cut++;
@@ -567,7 +575,9 @@ static void handle_record(loop_t *loop, const rd_kafka_message_t *m)
     loop->c->records_in++;
     if (!reason)
         loop->misconfigured_run = 0;
-    if (err.cls != EDDY_ERR_OK)
+    if (err.cls == EDDY_ERR_ABORT)
+        loop->aborting = 1; /* commit_batch aborts and replays the batch */
+    else if (err.cls != EDDY_ERR_OK)
         fail(loop, &err);
     else if (reason && !misconfigured(loop, &emit, reason, errstr))
         dead_letter(loop, &msg, reason, errstr);
@@ -614,7 +624,7 @@ static void poll_batch(loop_t *loop)
     int64_t left_ms;
 
     eddy_batch_open(loop->batch, eddy_now_us());
-    while (!eddy_loop_stopping() && !failed(loop) &&
+    while (!eddy_loop_stopping() && !failed(loop) && !loop->aborting &&
            (left_ms = eddy_batch_left_ms(loop->batch, eddy_now_us())) > 0) {
         rd_kafka_message_t *m = rd_kafka_consumer_poll(
             loop->consumer, (int)(left_ms < 100 ? left_ms : 100));

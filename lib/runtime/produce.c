@@ -56,6 +56,11 @@ int eddy_produce(rd_kafka_t *producer, const char *topic, int32_t partition,
             RD_KAFKA_V_END);
         if (!e)
             return 0;
+        if (e == RD_KAFKA_RESP_ERR__STATE) /* the transaction failed: abort it */
+            return eddy_err_set(err, EDDY_ERR_ABORT, e,
+                                "cannot produce to '%s': the transaction must be "
+                                "aborted (%s)",
+                                topic, rd_kafka_err2str(e));
         if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
             eddy_log_error("produce failed", "topic=%s error=\"%s\"", topic,
                            rd_kafka_err2str(e));

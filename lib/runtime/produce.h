@@ -34,8 +34,9 @@ void eddy_produce_conf(rd_kafka_conf_t *conf, eddy_delivery_t *dr);
 /* Queues a copy of KEY/VALUE (VALUE NULL: a tombstone) for TOPIC and
  * PARTITION (RD_KAFKA_PARTITION_UA: by key) with HDRS (NULL, or owned by the
  * producer on success, by the caller on failure). While the queue is full it
- * serves delivery reports and tries again. Returns 0, or -1 with ERR FATAL
- * (logged as "produce failed"). */
+ * serves delivery reports and tries again. Returns 0, or -1 with ERR: ABORT
+ * when the producer's transaction failed (e.g. a record of it was refused)
+ * and must be aborted, FATAL otherwise (logged as "produce failed"). */
 int eddy_produce(rd_kafka_t *producer, const char *topic, int32_t partition,
                  const void *key, size_t key_len, const void *value, size_t value_len,
                  rd_kafka_headers_t *hdrs, eddy_err_t *err);

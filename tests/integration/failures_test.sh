@@ -7,6 +7,11 @@
 #                                max.message.bytes (original size and CRC-32C in
 #                                headers); the 9 good rows are processed; the
 #                                stage keeps running
+#   failures_test.sh refused     a dead-letter topic that refuses every dead
+#                                letter (max.message.bytes=200): the bad record
+#                                costs at most two replays, then is skipped with
+#                                an error line and counted; the good rows are
+#                                processed; the stage keeps running
 #   failures_test.sh fenced      two eddy-learn --model linear with one group and
 #                                the default transactional id on one host: the
 #                                fenced one exits 78 (EX_CONFIG) with one last
@@ -95,6 +100,38 @@ oversized() {
   eddy_check_alive || fail "eddy-features stopped"
   [ "$(count "$feat")" = 12 ] || fail "records after the bad one were not processed"
   ok "eddy-features keeps running and processing"
+}
+
+refused() {
+  "$kafka" tool topics --create --topic "$obs" --partitions 1 --replication-factor 1 >/dev/null
+  "$kafka" tool topics --create --topic "$dlq" --partitions 1 --replication-factor 1 \
+    --config max.message.bytes=200 >/dev/null
+  eddy_start features eddy-features "${common[@]}" --input "$obs" --output "$feat" \
+    --group "features$s" --lags 3
+  ingest a 4
+  printf 'a|not an observation\n' | kcat -P -b "$EDDY_BOOTSTRAP" -t "$obs" -K '|' ||
+    fail "kcat could not produce the bad record"
+  ingest b 5
+  local n=0
+  for _ in $(seq 300); do
+    n=$(count "$feat")
+    [ "$n" -ge 9 ] && break
+    eddy_check_alive || fail "eddy-features exited"
+    sleep 0.2
+  done
+  [ "$n" = 9 ] || fail "$n of the 9 good rows processed"
+  eddy_check_alive || fail "eddy-features exited"
+  [ "$(count "$dlq")" = 0 ] || fail "a dead letter was written to a topic that refuses them"
+  grep -q 'level=error.*msg="dead letter not written: the record is skipped" reason=decode:bad_magic' \
+    "$EDDY_RUN/features.log" || fail "no error line for the dead letter that could not be written"
+  local replays
+  replays=$(grep -c 'msg="the broker refused dead letters: replaying the batch"' "$EDDY_RUN/features.log" || true)
+  [ "$replays" -le 2 ] || fail "$replays replays for one refused dead letter"
+  local port
+  port=$(eddy_http_port features)
+  [ "$(eddy_metric "http://127.0.0.1:$port/metrics" eddy_stage_deadletter_lost_total \
+    'stage="features",reason="decode:bad_magic"')" = 1 ] || fail "the lost dead letter was not counted"
+  ok "a dead letter the topic refuses cost $replays replays, was logged and counted; the 9 good rows were processed"
 }
 
 fenced() {
