@@ -254,10 +254,9 @@ static int64_t described_max_bytes(rd_kafka_event_t *ev, char *why, size_t why_s
     const rd_kafka_ConfigEntry_t **entries;
     size_t n = 0, n_entries = 0;
 
-    if (!ev || rd_kafka_event_error(ev) ||
+    if (rd_kafka_event_error(ev) ||
         !(res = rd_kafka_event_DescribeConfigs_result(ev))) {
-        snprintf(why, why_size, "%s",
-                 !ev ? "timed out" : rd_kafka_event_error_string(ev));
+        snprintf(why, why_size, "%s", rd_kafka_event_error_string(ev));
         return -1;
     }
     rs = rd_kafka_DescribeConfigs_result_resources(res, &n);
@@ -287,30 +286,70 @@ static int64_t client_max_bytes(rd_kafka_t *rk)
     return strtoll(v, NULL, 10);
 }
 
-int64_t eddy_kafka_max_message_bytes(rd_kafka_t *rk, const char *topic, int timeout_ms)
+struct eddy_topic_limit_s {
+    rd_kafka_queue_t *queue; /* the answer's; NULL once it came */
+    char topic[256];
+    int64_t client_max, bytes;
+};
+
+eddy_topic_limit_t *eddy_kafka_topic_limit_new(rd_kafka_t *rk, const char *topic,
+                                               int timeout_ms)
 {
-    rd_kafka_ConfigResource_t *res =
-        rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic);
-    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    eddy_topic_limit_t *lim = calloc(1, sizeof(*lim));
+    rd_kafka_ConfigResource_t *res;
+    rd_kafka_AdminOptions_t *opts;
+    char err[256];
+
+    if (!lim)
+        return NULL;
+    snprintf(lim->topic, sizeof(lim->topic), "%s", topic);
+    lim->client_max = client_max_bytes(rk);
+    lim->bytes = EDDY_KAFKA_DEFAULT_MAX_MESSAGE_BYTES < lim->client_max
+                     ? EDDY_KAFKA_DEFAULT_MAX_MESSAGE_BYTES
+                     : lim->client_max;
+    lim->queue = rd_kafka_queue_new(rk);
+    res = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic);
+    opts = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
+    rd_kafka_AdminOptions_set_request_timeout(opts, timeout_ms, err, sizeof(err));
+    rd_kafka_DescribeConfigs(rk, &res, 1, opts, lim->queue);
+    rd_kafka_AdminOptions_destroy(opts);
+    rd_kafka_ConfigResource_destroy(res);
+    return lim;
+}
+
+int64_t eddy_kafka_topic_limit_get(eddy_topic_limit_t *lim)
+{
     rd_kafka_event_t *ev;
     char why[256] = "";
-    int64_t topic_max, client_max = client_max_bytes(rk);
+    int64_t topic_max;
 
-    rd_kafka_DescribeConfigs(rk, &res, 1, NULL, q);
-    ev = rd_kafka_queue_poll(q, timeout_ms);
+    if (!lim)
+        return EDDY_KAFKA_DEFAULT_MAX_MESSAGE_BYTES;
+    if (!lim->queue || !(ev = rd_kafka_queue_poll(lim->queue, 0)))
+        return lim->bytes;
     topic_max = described_max_bytes(ev, why, sizeof(why));
-    if (ev)
-        rd_kafka_event_destroy(ev);
-    rd_kafka_queue_destroy(q);
-    rd_kafka_ConfigResource_destroy(res);
-    if (topic_max <= 0) {
-        topic_max = EDDY_KAFKA_DEFAULT_MAX_MESSAGE_BYTES;
+    rd_kafka_event_destroy(ev);
+    rd_kafka_queue_destroy(lim->queue);
+    lim->queue = NULL;
+    if (topic_max > 0)
+        lim->bytes = topic_max < lim->client_max ? topic_max : lim->client_max;
+    else
         eddy_log_warn("cannot read the topic's max.message.bytes: assuming Kafka's "
                       "default",
-                      "topic=%s max_message_bytes=%" PRId64 " reason=\"%s\"", topic,
-                      topic_max, why);
-    }
-    return topic_max < client_max ? topic_max : client_max;
+                      "topic=%s reason=\"%s\"", lim->topic, why);
+    eddy_log_info("dead letters sized to their topic",
+                  "deadletter_topic=%s max_message_bytes=%" PRId64, lim->topic,
+                  lim->bytes);
+    return lim->bytes;
+}
+
+void eddy_kafka_topic_limit_destroy(eddy_topic_limit_t *lim)
+{
+    if (!lim)
+        return;
+    if (lim->queue)
+        rd_kafka_queue_destroy(lim->queue);
+    free(lim);
 }
 
 /* Adds eddy.original.size and eddy.original.crc32c of VALUE to HDRS. */

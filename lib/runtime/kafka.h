@@ -81,12 +81,24 @@ typedef struct eddy_dlq_source_s {
  * assumed for a topic whose own cannot be read. */
 #define EDDY_KAFKA_DEFAULT_MAX_MESSAGE_BYTES 1048588
 
-/* The largest record TOPIC accepts, in bytes: its max.message.bytes
- * (DescribeConfigs through RK's admin API, TIMEOUT_MS at most), never more
- * than RK's own message.max.bytes. When the topic's cannot be read (no such
- * topic yet, no rights, a broker without the API) it is
- * EDDY_KAFKA_DEFAULT_MAX_MESSAGE_BYTES, with a warn line saying why. */
-int64_t eddy_kafka_max_message_bytes(rd_kafka_t *rk, const char *topic, int timeout_ms);
+/* The largest record a topic accepts, asked for without waiting. */
+typedef struct eddy_topic_limit_s eddy_topic_limit_t;
+
+/* Asks the cluster, through RK's admin API (DescribeConfigs), for TOPIC's
+ * max.message.bytes, answered within TIMEOUT_MS; returns at once (NULL when
+ * out of memory: the limit is then Kafka's default). RK must outlive it. */
+eddy_topic_limit_t *eddy_kafka_topic_limit_new(rd_kafka_t *rk, const char *topic,
+                                               int timeout_ms);
+
+/* The limit in bytes, never more than RK's own message.max.bytes: the
+ * topic's max.message.bytes once the answer came (logged once, info), and
+ * EDDY_KAFKA_DEFAULT_MAX_MESSAGE_BYTES until then and when it cannot be read
+ * (no such topic yet, no rights, a broker without the API: a warn line says
+ * why). Never waits. NULL LIM: the default. */
+int64_t eddy_kafka_topic_limit_get(eddy_topic_limit_t *lim);
+
+/* Frees LIM (NULL is a no-op). */
+void eddy_kafka_topic_limit_destroy(eddy_topic_limit_t *lim);
 
 /* Bytes a dead letter needs besides its key and value (record batch and
  * record framing, the eddy.* headers and their values): kept free when the

@@ -65,15 +65,15 @@ typedef struct loop_s {
     int64_t published_us;
     pthread_mutex_t stage_lock; /* the stage's state vs its HTTP callbacks */
     eddy_probe_t probe;
-    eddy_err_t err;             /* the fatal error that stops the loop */
-    int partial;                /* a restore was cut short by a stop signal */
-    int32_t cur_partition;      /* partition of the record being processed */
-    int64_t dlq_max_bytes;      /* what the dead-letter topic accepts */
-    dlq_mode_t dlq_mode;        /* how far refused dead letters pushed the batch */
-    uint64_t dlq_failed_seen;   /* dr.deadletter_failed already acted on */
-    eddy_ratelimit_t dlq_log;   /* "record dead-lettered" after a reason's first */
-    int misconfigured_run;      /* records in a row failed by the settings */
-    int64_t brokers_checked_us; /* last time a down cluster was asked */
+    eddy_err_t err;                /* the fatal error that stops the loop */
+    int partial;                   /* a restore was cut short by a stop signal */
+    int32_t cur_partition;         /* partition of the record being processed */
+    eddy_topic_limit_t *dlq_limit; /* what the dead-letter topic accepts */
+    dlq_mode_t dlq_mode;           /* how far refused dead letters pushed the batch */
+    uint64_t dlq_failed_seen;      /* dr.deadletter_failed already acted on */
+    eddy_ratelimit_t dlq_log;      /* "record dead-lettered" after a reason's first */
+    int misconfigured_run;         /* records in a row failed by the settings */
+    int64_t brokers_checked_us;    /* last time a down cluster was asked */
     int aborting; /* the open transaction failed: abort and replay the batch */
 } loop_t;
 
@@ -328,7 +328,8 @@ static void dead_letters_refused(loop_t *loop)
                    "deadletter_topic=%s max_message_bytes=%" PRId64
                    " next=\"%s\" hint=\"raise the topic's max.message.bytes, or see "
                    "the delivery failed line\"",
-                   loop->conf.deadletter_topic, loop->dlq_max_bytes,
+                   loop->conf.deadletter_topic,
+                   eddy_kafka_topic_limit_get(loop->dlq_limit),
                    loop->dlq_mode == DLQ_HEADERS ? "headers and key only"
                                                  : "no dead letter, error lines");
 }
@@ -502,10 +503,11 @@ static void dead_letter(loop_t *loop, const eddy_msg_t *msg, const char *reason,
         fail(loop, &err);
         return;
     }
-    cut = eddy_kafka_deadletter(loop->producer, loop->conf.deadletter_topic,
-                                loop->dlq_mode == DLQ_HEADERS ? 1 : loop->dlq_max_bytes,
-                                loop->stage->name, reason, detail, &src, msg->key,
-                                msg->key_len, msg->value, msg->value_len, &err);
+    cut = eddy_kafka_deadletter(
+        loop->producer, loop->conf.deadletter_topic,
+        loop->dlq_mode == DLQ_HEADERS ? 1 : eddy_kafka_topic_limit_get(loop->dlq_limit),
+        loop->stage->name, reason, detail, &src, msg->key, msg->key_len, msg->value,
+        msg->value_len, &err);
     if (cut < 0 && err.cls == EDDY_ERR_ABORT)
         loop->aborting = 1;
     else if (cut < 0)
@@ -632,6 +634,7 @@ static void poll_batch(loop_t *loop)
 
         loop->c->last_progress_us = now;
         check_brokers(loop, now);
+        eddy_kafka_topic_limit_get(loop->dlq_limit); /* logs the answer once */
         if (now - loop->published_us >= PUBLISH_US)
             publish(loop, now);
         if (!m)
@@ -753,11 +756,8 @@ static int loop_start(loop_t *loop, eddy_err_t *err)
         return eddy_err_set(err, EDDY_ERR_FATAL, 0, "out of memory");
     if (eddy_txn_init(loop->txn, err))
         return -1;
-    loop->dlq_max_bytes = eddy_kafka_max_message_bytes(
-        loop->producer, loop->conf.deadletter_topic, 10000);
-    eddy_log_info("dead letters sized to their topic",
-                  "deadletter_topic=%s max_message_bytes=%" PRId64,
-                  loop->conf.deadletter_topic, loop->dlq_max_bytes);
+    loop->dlq_limit =
+        eddy_kafka_topic_limit_new(loop->producer, loop->conf.deadletter_topic, 10000);
     if (loop->stateful && changelog_start(loop, err))
         return -1;
     return 0;
@@ -822,6 +822,7 @@ static void loop_destroy(loop_t *loop)
         rd_kafka_destroy(loop->consumer);
     }
     eddy_changelog_destroy(loop->changelog);
+    eddy_kafka_topic_limit_destroy(loop->dlq_limit);
     if (loop->producer) {
         rd_kafka_flush(loop->producer, 10000);
         rd_kafka_destroy(loop->producer);
