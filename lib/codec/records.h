@@ -36,6 +36,7 @@
 #define EDDY_FORECAST_MAX      64
 #define EDDY_SCORE_WINDOWS_MAX 8 /* rolling windows of a Score */
 #define EDDY_SCORE_ROLLING_MAX (EDDY_SCORE_WINDOWS_MAX * EDDY_FORECAST_MAX)
+#define EDDY_FALLBACK_MAX      15 /* a Prediction's fallback reason */
 
 typedef enum {
     EDDY_REC_OBSERVATION = 0,
@@ -65,7 +66,10 @@ typedef enum {
     X(INT, available_lags, "available_lags", 0, _)                                     \
     X(DOUBLES, lags, "lags", EDDY_LAGS_MAX, n_lags)
 
-/* Prediction: a model's prequential prediction for one observation. */
+/* Prediction: a model's prequential prediction for one observation. fallback
+ * is "" or why the learner replaced the model's output by its safe forecast
+ * ("nonfinite", "diverged"; processors/learn/learn_core.h); its Avro default
+ * "" lets readers of this schema decode records written without it. */
 #define EDDY_PREDICTION_FIELDS(X)                                                      \
     X(STRING, series_id, "series_id", EDDY_SERIES_ID_MAX, _)                           \
     X(LONG, seq, "seq", 0, _)                                                          \
@@ -76,7 +80,8 @@ typedef enum {
     X(DOUBLE, prediction, "prediction", 0, _)                                          \
     X(FINITE, target, "target", 0, _)                                                  \
     X(DOUBLES, forecast, "forecast", EDDY_FORECAST_MAX, n_forecast)                    \
-    X(LONG, predicted_at_us, "predicted_at", 0, _)
+    X(LONG, predicted_at_us, "predicted_at", 0, _)                                     \
+    X(STRING, fallback, "fallback", EDDY_FALLBACK_MAX, _)
 
 /* Score: the running scores of one model on one series (schemas/score.avsc
  * says what each field means). Per-horizon arrays hold H items, item h-1

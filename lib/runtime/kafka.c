@@ -2,12 +2,15 @@
 
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 
 #include "runtime/produce.h"
 #include "util/log.h"
+#include "util/snapshot.h"
 
 int64_t eddy_now_us(void)
 {
@@ -52,14 +55,21 @@ static rd_kafka_resp_err_t security_error(rd_kafka_resp_err_t err, const char *r
     return is_sasl_error(err) ? err : RD_KAFKA_RESP_ERR_NO_ERROR;
 }
 
-/* Remembers security failures; logs every error as librdkafka does when no
- * error callback is set (level 3, facility ERROR, "<client>: <reason>"). */
+/* Set while librdkafka reports every broker down, for the whole process:
+ * all its clients talk to the one cluster. */
+static atomic_int all_brokers_down;
+
+/* Remembers security failures and "all brokers down"; logs every error as
+ * librdkafka does when no error callback is set (level 3, facility ERROR,
+ * "<client>: <reason>"). */
 static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 {
     rd_kafka_resp_err_t sec = security_error((rd_kafka_resp_err_t)err, reason);
     char line[1024];
 
     (void)opaque;
+    if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
+        atomic_store(&all_brokers_down, 1);
     if (sec) {
         pthread_mutex_lock(&security_failure.lock);
         security_failure.err = sec;
@@ -69,6 +79,25 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
     }
     snprintf(line, sizeof(line), "%s: %s", rd_kafka_name(rk), reason);
     eddy_log_rdkafka_cb(rk, 3, "ERROR", line);
+}
+
+int eddy_kafka_brokers_down(void)
+{
+    return atomic_load(&all_brokers_down);
+}
+
+int eddy_kafka_brokers_recheck(rd_kafka_t *rk, int timeout_ms)
+{
+    const struct rd_kafka_metadata *md = NULL;
+
+    if (!atomic_load(&all_brokers_down))
+        return 0;
+    if (rd_kafka_metadata(rk, 0, NULL, &md, timeout_ms))
+        return 1;
+    rd_kafka_metadata_destroy(md);
+    atomic_store(&all_brokers_down, 0);
+    eddy_log_info("a broker answers again", NULL);
+    return 0;
 }
 
 static int set(rd_kafka_conf_t *conf, const char *key, const char *value, char *errstr,
@@ -283,13 +312,142 @@ int eddy_kafka_partition_count(rd_kafka_t *rk, const char *topic)
     return n;
 }
 
-int eddy_kafka_deadletter(rd_kafka_t *producer, const char *topic, const char *stage,
-                          const char *reason, const char *detail,
+/* The max.message.bytes entry of a DescribeConfigs result EV, or -1 with
+ * WHY. */
+static int64_t described_max_bytes(rd_kafka_event_t *ev, char *why, size_t why_size)
+{
+    const rd_kafka_DescribeConfigs_result_t *res;
+    const rd_kafka_ConfigResource_t **rs;
+    const rd_kafka_ConfigEntry_t **entries;
+    size_t n = 0, n_entries = 0;
+
+    if (rd_kafka_event_error(ev) ||
+        !(res = rd_kafka_event_DescribeConfigs_result(ev))) {
+        snprintf(why, why_size, "%s", rd_kafka_event_error_string(ev));
+        return -1;
+    }
+    rs = rd_kafka_DescribeConfigs_result_resources(res, &n);
+    if (n < 1 || rd_kafka_ConfigResource_error(rs[0])) {
+        snprintf(why, why_size, "%s",
+                 n < 1 ? "no answer" : rd_kafka_ConfigResource_error_string(rs[0]));
+        return -1;
+    }
+    entries = rd_kafka_ConfigResource_configs(rs[0], &n_entries);
+    for (size_t i = 0; i < n_entries; i++)
+        if (!strcmp(rd_kafka_ConfigEntry_name(entries[i]), "max.message.bytes") &&
+            rd_kafka_ConfigEntry_value(entries[i]))
+            return strtoll(rd_kafka_ConfigEntry_value(entries[i]), NULL, 10);
+    snprintf(why, why_size, "the topic has no max.message.bytes");
+    return -1;
+}
+
+/* RK's own message.max.bytes (librdkafka refuses longer records). */
+static int64_t client_max_bytes(rd_kafka_t *rk)
+{
+    char v[32];
+    size_t n = sizeof(v);
+
+    if (rd_kafka_conf_get(rd_kafka_conf(rk), "message.max.bytes", v, &n) !=
+        RD_KAFKA_CONF_OK)
+        return EDDY_KAFKA_DEFAULT_MAX_MESSAGE_BYTES;
+    return strtoll(v, NULL, 10);
+}
+
+struct eddy_topic_limit_s {
+    rd_kafka_queue_t *queue; /* the answer's; NULL once it came */
+    char topic[256];
+    int64_t client_max, bytes;
+};
+
+eddy_topic_limit_t *eddy_kafka_topic_limit_new(rd_kafka_t *rk, const char *topic,
+                                               int timeout_ms)
+{
+    eddy_topic_limit_t *lim = calloc(1, sizeof(*lim));
+    rd_kafka_ConfigResource_t *res;
+    rd_kafka_AdminOptions_t *opts;
+    char err[256];
+
+    if (!lim)
+        return NULL;
+    snprintf(lim->topic, sizeof(lim->topic), "%s", topic);
+    lim->client_max = client_max_bytes(rk);
+    lim->bytes = EDDY_KAFKA_DEFAULT_MAX_MESSAGE_BYTES < lim->client_max
+                     ? EDDY_KAFKA_DEFAULT_MAX_MESSAGE_BYTES
+                     : lim->client_max;
+    lim->queue = rd_kafka_queue_new(rk);
+    res = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic);
+    opts = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
+    rd_kafka_AdminOptions_set_request_timeout(opts, timeout_ms, err, sizeof(err));
+    rd_kafka_DescribeConfigs(rk, &res, 1, opts, lim->queue);
+    rd_kafka_AdminOptions_destroy(opts);
+    rd_kafka_ConfigResource_destroy(res);
+    return lim;
+}
+
+int64_t eddy_kafka_topic_limit_get(eddy_topic_limit_t *lim)
+{
+    rd_kafka_event_t *ev;
+    char why[256] = "";
+    int64_t topic_max;
+
+    if (!lim)
+        return EDDY_KAFKA_DEFAULT_MAX_MESSAGE_BYTES;
+    if (!lim->queue || !(ev = rd_kafka_queue_poll(lim->queue, 0)))
+        return lim->bytes;
+    topic_max = described_max_bytes(ev, why, sizeof(why));
+    rd_kafka_event_destroy(ev);
+    rd_kafka_queue_destroy(lim->queue);
+    lim->queue = NULL;
+    if (topic_max > 0)
+        lim->bytes = topic_max < lim->client_max ? topic_max : lim->client_max;
+    else
+        eddy_log_warn("cannot read the topic's max.message.bytes: assuming Kafka's "
+                      "default",
+                      "topic=%s reason=\"%s\"", lim->topic, why);
+    eddy_log_info("dead letters sized to their topic",
+                  "deadletter_topic=%s max_message_bytes=%" PRId64, lim->topic,
+                  lim->bytes);
+    return lim->bytes;
+}
+
+void eddy_kafka_topic_limit_destroy(eddy_topic_limit_t *lim)
+{
+    if (!lim)
+        return;
+    if (lim->queue)
+        rd_kafka_queue_destroy(lim->queue);
+    free(lim);
+}
+
+/* Adds eddy.original.size and eddy.original.crc32c of VALUE to HDRS. */
+static void add_original(rd_kafka_headers_t *hdrs, const void *value, size_t value_len)
+{
+    char size[24], crc[12];
+
+    snprintf(size, sizeof(size), "%zu", value_len);
+    snprintf(crc, sizeof(crc), "%08" PRIx32, eddy_crc32c(0, value, value_len));
+    rd_kafka_header_add(hdrs, "eddy.original.size", -1, size, -1);
+    rd_kafka_header_add(hdrs, "eddy.original.crc32c", -1, crc, -1);
+}
+
+/* The value bytes a dead letter of KEY_LEN may carry within MAX_BYTES. */
+static size_t deadletter_room(int64_t max_bytes, size_t key_len, size_t value_len)
+{
+    int64_t room = max_bytes - (int64_t)key_len - EDDY_DLQ_OVERHEAD_BYTES;
+
+    if (max_bytes <= 0 || (int64_t)value_len <= room)
+        return value_len;
+    return room > 0 ? (size_t)room : 0;
+}
+
+int eddy_kafka_deadletter(rd_kafka_t *producer, const char *topic, int64_t max_bytes,
+                          const char *stage, const char *reason, const char *detail,
                           const eddy_dlq_source_t *src, const void *key, size_t key_len,
                           const void *value, size_t value_len, eddy_err_t *err)
 {
-    rd_kafka_headers_t *hdrs = rd_kafka_headers_new(6);
+    rd_kafka_headers_t *hdrs = rd_kafka_headers_new(8);
     char partition[16], offset[24];
+    size_t room = deadletter_room(max_bytes, key_len, value_len);
 
     snprintf(partition, sizeof(partition), "%" PRId32, src->partition);
     snprintf(offset, sizeof(offset), "%" PRId64, src->offset);
@@ -299,12 +457,14 @@ int eddy_kafka_deadletter(rd_kafka_t *producer, const char *topic, const char *s
     rd_kafka_header_add(hdrs, "eddy.source.topic", -1, src->topic, -1);
     rd_kafka_header_add(hdrs, "eddy.source.partition", -1, partition, -1);
     rd_kafka_header_add(hdrs, "eddy.source.offset", -1, offset, -1);
-    if (eddy_produce(producer, topic, RD_KAFKA_PARTITION_UA, key, key_len, value,
-                     value_len, hdrs, err)) {
+    if (room < value_len)
+        add_original(hdrs, value, value_len);
+    if (eddy_produce(producer, topic, RD_KAFKA_PARTITION_UA, key, key_len, value, room,
+                     hdrs, err)) {
         rd_kafka_headers_destroy(hdrs);
         return -1;
     }
-    return 0;
+    return room < value_len;
 }
 
 static void log_create_result(rd_kafka_event_t *ev, const char *topic, int n,

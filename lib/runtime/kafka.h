@@ -56,6 +56,16 @@ rd_kafka_t *eddy_kafka_loop_producer_new(const eddy_opts_t *opts, const char *gr
 int eddy_kafka_check_reachable(rd_kafka_t *rk, const char *bootstrap, int timeout_ms,
                                char *errstr, size_t errstr_size);
 
+/* 1 while librdkafka has reported every broker down
+ * (RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN, from any client of this process made
+ * with eddy_kafka_conf_new) and no broker has answered since. Any thread. */
+int eddy_kafka_brokers_down(void);
+
+/* While brokers are down, asks RK for metadata (TIMEOUT_MS at most: a
+ * network wait); a broker answering clears the mark. Returns
+ * eddy_kafka_brokers_down() afterwards (no wait when it was 0). */
+int eddy_kafka_brokers_recheck(rd_kafka_t *rk, int timeout_ms);
+
 /* Partition count of TOPIC from the cluster's metadata (10 s at most): -1
  * when it does not exist, -2 when the metadata could not be read. */
 int eddy_kafka_partition_count(rd_kafka_t *rk, const char *topic);
@@ -80,12 +90,45 @@ typedef struct eddy_dlq_source_s {
     int64_t offset;    /* or a line number */
 } eddy_dlq_source_t;
 
+/* Kafka's default max.message.bytes (broker message.max.bytes), the limit
+ * assumed for a topic whose own cannot be read. */
+#define EDDY_KAFKA_DEFAULT_MAX_MESSAGE_BYTES 1048588
+
+/* The largest record a topic accepts, asked for without waiting. */
+typedef struct eddy_topic_limit_s eddy_topic_limit_t;
+
+/* Asks the cluster, through RK's admin API (DescribeConfigs), for TOPIC's
+ * max.message.bytes, answered within TIMEOUT_MS; returns at once (NULL when
+ * out of memory: the limit is then Kafka's default). RK must outlive it. */
+eddy_topic_limit_t *eddy_kafka_topic_limit_new(rd_kafka_t *rk, const char *topic,
+                                               int timeout_ms);
+
+/* The limit in bytes, never more than RK's own message.max.bytes: the
+ * topic's max.message.bytes once the answer came (logged once, info), and
+ * EDDY_KAFKA_DEFAULT_MAX_MESSAGE_BYTES until then and when it cannot be read
+ * (no such topic yet, no rights, a broker without the API: a warn line says
+ * why). Never waits. NULL LIM: the default. */
+int64_t eddy_kafka_topic_limit_get(eddy_topic_limit_t *lim);
+
+/* Frees LIM (NULL is a no-op). */
+void eddy_kafka_topic_limit_destroy(eddy_topic_limit_t *lim);
+
+/* Bytes a dead letter needs besides its key and value (record batch and
+ * record framing, the eddy.* headers and their values): kept free when the
+ * copy is cut to fit. */
+#define EDDY_DLQ_OVERHEAD_BYTES 2048
+
 /* Produces the original KEY/VALUE to TOPIC with headers eddy.error (REASON,
  * a short label), eddy.message (DETAIL), eddy.stage, eddy.source.topic,
  * eddy.source.partition and eddy.source.offset, through eddy_produce.
- * Returns 0 or -1 with ERR (NULL: not reported) FATAL. */
-int eddy_kafka_deadletter(rd_kafka_t *producer, const char *topic, const char *stage,
-                          const char *reason, const char *detail,
+ * MAX_BYTES (0: no limit) is what TOPIC accepts: a longer record has its
+ * value cut to fit (key + value + EDDY_DLQ_OVERHEAD_BYTES <= MAX_BYTES) and
+ * carries eddy.original.size (the value's bytes, decimal) and
+ * eddy.original.crc32c (CRC-32C of the whole value, as util/snapshot.h
+ * computes it, 8 lowercase hex digits). Returns 0, 1 when the copy was cut,
+ * or -1 with ERR (NULL: not reported) FATAL. */
+int eddy_kafka_deadletter(rd_kafka_t *producer, const char *topic, int64_t max_bytes,
+                          const char *stage, const char *reason, const char *detail,
                           const eddy_dlq_source_t *src, const void *key, size_t key_len,
                           const void *value, size_t value_len, eddy_err_t *err);
 

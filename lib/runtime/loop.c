@@ -30,8 +30,20 @@
 #define PUBLISH_US (100 * 1000LL)
 /* Reading the group's committed offsets waits up to 30 s. */
 #define COMMITTED_US (30 * 1000000LL)
+/* While all brokers are down: ask once a second, waiting half a second. */
+#define BROKER_CHECK_US      (1000 * 1000LL)
+#define BROKER_CHECK_WAIT_US (500 * 1000LL)
 /* An at-least-once flush waits for message.timeout.ms (300 s by default). */
 #define FLUSH_US (300 * 1000000LL)
+
+/* How the open batch writes dead letters. The broker refusing one aborts the
+ * batch (exactly-once) and the batch is replayed one mode further, so a
+ * dead letter that cannot be written costs at most two replays. */
+typedef enum {
+    DLQ_WHOLE = 0, /* the record, its value cut to what the topic accepts */
+    DLQ_HEADERS,   /* the headers and key only: the value did not fit after all */
+    DLQ_SKIP       /* none: logged at error level and counted instead */
+} dlq_mode_t;
 
 typedef struct loop_s {
     const eddy_stage_t *stage;
@@ -51,15 +63,22 @@ typedef struct loop_s {
     int64_t published_us;
     pthread_mutex_t stage_lock; /* the stage's state vs its HTTP callbacks */
     eddy_probe_t probe;
-    eddy_err_t err;         /* the fatal error that stops the loop */
-    int partial;            /* a restore was cut short by a stop signal */
-    int32_t cur_partition;  /* partition of the record being processed */
-    eddy_ratelog_t deadlog; /* dead-letter lines: one per reason and key a minute */
+    eddy_err_t err;                /* the fatal error that stops the loop */
+    int partial;                   /* a restore was cut short by a stop signal */
+    int32_t cur_partition;         /* partition of the record being processed */
+    eddy_topic_limit_t *dlq_limit; /* what the dead-letter topic accepts */
+    dlq_mode_t dlq_mode;           /* how far refused dead letters pushed the batch */
+    uint64_t dlq_failed_seen;      /* dr.deadletter_failed already acted on */
+    eddy_ratelog_t deadlog;        /* dead-letter lines: one per reason and key a minute */
+    int misconfigured_run;         /* records in a row failed by the settings */
+    int64_t brokers_checked_us;    /* last time a down cluster was asked */
+    int aborting; /* the open transaction failed: abort and replay the batch */
 } loop_t;
 
 struct eddy_emit_s {
     loop_t *loop;
-    eddy_err_t *err; /* the record's first failure */
+    eddy_err_t *err;   /* the record's first failure */
+    int misconfigured; /* eddy_emit_misconfigured was called */
 };
 
 static int failed(const loop_t *loop)
@@ -108,6 +127,11 @@ int eddy_emit(eddy_emit_t *emit, const char *topic, const void *key, size_t key_
 void eddy_emit_skip(eddy_emit_t *emit, const char *reason)
 {
     eddy_stats_count_reason(emit->loop->c->skipped, &emit->loop->c->n_skipped, reason);
+}
+
+void eddy_emit_misconfigured(eddy_emit_t *emit)
+{
+    emit->misconfigured = 1;
 }
 
 void eddy_emit_touch(eddy_emit_t *emit, const char *series_id)
@@ -258,13 +282,24 @@ static int commit_offsets(loop_t *loop, eddy_err_t *err)
         return 0;
     phase(loop, EDDY_PHASE_COMMITTING, FLUSH_US + SLACK_US);
     eddy_produce_flush(loop->producer, 0);
-    if (loop->dr.failed) {
+    if (loop->dr.deadletter_failed > loop->dlq_failed_seen) {
+        eddy_log_error("dead letters not written: their records are skipped",
+                       "count=%" PRIu64 " deadletter_topic=%s",
+                       loop->dr.deadletter_failed - loop->dlq_failed_seen,
+                       loop->conf.deadletter_topic);
+        for (; loop->dlq_failed_seen < loop->dr.deadletter_failed;
+             loop->dlq_failed_seen++)
+            eddy_stats_count_reason(loop->c->dead_lost, &loop->c->n_dead_lost,
+                                    "delivery_failed");
+    }
+    if (loop->dr.failed > loop->dr.deadletter_failed) {
         eddy_log_error(
             "outputs were not delivered: not committing; the records will be "
             "processed again after a restart",
-            "failed=%" PRIu64, loop->dr.failed);
+            "failed=%" PRIu64, loop->dr.failed - loop->dr.deadletter_failed);
         return eddy_err_set(err, EDDY_ERR_FATAL, 0,
-                            "%" PRIu64 " outputs were not delivered", loop->dr.failed);
+                            "%" PRIu64 " outputs were not delivered",
+                            loop->dr.failed - loop->dr.deadletter_failed);
     }
     e = rd_kafka_commit(loop->consumer, eddy_batch_offsets(loop->batch), 0);
     if (e && e != RD_KAFKA_RESP_ERR__NO_OFFSET)
@@ -278,6 +313,25 @@ static int commit_offsets(loop_t *loop, eddy_err_t *err)
     return 0;
 }
 
+/* After an abortable commit failure: when dead letters were refused, the
+ * replay writes them one mode further (DLQ_HEADERS, then DLQ_SKIP). */
+static void dead_letters_refused(loop_t *loop)
+{
+    if (loop->dr.deadletter_failed == loop->dlq_failed_seen)
+        return;
+    loop->dlq_failed_seen = loop->dr.deadletter_failed;
+    if (loop->dlq_mode < DLQ_SKIP)
+        loop->dlq_mode++;
+    eddy_log_error("the broker refused dead letters: replaying the batch",
+                   "deadletter_topic=%s max_message_bytes=%" PRId64
+                   " next=\"%s\" hint=\"raise the topic's max.message.bytes, or see "
+                   "the delivery failed line\"",
+                   loop->conf.deadletter_topic,
+                   eddy_kafka_topic_limit_get(loop->dlq_limit),
+                   loop->dlq_mode == DLQ_HEADERS ? "headers and key only"
+                                                 : "no dead letter, error lines");
+}
+
 /* Commits the batch; an abortable failure replays it, a fatal one stops. */
 static void commit_batch(loop_t *loop)
 {
@@ -286,12 +340,21 @@ static void commit_batch(loop_t *loop)
 
     if (failed(loop))
         return; /* never commit what a failure may have cut short */
-    rc = loop->conf.exactly_once ? commit_transaction(loop, &err)
-                                 : commit_offsets(loop, &err);
-    if (rc && err.cls == EDDY_ERR_ABORT)
+    if (loop->aborting)
+        rc = eddy_err_set(&err, EDDY_ERR_ABORT, 0, "the transaction failed");
+    else
+        rc = loop->conf.exactly_once ? commit_transaction(loop, &err)
+                                     : commit_offsets(loop, &err);
+    if (rc && err.cls == EDDY_ERR_ABORT) {
+        loop->aborting = 0;
         abort_batch(loop, 1);
-    else if (rc)
+        rd_kafka_poll(loop->producer, 0); /* the refused records' reports */
+        dead_letters_refused(loop);
+    } else if (rc) {
         fail(loop, &err);
+    } else {
+        loop->dlq_mode = DLQ_WHOLE;
+    }
     phase(loop, EDDY_PHASE_POLLING, 0);
 }
 
@@ -390,33 +453,92 @@ static const char *check_limits(const loop_t *loop, const eddy_msg_t *msg, char 
     return NULL;
 }
 
+/* A dead letter that could not be written: counted, and logged at error
+ * level with why; the stage goes on with the next record. */
+static void dead_letter_lost(loop_t *loop, const eddy_msg_t *msg, const char *reason,
+                             const char *why)
+{
+    eddy_stats_count_reason(loop->c->dead_lost, &loop->c->n_dead_lost, reason);
+    eddy_log_error("dead letter not written: the record is skipped",
+                   "reason=%s topic=%s partition=%d offset=%" PRId64
+                   " bytes=%zu deadletter_topic=%s why=\"%s\"",
+                   reason, msg->topic, (int)msg->partition, msg->offset, msg->value_len,
+                   loop->conf.deadletter_topic, why);
+}
+
+/* The warn line of a dead letter: the first of each reason and key, then at
+ * most one a minute for that reason and key, with the count held back. */
+static void dead_letter_log(loop_t *loop, const eddy_msg_t *msg, const char *reason,
+                            const char *detail)
+{
+    uint64_t held = 0;
+
+    if (!eddy_ratelog_due(&loop->deadlog, reason, msg->key, msg->key ? msg->key_len : 0,
+                          eddy_now_us() / 1000, &held))
+        return;
+    eddy_log_warn("record dead-lettered",
+                  "reason=%s topic=%s partition=%d offset=%" PRId64
+                  " detail=\"%s\" suppressed=%" PRIu64,
+                  reason, msg->topic, (int)msg->partition, msg->offset, detail, held);
+}
+
 static void dead_letter(loop_t *loop, const eddy_msg_t *msg, const char *reason,
                         const char *detail)
 {
     eddy_dlq_source_t src = {msg->topic, msg->partition, msg->offset};
     eddy_err_t err = EDDY_ERR_INIT;
+    int cut;
 
-    uint64_t held;
-
-    if (eddy_ratelog_due(&loop->deadlog, reason, msg->key, msg->key ? msg->key_len : 0,
-                         eddy_now_us() / 1000, &held))
-        eddy_log_warn("record dead-lettered",
-                      "reason=%s topic=%s partition=%d offset=%" PRId64
-                      " detail=\"%s\" more_since_last_line=%" PRIu64,
-                      reason, msg->topic, (int)msg->partition, msg->offset, detail,
-                      held);
     eddy_stats_count_reason(loop->c->dead, &loop->c->n_dead, reason);
-    if (eddy_txn_begin(loop->txn, &err) ||
-        eddy_kafka_deadletter(loop->producer, loop->conf.deadletter_topic,
-                              loop->stage->name, reason, detail, &src, msg->key,
-                              msg->key_len, msg->value, msg->value_len, &err))
+    dead_letter_log(loop, msg, reason, detail);
+    if (loop->dlq_mode == DLQ_SKIP) {
+        dead_letter_lost(loop, msg, reason,
+                         "the broker refused it twice in this batch (see "
+                         "\"delivery failed\")");
+        return;
+    }
+    if (eddy_txn_begin(loop->txn, &err)) {
         fail(loop, &err);
+        return;
+    }
+    cut = eddy_kafka_deadletter(
+        loop->producer, loop->conf.deadletter_topic,
+        loop->dlq_mode == DLQ_HEADERS ? 1 : eddy_kafka_topic_limit_get(loop->dlq_limit),
+        loop->stage->name, reason, detail, &src, msg->key, msg->key_len, msg->value,
+        msg->value_len, &err);
+    if (cut < 0 && err.cls == EDDY_ERR_ABORT)
+        loop->aborting = 1;
+    else if (cut < 0)
+        dead_letter_lost(loop, msg, reason, err.msg);
+    else if (cut)
+        loop->c->dead_cut++;
 }
 
 static double seconds_between(const struct timespec *t0, const struct timespec *t1)
 {
     return (double)(t1->tv_sec - t0->tv_sec) +
            (double)(t1->tv_nsec - t0->tv_nsec) * 1e-9;
+}
+
+/* Counts a record failed by the settings (EMIT says so); on the
+ * EDDY_LOOP_MISCONFIGURED_RECORDS-th in a row, stops the loop with a
+ * configuration error and returns 1. Any record processed resets the run. */
+static int misconfigured(loop_t *loop, const eddy_emit_t *emit, const char *reason,
+                         const char *errstr)
+{
+    eddy_err_t err = EDDY_ERR_INIT;
+
+    if (!emit->misconfigured)
+        return 0;
+    if (++loop->misconfigured_run < EDDY_LOOP_MISCONFIGURED_RECORDS)
+        return 0;
+    eddy_err_set(&err, EDDY_ERR_FATAL, 0,
+                 "every record fails: %d in a row with reason=%s and none processed: "
+                 "%s",
+                 loop->misconfigured_run, reason, errstr);
+    err.config = 1;
+    fail(loop, &err);
+    return 1;
 }
 
 static void handle_record(loop_t *loop, const rd_kafka_message_t *m)
@@ -451,9 +573,13 @@ static void handle_record(loop_t *loop, const rd_kafka_message_t *m)
     clock_gettime(CLOCK_MONOTONIC, &t1);
     loop->c->process_seconds += seconds_between(&t0, &t1);
     loop->c->records_in++;
-    if (err.cls != EDDY_ERR_OK)
+    if (!reason)
+        loop->misconfigured_run = 0;
+    if (err.cls == EDDY_ERR_ABORT)
+        loop->aborting = 1; /* commit_batch aborts and replays the batch */
+    else if (err.cls != EDDY_ERR_OK)
         fail(loop, &err);
-    else if (reason)
+    else if (reason && !misconfigured(loop, &emit, reason, errstr))
         dead_letter(loop, &msg, reason, errstr);
 }
 
@@ -470,19 +596,43 @@ static void consumer_error(loop_t *loop, const rd_kafka_message_t *m)
     }
 }
 
+/* While librdkafka reports every broker down, the stage is not ready; once a
+ * second the loop asks whether a broker answers again (a bounded wait). */
+static void check_brokers(loop_t *loop, int64_t now_us)
+{
+    if (!eddy_kafka_brokers_down()) {
+        loop->c->brokers_down = 0;
+        return;
+    }
+    if (!loop->c->brokers_down) {
+        loop->c->brokers_down = 1;
+        eddy_log_warn("no broker reachable: not ready until one answers", NULL);
+        publish(loop, now_us);
+    }
+    if (now_us < loop->brokers_checked_us + BROKER_CHECK_US)
+        return;
+    phase(loop, EDDY_PHASE_POLLING, BROKER_CHECK_WAIT_US + SLACK_US);
+    loop->c->brokers_down =
+        eddy_kafka_brokers_recheck(loop->producer, (int)(BROKER_CHECK_WAIT_US / 1000));
+    loop->brokers_checked_us = eddy_now_us();
+    phase(loop, EDDY_PHASE_POLLING, 0);
+}
+
 /* Polls and processes records until the batch is full or its time is up. */
 static void poll_batch(loop_t *loop)
 {
     int64_t left_ms;
 
     eddy_batch_open(loop->batch, eddy_now_us());
-    while (!eddy_loop_stopping() && !failed(loop) &&
+    while (!eddy_loop_stopping() && !failed(loop) && !loop->aborting &&
            (left_ms = eddy_batch_left_ms(loop->batch, eddy_now_us())) > 0) {
         rd_kafka_message_t *m = rd_kafka_consumer_poll(
             loop->consumer, (int)(left_ms < 100 ? left_ms : 100));
         int64_t now = eddy_now_us();
 
         loop->c->last_progress_us = now;
+        check_brokers(loop, now);
+        eddy_kafka_topic_limit_get(loop->dlq_limit); /* logs the answer once */
         if (now - loop->published_us >= PUBLISH_US)
             publish(loop, now);
         if (!m)
@@ -628,6 +778,8 @@ static int loop_start(loop_t *loop, eddy_err_t *err)
         return eddy_err_set(err, EDDY_ERR_FATAL, 0, "out of memory");
     if (eddy_txn_init(loop->txn, err))
         return -1;
+    loop->dlq_limit =
+        eddy_kafka_topic_limit_new(loop->producer, loop->conf.deadletter_topic, 10000);
     if (loop->stateful && changelog_start(loop, err))
         return -1;
     if (loop->stage->compacted_topic && compacted_output_start(loop, err))
@@ -668,6 +820,7 @@ static eddy_http_t *http_start(loop_t *loop, eddy_err_t *err)
     if (!(http = eddy_http_start(listen, eddy_probe_handler, &loop->probe, errstr,
                                  sizeof(errstr)))) {
         eddy_err_set(err, EDDY_ERR_FATAL, 0, "%s", errstr);
+        err->config = 1;
         return NULL;
     }
     eddy_log_info("serving HTTP", "port=%d paths=/metrics,/healthz,/readyz",
@@ -697,6 +850,7 @@ static void loop_destroy(loop_t *loop)
         rd_kafka_destroy(loop->consumer);
     }
     eddy_changelog_destroy(loop->changelog);
+    eddy_kafka_topic_limit_destroy(loop->dlq_limit);
     if (loop->producer) {
         rd_kafka_flush(loop->producer, 10000);
         rd_kafka_destroy(loop->producer);
@@ -729,17 +883,61 @@ static void loop_init(loop_t *loop, const eddy_stage_t *stage,
     atomic_init(&loop->probe.consumer, NULL);
 }
 
+/* 1 when the producer was fenced: another instance holds its transactional
+ * id (copied into TXN_ID). */
+static int fenced(const loop_t *loop, char *txn_id, size_t size)
+{
+    char why[256];
+    int code = loop->producer
+                   ? (int)rd_kafka_fatal_error(loop->producer, why, sizeof(why))
+                   : 0;
+
+    if (!code)
+        code = loop->err.code;
+    if (code != RD_KAFKA_RESP_ERR__FENCED &&
+        code != RD_KAFKA_RESP_ERR_PRODUCER_FENCED &&
+        code != RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH)
+        return 0;
+    if (!loop->producer ||
+        rd_kafka_conf_get(rd_kafka_conf(loop->producer), "transactional.id", txn_id,
+                          &size) != RD_KAFKA_CONF_OK)
+        snprintf(txn_id, size, "?");
+    return 1;
+}
+
+/* The last line of a stage stopped by its fatal error, into LINE: what
+ * happened and what to do. Returns the exit code. */
+static int last_words(const loop_t *loop, char *line, size_t size)
+{
+    char txn_id[400];
+
+    if (fenced(loop, txn_id, sizeof(txn_id))) {
+        snprintf(line, size,
+                 "stopped: another instance holds transactional id '%s' and fenced "
+                 "this one: give each instance its own --transactional-id (the "
+                 "default is <group>-<hostname>, the same for two instances on one "
+                 "host), or stop the other instance",
+                 txn_id);
+        return EDDY_EXIT_CONFIG;
+    }
+    snprintf(line, size, "stopped: %s%s", loop->err.msg,
+             loop->err.config ? " (a setting is wrong: fix it before restarting)"
+                              : " (may be transient: a restart can succeed)");
+    return loop->err.config ? EDDY_EXIT_CONFIG : EDDY_EXIT_TEMPFAIL;
+}
+
 int eddy_loop_run(const eddy_stage_t *stage, const eddy_loop_conf_t *conf,
                   const eddy_opts_t *opts)
 {
     loop_t loop;
     eddy_http_t *http = NULL;
-    int rc = 1;
+    char last[1024];
+    int rc = 0;
 
     loop_init(&loop, stage, conf, opts);
     eddy_signals_install();
     if (!(loop.stats = eddy_stats_new())) {
-        eddy_log_error("out of memory", NULL);
+        eddy_err_set(&loop.err, EDDY_ERR_FATAL, 0, "out of memory");
         goto out;
     }
     loop.c = eddy_stats_counters(loop.stats);
@@ -748,16 +946,19 @@ int eddy_loop_run(const eddy_stage_t *stage, const eddy_loop_conf_t *conf,
     phase(&loop, EDDY_PHASE_STARTING, 0);
     if ((!(http = http_start(&loop, &loop.err)) && loop.err.cls) ||
         loop_start(&loop, &loop.err) || subscribe(&loop, &loop.err)) {
-        eddy_log_error(loop.err.msg, NULL);
+        loop.err.cls = EDDY_ERR_FATAL;
         goto out;
     }
     run_batches(&loop);
     finish(&loop);
-    rc = failed(&loop) ? 1 : 0;
     eddy_log_info("stopping", "records_in=%" PRIu64 " records_out=%" PRIu64,
                   loop.c->records_in, loop.c->records_out);
 out:
+    if (failed(&loop))
+        rc = last_words(&loop, last, sizeof(last));
     eddy_http_stop(http);
     loop_destroy(&loop);
+    if (rc)
+        eddy_log_error(last, "exit_code=%d", rc);
     return rc;
 }

@@ -76,6 +76,19 @@ int eddy_emit(eddy_emit_t *emit, const char *topic, const void *key, size_t key_
 /* Counts a record the stage deliberately skipped (e.g. a duplicate). */
 void eddy_emit_skip(eddy_emit_t *emit, const char *reason);
 
+/* Records in a row failed by eddy_emit_misconfigured, none processed in
+ * between, after which the stage stops (exit EDDY_EXIT_CONFIG). */
+#define EDDY_LOOP_MISCONFIGURED_RECORDS 10
+
+/* Says that the current record fails (process() returns its reason) because
+ * the stage's settings do not match its input (e.g. eddy-features --lags 10
+ * feeding eddy-learn --lags 15), so that every record would. After
+ * EDDY_LOOP_MISCONFIGURED_RECORDS of them in a row with no record processed
+ * in between, the loop stops with process()'s message as its last line
+ * (exit EDDY_EXIT_CONFIG) instead of dead-lettering the whole input; the
+ * batch is aborted, so nothing of it is committed or dead-lettered. */
+void eddy_emit_misconfigured(eddy_emit_t *emit);
+
 /* Marks SERIES_ID's state as changed by the current record: under
  * exactly-once its snapshot goes to the changelog in the batch's
  * transaction. */

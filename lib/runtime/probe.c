@@ -60,13 +60,15 @@ static int serve_probe(const char *path, const eddy_counters_t *c, eddy_buf_t *b
         eddy_buf_printf(body, alive ? "ok\n" : "poll loop stalled\n");
         return alive ? 200 : 503;
     }
-    if (c->ready)
+    if (eddy_stats_ready(c))
         eddy_buf_printf(body, "ready\n");
+    else if (c->brokers_down)
+        eddy_buf_printf(body, "no broker reachable (librdkafka: all brokers down)\n");
     else if (c->phase == EDDY_PHASE_RESTORING)
         eddy_buf_printf(body, "restoring state from the changelog\n");
     else
         eddy_buf_printf(body, "waiting for partitions\n");
-    return c->ready ? 200 : 503;
+    return eddy_stats_ready(c) ? 200 : 503;
 }
 
 int eddy_probe_handler(void *ctx, const char *path, eddy_buf_t *body,

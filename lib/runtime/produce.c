@@ -1,11 +1,26 @@
 #include "runtime/produce.h"
 
+#include <inttypes.h>
+
 #include "runtime/signals.h"
 #include "util/log.h"
+
+/* 1 when MSG is a dead letter: it carries the eddy.error header. */
+static int is_deadletter(const rd_kafka_message_t *msg)
+{
+    rd_kafka_headers_t *hdrs = NULL;
+    const void *v;
+    size_t n;
+
+    return !rd_kafka_message_headers(msg, &hdrs) &&
+           !rd_kafka_header_get_last(hdrs, "eddy.error", &v, &n);
+}
 
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opaque)
 {
     eddy_delivery_t *dr = opaque;
+    uint64_t held = 0;
+    int dead;
 
     (void)rk;
     if (!msg->err) {
@@ -13,8 +28,14 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opa
         return;
     }
     dr->failed++;
-    eddy_log_error("delivery failed", "topic=%s error=\"%s\"",
-                   rd_kafka_topic_name(msg->rkt), rd_kafka_err2str(msg->err));
+    dead = is_deadletter(msg);
+    dr->deadletter_failed += dead;
+    if (eddy_ratelimit(&dr->log_limit, EDDY_DELIVERY_LOG_INTERVAL_MS, &held))
+        eddy_log_error("delivery failed",
+                       "topic=%s error=\"%s\" deadletter=%d failed_total=%" PRIu64
+                       " suppressed=%" PRIu64,
+                       rd_kafka_topic_name(msg->rkt), rd_kafka_err2str(msg->err), dead,
+                       dr->failed, held);
 }
 
 void eddy_produce_conf(rd_kafka_conf_t *conf, eddy_delivery_t *dr)
@@ -35,6 +56,11 @@ int eddy_produce(rd_kafka_t *producer, const char *topic, int32_t partition,
             RD_KAFKA_V_END);
         if (!e)
             return 0;
+        if (e == RD_KAFKA_RESP_ERR__STATE) /* the transaction failed: abort it */
+            return eddy_err_set(err, EDDY_ERR_ABORT, e,
+                                "cannot produce to '%s': the transaction must be "
+                                "aborted (%s)",
+                                topic, rd_kafka_err2str(e));
         if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
             eddy_log_error("produce failed", "topic=%s error=\"%s\"", topic,
                            rd_kafka_err2str(e));

@@ -14,10 +14,17 @@
 #include <stdint.h>
 
 #include "util/err.h"
+#include "util/log.h"
+
+/* Seconds between two "delivery failed" lines (the held-back ones counted
+ * in the next line's suppressed=). */
+#define EDDY_DELIVERY_LOG_INTERVAL_MS 5000
 
 typedef struct eddy_delivery_s {
     uint64_t delivered;
-    uint64_t failed; /* each one logged as "delivery failed" */
+    uint64_t failed;            /* logged as "delivery failed", rate-limited */
+    uint64_t deadletter_failed; /* of those, dead letters (an eddy.error header) */
+    eddy_ratelimit_t log_limit;
 } eddy_delivery_t;
 
 /* Routes CONF's delivery reports into DR (which must outlive the producer).
@@ -27,8 +34,9 @@ void eddy_produce_conf(rd_kafka_conf_t *conf, eddy_delivery_t *dr);
 /* Queues a copy of KEY/VALUE (VALUE NULL: a tombstone) for TOPIC and
  * PARTITION (RD_KAFKA_PARTITION_UA: by key) with HDRS (NULL, or owned by the
  * producer on success, by the caller on failure). While the queue is full it
- * serves delivery reports and tries again. Returns 0, or -1 with ERR FATAL
- * (logged as "produce failed"). */
+ * serves delivery reports and tries again. Returns 0, or -1 with ERR: ABORT
+ * when the producer's transaction failed (e.g. a record of it was refused)
+ * and must be aborted, FATAL otherwise (logged as "produce failed"). */
 int eddy_produce(rd_kafka_t *producer, const char *topic, int32_t partition,
                  const void *key, size_t key_len, const void *value, size_t value_len,
                  rd_kafka_headers_t *hdrs, eddy_err_t *err);

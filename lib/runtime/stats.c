@@ -76,6 +76,20 @@ void eddy_stats_count_reason(eddy_reason_count_t *table, int *n, const char *rea
     table[(*n)++].count = 1;
 }
 
+uint64_t eddy_stats_reason_count(const eddy_reason_count_t *table, int n,
+                                 const char *reason)
+{
+    for (int i = 0; i < n; i++)
+        if (!strcmp(table[i].reason, reason))
+            return table[i].count;
+    return 0;
+}
+
+int eddy_stats_ready(const eddy_counters_t *c)
+{
+    return c->ready && !c->brokers_down;
+}
+
 int eddy_stats_alive(const eddy_counters_t *c, int64_t now_us)
 {
     return now_us - c->last_progress_us < EDDY_STATS_STALL_US ||
@@ -122,8 +136,14 @@ void eddy_stats_render(const eddy_counters_t *c, const char *s, eddy_buf_t *b)
          (double)c->commits},
         {"eddy_stage_process_seconds_total", EDDY_PROM_COUNTER,
          "Time spent in the stage's core.", c->process_seconds},
-        {"eddy_stage_ready", EDDY_PROM_GAUGE, "1 once the stage has its partitions.",
-         c->ready},
+        {"eddy_stage_ready", EDDY_PROM_GAUGE,
+         "1 once the stage has its partitions and their state, and reaches a broker.",
+         eddy_stats_ready(c)},
+        {"eddy_stage_brokers_down", EDDY_PROM_GAUGE,
+         "1 while librdkafka reports every broker down.", c->brokers_down},
+        {"eddy_stage_deadletter_truncated_total", EDDY_PROM_COUNTER,
+         "Dead letters whose value was cut to the topic's max.message.bytes.",
+         (double)c->dead_cut},
         {"eddy_stage_last_poll_timestamp_seconds", EDDY_PROM_GAUGE,
          "Last poll of the loop (liveness).", (double)c->last_progress_us / 1e6},
         {"eddy_stage_transactions_aborted_total", EDDY_PROM_COUNTER,
@@ -156,5 +176,10 @@ void eddy_stats_render(const eddy_counters_t *c, const char *s, eddy_buf_t *b)
     render_reasons(p, "eddy_stage_skipped_total",
                    "Records skipped on purpose (duplicates after a restart).", s,
                    c->skipped, c->n_skipped);
+    render_reasons(
+        p, "eddy_stage_deadletter_lost_total",
+        "Bad records whose dead letter could not be written (skipped, logged "
+        "at error level), by reason.",
+        s, c->dead_lost, c->n_dead_lost);
     eddy_prom_buf_destroy(p);
 }

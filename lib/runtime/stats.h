@@ -44,6 +44,10 @@ typedef struct eddy_counters_s {
     int n_dead;
     eddy_reason_count_t skipped[EDDY_STATS_REASONS];
     int n_skipped;
+    uint64_t dead_cut; /* dead letters whose value was cut to fit the topic */
+    eddy_reason_count_t dead_lost[EDDY_STATS_REASONS]; /* not written, skipped */
+    int n_dead_lost;
+    int brokers_down; /* librdkafka reported all brokers down, none back yet */
 } eddy_counters_t;
 
 typedef struct eddy_stats_s eddy_stats_t;
@@ -71,6 +75,14 @@ void eddy_stats_phase(eddy_stats_t *stats, eddy_phase_t phase, int64_t now_us,
 /* Adds one to REASON's count in TABLE of *N rows; once all but the last of
  * the EDDY_STATS_REASONS rows are taken, new reasons count under "other". */
 void eddy_stats_count_reason(eddy_reason_count_t *table, int *n, const char *reason);
+
+/* REASON's count in TABLE of N rows (0 when absent). */
+uint64_t eddy_stats_reason_count(const eddy_reason_count_t *table, int n,
+                                 const char *reason);
+
+/* 1 when C says the stage is ready: partitions assigned, their state
+ * restored, and a broker reachable. */
+int eddy_stats_ready(const eddy_counters_t *c);
 
 /* 1 when C says the loop is alive at NOW_US: it showed progress within
  * EDDY_STATS_STALL_US, or it is inside a call bounded past NOW_US. */

@@ -11,6 +11,7 @@ int eddy_err_set(eddy_err_t *err, eddy_err_class_t cls, int code, const char *fm
         return -1;
     err->cls = cls;
     err->code = code;
+    err->config = 0;
     va_start(ap, fmt);
     vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
     va_end(ap);
@@ -22,6 +23,7 @@ void eddy_err_clear(eddy_err_t *err)
     err->cls = EDDY_ERR_OK;
     err->code = 0;
     err->msg[0] = '\0';
+    err->config = 0;
 }
 
 const char *eddy_err_class_name(eddy_err_class_t cls)

@@ -5,7 +5,10 @@
  *
  *   RETRIABLE  call again (a timeout, a coordinator moving)
  *   ABORT      the batch cannot be committed: abort it and replay it
- *   FATAL      stop: exit 1 and let the supervisor restart the stage
+ *   FATAL      stop; the exit code tells a supervisor whether to restart:
+ *              EDDY_EXIT_CONFIG when the error says a setting is wrong
+ *              (err.config: restarting would fail the same way),
+ *              EDDY_EXIT_TEMPFAIL otherwise (restarting may help)
  *
  * The message says what failed, with what value, and what to do.
  */
@@ -25,15 +28,21 @@ typedef enum eddy_err_class_e {
 #undef EDDY_ERR_CLASS_ENUM
 } eddy_err_class_t;
 
+/* Exit codes of a stage that stopped on a fatal error (sysexits.h). */
+#define EDDY_EXIT_TEMPFAIL 75 /* EX_TEMPFAIL: transient; a restart may help */
+#define EDDY_EXIT_CONFIG   78 /* EX_CONFIG: a setting is wrong; fix it first */
+
 typedef struct eddy_err_s {
     eddy_err_class_t cls;
     int code; /* the failing library's code (an rd_kafka_resp_err_t), or 0 */
     char msg[512];
+    int config; /* 1: a setting is wrong (exit EDDY_EXIT_CONFIG); set after
+                   eddy_err_set, which clears it */
 } eddy_err_t;
 
 #define EDDY_ERR_INIT                                                                  \
     {                                                                                  \
-        EDDY_ERR_OK, 0, ""                                                             \
+        EDDY_ERR_OK, 0, "", 0                                                          \
     }
 
 /* Fills ERR (NULL is allowed: the error is then dropped) and returns -1, so

@@ -109,3 +109,20 @@ void eddy_log_rdkafka_cb(const void *rk, int level, const char *fac, const char 
     if (eddy_log_enabled(l))
         eddy_log(l, buf, "component=rdkafka facility=%s", fac);
 }
+
+int eddy_ratelimit(eddy_ratelimit_t *rl, int64_t interval_ms, uint64_t *suppressed)
+{
+    struct timespec ts;
+    int64_t now_ms;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    if (rl->next_ms != 0 && now_ms < rl->next_ms) {
+        rl->suppressed++;
+        return 0;
+    }
+    *suppressed = rl->suppressed;
+    rl->suppressed = 0;
+    rl->next_ms = now_ms + (interval_ms > 0 ? interval_ms : 1);
+    return 1;
+}

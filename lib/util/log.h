@@ -8,6 +8,8 @@
 #ifndef EDDY_RT_LOG_H
 #define EDDY_RT_LOG_H
 
+#include <stdint.h>
+
 typedef enum {
     EDDY_LOG_ERROR = 3,
     EDDY_LOG_WARN = 4,
@@ -32,6 +34,19 @@ void eddy_log(eddy_log_level_t level, const char *msg, const char *kv_fmt, ...)
 #define eddy_log_warn(msg, ...)  eddy_log(EDDY_LOG_WARN, msg, __VA_ARGS__)
 #define eddy_log_info(msg, ...)  eddy_log(EDDY_LOG_INFO, msg, __VA_ARGS__)
 #define eddy_log_debug(msg, ...) eddy_log(EDDY_LOG_DEBUG, msg, __VA_ARGS__)
+
+/* A rate limit for a line that may repeat once per record or event: the
+ * first is written, then at most one per interval, each carrying the count
+ * of those held back in between. Not thread-safe: one per thread or lock. */
+typedef struct eddy_ratelimit_s {
+    int64_t next_ms;     /* monotonic time of the next line allowed (0: now) */
+    uint64_t suppressed; /* held back since the last line written */
+} eddy_ratelimit_t;
+
+/* 1 when a line may be written now, INTERVAL_MS after the last one; then
+ * *SUPPRESSED is the count held back since (and the count restarts). 0 when
+ * the line is held back (counted). */
+int eddy_ratelimit(eddy_ratelimit_t *rl, int64_t interval_ms, uint64_t *suppressed);
 
 /* librdkafka log callback (rd_kafka_conf_set_log_cb); the void * is the
  * rd_kafka_t, kept opaque so this header needs no librdkafka. */

@@ -64,7 +64,7 @@ static void note_log(features_ctx_t *ctx, const char *kind)
                                        : "exact duplicate skipped",
                   "series=\"%s\" event_time_ms=%" PRId64 " last_event_time_ms=%" PRId64
                   " missing_steps=%" PRId64
-                  " step=\"%s\" more_since_last_line=%" PRIu64,
+                  " step=\"%s\" suppressed=%" PRIu64,
                   o->series_id, o->event_time_ms, ctx->note.last_time_ms,
                   ctx->note.missing_steps, step, held);
 }

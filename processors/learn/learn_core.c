@@ -1,5 +1,6 @@
 #include "learn_core.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,10 +9,19 @@
 #include "util/series.h"
 #include "eddy_model.h"
 
+/* The values a series has shown, for the divergence bound; rebuilt from the
+ * records after a restore (not part of the saved state). */
+typedef struct observed_s {
+    int64_t n;
+    double min, max, mean, last;
+} observed_t;
+
 typedef struct series_model_s {
     eddy_model_t *model;
     int64_t last_seq;
     int64_t learned;
+    observed_t seen;
+    int64_t fallbacks;
 } series_model_t;
 
 struct eddy_learner_s {
@@ -19,8 +29,21 @@ struct eddy_learner_s {
     char *params;
     int n_lags;
     int horizon;
+    double bound;
+    int64_t fallbacks[EDDY_FALLBACK_COUNT];
     eddy_series_t *series;
 };
+
+static const char *const fallback_names[] = {
+#define EDDY_FALLBACK_NAME(id, name) [EDDY_FALLBACK_##id] = name,
+    EDDY_FALLBACKS(EDDY_FALLBACK_NAME)
+#undef EDDY_FALLBACK_NAME
+};
+
+const char *eddy_fallback_name(eddy_fallback_t reason)
+{
+    return reason >= 0 && reason < EDDY_FALLBACK_COUNT ? fallback_names[reason] : "";
+}
 
 static void series_model_free(void *p)
 {
@@ -53,6 +76,7 @@ eddy_learner_t *eddy_learner_new(const char *model, const char *params, int n_la
     snprintf(l->model, sizeof(l->model), "%s", model);
     l->n_lags = n_lags;
     l->horizon = horizon;
+    l->bound = EDDY_DIVERGENCE_BOUND_DEFAULT;
     if ((params && !(l->params = strdup(params))) ||
         !(l->series = eddy_series_new(max_series, series_model_free)))
         goto nomem;
@@ -75,6 +99,47 @@ void eddy_learner_destroy(eddy_learner_t *l)
 size_t eddy_learner_series_count(const eddy_learner_t *l)
 {
     return eddy_series_count(l->series);
+}
+
+void eddy_learner_set_divergence_bound(eddy_learner_t *l, double k)
+{
+    if (k > 0.0)
+        l->bound = k;
+}
+
+int64_t eddy_learner_fallbacks(const eddy_learner_t *l, eddy_fallback_t reason)
+{
+    return reason >= 0 && reason < EDDY_FALLBACK_COUNT ? l->fallbacks[reason] : 0;
+}
+
+int64_t eddy_learner_series_fallbacks(const eddy_learner_t *l, const char *series_id)
+{
+    const series_model_t *sm = eddy_series_get(l->series, series_id);
+    return sm ? sm->fallbacks : 0;
+}
+
+static void observe(observed_t *o, double v)
+{
+    if (o->n++ == 0) {
+        o->min = o->max = o->mean = v;
+    } else {
+        o->min = fmin(o->min, v);
+        o->max = fmax(o->max, v);
+        o->mean += (v - o->mean) / (double)o->n; /* no sum to overflow */
+    }
+    o->last = v;
+}
+
+/* Why X may not be published for a series that showed O (NONE: it may). */
+static eddy_fallback_t check_output(const observed_t *o, double bound, double x)
+{
+    if (!isfinite(x))
+        return EDDY_FALLBACK_NONFINITE;
+    if (o->n == 0)
+        return EDDY_FALLBACK_NONE;
+    double mid = o->min / 2.0 + o->max / 2.0;
+    double scale = fmax(fmax(o->max - o->min, fabs(o->mean)), EDDY_DIVERGENCE_EPS);
+    return fabs(x - mid) > bound * scale ? EDDY_FALLBACK_DIVERGED : EDDY_FALLBACK_NONE;
 }
 
 static series_model_t *series_model_get(eddy_learner_t *l, const char *series_id,
@@ -108,6 +173,81 @@ static series_model_t *series_model_get(eddy_learner_t *l, const char *series_id
     return sm;
 }
 
+/* A new model for the series (same seed) in place of one whose output could
+ * not be published; on failure (out of memory) the old one stays. */
+static void series_model_reset(eddy_learner_t *l, const char *series_id,
+                               series_model_t *sm)
+{
+    char errstr[256];
+    eddy_model_t *m =
+        eddy_model_new(l->model, l->n_lags, l->params,
+                       eddy_model_seed(l->model, series_id), errstr, sizeof(errstr));
+    if (!m)
+        return;
+    eddy_model_destroy(sm->model);
+    sm->model = m;
+    sm->learned = 0;
+}
+
+/* Marks PRED as fallen back for WHY (the first reason of the record stays)
+ * and counts it once per record. */
+static void fell_back(eddy_learner_t *l, series_model_t *sm, eddy_pred_t *pred,
+                      eddy_fallback_t why)
+{
+    if (pred->fallback[0])
+        return;
+    snprintf(pred->fallback, sizeof(pred->fallback), "%s", eddy_fallback_name(why));
+    l->fallbacks[why]++;
+    sm->fallbacks++;
+}
+
+/* The model's prediction for FV, or the last observed value when the guard
+ * refuses it (then the model is reset before it learns). */
+static void predict_guarded(eddy_learner_t *l, series_model_t *sm, const eddy_fv_t *fv,
+                            eddy_pred_t *pred)
+{
+    observed_t *seen = &sm->seen;
+    eddy_fallback_t why;
+
+    if (seen->n == 0) /* after a start or a restore: the lags, oldest first */
+        for (int i = fv->available_lags - 1; i >= 0; i--)
+            observe(seen, fv->lags[i]);
+    pred->prediction = eddy_model_predict(sm->model, fv->lags);
+    if ((why = check_output(seen, l->bound, pred->prediction)) == EDDY_FALLBACK_NONE)
+        return;
+    pred->prediction = fv->available_lags > 0 ? fv->lags[0]
+                       : seen->n              ? seen->last
+                                              : 0.0;
+    fell_back(l, sm, pred, why);
+    series_model_reset(l, fv->series_id, sm);
+}
+
+/* The model's forecast from X_NEXT, its steps from the first refused one on
+ * replaced by the last observed value (the target just learned). A refused
+ * first step means the model's state is broken: it is reset. A later step
+ * is the recursion running away from a sound state: the model stays. */
+static void forecast_guarded(eddy_learner_t *l, series_model_t *sm, const eddy_fv_t *fv,
+                             const double *x_next, eddy_pred_t *pred)
+{
+    eddy_fallback_t why = EDDY_FALLBACK_NONE;
+    int h = 0;
+
+    pred->n_forecast = l->horizon;
+    if (l->horizon == 0)
+        return;
+    eddy_model_forecast(sm->model, x_next, pred->forecast, l->horizon);
+    for (; h < l->horizon; h++)
+        if ((why = check_output(&sm->seen, l->bound, pred->forecast[h])))
+            break;
+    if (why == EDDY_FALLBACK_NONE)
+        return;
+    fell_back(l, sm, pred, why);
+    if (h == 0)
+        series_model_reset(l, fv->series_id, sm);
+    for (; h < l->horizon; h++)
+        pred->forecast[h] = fv->target;
+}
+
 eddy_learn_result_t eddy_learner_process(eddy_learner_t *l, const eddy_fv_t *fv,
                                          eddy_pred_t *pred, char *errstr,
                                          size_t errstr_size)
@@ -119,9 +259,11 @@ eddy_learn_result_t eddy_learner_process(eddy_learner_t *l, const eddy_fv_t *fv,
     if (fv->n_lags != l->n_lags) {
         snprintf(
             errstr, errstr_size,
-            "feature vector has %d lags but the model expects %d: run eddy-features "
-            "and eddy-learn with the same --lags",
-            fv->n_lags, l->n_lags);
+            "feature vector has %d lags (eddy-features --lags %d) but the model "
+            "expects "
+            "%d (eddy-learn --lags %d): run eddy-features and eddy-learn with the same "
+            "--lags",
+            fv->n_lags, fv->n_lags, l->n_lags, l->n_lags);
         return EDDY_LEARN_WRONG_LAGS;
     }
     if (!(sm = series_model_get(l, fv->series_id, &res, errstr, errstr_size)))
@@ -136,17 +278,17 @@ eddy_learn_result_t eddy_learner_process(eddy_learner_t *l, const eddy_fv_t *fv,
     pred->produced_at_us = fv->produced_at_us;
     pred->target = fv->target;
     pred->model_version = sm->learned;
-    pred->prediction = eddy_model_predict(sm->model, fv->lags);
+    pred->fallback[0] = '\0';
+    predict_guarded(l, sm, fv, pred);
     eddy_model_learn(sm->model, fv->lags, fv->target);
     sm->learned++;
     sm->last_seq = fv->seq;
+    observe(&sm->seen, fv->target);
 
     /* The next step's lags: this target becomes in_1. */
     x_next[0] = fv->target;
     memcpy(x_next + 1, fv->lags, (size_t)(l->n_lags - 1) * sizeof(double));
-    pred->n_forecast = l->horizon;
-    if (l->horizon > 0)
-        eddy_model_forecast(sm->model, x_next, pred->forecast, l->horizon);
+    forecast_guarded(l, sm, fv, x_next, pred);
     return EDDY_LEARN_OK;
 }
 

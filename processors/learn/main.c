@@ -11,6 +11,7 @@
 #include "util/log.h"
 #include "runtime/stage.h"
 #include "util/ratelog.h"
+#include "util/prom.h"
 #include "util/reason.h"
 
 typedef struct learn_conf_s {
@@ -20,6 +21,7 @@ typedef struct learn_conf_s {
     const char *input, *output;
     int lags, horizon;
     int64_t max_series;
+    double divergence_bound;
 } learn_conf_t;
 
 static const eddy_opt_t learn_opts[] = {
@@ -43,6 +45,12 @@ static const eddy_opt_t learn_opts[] = {
              "series with a model in memory; records of further series are "
              "dead-lettered",
              .min = 1, .max = EDDY_OPT_NO_MAX),
+    EDDY_OPT(learn_conf_t, DOUBLE, divergence_bound, "divergence-bound", 0, "1000",
+             "K: a prediction or forecast step farther than K times the series' "
+             "observed scale (max of its range and |mean|) from the middle of its "
+             "range is not published; the last observed value is, marked "
+             "fallback=diverged, and the series' model is reset",
+             .min = 1e-6, .max = EDDY_OPT_NO_MAX),
     EDDY_OPT_TABLE_END};
 
 static learn_conf_t conf;
@@ -69,8 +77,25 @@ static void log_skipped(learn_ctx_t *ctx)
         eddy_log_info("feature vector at or below the series' last learned step "
                       "skipped (a re-delivery; if every record of a series is skipped, "
                       "its eddy-features state was reset: see README, Troubleshooting)",
-                      "series=\"%s\" seq=%" PRId64 " more_since_last_line=%" PRIu64,
+                      "series=\"%s\" seq=%" PRId64 " suppressed=%" PRIu64,
                       ctx->fv.series_id, ctx->fv.seq, held);
+}
+
+/* One line for a series' 1st, 2nd, 4th, 8th ... fallback: a series that
+ * keeps falling back is logged with its count, never once per record. */
+static void log_fallback(const learn_ctx_t *ctx)
+{
+    int64_t n = eddy_learner_series_fallbacks(ctx->learner, ctx->pred.series_id);
+
+    if (n & (n - 1))
+        return;
+    eddy_log_warn("model output not published",
+                  "series=\"%s\" model=%s seq=%lld reason=%s count=%lld "
+                  "published=last_observed_value action=model_reset "
+                  "hint=\"the series' values may not suit the model (see README: "
+                  "Troubleshooting, fallback)\"",
+                  ctx->pred.series_id, ctx->pred.model, (long long)ctx->pred.seq,
+                  ctx->pred.fallback, (long long)n);
 }
 
 static const char *learn_process(void *arg, const eddy_msg_t *msg, eddy_emit_t *emit,
@@ -91,12 +116,15 @@ static const char *learn_process(void *arg, const eddy_msg_t *msg, eddy_emit_t *
         eddy_emit_skip(emit, eddy_reason_name(EDDY_REASON_DUPLICATE_SEQ));
         return NULL;
     case EDDY_LEARN_WRONG_LAGS:
+        eddy_emit_misconfigured(emit);
         return eddy_reason_name(EDDY_REASON_WRONG_LAG_COUNT);
     case EDDY_LEARN_SERIES_CAP:
         return eddy_reason_name(EDDY_REASON_SERIES_CAP);
     default:
         return eddy_reason_name(EDDY_REASON_MODEL_ERROR);
     }
+    if (ctx->pred.fallback[0])
+        log_fallback(ctx);
     eddy_emit_touch(emit, ctx->pred.series_id);
     ctx->pred.predicted_at_us = eddy_now_us();
     return eddy_stage_emit_rec(emit, ctx->codec, EDDY_REC_PREDICTION, &ctx->pred,
@@ -105,10 +133,34 @@ static const char *learn_process(void *arg, const eddy_msg_t *msg, eddy_emit_t *
 
 EDDY_STAGE_STATE_CALLBACKS(learn, learn_ctx_t, learner, eddy_learner)
 
+/* eddy_learn_fallback_total{reason}: records published with the safe
+ * forecast instead of the model's output. */
+static void fallback_metric(const eddy_learner_t *learner, eddy_buf_t *out)
+{
+    eddy_prom_buf_t *p = eddy_prom_buf_over(out);
+
+    if (!p) {
+        out->failed = 1;
+        return;
+    }
+    eddy_prom_family(p, "eddy_learn_fallback_total", EDDY_PROM_COUNTER,
+                     "Records whose prediction or forecast was replaced by the last "
+                     "observed value, by reason.");
+    for (int r = EDDY_FALLBACK_NONE + 1; r < EDDY_FALLBACK_COUNT; r++) {
+        eddy_prom_label_t label = {"reason", eddy_fallback_name((eddy_fallback_t)r)};
+        eddy_prom_sample(p, &label, 1,
+                         (double)eddy_learner_fallbacks(learner, (eddy_fallback_t)r));
+    }
+    eddy_prom_buf_destroy(p);
+}
+
 static void learn_metrics(void *arg, eddy_buf_t *out)
 {
+    const eddy_learner_t *learner = ((learn_ctx_t *)arg)->learner;
+
     eddy_stage_gauge(out, "eddy_learn_series", "Series with a model in memory.",
-                     (double)eddy_learner_series_count(((learn_ctx_t *)arg)->learner));
+                     (double)eddy_learner_series_count(learner));
+    fallback_metric(learner, out);
 }
 
 /* Every model: what it is, then its parameters with their defaults. */
@@ -177,9 +229,13 @@ static int learn_start(eddy_stage_t *stage, eddy_codec_t *codec, char *errstr,
     params = join_params(&conf.params);
     ctx.learner = eddy_learner_new(conf.model, params, conf.lags, conf.horizon,
                                    (size_t)conf.max_series, errstr, errstr_size);
-    if (ctx.learner)
-        eddy_log_info("model ready", "model=%s params=\"%s\" lags=%d horizon=%d",
-                      conf.model, params ? params : "", conf.lags, conf.horizon);
+    if (ctx.learner) {
+        eddy_learner_set_divergence_bound(ctx.learner, conf.divergence_bound);
+        eddy_log_info("model ready",
+                      "model=%s params=\"%s\" lags=%d horizon=%d divergence_bound=%g",
+                      conf.model, params ? params : "", conf.lags, conf.horizon,
+                      conf.divergence_bound);
+    }
     free(params);
     if (!ctx.learner)
         return 2;

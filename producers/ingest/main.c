@@ -179,7 +179,7 @@ static void bad_row(ingest_t *in, const char *file, long line, const char *text,
                 "are counted, not printed)\n",
                 in->dlq_topic, eddy_reason_name(reason));
     }
-    eddy_kafka_deadletter(in->producer, in->dlq_topic, "ingest",
+    eddy_kafka_deadletter(in->producer, in->dlq_topic, 0, "ingest",
                           eddy_reason_name(reason), why, &src, NULL, 0, text, len,
                           NULL);
 }

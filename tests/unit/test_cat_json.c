@@ -85,13 +85,14 @@ static void test_records(void **state)
          "{\"series_id\":\"p\",\"seq\":9223372036854775807,\"event_time\":-662688000"
          "000,\"produced_at\":-9223372036854775808,\"model\":\"holt_winters\",\"mode"
          "l_version\":42,\"prediction\":-0.0,\"target\":4.9406564584124654e-324,\"pr"
-         "edicted_at\":1700000000999999,\"forecast\":[]}",
+         "edicted_at\":1700000000999999,\"fallback\":\"\",\"forecast\":[]}",
          NULL},
         {EDDY_REC_PREDICTION, 3,
          "{\"series_id\":\"p\",\"seq\":9223372036854775807,\"event_time\":-662688000"
          "000,\"produced_at\":-9223372036854775808,\"model\":\"holt_winters\",\"mode"
          "l_version\":42,\"prediction\":-0.0,\"target\":4.9406564584124654e-324,\"pr"
-         "edicted_at\":1700000000999999,\"forecast\":[0.33333333333333331,-0.75,-1.8"
+         "edicted_at\":1700000000999999,\"fallback\":\"\",\"forecast\":[0."
+         "33333333333333331,-0.75,-1.8"
          "]}",
          NULL},
     };

@@ -556,14 +556,14 @@ static void test_string_bounds(void **state)
 
     /* model name over its bound in a prediction */
     big[EDDY_MODEL_NAME_MAX + 1] = '\0';
-    bb_record(&bb, EDDY_SCHEMA_ID_PREDICTION, "ss l1 l2 l3 s%s l0 d1 d2 l0 l5", big);
+    bb_record(&bb, EDDY_SCHEMA_ID_PREDICTION, "ss l1 l2 l3 s%s l0 d1 d2 l0 l5 s", big);
     assert_int_equal(decode_as(c, EDDY_REC_PREDICTION, bb.b, bb.n),
                      EDDY_CODEC_ERR_TOO_LARGE);
     assert_non_null(strstr(last_err, "model"));
 
     /* forecast over its bound */
     bb_record(&bb, EDDY_SCHEMA_ID_PREDICTION,
-              "ss l1 l2 l3 slinear l0 d1 d2 l%d n%d l0 l5", EDDY_FORECAST_MAX + 1,
+              "ss l1 l2 l3 slinear l0 d1 d2 l%d n%d l0 l5 s", EDDY_FORECAST_MAX + 1,
               EDDY_FORECAST_MAX + 1);
     assert_int_equal(decode_as(c, EDDY_REC_PREDICTION, bb.b, bb.n),
                      EDDY_CODEC_ERR_TOO_LARGE);
@@ -843,11 +843,11 @@ static void test_wire_golden(void **state)
          "55955e3dcae131c356455e9131d567430010"},
         {EDDY_REC_PREDICTION, 0,
          "00000000030270feffffffffffffffff01ff9fc3b4c926ffffffffffffffffff0118686f6c74"
-         "5f77696e74657273540000000000000080010000000000000000fe88ec8283898506"},
+         "5f77696e74657273540000000000000080010000000000000000fe88ec828389850600"},
         {EDDY_REC_PREDICTION, 3,
          "00000000030270feffffffffffffffff01ff9fc3b4c926ffffffffffffffffff0118686f6c74"
          "5f77696e74657273540000000000000080010000000000000006555555555555d53f00000000"
-         "0000e8bfcdccccccccccfcbf00fe88ec8283898506"},
+         "0000e8bfcdccccccccccfcbf00fe88ec828389850600"},
     };
     static const char *const fv_reordered =
         "{\"type\":\"record\",\"name\":\"FeatureVector\",\"fields\":["
@@ -890,7 +890,7 @@ static void test_wire_golden(void **state)
         c, EDDY_REC_PREDICTION, &rec,
         "00000000030270feffffffffffffffff01ff9fc3b4c926ffffffffffffffffff0118686f6c74"
         "5f77696e7465727354000000000000f87f010000000000000004555555555555d53f00000000"
-        "0000f07f00fe88ec8283898506");
+        "0000f07f00fe88ec828389850600");
 
     /* evolved writers: a field of theirs we lack, fields in another order */
     assert_int_equal(

@@ -482,7 +482,32 @@ static void test_lost_is_not_ready(void **state)
     free(r);
 }
 
-/* A fenced producer is fatal: exit code 1 and a message that says so. */
+/* All brokers down (the mock cluster's one broker): /readyz turns 503 with
+ * the reason and eddy_stage_ready 0, until the broker answers again. */
+static void test_brokers_down_not_ready(void **state)
+{
+    env_t *env = *state;
+    run_t *r = calloc(1, sizeof(*r));
+    char body[16384];
+
+    produce_inputs(env, "a", 3);
+    run_start(r, env, "25s");
+    assert_true(wait_status(r->http_port, "/readyz", 200, 20));
+    assert_int_equal(rd_kafka_mock_broker_set_down(env->mc, 1), 0);
+    assert_true(wait_status(r->http_port, "/readyz", 503, 20));
+    assert_int_equal(http_get(r->http_port, "/readyz", body, sizeof(body)), 503);
+    assert_non_null(strstr(body, "no broker reachable"));
+    assert_int_equal(http_get(r->http_port, "/metrics", body, sizeof(body)), 200);
+    assert_non_null(strstr(body, "eddy_stage_ready{stage=\"counter\"} 0"));
+    assert_non_null(strstr(body, "eddy_stage_brokers_down{stage=\"counter\"} 1"));
+    assert_int_equal(rd_kafka_mock_broker_set_up(env->mc, 1), 0);
+    assert_true(wait_status(r->http_port, "/readyz", 200, 30));
+    assert_int_equal(run_join(r), 0);
+    free(r);
+}
+
+/* A fenced producer is fatal: the config exit code and a last line that
+ * names the transactional id and --transactional-id. */
 /* Runs R to its end with stderr captured into LOG; returns its exit code. */
 static int run_logged(run_t *r, const env_t *env, char *log, size_t size)
 {
@@ -513,9 +538,10 @@ static void test_fenced_is_fatal(void **state)
     produce_inputs(env, "a", 2);
     rd_kafka_mock_push_request_errors(env->mc, API_END_TXN, 1,
                                       RD_KAFKA_RESP_ERR_PRODUCER_FENCED);
-    assert_int_equal(run_logged(r, env, log, sizeof(log)), 1);
+    assert_int_equal(run_logged(r, env, log, sizeof(log)), EDDY_EXIT_CONFIG);
     assert_non_null(strstr(log, "msg=\"fatal error: stopping\""));
     assert_non_null(strstr(log, "fenced"));
+    assert_non_null(strstr(log, "--transactional-id"));
     free(r);
 }
 
@@ -531,7 +557,7 @@ static void test_old_changelog_refused(void **state)
 
     produce_inputs(env, "a", 2);
     produce(env, STATE, "a", v, sizeof(v));
-    assert_int_equal(run_logged(r, env, log, sizeof(log)), 1);
+    assert_int_equal(run_logged(r, env, log, sizeof(log)), EDDY_EXIT_TEMPFAIL);
     assert_non_null(strstr(log, "EDS1"));
     assert_non_null(strstr(log, "--reset-offsets --to-earliest"));
     assert_int_equal(atomic_load(&r->counter.n_process), 0);
@@ -572,6 +598,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_old_changelog_refused, env_setup,
                                         env_teardown),
         cmocka_unit_test_setup_teardown(test_lost_is_not_ready, env_setup,
+                                        env_teardown),
+        cmocka_unit_test_setup_teardown(test_brokers_down_not_ready, env_setup,
                                         env_teardown),
         cmocka_unit_test_setup_teardown(test_stop_during_restore, env_setup,
                                         env_teardown),
