@@ -2,8 +2,10 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include "runtime/produce.h"
 #include "util/log.h"
@@ -140,14 +142,28 @@ rd_kafka_t *eddy_kafka_restorer_new(const eddy_opts_t *opts, const char *group,
     return rk;
 }
 
+/* The transactional producer's settings. transaction.timeout.ms is how long
+ * the broker waits before aborting a transaction its producer abandoned (a
+ * killed or paused replica): read_committed readers, and the group's
+ * committed offsets, are held that long. 10 s, as Kafka Streams under
+ * exactly-once; a batch (--batch-time) and its commit must fit well inside
+ * it. message.timeout.ms must not exceed it: 1 s below unless -X sets it. */
 static int txn_conf(rd_kafka_conf_t *conf, const eddy_opts_t *opts, const char *txn_id,
                     char *errstr, size_t errstr_size)
 {
-    return set(conf, "transactional.id", txn_id, errstr, errstr_size) ||
-                   eddy_kafka_conf_default(conf, opts, "transaction.timeout.ms",
-                                           "60000", errstr, errstr_size) ||
-                   eddy_kafka_conf_default(conf, opts, "message.timeout.ms", "55000",
-                                           errstr, errstr_size) ||
+    char txn_ms[32] = "", msg_ms[32];
+    size_t size = sizeof(txn_ms);
+    long ms;
+
+    if (set(conf, "transactional.id", txn_id, errstr, errstr_size) ||
+        eddy_kafka_conf_default(conf, opts, "transaction.timeout.ms",
+                                EDDY_TXN_TIMEOUT_MS_STR, errstr, errstr_size))
+        return -1;
+    rd_kafka_conf_get(conf, "transaction.timeout.ms", txn_ms, &size);
+    ms = strtol(txn_ms, NULL, 10) - 1000;
+    snprintf(msg_ms, sizeof(msg_ms), "%ld", ms < 1000 ? 1000 : ms);
+    return eddy_kafka_conf_default(conf, opts, "message.timeout.ms", msg_ms, errstr,
+                                   errstr_size) ||
                    eddy_kafka_conf_default(conf, opts, "message.max.bytes", "17000000",
                                            errstr, errstr_size)
                ? -1
@@ -227,4 +243,94 @@ int eddy_kafka_deadletter(rd_kafka_t *producer, const char *topic, const char *s
         return -1;
     }
     return 0;
+}
+
+/* The errors that stop a stage, one row each: every other is retried. */
+static const struct {
+    rd_kafka_resp_err_t code;
+    const char *kind;
+} fatal_errors[] = {
+    {RD_KAFKA_RESP_ERR__FATAL, "fatal"},
+    {RD_KAFKA_RESP_ERR__FENCED, "fenced"},
+    {RD_KAFKA_RESP_ERR_PRODUCER_FENCED, "fenced"},
+    {RD_KAFKA_RESP_ERR_FENCED_INSTANCE_ID, "fenced"},
+    {RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED, "authorization"},
+    {RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED, "authorization"},
+    {RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED, "authorization"},
+    {RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED, "authorization"},
+    {RD_KAFKA_RESP_ERR__AUTHENTICATION, "authorization"},
+    {RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED, "authorization"},
+    {RD_KAFKA_RESP_ERR_INVALID_GROUP_ID, "fatal"},
+};
+
+const char *eddy_kafka_fatal_kind(rd_kafka_resp_err_t code)
+{
+    for (size_t i = 0; i < sizeof(fatal_errors) / sizeof(fatal_errors[0]); i++)
+        if (fatal_errors[i].code == code)
+            return fatal_errors[i].kind;
+    return NULL;
+}
+
+#define COMMITTED_CALL_MS 5000
+#define COMMITTED_MIN_MS  50
+#define COMMITTED_MAX_MS  2000
+#define COMMITTED_WARN_US (5 * 1000000LL)
+
+/* One read of the committed offsets into LIST: the first error, top-level
+ * or per partition, or 0. */
+static rd_kafka_resp_err_t committed_once(rd_kafka_t *consumer,
+                                          rd_kafka_topic_partition_list_t *list)
+{
+    rd_kafka_resp_err_t e = rd_kafka_committed(consumer, list, COMMITTED_CALL_MS);
+
+    for (int i = 0; !e && i < list->cnt; i++)
+        e = list->elems[i].err;
+    return e;
+}
+
+rd_kafka_topic_partition_list_t *
+eddy_kafka_committed(rd_kafka_t *consumer, const rd_kafka_topic_partition_list_t *parts,
+                     int (*stopping)(void), eddy_err_t *err)
+{
+    int64_t t0 = eddy_now_us(), warned = t0;
+    int backoff_ms = COMMITTED_MIN_MS;
+
+    for (;;) {
+        rd_kafka_topic_partition_list_t *list =
+            rd_kafka_topic_partition_list_copy(parts);
+        rd_kafka_resp_err_t e = committed_once(consumer, list);
+        const char *kind = e ? eddy_kafka_fatal_kind(e) : NULL;
+        int64_t now = eddy_now_us();
+
+        if (!e) {
+            if (now - t0 >= COMMITTED_WARN_US)
+                eddy_log_info("committed offsets read", "waited_ms=%" PRId64,
+                              (now - t0) / 1000);
+            return list;
+        }
+        rd_kafka_topic_partition_list_destroy(list);
+        if (kind) {
+            eddy_log_error("cannot read the group's committed offsets",
+                           "kind=%s error=\"%s\"", kind, rd_kafka_err2str(e));
+            eddy_err_set(err, EDDY_ERR_FATAL, e,
+                         "cannot read the group's committed offsets (%s): %s", kind,
+                         rd_kafka_err2str(e));
+            return NULL;
+        }
+        if (stopping && stopping()) {
+            eddy_err_set(err, EDDY_ERR_RETRIABLE, e,
+                         "stopped while waiting for the committed offsets: %s",
+                         rd_kafka_err2str(e));
+            return NULL;
+        }
+        if (now - warned >= COMMITTED_WARN_US) {
+            eddy_log_warn("waiting for the group's committed offsets (retrying)",
+                          "error=%s waited_ms=%" PRId64, rd_kafka_err2name(e),
+                          (now - t0) / 1000);
+            warned = now;
+        }
+        usleep((useconds_t)backoff_ms * 1000);
+        backoff_ms =
+            backoff_ms * 2 > COMMITTED_MAX_MS ? COMMITTED_MAX_MS : backoff_ms * 2;
+    }
 }

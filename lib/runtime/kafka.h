@@ -43,6 +43,13 @@ rd_kafka_t *eddy_kafka_loop_consumer_new(
 rd_kafka_t *eddy_kafka_restorer_new(const eddy_opts_t *opts, const char *group,
                                     char *errstr, size_t errstr_size);
 
+/* The default transaction.timeout.ms (-X overrides it): how long an
+ * abandoned transaction (a killed or paused replica) blocks read_committed
+ * readers and the group's committed offsets. A batch (--batch-time) and its
+ * commit must fit well inside it. */
+#define EDDY_TXN_TIMEOUT_MS     10000
+#define EDDY_TXN_TIMEOUT_MS_STR "10000"
+
 /* The loop's idempotent producer for GROUP, its delivery reports counted in
  * DR (runtime/produce.h); transactional when TXN_ID is not NULL (timeouts
  * and sizes fit the changelog). Returns NULL and fills ERRSTR. */
@@ -75,6 +82,27 @@ int eddy_kafka_deadletter(rd_kafka_t *producer, const char *topic, const char *s
                           const char *reason, const char *detail,
                           const eddy_dlq_source_t *src, const void *key, size_t key_len,
                           const void *value, size_t value_len, eddy_err_t *err);
+
+/* Why librdkafka error CODE must stop a stage: "fenced" (another instance
+ * took over its transactional id or group.instance.id), "authorization"
+ * (an ACL refuses it) or "fatal" (the client is unusable), or NULL when it is
+ * transient: a coordinator loading or moving, an offset pending in an open
+ * transaction (UNSTABLE_OFFSET_COMMIT), a timeout, a broker down. The caller
+ * retries the transient ones. */
+const char *eddy_kafka_fatal_kind(rd_kafka_resp_err_t code);
+
+/* A copy of PARTS (the caller destroys it) with the group's committed
+ * offsets, stable ones only: CONSUMER is read_committed, so librdkafka asks
+ * with KIP-447's require_stable and an offset pending in an open transaction
+ * comes back UNSTABLE_OFFSET_COMMIT. Transient failures (eddy_kafka_fatal_kind
+ * NULL, top-level or per partition) are retried with a backoff of 50 ms
+ * doubling to 2 s, logged as a warning every 5 s, for as long as they last:
+ * an abandoned transaction is aborted by the broker after
+ * transaction.timeout.ms. Returns NULL with ERR FATAL (one error line naming
+ * the kind) or RETRIABLE once STOPPING (NULL: never) returns 1. */
+rd_kafka_topic_partition_list_t *
+eddy_kafka_committed(rd_kafka_t *consumer, const rd_kafka_topic_partition_list_t *parts,
+                     int (*stopping)(void), eddy_err_t *err);
 
 /* Wall-clock time in microseconds (for produced_at / predicted_at only). */
 int64_t eddy_now_us(void);

@@ -27,7 +27,9 @@
 #define SLACK_US   (30 * 1000000LL)
 #define TXN_US     ((int64_t)EDDY_TXN_CALL_TIMEOUT_MS * 1000)
 #define PUBLISH_US (100 * 1000LL)
-/* Reading the group's committed offsets waits up to 30 s. */
+/* What the probes allow for reading the group's committed offsets: they are
+ * waited for while unstable (an abandoned transaction holds them until the
+ * broker aborts it, transaction.timeout.ms) or the coordinator moves. */
 #define COMMITTED_US (30 * 1000000LL)
 /* An at-least-once flush waits for message.timeout.ms (300 s by default). */
 #define FLUSH_US (300 * 1000000LL)
@@ -117,25 +119,20 @@ void eddy_emit_touch(eddy_emit_t *emit, const char *series_id)
                              emit->err);
 }
 
-/* PARTS with the group's committed offsets (a copy the caller destroys), or
- * NULL with ERR. Waits up to 30 s for the group coordinator. */
+/* PARTS with the group's stable committed offsets (a copy the caller
+ * destroys), or NULL with ERR: FATAL (fenced, authorization), or RETRIABLE
+ * when a stop signal came while waiting; then no record is processed any
+ * more. Transient conditions are waited out (eddy_kafka_committed). */
 static rd_kafka_topic_partition_list_t *
 committed_offsets(loop_t *loop, const rd_kafka_topic_partition_list_t *parts,
                   eddy_err_t *err)
 {
     rd_kafka_topic_partition_list_t *committed =
-        rd_kafka_topic_partition_list_copy(parts);
-    rd_kafka_resp_err_t e =
-        rd_kafka_committed(loop->consumer, committed, (int)(COMMITTED_US / 1000));
+        eddy_kafka_committed(loop->consumer, parts, eddy_loop_stopping, err);
 
-    if (!e)
-        return committed;
-    rd_kafka_topic_partition_list_destroy(committed);
-    eddy_log_error("cannot read the group's committed offsets", NULL);
-    eddy_err_set(err, EDDY_ERR_FATAL, e,
-                 "cannot read the committed offsets of group '%s': %s", loop->group,
-                 rd_kafka_err2str(e));
-    return NULL;
+    if (!committed && err->cls == EDDY_ERR_RETRIABLE)
+        loop->partial = 1;
+    return committed;
 }
 
 /* Restores the state of PARTS (input partitions, with the group's COMMITTED
@@ -177,7 +174,7 @@ static int rewind_to_committed(loop_t *loop, eddy_err_t *err)
         return eddy_err_set(err, EDDY_ERR_FATAL, 0, "cannot read the assignment");
     if (!(committed = committed_offsets(loop, assigned, err))) {
         rd_kafka_topic_partition_list_destroy(assigned);
-        return -1;
+        return err->cls == EDDY_ERR_RETRIABLE ? 0 : -1; /* stopping */
     }
     for (int i = 0; i < committed->cnt && rc == 0; i++) {
         rd_kafka_topic_partition_t *tp = &committed->elems[i];
@@ -321,7 +318,8 @@ static void on_assign(loop_t *loop, rd_kafka_t *rk,
     phase(loop, EDDY_PHASE_RESTORING, COMMITTED_US + SLACK_US);
     if (loop->changelog && parts->cnt > 0 &&
         (!(committed = committed_offsets(loop, parts, &err)) ||
-         (rc = restore(loop, parts, committed, &err)) < 0)) {
+         (rc = restore(loop, parts, committed, &err)) < 0) &&
+        err.cls == EDDY_ERR_FATAL) {
         fail(loop, &err);
     } else {
         if (loop->stage->from_beginning)
@@ -594,7 +592,7 @@ static int loop_start(loop_t *loop, eddy_err_t *err)
         !(loop->batch =
               eddy_batch_new(loop->conf.batch_size, loop->conf.batch_time_ms)))
         return eddy_err_set(err, EDDY_ERR_FATAL, 0, "out of memory");
-    if (eddy_txn_init(loop->txn, err))
+    if (eddy_txn_init(loop->txn, eddy_loop_stopping, err))
         return -1;
     if (loop->stateful && changelog_start(loop, err))
         return -1;
