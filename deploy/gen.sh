@@ -9,7 +9,7 @@
 #   Dockerfile                         its EXPOSE line (the programs' ports)
 #   docker-compose.yml                 every service of the compose stack
 #   deploy/prometheus/prometheus.yml   compose's Prometheus: one target per stage
-#   k8s/base/stages.yaml               Deployments, Services, PDBs, KEDA
+#   k8s/base/stages.yaml               StatefulSets, Services, PDBs, KEDA
 #                                      ScaledObjects, the ingest Job
 #   k8s/base/topics.yaml               Strimzi KafkaTopics
 #   k8s/base/prometheusrule.yaml       the alert rules as a PrometheusRule
@@ -185,7 +185,7 @@ EOF
     eddy_stage_argv "$s"
     echo "  $svc:"
     echo "    <<: *eddy"
-    echo "    command: $(flow "$EDDY_PROG" "${EDDY_ARGV[@]}")"
+    echo "    command: $(flow "$EDDY_PROG" "${EDDY_ARGV[@]}" --transactional-id "$(compose_replica_id "$s")")"
     case "$s" in
       metrics | features) printf '    ports:\n      - "%s:%s"\n' "$port" "$port" ;;
     esac
@@ -294,6 +294,26 @@ container() { # NAME: a container of $EDDY_PROG with $EDDY_ARGV and the config m
 EOF
 }
 
+# The replica's stable id: the StatefulSet pod's name (<stage>-<ordinal>),
+# the same across restarts, is its transactional id (so a restarted pod
+# fences its predecessor and aborts its open transaction at once instead of
+# leaving readers blocked for transaction.timeout.ms) and its
+# group.instance.id (static membership: a restart within session.timeout.ms
+# gets its partitions back without a rebalance).
+replica_id_env() {
+  cat <<EOF
+          env:
+            - name: EDDY_TRANSACTIONAL_ID
+              valueFrom:
+                fieldRef:
+                  fieldPath: metadata.name
+EOF
+}
+
+# compose_replica_id STAGE: compose's stable --transactional-id for STAGE (a
+# container's host name changes when it is recreated; this does not).
+compose_replica_id() { echo "$(eddy_stage_group "$1")-0"; }
+
 container_security() {
   cat <<EOF
           securityContext:
@@ -328,13 +348,18 @@ EOF
     eddy_stage_argv "$s"
     cat <<EOF
 ---
+# A StatefulSet, not a Deployment: each pod keeps its name (its ordinal)
+# across restarts, and that name is its transactional id and static group
+# member id. Parallel: replicas start and stop together, not one by one.
 apiVersion: apps/v1
-kind: Deployment
+kind: StatefulSet
 metadata:
   name: $name
   labels:
 $(labels "$name" "$comp")
 spec:
+  serviceName: $name
+  podManagementPolicy: Parallel
 EOF
     # Learners' replicas belong to their KEDA ScaledObject.
     [ "$comp" = learn ] || echo "  replicas: 1"
@@ -351,6 +376,7 @@ $(labels "$name" "$comp" | sed 's/^/    /')
 $(pod_security)
       containers:
 $(container "$comp")
+$(replica_id_env)
           ports:
             - name: http
               containerPort: $port
@@ -413,6 +439,8 @@ metadata:
 $(labels "$name" "$comp")
 spec:
   scaleTargetRef:
+    apiVersion: apps/v1
+    kind: StatefulSet
     name: $name
   minReplicaCount: 1
   maxReplicaCount: $EDDY_PARTITIONS

@@ -92,8 +92,34 @@ rd_kafka_t *eddy_kafka_producer_new(rd_kafka_conf_t *conf, char *errstr,
     return rk;
 }
 
+/* Group membership timing (each overridable by -X). session.timeout.ms 6 s:
+ * a dead member's partitions move after 6 s (librdkafka's default is 45 s);
+ * heartbeats every 1.5 s. max.poll.interval.ms 30 s: the loop polls at
+ * least every --batch-time plus a commit, but a restore runs inside the
+ * rebalance callback; it is also the broker's rebalance timeout, the
+ * longest a rebalance waits for a member that does not rejoin (librdkafka's
+ * default, 300 s, is the stall seen after a broker SIGKILL). INSTANCE_ID
+ * (NULL: none) makes the member static (KIP-345): a restart within the
+ * session timeout gets its partitions back without a rebalance. */
+static int group_conf(rd_kafka_conf_t *conf, const eddy_opts_t *opts,
+                      const char *instance_id, char *errstr, size_t errstr_size)
+{
+    return eddy_kafka_conf_default(conf, opts, "session.timeout.ms", "6000", errstr,
+                                   errstr_size) ||
+                   eddy_kafka_conf_default(conf, opts, "heartbeat.interval.ms", "1500",
+                                           errstr, errstr_size) ||
+                   eddy_kafka_conf_default(conf, opts, "max.poll.interval.ms",
+                                           EDDY_MAX_POLL_INTERVAL_MS_STR, errstr,
+                                           errstr_size) ||
+                   (instance_id &&
+                    eddy_kafka_conf_default(conf, opts, "group.instance.id",
+                                            instance_id, errstr, errstr_size))
+               ? -1
+               : 0;
+}
+
 rd_kafka_t *eddy_kafka_loop_consumer_new(
-    const eddy_opts_t *opts, const char *group,
+    const eddy_opts_t *opts, const char *group, const char *instance_id,
     void (*rebalance_cb)(rd_kafka_t *, rd_kafka_resp_err_t,
                          rd_kafka_topic_partition_list_t *, void *),
     void *opaque, char *errstr, size_t errstr_size)
@@ -115,6 +141,7 @@ rd_kafka_t *eddy_kafka_loop_consumer_new(
                                 errstr_size) ||
         eddy_kafka_conf_default(conf, opts, "fetch.wait.max.ms", "50", errstr,
                                 errstr_size) ||
+        group_conf(conf, opts, instance_id, errstr, errstr_size) ||
         !(rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, errstr_size))) {
         rd_kafka_conf_destroy(conf);
         return NULL;

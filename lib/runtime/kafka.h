@@ -27,13 +27,19 @@ int eddy_kafka_conf_default(rd_kafka_conf_t *conf, const eddy_opts_t *opts,
 rd_kafka_t *eddy_kafka_producer_new(rd_kafka_conf_t *conf, char *errstr,
                                     size_t errstr_size);
 
+/* The default max.poll.interval.ms: the longest gap between two polls of the
+ * loop's consumer (a batch, its commit, or a restore on assignment) before
+ * it leaves the group, and the broker's rebalance timeout. */
+#define EDDY_MAX_POLL_INTERVAL_MS_STR "30000"
+
 /* The loop's consumer of GROUP: manual commits, cooperative-sticky
  * assignment handled by REBALANCE_CB (with OPAQUE), read_committed, from the
- * earliest offset when the group has none (each default overridable by -X).
- * Its queue is the main one (rd_kafka_poll_set_consumer). Returns NULL and
- * fills ERRSTR. */
+ * earliest offset when the group has none, session.timeout.ms 6 s,
+ * max.poll.interval.ms 30 s, and group.instance.id INSTANCE_ID (NULL: a
+ * dynamic member) (each default overridable by -X). Its queue is the main
+ * one (rd_kafka_poll_set_consumer). Returns NULL and fills ERRSTR. */
 rd_kafka_t *eddy_kafka_loop_consumer_new(
-    const eddy_opts_t *opts, const char *group,
+    const eddy_opts_t *opts, const char *group, const char *instance_id,
     void (*rebalance_cb)(rd_kafka_t *, rd_kafka_resp_err_t,
                          rd_kafka_topic_partition_list_t *, void *),
     void *opaque, char *errstr, size_t errstr_size);

@@ -576,6 +576,14 @@ static int changelog_start(loop_t *loop, eddy_err_t *err)
     return eddy_changelog_ensure_topic(loop->changelog, n_in, err);
 }
 
+/* The static group member id: the replica's stable --transactional-id when
+ * one is given (the default <group>-<hostname> may be shared by replicas on
+ * one host, and changes with a pod), else none. */
+static const char *instance_id(const loop_t *loop)
+{
+    return loop->conf.exactly_once ? loop->conf.transactional_id : NULL;
+}
+
 static int loop_start(loop_t *loop, eddy_err_t *err)
 {
     char errstr[512];
@@ -583,7 +591,8 @@ static int loop_start(loop_t *loop, eddy_err_t *err)
     phase(loop, EDDY_PHASE_STARTING, 10 * 1000000LL + TXN_US + SLACK_US);
     if (!(loop->producer = producer_new(loop, errstr, sizeof(errstr))) ||
         !(loop->consumer = eddy_kafka_loop_consumer_new(
-              loop->opts, loop->group, on_rebalance, loop, errstr, sizeof(errstr))) ||
+              loop->opts, loop->group, instance_id(loop), on_rebalance, loop, errstr,
+              sizeof(errstr))) ||
         eddy_kafka_check_reachable(loop->producer, loop->conf.bootstrap, 10000, errstr,
                                    sizeof(errstr)))
         return eddy_err_set(err, EDDY_ERR_FATAL, 0, "%s", errstr);
