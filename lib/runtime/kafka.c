@@ -164,6 +164,11 @@ rd_kafka_t *eddy_kafka_restorer_new(const eddy_opts_t *opts, const char *group,
         set(conf, "enable.auto.commit", "false", errstr, errstr_size) ||
         set(conf, "enable.partition.eof", "true", errstr, errstr_size) ||
         set(conf, "isolation.level", "read_committed", errstr, errstr_size) ||
+        /* A restore reads to the end: never wait at the broker for more. */
+        eddy_kafka_conf_default(conf, opts, "fetch.wait.max.ms", "10", errstr,
+                                errstr_size) ||
+        eddy_kafka_conf_default(conf, opts, "fetch.error.backoff.ms", "50", errstr,
+                                errstr_size) ||
         !(rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, errstr_size)))
         rd_kafka_conf_destroy(conf);
     return rk;

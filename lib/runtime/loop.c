@@ -52,9 +52,10 @@ typedef struct loop_s {
     int64_t published_us;
     pthread_mutex_t stage_lock; /* the stage's state vs its HTTP callbacks */
     eddy_probe_t probe;
-    eddy_err_t err;        /* the fatal error that stops the loop */
-    int partial;           /* a restore was cut short by a stop signal */
-    int32_t cur_partition; /* partition of the record being processed */
+    eddy_err_t err;           /* the fatal error that stops the loop */
+    int partial;              /* a restore was cut short by a stop signal */
+    uint64_t restore_base[2]; /* restore records and bytes before this one */
+    int32_t cur_partition;    /* partition of the record being processed */
 } loop_t;
 
 struct eddy_emit_s {
@@ -135,6 +136,18 @@ committed_offsets(loop_t *loop, const rd_kafka_topic_partition_list_t *parts,
     return committed;
 }
 
+/* The changelog's progress callback: /metrics shows it, and /healthz stays
+ * healthy while the restore makes progress (no deadline on its total). */
+static void restore_progress(void *arg, const eddy_restore_progress_t *p)
+{
+    loop_t *loop = arg;
+
+    loop->c->restore_records = loop->restore_base[0] + p->records;
+    loop->c->restore_bytes = loop->restore_base[1] + p->bytes;
+    loop->c->restore_remaining = p->remaining;
+    phase(loop, EDDY_PHASE_RESTORING, EDDY_CHANGELOG_STALL_US + SLACK_US);
+}
+
 /* Restores the state of PARTS (input partitions, with the group's COMMITTED
  * offsets) from the changelog; /readyz says 503 meanwhile. Returns 0, 1
  * when a stop signal cut it short (their state is dropped and no record
@@ -147,8 +160,9 @@ static int restore(loop_t *loop, const rd_kafka_topic_partition_list_t *parts,
     if (!loop->changelog || parts->cnt == 0)
         return 0;
     loop->c->ready = 0;
-    phase(loop, EDDY_PHASE_RESTORING,
-          parts->cnt * EDDY_CHANGELOG_RESTORE_US + SLACK_US);
+    loop->restore_base[0] = loop->c->restore_records;
+    loop->restore_base[1] = loop->c->restore_bytes;
+    phase(loop, EDDY_PHASE_RESTORING, EDDY_CHANGELOG_STALL_US + SLACK_US);
     if (eddy_changelog_restore(loop->changelog, parts, committed, &n, err)) {
         if (err->cls != EDDY_ERR_RETRIABLE)
             return -1;
@@ -564,7 +578,9 @@ static int changelog_start(loop_t *loop, eddy_err_t *err)
                                           .load = loop->stage->state_load,
                                           .drop = loop->stage->state_drop,
                                           .lock = &loop->stage_lock},
-                                .stopping = eddy_loop_stopping};
+                                .stopping = eddy_loop_stopping,
+                                .progress = restore_progress,
+                                .progress_arg = loop};
 
     if (n_in < 0)
         return -1;
