@@ -50,6 +50,12 @@ PROMETHEUS_IMAGE=prom/prometheus:v3.5.0
 GRAFANA_IMAGE=grafana/grafana:12.1.0
 DATA=/usr/share/eddy/data/airpassengers-extended.csv
 LAG_THRESHOLD=100 # KEDA: records of lag per replica before scaling out
+# The state topics' settings: the ones the stages create them with
+# (lib/runtime/changelog.c state_config): compacted, the active segment
+# rolled every minute or 8 MiB so the cleaner keeps the log near the live
+# state and a restore reads about twice the live state at most.
+STATE_TOPIC_CONFIG=(cleanup.policy=compact segment.ms=60000 segment.bytes=8388608
+  min.cleanable.dirty.ratio=0.5 delete.retention.ms=3600000 max.message.bytes=16777216)
 
 # dns NAME: a stage name as a DNS label (learn-holt_winters -> learn-holt-winters).
 dns() { echo "${1//_/-}"; }
@@ -162,7 +168,7 @@ EOF
     echo "        /opt/kafka/bin/kafka-topics.sh --bootstrap-server kafka:19092 --create --if-not-exists --topic $(eddy_topic "$t") --partitions $EDDY_PARTITIONS --replication-factor 1$cfg"
   done
   for t in $(eddy_state_topics); do
-    echo "        /opt/kafka/bin/kafka-topics.sh --bootstrap-server kafka:19092 --create --if-not-exists --topic $t --partitions $EDDY_PARTITIONS --replication-factor 1 --config cleanup.policy=compact"
+    echo "        /opt/kafka/bin/kafka-topics.sh --bootstrap-server kafka:19092 --create --if-not-exists --topic $t --partitions $EDDY_PARTITIONS --replication-factor 1$(printf ' --config %s' "${STATE_TOPIC_CONFIG[@]}")"
   done
   cat <<EOF
         /opt/kafka/bin/kafka-topics.sh --bootstrap-server kafka:19092 --list
@@ -522,7 +528,7 @@ gen_k8s_topics() {
     fi
   done
   for t in $(eddy_state_topics); do
-    topic "$(dns "$t")" "$EDDY_PARTITIONS" 'cleanup.policy: compact' | sed "s/^  partitions:/  topicName: $t\n  partitions:/"
+    topic "$(dns "$t")" "$EDDY_PARTITIONS" "${STATE_TOPIC_CONFIG[@]/=/: }" | sed "s/^  partitions:/  topicName: $t\n  partitions:/"
   done
 }
 

@@ -84,6 +84,111 @@ static void stage_drop(eddy_changelog_t *cl, const char *id)
     eddy_series_remove(cl->owners, id);
 }
 
+/* The state topic's settings, one row each: compacted, with an active
+ * segment that rolls every minute or 8 MiB so the log cleaner can compact
+ * it (the active segment never is), cleaned once half the log is dirty, so a
+ * restore reads about twice the live state at most; tombstones kept an hour
+ * (a restore reading longer could miss one). CHECK: the start-up check warns
+ * when an existing topic's value is larger (numbers) or different. */
+static const struct {
+    const char *name, *value;
+    int check;
+} state_config[] = {
+    {"cleanup.policy", "compact", 1},
+    {"segment.ms", "60000", 1},
+    {"segment.bytes", "8388608", 1},
+    {"min.cleanable.dirty.ratio", "0.5", 1},
+    {"delete.retention.ms", "3600000", 0},
+    {"max.message.bytes", EDDY_STATE_MAX_BYTES_STR, 0},
+};
+#define N_STATE_CONFIG (sizeof(state_config) / sizeof(state_config[0]))
+
+/* "name=value,..." of every row of state_config, for the fix in a warning. */
+static void state_config_list(char *out, size_t size)
+{
+    size_t at = 0;
+
+    out[0] = '\0';
+    for (size_t i = 0; i < N_STATE_CONFIG && at < size; i++)
+        at += (size_t)snprintf(out + at, size - at, "%s%s=%s", i ? "," : "",
+                               state_config[i].name, state_config[i].value);
+}
+
+/* 1 when the topic's VALUE of setting I keeps the changelog from being
+ * compacted near the live state. */
+static int config_off(size_t i, const char *value)
+{
+    if (!state_config[i].check || !value)
+        return 0;
+    if (!strcmp(state_config[i].name, "cleanup.policy"))
+        return !strstr(value, "compact");
+    return strtod(value, NULL) > strtod(state_config[i].value, NULL);
+}
+
+/* Warns once, naming the fix, about every setting of the existing state
+ * topic (the DescribeConfigs result EV) that keeps it from compacting. */
+static void check_config_result(eddy_changelog_t *cl, rd_kafka_event_t *ev,
+                                const char *bootstrap)
+{
+    const rd_kafka_ConfigResource_t **res;
+    const rd_kafka_ConfigEntry_t **entries;
+    size_t n_res, n;
+    char off[512] = "", fix[512];
+    size_t at = 0;
+
+    if (!ev || rd_kafka_event_error(ev))
+        return; /* no admin API (the embedded broker): nothing to check */
+    res = rd_kafka_DescribeConfigs_result_resources(
+        rd_kafka_event_DescribeConfigs_result(ev), &n_res);
+    if (n_res != 1 || rd_kafka_ConfigResource_error(res[0]))
+        return;
+    entries = rd_kafka_ConfigResource_configs(res[0], &n);
+    for (size_t e = 0; e < n; e++)
+        for (size_t i = 0; i < N_STATE_CONFIG; i++)
+            if (!strcmp(rd_kafka_ConfigEntry_name(entries[e]), state_config[i].name) &&
+                config_off(i, rd_kafka_ConfigEntry_value(entries[e])) &&
+                at < sizeof(off))
+                at += (size_t)snprintf(off + at, sizeof(off) - at, "%s%s=%s",
+                                       at ? "," : "", state_config[i].name,
+                                       rd_kafka_ConfigEntry_value(entries[e]));
+    if (!off[0])
+        return;
+    state_config_list(fix, sizeof(fix));
+    eddy_log_warn(
+        "state topic settings let the changelog grow without bound (a restore "
+        "re-reads every snapshot written): fix with kafka-configs.sh "
+        "--bootstrap-server BOOTSTRAP --alter --entity-type topics "
+        "--entity-name TOPIC --add-config FIX",
+        "topic=%s settings=\"%s\" bootstrap=%s fix=\"%s\"", cl->conf.topic, off,
+        bootstrap, fix);
+}
+
+/* Checks the existing state topic's settings (a warning, never an error). */
+static void check_config(eddy_changelog_t *cl)
+{
+    rd_kafka_t *rk = cl->conf.producer;
+    rd_kafka_ConfigResource_t *cr =
+        rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, cl->conf.topic);
+    rd_kafka_AdminOptions_t *ao =
+        rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
+    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    char errstr[256], bootstrap[512] = "";
+    size_t size = sizeof(bootstrap);
+    rd_kafka_event_t *ev;
+
+    rd_kafka_AdminOptions_set_request_timeout(ao, EDDY_CHANGELOG_CALL_MS, errstr,
+                                              sizeof(errstr));
+    rd_kafka_DescribeConfigs(rk, &cr, 1, ao, q);
+    ev = rd_kafka_queue_poll(q, EDDY_CHANGELOG_CALL_MS + 500);
+    rd_kafka_conf_get(rd_kafka_conf(rk), "bootstrap.servers", bootstrap, &size);
+    check_config_result(cl, ev, bootstrap);
+    if (ev)
+        rd_kafka_event_destroy(ev);
+    rd_kafka_queue_destroy(q);
+    rd_kafka_AdminOptions_destroy(ao);
+    rd_kafka_ConfigResource_destroy(cr);
+}
+
 static void log_create_result(eddy_changelog_t *cl, rd_kafka_event_t *ev, int n)
 {
     const rd_kafka_CreateTopics_result_t *res;
@@ -104,10 +209,12 @@ static void log_create_result(eddy_changelog_t *cl, rd_kafka_event_t *ev, int n)
         rd_kafka_topic_result_error(tr[0]) != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
         eddy_log_warn("state topic creation failed", "topic=%s error=\"%s\"",
                       cl->conf.topic, rd_kafka_topic_result_error_string(tr[0]));
-    else
-        eddy_log_info("state topic created",
-                      "topic=%s partitions=%d cleanup.policy=compact", cl->conf.topic,
-                      n);
+    else {
+        char config[512];
+        state_config_list(config, sizeof(config));
+        eddy_log_info("state topic created", "topic=%s partitions=%d config=\"%s\"",
+                      cl->conf.topic, n, config);
+    }
 }
 
 int eddy_changelog_ensure_topic(eddy_changelog_t *cl, int partitions, eddy_err_t *err)
@@ -120,8 +227,10 @@ int eddy_changelog_ensure_topic(eddy_changelog_t *cl, int partitions, eddy_err_t
     rd_kafka_AdminOptions_t *ao;
     char errstr[256];
 
-    if (n_state >= partitions)
+    if (n_state >= partitions) {
+        check_config(cl);
         return 0;
+    }
     if (n_state > 0)
         return eddy_err_set(
             err, EDDY_ERR_FATAL, 0,
@@ -129,8 +238,8 @@ int eddy_changelog_ensure_topic(eddy_changelog_t *cl, int partitions, eddy_err_t
             "topic as many partitions as the input",
             cl->conf.topic, n_state, cl->conf.input_topic, partitions);
     nt = rd_kafka_NewTopic_new(cl->conf.topic, partitions, -1, errstr, sizeof(errstr));
-    rd_kafka_NewTopic_set_config(nt, "cleanup.policy", "compact");
-    rd_kafka_NewTopic_set_config(nt, "max.message.bytes", EDDY_STATE_MAX_BYTES_STR);
+    for (size_t i = 0; i < N_STATE_CONFIG; i++)
+        rd_kafka_NewTopic_set_config(nt, state_config[i].name, state_config[i].value);
     q = rd_kafka_queue_new(rk);
     ao = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
     rd_kafka_AdminOptions_set_request_timeout(ao, 3000, errstr, sizeof(errstr));
@@ -535,6 +644,7 @@ int eddy_changelog_restore(eddy_changelog_t *cl,
         offsets[i] = tp ? tp->offset : -1;
     }
     rs.progress.remaining = -1;
+    rs.logged_us = t0;
     rc = restore_partitions(cl, parts, &rs, err);
     rs.progress.remaining = 0;
     restore_report(cl, &rs, eddy_now_us(), 1);
