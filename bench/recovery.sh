@@ -20,6 +20,8 @@
 #   restart  graceful broker restart: broker back -> flow
 #   brokerkill  broker SIGKILL and restart: broker back -> flow; the groups'
 #            state (kafka-consumer-groups --describe --state) every 2 s
+#   restore  restore time against state size (EDDY_BENCH_RESTORE_SERIES,
+#            default "10000 100000" series in a features stage)
 #
 # Prints one line per event and a summary (p50/p95/max); exits 1 when a
 # stage exited. Results: docs/benchmarks.md, "Recovery".
@@ -119,7 +121,16 @@ results=$EDDY_RUN/results
 : >"$results"
 record() { echo "$*" | tee -a "$results"; }
 
-alive() { eddy_check_alive 2>/dev/null || { record "EXIT: a stage exited"; exited=1; }; }
+# alive: records and restarts (as a supervisor would) every stage that exited.
+alive() {
+  local st
+  for st in "${stages[@]}"; do
+    kill -0 "$(cat "$EDDY_RUN/$st.pid")" 2>/dev/null && continue
+    record "EXIT: $st exited: $(grep 'level=error' "$EDDY_RUN/$st.log" | tail -n1 | cut -c1-300)"
+    exited=1
+    start_stage "$st"
+  done
+}
 exited=0
 
 scenario_kill() {
@@ -149,7 +160,6 @@ scenario_pause() {
   t0=$(now)
   sleep 10
   alive
-  grep -E 'level=error' "$EDDY_RUN/$victim.log" | tail -n 3 | sed 's/^/  r1: /' || true
   tf=$(flow_at "$t0")
   record "resume $victim flow_s=$(secs "$t0" "$tf" 2>/dev/null || echo never)"
 }
@@ -187,10 +197,35 @@ scenario_broker() { # restart|brokerkill
   alive
 }
 
+# restore: the restore of a features stage holding N series (each of
+# EDDY_BENCH_RESTORE_SERIES), SIGKILLed after processing them and restarted:
+# changelog records and bytes read, restore ms (its log line), start -> ready.
+scenario_restore() {
+  local n t0 tr line g
+  for n in ${EDDY_BENCH_RESTORE_SERIES:-10000 100000}; do
+    g=restore$s-$n
+    "$kafka" tool topics --create --topic "obs-$g" --partitions 4 --replication-factor 1 >/dev/null
+    "$(eddy_bin eddy-ingest)" --topic "obs-$g" --synthetic-series "$n" --synthetic-count 3 \
+      2>"$EDDY_RUN/ingest-$n.log" || fail "ingest of $n series"
+    eddy_start "rs$n" eddy-features "${common[@]}" --input "obs-$g" --output "feat-$g" \
+      --group "$g" --transactional-id "$g-0" --max-series $((n * 2)) --exit-idle 5s
+    wait "$(cat "$EDDY_RUN/rs$n.pid")" || fail "features over $n series exited non-zero"
+    t0=$(now)
+    eddy_start "rs$n" eddy-features "${common[@]}" --input "obs-$g" --output "feat-$g" \
+      --group "$g" --transactional-id "$g-0" --max-series $((n * 2))
+    tr=$(ready_at "rs$n")
+    line=$(grep 'msg="state restored' "$EDDY_RUN/rs$n.log" | tail -n1)
+    record "restore series=$n start_to_ready_s=$(secs "$t0" "$tr" 2>/dev/null || echo never)" \
+      "$(echo "$line" | grep -o 'records=[0-9]* bytes=[0-9]*.*ms=[0-9]*')"
+    eddy_stop "rs$n" || true
+  done
+}
+
 settle
 echo "ok: pipeline flowing (rate $rate/s, $series series)"
 for sc in $scenarios; do
   case "$sc" in
+    restore) scenario_restore ;;
     kill) scenario_kill ;;
     pause) scenario_pause ;;
     restart | brokerkill) scenario_broker "$sc" ;;

@@ -48,6 +48,11 @@ eddy_changelog_t *eddy_changelog_new(const eddy_changelog_conf_t *conf, eddy_err
     return cl;
 }
 
+void eddy_changelog_set_producer(eddy_changelog_t *cl, rd_kafka_t *producer)
+{
+    cl->conf.producer = producer;
+}
+
 void eddy_changelog_destroy(eddy_changelog_t *cl)
 {
     if (!cl)

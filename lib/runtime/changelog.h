@@ -78,6 +78,10 @@ typedef struct eddy_changelog_s eddy_changelog_t;
 eddy_changelog_t *eddy_changelog_new(const eddy_changelog_conf_t *conf,
                                      eddy_err_t *err);
 
+/* Replaces the producer snapshots are written with (borrowed), after the
+ * previous one was fenced and destroyed. */
+void eddy_changelog_set_producer(eddy_changelog_t *cl, rd_kafka_t *producer);
+
 /* Closes the restorer and frees CL; NULL is a no-op. */
 void eddy_changelog_destroy(eddy_changelog_t *cl);
 

@@ -55,6 +55,7 @@ typedef struct loop_s {
     eddy_err_t err;           /* the fatal error that stops the loop */
     int partial;              /* a restore was cut short by a stop signal */
     uint64_t restore_base[2]; /* restore records and bytes before this one */
+    int64_t renewed_us;       /* when the producer was last re-created */
     int32_t cur_partition;    /* partition of the record being processed */
 } loop_t;
 
@@ -287,6 +288,53 @@ static int commit_offsets(loop_t *loop, eddy_err_t *err)
     return 0;
 }
 
+static rd_kafka_t *producer_new(loop_t *loop, char *errstr, size_t errstr_size);
+
+/* Fewest microseconds between two re-creations of the producer. */
+#define RENEW_US (60 * 1000000LL)
+
+/* A transaction the broker aborted after transaction.timeout.ms (the process
+ * was paused, or stalled) fences its producer although no other instance
+ * holds the id: a new producer under the same id (init_transactions bumps
+ * the epoch) replays the batch from the last commit. Not when the consumer
+ * itself was fenced, nor twice within RENEW_US (two live instances sharing
+ * an id still stop). Returns 0, or -1 with ERR (the original one when it
+ * does not apply). */
+static int renew_producer(loop_t *loop, eddy_err_t *err)
+{
+    char errstr[512];
+    rd_kafka_t *fresh;
+    int64_t now = eddy_now_us();
+    const char *kind = eddy_kafka_fatal_kind((rd_kafka_resp_err_t)err->code);
+
+    if (!loop->conf.exactly_once || !kind || strcmp(kind, "fenced") ||
+        rd_kafka_fatal_error(loop->consumer, NULL, 0) ||
+        now - loop->renewed_us < RENEW_US)
+        return -1;
+    eddy_log_warn(
+        "producer fenced (the broker aborted its transaction after "
+        "transaction.timeout.ms: was the process paused?): re-creating it and "
+        "replaying the batch from the last commit",
+        "error=\"%s\"", err->msg);
+    if (!(fresh = producer_new(loop, errstr, sizeof(errstr))))
+        return -1;
+    loop->renewed_us = now;
+    rd_kafka_purge(loop->producer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    rd_kafka_destroy(loop->producer);
+    loop->producer = fresh;
+    eddy_txn_set_producer(loop->txn, fresh);
+    if (loop->changelog) {
+        eddy_changelog_set_producer(loop->changelog, fresh);
+        eddy_changelog_clear_dirty(loop->changelog);
+    }
+    eddy_batch_reset(loop->batch);
+    loop->c->aborts++;
+    eddy_err_clear(err);
+    if (eddy_txn_init(loop->txn, eddy_loop_stopping, err))
+        return -1;
+    return rewind_to_committed(loop, err);
+}
+
 /* Commits the batch; an abortable failure replays it, a fatal one stops. */
 static void commit_batch(loop_t *loop)
 {
@@ -299,7 +347,7 @@ static void commit_batch(loop_t *loop)
                                  : commit_offsets(loop, &err);
     if (rc && err.cls == EDDY_ERR_ABORT)
         abort_batch(loop, 1);
-    else if (rc)
+    else if (rc && renew_producer(loop, &err))
         fail(loop, &err);
     phase(loop, EDDY_PHASE_POLLING, 0);
 }

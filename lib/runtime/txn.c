@@ -26,6 +26,13 @@ eddy_txn_t *eddy_txn_new(rd_kafka_t *producer, int enabled)
     return txn;
 }
 
+void eddy_txn_set_producer(eddy_txn_t *txn, rd_kafka_t *producer)
+{
+    txn->producer = producer;
+    txn->open = 0;
+    txn->offsets_sent = 0;
+}
+
 void eddy_txn_destroy(eddy_txn_t *txn)
 {
     free(txn);

@@ -22,6 +22,10 @@ typedef struct eddy_txn_s eddy_txn_t;
  * Returns NULL when out of memory. */
 eddy_txn_t *eddy_txn_new(rd_kafka_t *producer, int enabled);
 
+/* Replaces TXN's producer (borrowed) after the previous one was fenced and
+ * destroyed: no transaction is open; call eddy_txn_init again. */
+void eddy_txn_set_producer(eddy_txn_t *txn, rd_kafka_t *producer);
+
 /* Frees TXN (not the producer); NULL is a no-op. */
 void eddy_txn_destroy(eddy_txn_t *txn);
 
