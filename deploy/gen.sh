@@ -304,11 +304,9 @@ EOF
 }
 
 # The replica's stable id: the StatefulSet pod's name (<stage>-<ordinal>),
-# the same across restarts, is its transactional id (so a restarted pod
+# the same across restarts, is its transactional id, so a restarted pod
 # fences its predecessor and aborts its open transaction at once instead of
-# leaving readers blocked for transaction.timeout.ms) and its
-# group.instance.id (static membership: a restart within session.timeout.ms
-# gets its partitions back without a rebalance).
+# leaving readers blocked for transaction.timeout.ms.
 replica_id_env() {
   cat <<EOF
           env:
@@ -358,8 +356,8 @@ EOF
     cat <<EOF
 ---
 # A StatefulSet, not a Deployment: each pod keeps its name (its ordinal)
-# across restarts, and that name is its transactional id and static group
-# member id. Parallel: replicas start and stop together, not one by one.
+# across restarts, and that name is its transactional id. Parallel:
+# replicas start and stop together, not one by one.
 apiVersion: apps/v1
 kind: StatefulSet
 metadata:

@@ -98,11 +98,12 @@ rd_kafka_t *eddy_kafka_producer_new(rd_kafka_conf_t *conf, char *errstr,
  * least every --batch-time plus a commit, but a restore runs inside the
  * rebalance callback; it is also the broker's rebalance timeout, the
  * longest a rebalance waits for a member that does not rejoin (librdkafka's
- * default, 300 s, is the stall seen after a broker SIGKILL). INSTANCE_ID
- * (NULL: none) makes the member static (KIP-345): a restart within the
- * session timeout gets its partitions back without a rebalance. */
-static int group_conf(rd_kafka_conf_t *conf, const eddy_opts_t *opts,
-                      const char *instance_id, char *errstr, size_t errstr_size)
+ * default, 300 s). Members are dynamic: static membership
+ * (-X group.instance.id) spares the rebalance of a quick restart, but
+ * librdkafka 2.0.2's static members fence themselves after a broker restart
+ * (FENCED_INSTANCE_ID, fatal; measured in docs/benchmarks.md). */
+static int group_conf(rd_kafka_conf_t *conf, const eddy_opts_t *opts, char *errstr,
+                      size_t errstr_size)
 {
     return eddy_kafka_conf_default(conf, opts, "session.timeout.ms", "6000", errstr,
                                    errstr_size) ||
@@ -110,16 +111,13 @@ static int group_conf(rd_kafka_conf_t *conf, const eddy_opts_t *opts,
                                            errstr, errstr_size) ||
                    eddy_kafka_conf_default(conf, opts, "max.poll.interval.ms",
                                            EDDY_MAX_POLL_INTERVAL_MS_STR, errstr,
-                                           errstr_size) ||
-                   (instance_id &&
-                    eddy_kafka_conf_default(conf, opts, "group.instance.id",
-                                            instance_id, errstr, errstr_size))
+                                           errstr_size)
                ? -1
                : 0;
 }
 
 rd_kafka_t *eddy_kafka_loop_consumer_new(
-    const eddy_opts_t *opts, const char *group, const char *instance_id,
+    const eddy_opts_t *opts, const char *group,
     void (*rebalance_cb)(rd_kafka_t *, rd_kafka_resp_err_t,
                          rd_kafka_topic_partition_list_t *, void *),
     void *opaque, char *errstr, size_t errstr_size)
@@ -141,7 +139,7 @@ rd_kafka_t *eddy_kafka_loop_consumer_new(
                                 errstr_size) ||
         eddy_kafka_conf_default(conf, opts, "fetch.wait.max.ms", "50", errstr,
                                 errstr_size) ||
-        group_conf(conf, opts, instance_id, errstr, errstr_size) ||
+        group_conf(conf, opts, errstr, errstr_size) ||
         !(rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, errstr_size))) {
         rd_kafka_conf_destroy(conf);
         return NULL;

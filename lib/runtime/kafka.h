@@ -35,11 +35,11 @@ rd_kafka_t *eddy_kafka_producer_new(rd_kafka_conf_t *conf, char *errstr,
 /* The loop's consumer of GROUP: manual commits, cooperative-sticky
  * assignment handled by REBALANCE_CB (with OPAQUE), read_committed, from the
  * earliest offset when the group has none, session.timeout.ms 6 s,
- * max.poll.interval.ms 30 s, and group.instance.id INSTANCE_ID (NULL: a
- * dynamic member) (each default overridable by -X). Its queue is the main
- * one (rd_kafka_poll_set_consumer). Returns NULL and fills ERRSTR. */
+ * heartbeats every 1.5 s, max.poll.interval.ms 30 s (each default
+ * overridable by -X). Its queue is the main one (rd_kafka_poll_set_consumer).
+ * Returns NULL and fills ERRSTR. */
 rd_kafka_t *eddy_kafka_loop_consumer_new(
-    const eddy_opts_t *opts, const char *group, const char *instance_id,
+    const eddy_opts_t *opts, const char *group,
     void (*rebalance_cb)(rd_kafka_t *, rd_kafka_resp_err_t,
                          rd_kafka_topic_partition_list_t *, void *),
     void *opaque, char *errstr, size_t errstr_size);

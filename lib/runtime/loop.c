@@ -212,6 +212,53 @@ static int rewind_to_committed(loop_t *loop, eddy_err_t *err)
     return rc;
 }
 
+static rd_kafka_t *producer_new(loop_t *loop, char *errstr, size_t errstr_size);
+
+/* Fewest microseconds between two re-creations of the producer. */
+#define RENEW_US (10 * 1000000LL)
+
+/* A transaction the broker aborted after transaction.timeout.ms (the process
+ * was paused, or the broker away) fences its producer although no other instance
+ * holds the id: a new producer under the same id (init_transactions bumps
+ * the epoch) replays the batch from the last commit. Not when the consumer
+ * itself was fenced, nor twice within RENEW_US (two live instances sharing
+ * an id still stop). Returns 0, or -1 with ERR (the original one when it
+ * does not apply). */
+static int renew_producer(loop_t *loop, eddy_err_t *err)
+{
+    char errstr[512];
+    rd_kafka_t *fresh;
+    int64_t now = eddy_now_us();
+    const char *kind = eddy_kafka_fatal_kind((rd_kafka_resp_err_t)err->code);
+
+    if (!loop->conf.exactly_once || !kind || strcmp(kind, "fenced") ||
+        rd_kafka_fatal_error(loop->consumer, NULL, 0) ||
+        now - loop->renewed_us < RENEW_US)
+        return -1;
+    eddy_log_warn(
+        "producer fenced (the broker aborted its transaction: the process was paused, "
+        "or the broker away, longer than transaction.timeout.ms): re-creating it and "
+        "replaying the batch from the last commit",
+        "error=\"%s\"", err->msg);
+    if (!(fresh = producer_new(loop, errstr, sizeof(errstr))))
+        return -1;
+    loop->renewed_us = now;
+    rd_kafka_purge(loop->producer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    rd_kafka_destroy(loop->producer);
+    loop->producer = fresh;
+    eddy_txn_set_producer(loop->txn, fresh);
+    if (loop->changelog) {
+        eddy_changelog_set_producer(loop->changelog, fresh);
+        eddy_changelog_clear_dirty(loop->changelog);
+    }
+    eddy_batch_reset(loop->batch);
+    loop->c->aborts++;
+    eddy_err_clear(err);
+    if (eddy_txn_init(loop->txn, eddy_loop_stopping, err))
+        return -1;
+    return rewind_to_committed(loop, err);
+}
+
 /* Aborts the open transaction and forgets the batch; with REWIND, rewinds
  * input and state to the last commit so the batch is processed again. */
 static void abort_batch(loop_t *loop, int rewind)
@@ -224,7 +271,8 @@ static void abort_batch(loop_t *loop, int rewind)
         eddy_changelog_clear_dirty(loop->changelog);
     eddy_batch_reset(loop->batch);
     if (eddy_txn_abort(loop->txn, &err)) {
-        fail(loop, &err);
+        if (renew_producer(loop, &err)) /* else replayed from the last commit */
+            fail(loop, &err);
         return;
     }
     if (!rewind)
@@ -286,53 +334,6 @@ static int commit_offsets(loop_t *loop, eddy_err_t *err)
         loop->c->commits++;
     eddy_batch_reset(loop->batch);
     return 0;
-}
-
-static rd_kafka_t *producer_new(loop_t *loop, char *errstr, size_t errstr_size);
-
-/* Fewest microseconds between two re-creations of the producer. */
-#define RENEW_US (60 * 1000000LL)
-
-/* A transaction the broker aborted after transaction.timeout.ms (the process
- * was paused, or stalled) fences its producer although no other instance
- * holds the id: a new producer under the same id (init_transactions bumps
- * the epoch) replays the batch from the last commit. Not when the consumer
- * itself was fenced, nor twice within RENEW_US (two live instances sharing
- * an id still stop). Returns 0, or -1 with ERR (the original one when it
- * does not apply). */
-static int renew_producer(loop_t *loop, eddy_err_t *err)
-{
-    char errstr[512];
-    rd_kafka_t *fresh;
-    int64_t now = eddy_now_us();
-    const char *kind = eddy_kafka_fatal_kind((rd_kafka_resp_err_t)err->code);
-
-    if (!loop->conf.exactly_once || !kind || strcmp(kind, "fenced") ||
-        rd_kafka_fatal_error(loop->consumer, NULL, 0) ||
-        now - loop->renewed_us < RENEW_US)
-        return -1;
-    eddy_log_warn(
-        "producer fenced (the broker aborted its transaction after "
-        "transaction.timeout.ms: was the process paused?): re-creating it and "
-        "replaying the batch from the last commit",
-        "error=\"%s\"", err->msg);
-    if (!(fresh = producer_new(loop, errstr, sizeof(errstr))))
-        return -1;
-    loop->renewed_us = now;
-    rd_kafka_purge(loop->producer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
-    rd_kafka_destroy(loop->producer);
-    loop->producer = fresh;
-    eddy_txn_set_producer(loop->txn, fresh);
-    if (loop->changelog) {
-        eddy_changelog_set_producer(loop->changelog, fresh);
-        eddy_changelog_clear_dirty(loop->changelog);
-    }
-    eddy_batch_reset(loop->batch);
-    loop->c->aborts++;
-    eddy_err_clear(err);
-    if (eddy_txn_init(loop->txn, eddy_loop_stopping, err))
-        return -1;
-    return rewind_to_committed(loop, err);
 }
 
 /* Commits the batch; an abortable failure replays it, a fatal one stops. */
@@ -640,14 +641,6 @@ static int changelog_start(loop_t *loop, eddy_err_t *err)
     return eddy_changelog_ensure_topic(loop->changelog, n_in, err);
 }
 
-/* The static group member id: the replica's stable --transactional-id when
- * one is given (the default <group>-<hostname> may be shared by replicas on
- * one host, and changes with a pod), else none. */
-static const char *instance_id(const loop_t *loop)
-{
-    return loop->conf.exactly_once ? loop->conf.transactional_id : NULL;
-}
-
 static int loop_start(loop_t *loop, eddy_err_t *err)
 {
     char errstr[512];
@@ -655,8 +648,7 @@ static int loop_start(loop_t *loop, eddy_err_t *err)
     phase(loop, EDDY_PHASE_STARTING, 10 * 1000000LL + TXN_US + SLACK_US);
     if (!(loop->producer = producer_new(loop, errstr, sizeof(errstr))) ||
         !(loop->consumer = eddy_kafka_loop_consumer_new(
-              loop->opts, loop->group, instance_id(loop), on_rebalance, loop, errstr,
-              sizeof(errstr))) ||
+              loop->opts, loop->group, on_rebalance, loop, errstr, sizeof(errstr))) ||
         eddy_kafka_check_reachable(loop->producer, loop->conf.bootstrap, 10000, errstr,
                                    sizeof(errstr)))
         return eddy_err_set(err, EDDY_ERR_FATAL, 0, "%s", errstr);
