@@ -49,6 +49,10 @@ rd_kafka_conf_t *eddy_kafka_conf_new(const eddy_opts_t *opts, const char *client
     if (set(conf, "bootstrap.servers", common->bootstrap, errstr, errstr_size) ||
         set(conf, "client.id", client_id, errstr, errstr_size))
         goto err;
+    /* A broker back after a restart is retried within 1 s, not up to 10 s
+     * (librdkafka's default backoff cap); -X overrides it. */
+    if (set(conf, "reconnect.backoff.max.ms", "1000", errstr, errstr_size))
+        goto err;
     for (int i = 0; i < n; i++) {
         char key[256];
         const char *eq = strchr(props[i], '=');
@@ -94,14 +98,16 @@ rd_kafka_t *eddy_kafka_producer_new(rd_kafka_conf_t *conf, char *errstr,
 
 /* Group membership timing (each overridable by -X). session.timeout.ms 6 s:
  * a dead member's partitions move after 6 s (librdkafka's default is 45 s);
- * heartbeats every 1.5 s. max.poll.interval.ms 30 s: the loop polls at
- * least every --batch-time plus a commit, but a restore runs inside the
- * rebalance callback; it is also the broker's rebalance timeout, the
- * longest a rebalance waits for a member that does not rejoin (librdkafka's
- * default, 300 s). Members are dynamic: static membership
- * (-X group.instance.id) spares the rebalance of a quick restart, but
+ * heartbeats every 1.5 s. max.poll.interval.ms 15 s is also the broker's
+ * rebalance timeout: after a broker crash the reloaded group keeps the
+ * members whose sessions ended and its rebalance waits this long for them
+ * (librdkafka's default, 300 s, was the stall measured in
+ * docs/benchmarks.md). The loop polls every --batch-time plus a commit, but
+ * a restore runs inside the rebalance callback: one longer than this makes
+ * the member leave and rejoin (warned). Members are dynamic: static
+ * membership (-X group.instance.id) spares the wait of a quick restart, but
  * librdkafka 2.0.2's static members fence themselves after a broker restart
- * (FENCED_INSTANCE_ID, fatal; measured in docs/benchmarks.md). */
+ * (FENCED_INSTANCE_ID, fatal). */
 static int group_conf(rd_kafka_conf_t *conf, const eddy_opts_t *opts, char *errstr,
                       size_t errstr_size)
 {

@@ -11,7 +11,8 @@
 #include "util/opts.h"
 
 /* Creates a configuration with bootstrap.servers, client.id, the log
- * callback and every -X property (applied last, so they win), taken from
+ * callback, reconnect.backoff.max.ms 1 s (a restarted broker is found within
+ * a second) and every -X property (applied last, so they win), taken from
  * the common options OPTS loaded (eddy_opts_common_conf; OPTS must have
  * them). Returns NULL and fills ERRSTR with the offending key and value. */
 rd_kafka_conf_t *eddy_kafka_conf_new(const eddy_opts_t *opts, const char *client_id,
@@ -30,12 +31,12 @@ rd_kafka_t *eddy_kafka_producer_new(rd_kafka_conf_t *conf, char *errstr,
 /* The default max.poll.interval.ms: the longest gap between two polls of the
  * loop's consumer (a batch, its commit, or a restore on assignment) before
  * it leaves the group, and the broker's rebalance timeout. */
-#define EDDY_MAX_POLL_INTERVAL_MS_STR "30000"
+#define EDDY_MAX_POLL_INTERVAL_MS_STR "15000"
 
 /* The loop's consumer of GROUP: manual commits, cooperative-sticky
  * assignment handled by REBALANCE_CB (with OPAQUE), read_committed, from the
  * earliest offset when the group has none, session.timeout.ms 6 s,
- * heartbeats every 1.5 s, max.poll.interval.ms 30 s (each default
+ * heartbeats every 1.5 s, max.poll.interval.ms 15 s (each default
  * overridable by -X). Its queue is the main one (rd_kafka_poll_set_consumer).
  * Returns NULL and fills ERRSTR. */
 rd_kafka_t *eddy_kafka_loop_consumer_new(

@@ -149,6 +149,26 @@ static void restore_progress(void *arg, const eddy_restore_progress_t *p)
     phase(loop, EDDY_PHASE_RESTORING, EDDY_CHANGELOG_STALL_US + SLACK_US);
 }
 
+/* A restore runs inside the rebalance callback: one longer than
+ * max.poll.interval.ms makes the consumer leave its group. Says so, with
+ * the fix, since the restore itself has no deadline. */
+static void warn_slow_restore(loop_t *loop, int64_t t0_us)
+{
+    char value[32] = "0";
+    size_t size = sizeof(value);
+    int64_t ms = (eddy_now_us() - t0_us) / 1000;
+
+    rd_kafka_conf_get(rd_kafka_conf(loop->consumer), "max.poll.interval.ms", value,
+                      &size);
+    if (ms > strtoll(value, NULL, 10))
+        eddy_log_warn(
+            "restoring state took longer than max.poll.interval.ms, so the "
+            "consumer left its group and rejoins: raise it with -X "
+            "max.poll.interval.ms (a longer wait for a member lost in a broker "
+            "crash) or shrink the changelog (its topic settings)",
+            "restore_ms=%" PRId64 " max_poll_interval_ms=%s", ms, value);
+}
+
 /* Restores the state of PARTS (input partitions, with the group's COMMITTED
  * offsets) from the changelog; /readyz says 503 meanwhile. Returns 0, 1
  * when a stop signal cut it short (their state is dropped and no record
@@ -157,6 +177,7 @@ static int restore(loop_t *loop, const rd_kafka_topic_partition_list_t *parts,
                    const rd_kafka_topic_partition_list_t *committed, eddy_err_t *err)
 {
     eddy_restore_counts_t n;
+    int64_t t0 = eddy_now_us();
 
     if (!loop->changelog || parts->cnt == 0)
         return 0;
@@ -175,6 +196,7 @@ static int restore(loop_t *loop, const rd_kafka_topic_partition_list_t *parts,
     }
     loop->c->restored += n.records - (n.rebuilt < n.records ? n.rebuilt : n.records);
     loop->c->rebuilt += n.rebuilt;
+    warn_slow_restore(loop, t0);
     return 0;
 }
 
