@@ -9,7 +9,7 @@
 #   Dockerfile                         its EXPOSE line (the programs' ports)
 #   docker-compose.yml                 every service of the compose stack
 #   deploy/prometheus/prometheus.yml   compose's Prometheus: one target per stage
-#   k8s/base/stages.yaml               Deployments, Services, PDBs, KEDA
+#   k8s/base/stages.yaml               StatefulSets, Services, PDBs, KEDA
 #                                      ScaledObjects, the ingest Job
 #   k8s/base/topics.yaml               Strimzi KafkaTopics
 #   k8s/base/prometheusrule.yaml       the alert rules as a PrometheusRule
@@ -50,6 +50,12 @@ PROMETHEUS_IMAGE=prom/prometheus:v3.5.0
 GRAFANA_IMAGE=grafana/grafana:12.1.0
 DATA=/usr/share/eddy/data/airpassengers-extended.csv
 LAG_THRESHOLD=100 # KEDA: records of lag per replica before scaling out
+# The state topics' settings: the ones the stages create them with
+# (lib/runtime/changelog.c state_config): compacted, the active segment
+# rolled every minute or 8 MiB so the cleaner keeps the log near the live
+# state and a restore reads about twice the live state at most.
+STATE_TOPIC_CONFIG=(cleanup.policy=compact segment.ms=60000 segment.bytes=8388608
+  min.cleanable.dirty.ratio=0.5 delete.retention.ms=3600000 max.message.bytes=16777216)
 
 # dns NAME: a stage name as a DNS label (learn-holt_winters -> learn-holt-winters).
 dns() { echo "${1//_/-}"; }
@@ -107,6 +113,9 @@ services:
       KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: "1"
       KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR: "1"
       KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: "1"
+      # Abandoned transactions (transaction.timeout.ms, 10 s for eddy) are
+      # aborted within 1 s of expiring instead of up to 10 s.
+      KAFKA_TRANSACTION_ABORT_TIMED_OUT_TRANSACTION_CLEANUP_INTERVAL_MS: "1000"
       KAFKA_SHARE_COORDINATOR_STATE_TOPIC_REPLICATION_FACTOR: "1"
       KAFKA_SHARE_COORDINATOR_STATE_TOPIC_MIN_ISR: "1"
       KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS: "0"
@@ -164,7 +173,7 @@ EOF
     echo "        /opt/kafka/bin/kafka-topics.sh --bootstrap-server kafka:19092 --create --if-not-exists --topic $(eddy_topic "$t") --partitions $EDDY_PARTITIONS --replication-factor 1$cfg"
   done
   for t in $(eddy_state_topics); do
-    echo "        /opt/kafka/bin/kafka-topics.sh --bootstrap-server kafka:19092 --create --if-not-exists --topic $t --partitions $EDDY_PARTITIONS --replication-factor 1 --config cleanup.policy=compact"
+    echo "        /opt/kafka/bin/kafka-topics.sh --bootstrap-server kafka:19092 --create --if-not-exists --topic $t --partitions $EDDY_PARTITIONS --replication-factor 1$(printf ' --config %s' "${STATE_TOPIC_CONFIG[@]}")"
   done
   cat <<EOF
         /opt/kafka/bin/kafka-topics.sh --bootstrap-server kafka:19092 --list
@@ -187,7 +196,7 @@ EOF
     eddy_stage_argv "$s"
     echo "  $svc:"
     echo "    <<: *eddy"
-    echo "    command: $(flow "$EDDY_PROG" "${EDDY_ARGV[@]}")"
+    echo "    command: $(flow "$EDDY_PROG" "${EDDY_ARGV[@]}" --transactional-id "$(compose_replica_id "$s")")"
     case "$s" in
       metrics | features) printf '    ports:\n      - "%s:%s"\n' "$port" "$port" ;;
     esac
@@ -296,6 +305,24 @@ container() { # NAME: a container of $EDDY_PROG with $EDDY_ARGV and the config m
 EOF
 }
 
+# The replica's stable id: the StatefulSet pod's name (<stage>-<ordinal>),
+# the same across restarts, is its transactional id, so a restarted pod
+# fences its predecessor and aborts its open transaction at once instead of
+# leaving readers blocked for transaction.timeout.ms.
+replica_id_env() {
+  cat <<EOF
+          env:
+            - name: EDDY_TRANSACTIONAL_ID
+              valueFrom:
+                fieldRef:
+                  fieldPath: metadata.name
+EOF
+}
+
+# compose_replica_id STAGE: compose's stable --transactional-id for STAGE (a
+# container's host name changes when it is recreated; this does not).
+compose_replica_id() { echo "$(eddy_stage_group "$1")-0"; }
+
 container_security() {
   cat <<EOF
           securityContext:
@@ -330,13 +357,18 @@ EOF
     eddy_stage_argv "$s"
     cat <<EOF
 ---
+# A StatefulSet, not a Deployment: each pod keeps its name (its ordinal)
+# across restarts, and that name is its transactional id. Parallel:
+# replicas start and stop together, not one by one.
 apiVersion: apps/v1
-kind: Deployment
+kind: StatefulSet
 metadata:
   name: $name
   labels:
 $(labels "$name" "$comp")
 spec:
+  serviceName: $name
+  podManagementPolicy: Parallel
 EOF
     # Learners' replicas belong to their KEDA ScaledObject.
     [ "$comp" = learn ] || echo "  replicas: 1"
@@ -353,6 +385,7 @@ $(labels "$name" "$comp" | sed 's/^/    /')
 $(pod_security)
       containers:
 $(container "$comp")
+$(replica_id_env)
           ports:
             - name: http
               containerPort: $port
@@ -415,6 +448,8 @@ metadata:
 $(labels "$name" "$comp")
 spec:
   scaleTargetRef:
+    apiVersion: apps/v1
+    kind: StatefulSet
     name: $name
   minReplicaCount: 1
   maxReplicaCount: $EDDY_PARTITIONS
@@ -498,7 +533,7 @@ gen_k8s_topics() {
     fi
   done
   for t in $(eddy_state_topics); do
-    topic "$(dns "$t")" "$EDDY_PARTITIONS" 'cleanup.policy: compact' | sed "s/^  partitions:/  topicName: $t\n  partitions:/"
+    topic "$(dns "$t")" "$EDDY_PARTITIONS" "${STATE_TOPIC_CONFIG[@]/=/: }" | sed "s/^  partitions:/  topicName: $t\n  partitions:/"
   done
 }
 

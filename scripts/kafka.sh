@@ -197,6 +197,8 @@ transaction.state.log.num.partitions=4
 share.coordinator.state.topic.replication.factor=1
 share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
+# Abandoned transactions aborted within 1 s of their timeout (default 10 s).
+transaction.abort.timed.out.transaction.cleanup.interval.ms=1000
 
 num.network.threads=2
 num.io.threads=4

@@ -93,7 +93,13 @@ if mode == "speed":
                 lines.append(f"| {name} | {ns:.0f} | n/a | n/a | {mae:.4f} | n/a |")
         lines.append("")
     out = f"{root}/docs/benchmarks.md"
-    open(out, "w").write("\n".join(lines))
+    # Sections after the marker (e.g. bench/recovery.sh's) are kept.
+    mark = "<!-- end of bench/models/run.sh output -->"
+    try:
+        kept = open(out).read().split(mark, 1)[1]
+    except (OSError, IndexError):
+        kept = "\n"
+    open(out, "w").write("\n".join(lines) + "\n" + mark + kept)
 else:
     begin, end = "<!-- accuracy:begin -->", "<!-- accuracy:end -->"
     lines = [begin,

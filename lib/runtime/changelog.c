@@ -48,6 +48,11 @@ eddy_changelog_t *eddy_changelog_new(const eddy_changelog_conf_t *conf, eddy_err
     return cl;
 }
 
+void eddy_changelog_set_producer(eddy_changelog_t *cl, rd_kafka_t *producer)
+{
+    cl->conf.producer = producer;
+}
+
 void eddy_changelog_destroy(eddy_changelog_t *cl)
 {
     if (!cl)
@@ -84,21 +89,137 @@ static void stage_drop(eddy_changelog_t *cl, const char *id)
     eddy_series_remove(cl->owners, id);
 }
 
+/* The state topic's settings, one row each: compacted, with an active
+ * segment that rolls every minute or 8 MiB so the log cleaner can compact
+ * it (the active segment never is), cleaned once half the log is dirty, so a
+ * restore reads about twice the live state at most; tombstones kept an hour
+ * (a restore reading longer could miss one). CHECK: the start-up check warns
+ * when an existing topic's value is larger (numbers) or different. */
+static const struct {
+    const char *name, *value;
+    int check;
+} state_config[] = {
+    {"cleanup.policy", "compact", 1},
+    {"segment.ms", "60000", 1},
+    {"segment.bytes", "8388608", 1},
+    {"min.cleanable.dirty.ratio", "0.5", 1},
+    {"delete.retention.ms", "3600000", 0},
+    {"max.message.bytes", EDDY_STATE_MAX_BYTES_STR, 0},
+};
+#define N_STATE_CONFIG (sizeof(state_config) / sizeof(state_config[0]))
+
+/* "name=value,..." of every row of state_config, for the fix in a warning. */
+static void state_config_list(char *out, size_t size)
+{
+    size_t at = 0;
+
+    out[0] = '\0';
+    for (size_t i = 0; i < N_STATE_CONFIG && at < size; i++)
+        at += (size_t)snprintf(out + at, size - at, "%s%s=%s", i ? "," : "",
+                               state_config[i].name, state_config[i].value);
+}
+
+/* 1 when the topic's VALUE of setting I keeps the changelog from being
+ * compacted near the live state. */
+static int config_off(size_t i, const char *value)
+{
+    if (!state_config[i].check || !value)
+        return 0;
+    if (!strcmp(state_config[i].name, "cleanup.policy"))
+        return !strstr(value, "compact");
+    return strtod(value, NULL) > strtod(state_config[i].value, NULL);
+}
+
+/* Warns once, naming the fix, about every setting of the existing state
+ * topic (the DescribeConfigs result EV) that keeps it from compacting. */
+static void check_config_result(eddy_changelog_t *cl, rd_kafka_event_t *ev,
+                                const char *bootstrap)
+{
+    const rd_kafka_ConfigResource_t **res;
+    const rd_kafka_ConfigEntry_t **entries;
+    size_t n_res, n;
+    char off[512] = "", fix[512];
+    size_t at = 0;
+
+    if (!ev || rd_kafka_event_error(ev))
+        return; /* no admin API (the embedded broker): nothing to check */
+    res = rd_kafka_DescribeConfigs_result_resources(
+        rd_kafka_event_DescribeConfigs_result(ev), &n_res);
+    if (n_res != 1 || rd_kafka_ConfigResource_error(res[0]))
+        return;
+    entries = rd_kafka_ConfigResource_configs(res[0], &n);
+    for (size_t e = 0; e < n; e++)
+        for (size_t i = 0; i < N_STATE_CONFIG; i++)
+            if (!strcmp(rd_kafka_ConfigEntry_name(entries[e]), state_config[i].name) &&
+                config_off(i, rd_kafka_ConfigEntry_value(entries[e])) &&
+                at < sizeof(off))
+                at += (size_t)snprintf(off + at, sizeof(off) - at, "%s%s=%s",
+                                       at ? "," : "", state_config[i].name,
+                                       rd_kafka_ConfigEntry_value(entries[e]));
+    if (!off[0])
+        return;
+    state_config_list(fix, sizeof(fix));
+    eddy_log_warn(
+        "state topic settings let the changelog grow without bound (a restore "
+        "re-reads every snapshot written): fix with kafka-configs.sh "
+        "--bootstrap-server BOOTSTRAP --alter --entity-type topics "
+        "--entity-name TOPIC --add-config FIX",
+        "topic=%s settings=\"%s\" bootstrap=%s fix=\"%s\"", cl->conf.topic, off,
+        bootstrap, fix);
+}
+
+/* Checks the existing state topic's settings (a warning, never an error). */
+static void check_config(eddy_changelog_t *cl)
+{
+    rd_kafka_t *rk = cl->conf.producer;
+    rd_kafka_ConfigResource_t *cr =
+        rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, cl->conf.topic);
+    rd_kafka_AdminOptions_t *ao =
+        rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
+    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    char errstr[256], bootstrap[512] = "";
+    size_t size = sizeof(bootstrap);
+    rd_kafka_event_t *ev;
+
+    rd_kafka_AdminOptions_set_request_timeout(ao, EDDY_CHANGELOG_CALL_MS, errstr,
+                                              sizeof(errstr));
+    rd_kafka_DescribeConfigs(rk, &cr, 1, ao, q);
+    ev = rd_kafka_queue_poll(q, EDDY_CHANGELOG_CALL_MS + 500);
+    rd_kafka_conf_get(rd_kafka_conf(rk), "bootstrap.servers", bootstrap, &size);
+    check_config_result(cl, ev, bootstrap);
+    if (ev)
+        rd_kafka_event_destroy(ev);
+    rd_kafka_queue_destroy(q);
+    rd_kafka_AdminOptions_destroy(ao);
+    rd_kafka_ConfigResource_destroy(cr);
+}
+
 int eddy_changelog_ensure_topic(eddy_changelog_t *cl, int partitions, eddy_err_t *err)
 {
     rd_kafka_t *rk = cl->conf.producer;
     int n_state = eddy_kafka_partition_count(rk, cl->conf.topic);
 
-    if (n_state >= partitions)
+    if (n_state >= partitions) {
+        check_config(cl);
         return 0;
+    }
     if (n_state > 0)
         return eddy_err_set(
             err, EDDY_ERR_FATAL, 0,
             "state topic '%s' has %d partitions but input '%s' has %d: give the state "
             "topic as many partitions as the input",
             cl->conf.topic, n_state, cl->conf.input_topic, partitions);
-    eddy_kafka_create_compacted(rk, cl->conf.topic, partitions,
-                                EDDY_STATE_MAX_BYTES_STR, "state topic");
+    {
+        const char *config[2 * N_STATE_CONFIG + 1];
+
+        for (size_t i = 0; i < N_STATE_CONFIG; i++) {
+            config[2 * i] = state_config[i].name;
+            config[2 * i + 1] = state_config[i].value;
+        }
+        config[2 * N_STATE_CONFIG] = NULL;
+        eddy_kafka_create_compacted(rk, cl->conf.topic, partitions, config,
+                                    "state topic");
+    }
     return 0;
 }
 
@@ -335,65 +456,140 @@ static int apply_record(eddy_changelog_t *cl, const rd_kafka_message_t *m,
     return 0;
 }
 
-/* Handles one message of the restorer: 1 at the partition's end, 0 to go
- * on, -1 with ERR. */
-static int restore_message(eddy_changelog_t *cl, const rd_kafka_message_t *m,
-                           int32_t partition, size_t *n, eddy_err_t *err)
+/* One restore's reading state. */
+typedef struct restore_s {
+    rd_kafka_topic_partition_list_t *parts; /* changelog partitions to read */
+    int *done;                              /* per element of parts: end reached */
+    int left;                               /* partitions not at their end */
+    int64_t end_total;   /* sum of the end offsets read at the start */
+    int64_t last_us;     /* last record or end seen (the watchdog's clock) */
+    int64_t reported_us; /* last progress callback */
+    int64_t logged_us;   /* last progress log line */
+    eddy_restore_progress_t progress;
+} restore_t;
+
+/* Marks changelog partition PARTITION as read to its end. */
+static void restore_mark_done(restore_t *rs, int32_t partition)
 {
-    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
-        return 1;
-    if (m->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
-        m->err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION)
-        return 1; /* no changelog yet: nothing to restore */
+    for (int i = 0; i < rs->parts->cnt; i++)
+        if (rs->parts->elems[i].partition == partition && !rs->done[i]) {
+            rs->done[i] = 1;
+            rs->left--;
+        }
+}
+
+/* Handles one message of the restorer. Returns 0 or -1 with ERR. */
+static int restore_message(eddy_changelog_t *cl, restore_t *rs,
+                           const rd_kafka_message_t *m, eddy_err_t *err)
+{
+    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF ||
+        m->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
+        m->err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION) {
+        restore_mark_done(rs, m->partition); /* at its end, or no changelog yet */
+        return 0;
+    }
     if (m->err) {
         eddy_log_warn("changelog read error", "error=\"%s\"",
                       rd_kafka_message_errstr(m));
         return 0;
     }
-    if (apply_record(cl, m, partition, err))
+    if (apply_record(cl, m, m->partition, err))
         return -1;
-    (*n)++;
+    rs->progress.records++;
+    rs->progress.bytes += m->key_len + m->len;
+    rs->progress.remaining = rs->end_total > 0 ? rs->end_total - m->offset - 1 : -1;
     return 0;
 }
 
-/* Reads changelog partition PARTITION from its start to its end. */
-static int restore_partition(eddy_changelog_t *cl, int32_t partition, size_t *n,
-                             eddy_err_t *err)
+/* Reports progress to the callback (at most every 100 ms) and the log
+ * (every 5 s). */
+static void restore_report(eddy_changelog_t *cl, restore_t *rs, int64_t now, int force)
 {
-    rd_kafka_topic_partition_list_t *one = rd_kafka_topic_partition_list_new(1);
-    int64_t deadline = eddy_now_us() + EDDY_CHANGELOG_RESTORE_US;
+    if (cl->conf.progress && (force || now - rs->reported_us >= 100000)) {
+        cl->conf.progress(cl->conf.progress_arg, &rs->progress);
+        rs->reported_us = now;
+    }
+    if (now - rs->logged_us >= EDDY_CHANGELOG_LOG_US) {
+        eddy_log_info("restoring state from the changelog",
+                      "topic=%s records=%" PRIu64 " bytes=%" PRIu64
+                      " partitions_left=%d end_offsets=%" PRId64,
+                      cl->conf.topic, rs->progress.records, rs->progress.bytes,
+                      rs->left, rs->end_total);
+        rs->logged_us = now;
+    }
+}
+
+/* The changelog partitions of PARTS that hold records, from their start;
+ * their end offsets, read once, are summed into RS->end_total. A partition
+ * whose end cannot be read is read to its end all the same. */
+static rd_kafka_topic_partition_list_t *
+restore_list(eddy_changelog_t *cl, const rd_kafka_topic_partition_list_t *parts,
+             restore_t *rs)
+{
+    rd_kafka_topic_partition_list_t *list =
+        rd_kafka_topic_partition_list_new(parts->cnt);
+
+    for (int i = 0; i < parts->cnt; i++) {
+        int64_t lo = 0, hi = 1;
+        rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(
+            cl->conf.restorer, cl->conf.topic, parts->elems[i].partition, &lo, &hi,
+            EDDY_CHANGELOG_CALL_MS);
+
+        if (e == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || (!e && hi <= lo))
+            continue; /* no changelog yet, or nothing in it */
+        if (!e)
+            rs->end_total += hi;
+        rd_kafka_topic_partition_list_add(list, cl->conf.topic,
+                                          parts->elems[i].partition)
+            ->offset = RD_KAFKA_OFFSET_BEGINNING;
+    }
+    return list;
+}
+
+/* Reads the changelog partitions of PARTS from their start to their end, all
+ * at once. No deadline: it goes on while records or ends arrive, and fails
+ * when none came for EDDY_CHANGELOG_STALL_US. */
+static int restore_partitions(eddy_changelog_t *cl,
+                              const rd_kafka_topic_partition_list_t *parts,
+                              restore_t *rs, eddy_err_t *err)
+{
     int rc = 0;
 
-    rd_kafka_topic_partition_list_add(one, cl->conf.topic, partition)->offset =
-        RD_KAFKA_OFFSET_BEGINNING;
-    if (rd_kafka_assign(cl->conf.restorer, one)) {
-        rd_kafka_topic_partition_list_destroy(one);
-        return eddy_err_set(err, EDDY_ERR_FATAL, 0,
-                            "cannot read changelog '%s' partition %d", cl->conf.topic,
-                            (int)partition);
-    }
-    while (rc == 0) {
-        rd_kafka_message_t *m = rd_kafka_consumer_poll(cl->conf.restorer, 200);
-        if (eddy_now_us() > deadline) {
-            eddy_log_error("restoring state timed out", "topic=%s partition=%d",
-                           cl->conf.topic, (int)partition);
+    rs->parts = restore_list(cl, parts, rs);
+    rs->left = rs->parts->cnt;
+    if (rs->left == 0)
+        return 0;
+    if (!(rs->done = calloc((size_t)rs->left, sizeof(*rs->done))) ||
+        rd_kafka_assign(cl->conf.restorer, rs->parts))
+        return eddy_err_set(err, EDDY_ERR_FATAL, 0, "cannot read changelog '%s'",
+                            cl->conf.topic);
+    rs->last_us = rs->logged_us = eddy_now_us();
+    while (rc == 0 && rs->left > 0) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(cl->conf.restorer, 100);
+        int64_t now = eddy_now_us();
+
+        if (m) {
+            rs->last_us = now;
+            rc = restore_message(cl, rs, m, err);
+            rd_kafka_message_destroy(m);
+        } else if (now - rs->last_us > EDDY_CHANGELOG_STALL_US) {
+            eddy_log_error("restoring state made no progress",
+                           "topic=%s seconds=%d records=%" PRIu64 " partitions_left=%d",
+                           cl->conf.topic, (int)(EDDY_CHANGELOG_STALL_US / 1000000),
+                           rs->progress.records, rs->left);
             rc = eddy_err_set(err, EDDY_ERR_FATAL, 0,
-                              "restoring changelog '%s' partition %d timed out",
-                              cl->conf.topic, (int)partition);
-        } else if (cl->conf.stopping && cl->conf.stopping()) {
-            rc = eddy_err_set(err, EDDY_ERR_RETRIABLE, 0,
-                              "stopped while restoring changelog '%s' partition %d",
-                              cl->conf.topic, (int)partition);
+                              "restoring changelog '%s' made no progress for %d s "
+                              "(%d partitions not at their end): is the broker up?",
+                              cl->conf.topic, (int)(EDDY_CHANGELOG_STALL_US / 1000000),
+                              rs->left);
         }
-        if (!m)
-            continue;
-        if (rc == 0)
-            rc = restore_message(cl, m, partition, n, err);
-        rd_kafka_message_destroy(m);
+        if (rc == 0 && cl->conf.stopping && cl->conf.stopping())
+            rc = eddy_err_set(err, EDDY_ERR_RETRIABLE, 0,
+                              "stopped while restoring changelog '%s'", cl->conf.topic);
+        restore_report(cl, rs, now, 0);
     }
     rd_kafka_assign(cl->conf.restorer, NULL);
-    rd_kafka_topic_partition_list_destroy(one);
-    return rc < 0 ? -1 : 0;
+    return rc;
 }
 
 int eddy_changelog_restore(eddy_changelog_t *cl,
@@ -401,10 +597,12 @@ int eddy_changelog_restore(eddy_changelog_t *cl,
                            const rd_kafka_topic_partition_list_t *committed,
                            eddy_restore_counts_t *counts, eddy_err_t *err)
 {
-    int64_t *offsets;
-    size_t n = 0;
+    restore_t rs = {0};
+    int64_t *offsets, t0 = eddy_now_us();
+    int rc;
 
     counts->records = counts->rebuilt = 0;
+    counts->bytes = 0;
     if (parts->cnt == 0)
         return 0;
     if (!(offsets = calloc((size_t)parts->cnt, sizeof(*offsets))))
@@ -413,17 +611,28 @@ int eddy_changelog_restore(eddy_changelog_t *cl,
         rd_kafka_topic_partition_t *tp = rd_kafka_topic_partition_list_find(
             committed, parts->elems[i].topic, parts->elems[i].partition);
         offsets[i] = tp ? tp->offset : -1;
-        if (restore_partition(cl, parts->elems[i].partition, &n, err)) {
-            free(offsets);
-            return -1;
-        }
     }
-    counts->records = n;
+    rs.progress.remaining = -1;
+    rs.logged_us = t0;
+    rc = restore_partitions(cl, parts, &rs, err);
+    rs.progress.remaining = 0;
+    restore_report(cl, &rs, eddy_now_us(), 1);
+    if (rs.parts)
+        rd_kafka_topic_partition_list_destroy(rs.parts);
+    free(rs.done);
+    if (rc) {
+        free(offsets);
+        return -1;
+    }
+    counts->records = (size_t)rs.progress.records;
+    counts->bytes = rs.progress.bytes;
     counts->rebuilt = drop_where(cl, parts, offsets);
     free(offsets);
     eddy_log_info("state restored from the changelog",
-                  "topic=%s partitions=%d records=%zu rebuilding=%zu", cl->conf.topic,
-                  parts->cnt, n, counts->rebuilt);
+                  "topic=%s partitions=%d records=%zu bytes=%" PRIu64
+                  " rebuilding=%zu ms=%" PRId64,
+                  cl->conf.topic, parts->cnt, counts->records, counts->bytes,
+                  counts->rebuilt, (eddy_now_us() - t0) / 1000);
     if (counts->rebuilt)
         eddy_log_info(
             "snapshots ahead of the committed offsets (the group was reset or is "

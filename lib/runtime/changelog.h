@@ -42,6 +42,14 @@ typedef struct eddy_changelog_stage_s {
     pthread_mutex_t *lock; /* guards the stage's state (NULL: none) */
 } eddy_changelog_stage_t;
 
+/* A running restore's progress. */
+typedef struct eddy_restore_progress_s {
+    uint64_t records;  /* changelog records read so far */
+    uint64_t bytes;    /* their keys and values, in bytes */
+    int64_t remaining; /* offsets left before the end offsets read at the start
+                          (an estimate: markers count too); -1 unknown, 0 done */
+} eddy_restore_progress_t;
+
 typedef struct eddy_changelog_conf_s {
     const char *topic;       /* the compacted changelog (<group>-state) */
     const char *input_topic; /* whose partitions own the series */
@@ -50,11 +58,16 @@ typedef struct eddy_changelog_conf_s {
                                 no subscription; owned by the changelog */
     eddy_changelog_stage_t stage;
     int (*stopping)(void); /* a restore gives up once it returns 1 (NULL: never) */
+    /* Called with a restore's progress at most every 100 ms and at its end
+     * (NULL: not reported), on the loop thread, with PROGRESS_ARG. */
+    void (*progress)(void *arg, const eddy_restore_progress_t *progress);
+    void *progress_arg;
 } eddy_changelog_conf_t;
 
 /* Counts of one restore. */
 typedef struct eddy_restore_counts_s {
     size_t records; /* changelog records applied */
+    uint64_t bytes; /* their keys and values, in bytes */
     size_t rebuilt; /* series dropped: their snapshot was ahead of the group */
 } eddy_restore_counts_t;
 
@@ -64,6 +77,10 @@ typedef struct eddy_changelog_s eddy_changelog_t;
  * FATAL when out of memory. */
 eddy_changelog_t *eddy_changelog_new(const eddy_changelog_conf_t *conf,
                                      eddy_err_t *err);
+
+/* Replaces the producer snapshots are written with (borrowed), after the
+ * previous one was fenced and destroyed. */
+void eddy_changelog_set_producer(eddy_changelog_t *cl, rd_kafka_t *producer);
 
 /* Closes the restorer and frees CL; NULL is a no-op. */
 void eddy_changelog_destroy(eddy_changelog_t *cl);
@@ -97,15 +114,27 @@ void eddy_changelog_drop(eddy_changelog_t *cl,
 /* Reads the changelog partitions of PARTS from start to end into the stage,
  * then drops the series whose snapshot is ahead of the group's COMMITTED
  * offset for their partition (a reset group: rebuilt from the input rather
- * than learnt twice). Blocks on the network, at most 120 s per partition,
- * or until CONF.stopping says so. Returns 0 with *COUNTS filled, or -1 with
- * ERR RETRIABLE (stopped) or FATAL; the stage's state is then partial. */
+ * than learnt twice). The partitions are read together; their end offsets
+ * are read once (empty partitions are skipped without a fetch), and the end
+ * is each partition's end-of-partition event (read_committed: the last
+ * stable offset). No deadline: it goes on while it makes progress, reports
+ * it (CONF.progress, and a log line every 5 s), and fails when no record
+ * came for EDDY_CHANGELOG_STALL_US. Returns 0 with *COUNTS filled, or -1
+ * with ERR RETRIABLE (CONF.stopping said so) or FATAL; the stage's state is
+ * then partial. */
 int eddy_changelog_restore(eddy_changelog_t *cl,
                            const rd_kafka_topic_partition_list_t *parts,
                            const rd_kafka_topic_partition_list_t *committed,
                            eddy_restore_counts_t *counts, eddy_err_t *err);
 
-/* Longest a restore of one partition may take, in microseconds. */
-#define EDDY_CHANGELOG_RESTORE_US (120 * 1000000LL)
+/* A restore fails after this long without a record or a partition end, in
+ * microseconds (a broker gone; a slow one still makes progress). */
+#define EDDY_CHANGELOG_STALL_US (60 * 1000000LL)
+
+/* Restore progress is logged this often, in microseconds. */
+#define EDDY_CHANGELOG_LOG_US (5 * 1000000LL)
+
+/* Bound of one metadata call of the changelog (end offsets), in ms. */
+#define EDDY_CHANGELOG_CALL_MS 5000
 
 #endif

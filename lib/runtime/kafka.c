@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include "runtime/produce.h"
 #include "util/log.h"
@@ -124,6 +125,10 @@ rd_kafka_conf_t *eddy_kafka_conf_new(const eddy_opts_t *opts, const char *client
     if (set(conf, "bootstrap.servers", common->bootstrap, errstr, errstr_size) ||
         set(conf, "client.id", client_id, errstr, errstr_size))
         goto err;
+    /* A broker back after a restart is retried within 1 s, not up to 10 s
+     * (librdkafka's default backoff cap); -X overrides it. */
+    if (set(conf, "reconnect.backoff.max.ms", "1000", errstr, errstr_size))
+        goto err;
     for (int i = 0; i < n; i++) {
         char key[256];
         const char *eq = strchr(props[i], '=');
@@ -167,6 +172,32 @@ rd_kafka_t *eddy_kafka_producer_new(rd_kafka_conf_t *conf, char *errstr,
     return rk;
 }
 
+/* Group membership timing (each overridable by -X). session.timeout.ms 6 s:
+ * a dead member's partitions move after 6 s (librdkafka's default is 45 s);
+ * heartbeats every 1.5 s. max.poll.interval.ms 15 s is also the broker's
+ * rebalance timeout: after a broker crash the reloaded group keeps the
+ * members whose sessions ended and its rebalance waits this long for them
+ * (librdkafka's default, 300 s, was the stall measured in
+ * docs/benchmarks.md). The loop polls every --batch-time plus a commit, but
+ * a restore runs inside the rebalance callback: one longer than this makes
+ * the member leave and rejoin (warned). Members are dynamic: static
+ * membership (-X group.instance.id) spares the wait of a quick restart, but
+ * librdkafka 2.0.2's static members fence themselves after a broker restart
+ * (FENCED_INSTANCE_ID, fatal). */
+static int group_conf(rd_kafka_conf_t *conf, const eddy_opts_t *opts, char *errstr,
+                      size_t errstr_size)
+{
+    return eddy_kafka_conf_default(conf, opts, "session.timeout.ms", "6000", errstr,
+                                   errstr_size) ||
+                   eddy_kafka_conf_default(conf, opts, "heartbeat.interval.ms", "1500",
+                                           errstr, errstr_size) ||
+                   eddy_kafka_conf_default(conf, opts, "max.poll.interval.ms",
+                                           EDDY_MAX_POLL_INTERVAL_MS_STR, errstr,
+                                           errstr_size)
+               ? -1
+               : 0;
+}
+
 rd_kafka_t *eddy_kafka_loop_consumer_new(
     const eddy_opts_t *opts, const char *group,
     void (*rebalance_cb)(rd_kafka_t *, rd_kafka_resp_err_t,
@@ -190,6 +221,7 @@ rd_kafka_t *eddy_kafka_loop_consumer_new(
                                 errstr_size) ||
         eddy_kafka_conf_default(conf, opts, "fetch.wait.max.ms", "50", errstr,
                                 errstr_size) ||
+        group_conf(conf, opts, errstr, errstr_size) ||
         !(rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, errstr_size))) {
         rd_kafka_conf_destroy(conf);
         return NULL;
@@ -212,19 +244,38 @@ rd_kafka_t *eddy_kafka_restorer_new(const eddy_opts_t *opts, const char *group,
         set(conf, "enable.auto.commit", "false", errstr, errstr_size) ||
         set(conf, "enable.partition.eof", "true", errstr, errstr_size) ||
         set(conf, "isolation.level", "read_committed", errstr, errstr_size) ||
+        /* A restore reads to the end: never wait at the broker for more. */
+        eddy_kafka_conf_default(conf, opts, "fetch.wait.max.ms", "10", errstr,
+                                errstr_size) ||
+        eddy_kafka_conf_default(conf, opts, "fetch.error.backoff.ms", "50", errstr,
+                                errstr_size) ||
         !(rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, errstr_size)))
         rd_kafka_conf_destroy(conf);
     return rk;
 }
 
+/* The transactional producer's settings. transaction.timeout.ms is how long
+ * the broker waits before aborting a transaction its producer abandoned (a
+ * killed or paused replica): read_committed readers, and the group's
+ * committed offsets, are held that long. 10 s, as Kafka Streams under
+ * exactly-once; a batch (--batch-time) and its commit must fit well inside
+ * it. message.timeout.ms must not exceed it: 1 s below unless -X sets it. */
 static int txn_conf(rd_kafka_conf_t *conf, const eddy_opts_t *opts, const char *txn_id,
                     char *errstr, size_t errstr_size)
 {
-    return set(conf, "transactional.id", txn_id, errstr, errstr_size) ||
-                   eddy_kafka_conf_default(conf, opts, "transaction.timeout.ms",
-                                           "60000", errstr, errstr_size) ||
-                   eddy_kafka_conf_default(conf, opts, "message.timeout.ms", "55000",
-                                           errstr, errstr_size) ||
+    char txn_ms[32] = "", msg_ms[32];
+    size_t size = sizeof(txn_ms);
+    long ms;
+
+    if (set(conf, "transactional.id", txn_id, errstr, errstr_size) ||
+        eddy_kafka_conf_default(conf, opts, "transaction.timeout.ms",
+                                EDDY_TXN_TIMEOUT_MS_STR, errstr, errstr_size))
+        return -1;
+    rd_kafka_conf_get(conf, "transaction.timeout.ms", txn_ms, &size);
+    ms = strtol(txn_ms, NULL, 10) - 1000;
+    snprintf(msg_ms, sizeof(msg_ms), "%ld", ms < 1000 ? 1000 : ms);
+    return eddy_kafka_conf_default(conf, opts, "message.timeout.ms", msg_ms, errstr,
+                                   errstr_size) ||
                    eddy_kafka_conf_default(conf, opts, "message.max.bytes", "17000000",
                                            errstr, errstr_size)
                ? -1
@@ -498,22 +549,27 @@ static void log_create_result(rd_kafka_event_t *ev, const char *topic, int n,
 }
 
 void eddy_kafka_create_compacted(rd_kafka_t *rk, const char *topic, int partitions,
-                                 const char *max_message_bytes, const char *what)
+                                 const char *const *config, const char *what)
 {
     rd_kafka_NewTopic_t *nt;
     rd_kafka_queue_t *q;
     rd_kafka_event_t *ev;
     rd_kafka_AdminOptions_t *ao;
     char errstr[256];
+    int policy = 0;
 
     if (!(nt = rd_kafka_NewTopic_new(topic, partitions, -1, errstr, sizeof(errstr)))) {
         eddy_log_warn("invalid topic to create", "topic=%s error=\"%s\"", topic,
                       errstr);
         return;
     }
-    rd_kafka_NewTopic_set_config(nt, "cleanup.policy", "compact");
-    if (max_message_bytes)
-        rd_kafka_NewTopic_set_config(nt, "max.message.bytes", max_message_bytes);
+
+    for (int i = 0; config && config[i] && config[i + 1]; i += 2) {
+        rd_kafka_NewTopic_set_config(nt, config[i], config[i + 1]);
+        policy |= !strcmp(config[i], "cleanup.policy");
+    }
+    if (!policy)
+        rd_kafka_NewTopic_set_config(nt, "cleanup.policy", "compact");
     q = rd_kafka_queue_new(rk);
     ao = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
     rd_kafka_AdminOptions_set_request_timeout(ao, 3000, errstr, sizeof(errstr));
@@ -567,4 +623,95 @@ int eddy_kafka_topic_config(rd_kafka_t *rk, const char *topic, const char *name,
     rd_kafka_queue_destroy(q);
     rd_kafka_ConfigResource_destroy(res);
     return rc;
+}
+
+/* The errors that stop a stage, one row each: every other is retried. */
+static const struct {
+    rd_kafka_resp_err_t code;
+    const char *kind;
+} fatal_errors[] = {
+    {RD_KAFKA_RESP_ERR__FATAL, "fatal"},
+    {RD_KAFKA_RESP_ERR__FENCED, "fenced"},
+    {RD_KAFKA_RESP_ERR_PRODUCER_FENCED, "fenced"},
+    {RD_KAFKA_RESP_ERR_FENCED_INSTANCE_ID, "fenced"},
+    {RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED, "authorization"},
+    {RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED, "authorization"},
+    {RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED, "authorization"},
+    {RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED, "authorization"},
+    {RD_KAFKA_RESP_ERR__AUTHENTICATION, "authorization"},
+    {RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED, "authorization"},
+    {RD_KAFKA_RESP_ERR_INVALID_GROUP_ID, "fatal"},
+};
+
+const char *eddy_kafka_fatal_kind(rd_kafka_resp_err_t code)
+{
+    for (size_t i = 0; i < sizeof(fatal_errors) / sizeof(fatal_errors[0]); i++)
+        if (fatal_errors[i].code == code)
+            return fatal_errors[i].kind;
+    return NULL;
+}
+
+#define COMMITTED_CALL_MS 5000
+#define COMMITTED_MIN_MS  50
+#define COMMITTED_MAX_MS  2000
+#define COMMITTED_WARN_US (5 * 1000000LL)
+
+/* One read of the committed offsets into LIST: the first error, top-level
+ * or per partition, or 0. */
+static rd_kafka_resp_err_t committed_once(rd_kafka_t *consumer,
+                                          rd_kafka_topic_partition_list_t *list)
+{
+    rd_kafka_resp_err_t e = rd_kafka_committed(consumer, list, COMMITTED_CALL_MS);
+
+    for (int i = 0; !e && i < list->cnt; i++)
+        e = list->elems[i].err;
+    return e;
+}
+
+rd_kafka_topic_partition_list_t *
+eddy_kafka_committed(rd_kafka_t *consumer, const rd_kafka_topic_partition_list_t *parts,
+                     int (*stopping)(void), eddy_err_t *err)
+{
+    int64_t t0 = eddy_now_us(), warned = t0;
+    int backoff_ms = COMMITTED_MIN_MS;
+
+    for (;;) {
+        rd_kafka_topic_partition_list_t *list =
+            rd_kafka_topic_partition_list_copy(parts);
+        rd_kafka_resp_err_t e = committed_once(consumer, list);
+        const char *kind = e ? eddy_kafka_fatal_kind(e) : NULL;
+        int64_t now = eddy_now_us();
+
+        if (!e) {
+            if (now - t0 >= COMMITTED_WARN_US)
+                eddy_log_info("committed offsets read", "waited_ms=%" PRId64,
+                              (now - t0) / 1000);
+            return list;
+        }
+        rd_kafka_topic_partition_list_destroy(list);
+        if (kind) {
+            eddy_log_error("cannot read the group's committed offsets",
+                           "kind=%s error=\"%s\"", kind, rd_kafka_err2str(e));
+            eddy_err_set(err, EDDY_ERR_FATAL, e,
+                         "cannot read the group's committed offsets (%s): %s", kind,
+                         rd_kafka_err2str(e));
+            err->config = !strcmp(kind, "authorization") || !strcmp(kind, "fenced");
+            return NULL;
+        }
+        if (stopping && stopping()) {
+            eddy_err_set(err, EDDY_ERR_RETRIABLE, e,
+                         "stopped while waiting for the committed offsets: %s",
+                         rd_kafka_err2str(e));
+            return NULL;
+        }
+        if (now - warned >= COMMITTED_WARN_US) {
+            eddy_log_warn("waiting for the group's committed offsets (retrying)",
+                          "error=%s waited_ms=%" PRId64, rd_kafka_err2name(e),
+                          (now - t0) / 1000);
+            warned = now;
+        }
+        usleep((useconds_t)backoff_ms * 1000);
+        backoff_ms =
+            backoff_ms * 2 > COMMITTED_MAX_MS ? COMMITTED_MAX_MS : backoff_ms * 2;
+    }
 }

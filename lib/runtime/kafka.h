@@ -11,7 +11,8 @@
 #include "util/opts.h"
 
 /* Creates a configuration with bootstrap.servers, client.id, the log
- * callback and every -X property (applied last, so they win), taken from
+ * callback, reconnect.backoff.max.ms 1 s (a restarted broker is found within
+ * a second) and every -X property (applied last, so they win), taken from
  * the common options OPTS loaded (eddy_opts_common_conf; OPTS must have
  * them). Returns NULL and fills ERRSTR with the offending key and value. */
 rd_kafka_conf_t *eddy_kafka_conf_new(const eddy_opts_t *opts, const char *client_id,
@@ -27,11 +28,17 @@ int eddy_kafka_conf_default(rd_kafka_conf_t *conf, const eddy_opts_t *opts,
 rd_kafka_t *eddy_kafka_producer_new(rd_kafka_conf_t *conf, char *errstr,
                                     size_t errstr_size);
 
+/* The default max.poll.interval.ms: the longest gap between two polls of the
+ * loop's consumer (a batch, its commit, or a restore on assignment) before
+ * it leaves the group, and the broker's rebalance timeout. */
+#define EDDY_MAX_POLL_INTERVAL_MS_STR "15000"
+
 /* The loop's consumer of GROUP: manual commits, cooperative-sticky
  * assignment handled by REBALANCE_CB (with OPAQUE), read_committed, from the
- * earliest offset when the group has none (each default overridable by -X).
- * Its queue is the main one (rd_kafka_poll_set_consumer). Returns NULL and
- * fills ERRSTR. */
+ * earliest offset when the group has none, session.timeout.ms 6 s,
+ * heartbeats every 1.5 s, max.poll.interval.ms 15 s (each default
+ * overridable by -X). Its queue is the main one (rd_kafka_poll_set_consumer).
+ * Returns NULL and fills ERRSTR. */
 rd_kafka_t *eddy_kafka_loop_consumer_new(
     const eddy_opts_t *opts, const char *group,
     void (*rebalance_cb)(rd_kafka_t *, rd_kafka_resp_err_t,
@@ -42,6 +49,13 @@ rd_kafka_t *eddy_kafka_loop_consumer_new(
  * <group>-restore, never subscribed) reporting partition ends. */
 rd_kafka_t *eddy_kafka_restorer_new(const eddy_opts_t *opts, const char *group,
                                     char *errstr, size_t errstr_size);
+
+/* The default transaction.timeout.ms (-X overrides it): how long an
+ * abandoned transaction (a killed or paused replica) blocks read_committed
+ * readers and the group's committed offsets. A batch (--batch-time) and its
+ * commit must fit well inside it. */
+#define EDDY_TXN_TIMEOUT_MS     10000
+#define EDDY_TXN_TIMEOUT_MS_STR "10000"
 
 /* The loop's idempotent producer for GROUP, its delivery reports counted in
  * DR (runtime/produce.h); transactional when TXN_ID is not NULL (timeouts
@@ -70,12 +84,13 @@ int eddy_kafka_brokers_recheck(rd_kafka_t *rk, int timeout_ms);
  * when it does not exist, -2 when the metadata could not be read. */
 int eddy_kafka_partition_count(rd_kafka_t *rk, const char *topic);
 
-/* Creates TOPIC with PARTITIONS partitions, cleanup.policy=compact and (when
- * not NULL) MAX_MESSAGE_BYTES, waiting 5 s at most. WHAT names it in the
+/* Creates TOPIC with PARTITIONS partitions, cleanup.policy=compact and the
+ * topic settings CONFIG (NULL, or name, value, name, value, ..., NULL; a
+ * cleanup.policy there replaces the default), waiting 5 s at most. WHAT names it in the
  * log ("state topic"): created, already there, or failed; a broker without
  * the admin API (the embedded one) auto-creates it on first use instead. */
 void eddy_kafka_create_compacted(rd_kafka_t *rk, const char *topic, int partitions,
-                                 const char *max_message_bytes, const char *what);
+                                 const char *const *config, const char *what);
 
 /* The value of the topic config NAME of TOPIC (e.g. "cleanup.policy") into
  * VALUE ("" when the broker does not list it), asked within 5 s. Returns 0,
@@ -131,6 +146,27 @@ int eddy_kafka_deadletter(rd_kafka_t *producer, const char *topic, int64_t max_b
                           const char *stage, const char *reason, const char *detail,
                           const eddy_dlq_source_t *src, const void *key, size_t key_len,
                           const void *value, size_t value_len, eddy_err_t *err);
+
+/* Why librdkafka error CODE must stop a stage: "fenced" (another instance
+ * took over its transactional id or group.instance.id), "authorization"
+ * (an ACL refuses it) or "fatal" (the client is unusable), or NULL when it is
+ * transient: a coordinator loading or moving, an offset pending in an open
+ * transaction (UNSTABLE_OFFSET_COMMIT), a timeout, a broker down. The caller
+ * retries the transient ones. */
+const char *eddy_kafka_fatal_kind(rd_kafka_resp_err_t code);
+
+/* A copy of PARTS (the caller destroys it) with the group's committed
+ * offsets, stable ones only: CONSUMER is read_committed, so librdkafka asks
+ * with KIP-447's require_stable and an offset pending in an open transaction
+ * comes back UNSTABLE_OFFSET_COMMIT. Transient failures (eddy_kafka_fatal_kind
+ * NULL, top-level or per partition) are retried with a backoff of 50 ms
+ * doubling to 2 s, logged as a warning every 5 s, for as long as they last:
+ * an abandoned transaction is aborted by the broker after
+ * transaction.timeout.ms. Returns NULL with ERR FATAL (one error line naming
+ * the kind) or RETRIABLE once STOPPING (NULL: never) returns 1. */
+rd_kafka_topic_partition_list_t *
+eddy_kafka_committed(rd_kafka_t *consumer, const rd_kafka_topic_partition_list_t *parts,
+                     int (*stopping)(void), eddy_err_t *err);
 
 /* Wall-clock time in microseconds (for produced_at / predicted_at only). */
 int64_t eddy_now_us(void);

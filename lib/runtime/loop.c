@@ -28,7 +28,9 @@
 #define SLACK_US   (30 * 1000000LL)
 #define TXN_US     ((int64_t)EDDY_TXN_CALL_TIMEOUT_MS * 1000)
 #define PUBLISH_US (100 * 1000LL)
-/* Reading the group's committed offsets waits up to 30 s. */
+/* What the probes allow for reading the group's committed offsets: they are
+ * waited for while unstable (an abandoned transaction holds them until the
+ * broker aborts it, transaction.timeout.ms) or the coordinator moves. */
 #define COMMITTED_US (30 * 1000000LL)
 /* While all brokers are down: ask once a second, waiting half a second. */
 #define BROKER_CHECK_US      (1000 * 1000LL)
@@ -66,6 +68,8 @@ typedef struct loop_s {
     eddy_err_t err;                /* the fatal error that stops the loop */
     int partial;                   /* a restore was cut short by a stop signal */
     int32_t cur_partition;         /* partition of the record being processed */
+    uint64_t restore_base[2];      /* restore records and bytes before this one */
+    int64_t renewed_us;            /* when the producer was last re-created */
     eddy_topic_limit_t *dlq_limit; /* what the dead-letter topic accepts */
     dlq_mode_t dlq_mode;           /* how far refused dead letters pushed the batch */
     uint64_t dlq_failed_seen;      /* dr.deadletter_failed already acted on */
@@ -143,25 +147,52 @@ void eddy_emit_touch(eddy_emit_t *emit, const char *series_id)
                              emit->err);
 }
 
-/* PARTS with the group's committed offsets (a copy the caller destroys), or
- * NULL with ERR. Waits up to 30 s for the group coordinator. */
+/* PARTS with the group's stable committed offsets (a copy the caller
+ * destroys), or NULL with ERR: FATAL (fenced, authorization), or RETRIABLE
+ * when a stop signal came while waiting; then no record is processed any
+ * more. Transient conditions are waited out (eddy_kafka_committed). */
 static rd_kafka_topic_partition_list_t *
 committed_offsets(loop_t *loop, const rd_kafka_topic_partition_list_t *parts,
                   eddy_err_t *err)
 {
     rd_kafka_topic_partition_list_t *committed =
-        rd_kafka_topic_partition_list_copy(parts);
-    rd_kafka_resp_err_t e =
-        rd_kafka_committed(loop->consumer, committed, (int)(COMMITTED_US / 1000));
+        eddy_kafka_committed(loop->consumer, parts, eddy_loop_stopping, err);
 
-    if (!e)
-        return committed;
-    rd_kafka_topic_partition_list_destroy(committed);
-    eddy_log_error("cannot read the group's committed offsets", NULL);
-    eddy_err_set(err, EDDY_ERR_FATAL, e,
-                 "cannot read the committed offsets of group '%s': %s", loop->group,
-                 rd_kafka_err2str(e));
-    return NULL;
+    if (!committed && err->cls == EDDY_ERR_RETRIABLE)
+        loop->partial = 1;
+    return committed;
+}
+
+/* The changelog's progress callback: /metrics shows it, and /healthz stays
+ * healthy while the restore makes progress (no deadline on its total). */
+static void restore_progress(void *arg, const eddy_restore_progress_t *p)
+{
+    loop_t *loop = arg;
+
+    loop->c->restore_records = loop->restore_base[0] + p->records;
+    loop->c->restore_bytes = loop->restore_base[1] + p->bytes;
+    loop->c->restore_remaining = p->remaining;
+    phase(loop, EDDY_PHASE_RESTORING, EDDY_CHANGELOG_STALL_US + SLACK_US);
+}
+
+/* A restore runs inside the rebalance callback: one longer than
+ * max.poll.interval.ms makes the consumer leave its group. Says so, with
+ * the fix, since the restore itself has no deadline. */
+static void warn_slow_restore(loop_t *loop, int64_t t0_us)
+{
+    char value[32] = "0";
+    size_t size = sizeof(value);
+    int64_t ms = (eddy_now_us() - t0_us) / 1000;
+
+    rd_kafka_conf_get(rd_kafka_conf(loop->consumer), "max.poll.interval.ms", value,
+                      &size);
+    if (ms > strtoll(value, NULL, 10))
+        eddy_log_warn(
+            "restoring state took longer than max.poll.interval.ms, so the "
+            "consumer left its group and rejoins: raise it with -X "
+            "max.poll.interval.ms (a longer wait for a member lost in a broker "
+            "crash) or shrink the changelog (its topic settings)",
+            "restore_ms=%" PRId64 " max_poll_interval_ms=%s", ms, value);
 }
 
 /* Restores the state of PARTS (input partitions, with the group's COMMITTED
@@ -172,12 +203,14 @@ static int restore(loop_t *loop, const rd_kafka_topic_partition_list_t *parts,
                    const rd_kafka_topic_partition_list_t *committed, eddy_err_t *err)
 {
     eddy_restore_counts_t n;
+    int64_t t0 = eddy_now_us();
 
     if (!loop->changelog || parts->cnt == 0)
         return 0;
     loop->c->ready = 0;
-    phase(loop, EDDY_PHASE_RESTORING,
-          parts->cnt * EDDY_CHANGELOG_RESTORE_US + SLACK_US);
+    loop->restore_base[0] = loop->c->restore_records;
+    loop->restore_base[1] = loop->c->restore_bytes;
+    phase(loop, EDDY_PHASE_RESTORING, EDDY_CHANGELOG_STALL_US + SLACK_US);
     if (eddy_changelog_restore(loop->changelog, parts, committed, &n, err)) {
         if (err->cls != EDDY_ERR_RETRIABLE)
             return -1;
@@ -189,6 +222,7 @@ static int restore(loop_t *loop, const rd_kafka_topic_partition_list_t *parts,
     }
     loop->c->restored += n.records - (n.rebuilt < n.records ? n.rebuilt : n.records);
     loop->c->rebuilt += n.rebuilt;
+    warn_slow_restore(loop, t0);
     return 0;
 }
 
@@ -203,7 +237,7 @@ static int rewind_to_committed(loop_t *loop, eddy_err_t *err)
         return eddy_err_set(err, EDDY_ERR_FATAL, 0, "cannot read the assignment");
     if (!(committed = committed_offsets(loop, assigned, err))) {
         rd_kafka_topic_partition_list_destroy(assigned);
-        return -1;
+        return err->cls == EDDY_ERR_RETRIABLE ? 0 : -1; /* stopping */
     }
     for (int i = 0; i < committed->cnt && rc == 0; i++) {
         rd_kafka_topic_partition_t *tp = &committed->elems[i];
@@ -226,6 +260,53 @@ static int rewind_to_committed(loop_t *loop, eddy_err_t *err)
     return rc;
 }
 
+static rd_kafka_t *producer_new(loop_t *loop, char *errstr, size_t errstr_size);
+
+/* Fewest microseconds between two re-creations of the producer. */
+#define RENEW_US (10 * 1000000LL)
+
+/* A transaction the broker aborted after transaction.timeout.ms (the process
+ * was paused, or the broker away) fences its producer although no other instance
+ * holds the id: a new producer under the same id (init_transactions bumps
+ * the epoch) replays the batch from the last commit. Not when the consumer
+ * itself was fenced, nor twice within RENEW_US (two live instances sharing
+ * an id still stop). Returns 0, or -1 with ERR (the original one when it
+ * does not apply). */
+static int renew_producer(loop_t *loop, eddy_err_t *err)
+{
+    char errstr[512];
+    rd_kafka_t *fresh;
+    int64_t now = eddy_now_us();
+    const char *kind = eddy_kafka_fatal_kind((rd_kafka_resp_err_t)err->code);
+
+    if (!loop->conf.exactly_once || !kind || strcmp(kind, "fenced") ||
+        rd_kafka_fatal_error(loop->consumer, NULL, 0) ||
+        now - loop->renewed_us < RENEW_US)
+        return -1;
+    eddy_log_warn(
+        "producer fenced (the broker aborted its transaction: the process was paused, "
+        "or the broker away, longer than transaction.timeout.ms): re-creating it and "
+        "replaying the batch from the last commit",
+        "error=\"%s\"", err->msg);
+    if (!(fresh = producer_new(loop, errstr, sizeof(errstr))))
+        return -1;
+    loop->renewed_us = now;
+    rd_kafka_purge(loop->producer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    rd_kafka_destroy(loop->producer);
+    loop->producer = fresh;
+    eddy_txn_set_producer(loop->txn, fresh);
+    if (loop->changelog) {
+        eddy_changelog_set_producer(loop->changelog, fresh);
+        eddy_changelog_clear_dirty(loop->changelog);
+    }
+    eddy_batch_reset(loop->batch);
+    loop->c->aborts++;
+    eddy_err_clear(err);
+    if (eddy_txn_init(loop->txn, eddy_loop_stopping, err))
+        return -1;
+    return rewind_to_committed(loop, err);
+}
+
 /* Aborts the open transaction and forgets the batch; with REWIND, rewinds
  * input and state to the last commit so the batch is processed again. */
 static void abort_batch(loop_t *loop, int rewind)
@@ -238,7 +319,8 @@ static void abort_batch(loop_t *loop, int rewind)
         eddy_changelog_clear_dirty(loop->changelog);
     eddy_batch_reset(loop->batch);
     if (eddy_txn_abort(loop->txn, &err)) {
-        fail(loop, &err);
+        if (renew_producer(loop, &err)) /* else replayed from the last commit */
+            fail(loop, &err);
         return;
     }
     if (!rewind)
@@ -350,9 +432,9 @@ static void commit_batch(loop_t *loop)
         abort_batch(loop, 1);
         rd_kafka_poll(loop->producer, 0); /* the refused records' reports */
         dead_letters_refused(loop);
-    } else if (rc) {
+    } else if (rc && renew_producer(loop, &err)) {
         fail(loop, &err);
-    } else {
+    } else if (!rc) {
         loop->dlq_mode = DLQ_WHOLE;
     }
     phase(loop, EDDY_PHASE_POLLING, 0);
@@ -386,7 +468,8 @@ static void on_assign(loop_t *loop, rd_kafka_t *rk,
     phase(loop, EDDY_PHASE_RESTORING, COMMITTED_US + SLACK_US);
     if (loop->changelog && parts->cnt > 0 &&
         (!(committed = committed_offsets(loop, parts, &err)) ||
-         (rc = restore(loop, parts, committed, &err)) < 0)) {
+         (rc = restore(loop, parts, committed, &err)) < 0) &&
+        err.cls == EDDY_ERR_FATAL) {
         fail(loop, &err);
     } else {
         if (loop->stage->from_beginning)
@@ -724,7 +807,9 @@ static int changelog_start(loop_t *loop, eddy_err_t *err)
                                           .load = loop->stage->state_load,
                                           .drop = loop->stage->state_drop,
                                           .lock = &loop->stage_lock},
-                                .stopping = eddy_loop_stopping};
+                                .stopping = eddy_loop_stopping,
+                                .progress = restore_progress,
+                                .progress_arg = loop};
 
     if (n_in < 0)
         return -1;
@@ -776,7 +861,7 @@ static int loop_start(loop_t *loop, eddy_err_t *err)
         !(loop->batch =
               eddy_batch_new(loop->conf.batch_size, loop->conf.batch_time_ms)))
         return eddy_err_set(err, EDDY_ERR_FATAL, 0, "out of memory");
-    if (eddy_txn_init(loop->txn, err))
+    if (eddy_txn_init(loop->txn, eddy_loop_stopping, err))
         return -1;
     loop->dlq_limit =
         eddy_kafka_topic_limit_new(loop->producer, loop->conf.deadletter_topic, 10000);

@@ -156,6 +156,17 @@ void eddy_stats_render(const eddy_counters_t *c, const char *s, eddy_buf_t *b)
          "Series whose snapshot was ahead of the committed offset, rebuilt from the "
          "input.",
          (double)c->rebuilt},
+        {"eddy_stage_state_restore_records_total", EDDY_PROM_COUNTER,
+         "Changelog records read while restoring state (progress of a running "
+         "restore included).",
+         (double)c->restore_records},
+        {"eddy_stage_state_restore_bytes_total", EDDY_PROM_COUNTER,
+         "Changelog bytes (keys and values) read while restoring state.",
+         (double)c->restore_bytes},
+        {"eddy_stage_state_restore_remaining_offsets", EDDY_PROM_GAUGE,
+         "Changelog offsets left to read in the running restore (0: none runs; -1: "
+         "end unknown).",
+         (double)c->restore_remaining},
         {"eddy_stage_exactly_once", EDDY_PROM_GAUGE,
          "1 when batches are Kafka transactions.", c->exactly_once},
     };

@@ -1,6 +1,10 @@
 #include "runtime/txn.h"
 
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "runtime/kafka.h"
 
 #include "util/log.h"
 
@@ -22,26 +26,65 @@ eddy_txn_t *eddy_txn_new(rd_kafka_t *producer, int enabled)
     return txn;
 }
 
+void eddy_txn_set_producer(eddy_txn_t *txn, rd_kafka_t *producer)
+{
+    txn->producer = producer;
+    txn->open = 0;
+    txn->offsets_sent = 0;
+}
+
 void eddy_txn_destroy(eddy_txn_t *txn)
 {
     free(txn);
 }
 
-int eddy_txn_init(eddy_txn_t *txn, eddy_err_t *err)
+/* Backoff between retries of a retriable init or abort, in microseconds. */
+#define RETRY_US (500 * 1000)
+
+int eddy_txn_init(eddy_txn_t *txn, int (*stopping)(void), eddy_err_t *err)
 {
     rd_kafka_error_t *error;
     int rc = 0;
 
     if (!txn->enabled)
         return 0;
-    if ((error = rd_kafka_init_transactions(txn->producer, EDDY_TXN_CALL_TIMEOUT_MS))) {
+    /* Retriable: a coordinator loading or moving (a broker restart), or the
+     * previous instance's transaction still being aborted. */
+    while (
+        (error = rd_kafka_init_transactions(txn->producer, EDDY_TXN_CALL_TIMEOUT_MS)) &&
+        rd_kafka_error_is_retriable(error) && !(stopping && stopping())) {
+        eddy_log_warn("initialising transactions: retrying", "error=\"%s\"",
+                      rd_kafka_error_string(error));
+        rd_kafka_error_destroy(error);
+        usleep(RETRY_US);
+    }
+    if (error) {
+        const char *kind = eddy_kafka_fatal_kind(rd_kafka_error_code(error));
         rc = eddy_err_set(err, EDDY_ERR_FATAL, rd_kafka_error_code(error),
-                          "cannot initialise transactions: %s (the broker must support "
-                          "transactions; run with --no-exactly-once otherwise)",
-                          rd_kafka_error_string(error));
+                          "cannot initialise transactions (%s): %s (the broker must "
+                          "support transactions; run with --no-exactly-once otherwise)",
+                          kind ? kind : "fatal", rd_kafka_error_string(error));
+        err->config = kind && !strcmp(kind, "authorization");
         rd_kafka_error_destroy(error);
     }
     return rc;
+}
+
+/* What a fatal ERROR means, said once in the stage's last error line. */
+static const char *fatal_hint(const rd_kafka_error_t *error, eddy_err_class_t cls)
+{
+    const char *kind = eddy_kafka_fatal_kind(rd_kafka_error_code(error));
+
+    if (cls != EDDY_ERR_FATAL)
+        return "";
+    if (kind && !strcmp(kind, "authorization"))
+        return " (fatal, authorization: grant this stage's principal the "
+               "transactional id, group and topic ACLs)";
+    if (kind && !strcmp(kind, "fenced"))
+        return " (fatal, fenced: another instance with the same transactional id "
+               "took over)";
+    return " (a fatal producer error: another instance with the same "
+           "transactional id may have fenced this one)";
 }
 
 /* Sorts ERROR (consumed) into ERR's classes and logs it under WHAT. */
@@ -56,11 +99,7 @@ static int classify(const char *what, rd_kafka_error_t *error, eddy_err_t *err)
     eddy_log_warn(what, "error=\"%s\" retriable=%d requires_abort=%d",
                   rd_kafka_error_string(error), retriable, abortable);
     eddy_err_set(err, cls, rd_kafka_error_code(error), "%s: %s%s", what,
-                 rd_kafka_error_string(error),
-                 cls == EDDY_ERR_FATAL ? " (a fatal producer error: another instance "
-                                         "with the same transactional id may have "
-                                         "fenced this one)"
-                                       : "");
+                 rd_kafka_error_string(error), fatal_hint(error, cls));
     rd_kafka_error_destroy(error);
     return -1;
 }
@@ -133,7 +172,16 @@ int eddy_txn_abort(eddy_txn_t *txn, eddy_err_t *err)
     if (!txn->enabled || !txn->open)
         return 0;
     txn->open = 0;
-    if ((error = rd_kafka_abort_transaction(txn->producer, EDDY_TXN_CALL_TIMEOUT_MS)))
+    /* A retriable abort (a timeout, a coordinator moving) is called again. */
+    while (
+        (error = rd_kafka_abort_transaction(txn->producer, EDDY_TXN_CALL_TIMEOUT_MS)) &&
+        rd_kafka_error_is_retriable(error)) {
+        eddy_log_warn("aborting the transaction: retrying", "error=\"%s\"",
+                      rd_kafka_error_string(error));
+        rd_kafka_error_destroy(error);
+        usleep(RETRY_US);
+    }
+    if (error)
         return fatal("cannot abort the transaction", error, err);
     return 0;
 }

@@ -372,22 +372,29 @@ func num(v any) int {
 func checkWiring(dir string, objs []*object) []string {
 	var errs []string
 	bad := func(f string, a ...any) { errs = append(errs, dir+": "+fmt.Sprintf(f, a...)) }
-	deps := map[string]*appsv1.Deployment{}
+	deps := map[string]*workload{}
 	var podLabels []labels.Set
 	partitions := map[string]int{}
 	kafkas := map[string]bool{}
 	for _, o := range objs {
+		var w *workload
 		switch t := o.typed.(type) {
 		case *appsv1.Deployment:
-			deps[t.Name] = t
-			podLabels = append(podLabels, t.Spec.Template.Labels)
-			sel, err := metav1.LabelSelectorAsSelector(t.Spec.Selector)
-			if err != nil || !sel.Matches(labels.Set(t.Spec.Template.Labels)) {
-				bad("Deployment %s: selector does not match its pod template", t.Name)
-			}
-			checkPod(t.Name, &t.Spec.Template.Spec, true, bad)
+			w = &workload{"Deployment", t.Name, t.Spec.Replicas, t.Spec.Selector, &t.Spec.Template}
+		case *appsv1.StatefulSet:
+			w = &workload{"StatefulSet", t.Name, t.Spec.Replicas, t.Spec.Selector, &t.Spec.Template}
+			checkReplicaID(t, bad)
 		case *batchv1.Job:
 			checkPod(t.Name, &t.Spec.Template.Spec, false, bad)
+		}
+		if w != nil {
+			deps[w.name] = w
+			podLabels = append(podLabels, w.template.Labels)
+			sel, err := metav1.LabelSelectorAsSelector(w.selector)
+			if err != nil || !sel.Matches(labels.Set(w.template.Labels)) {
+				bad("%s %s: selector does not match its pod template", w.kind, w.name)
+			}
+			checkPod(w.name, &w.template.Spec, true, bad)
 		}
 		switch o.kind {
 		case "KafkaTopic":
@@ -436,13 +443,17 @@ func checkWiring(dir string, objs []*object) []string {
 			}
 		case "ScaledObject":
 			target, _ := get(o.generic, "spec", "scaleTargetRef", "name").(string)
+			kind, _ := get(o.generic, "spec", "scaleTargetRef", "kind").(string)
+			if kind == "" {
+				kind = "Deployment"
+			}
 			d, ok := deps[target]
-			if !ok {
-				bad("ScaledObject %s: no Deployment %s", o.name, target)
+			if !ok || d.kind != kind {
+				bad("ScaledObject %s: no %s %s", o.name, kind, target)
 				continue
 			}
-			if d.Spec.Replicas != nil {
-				bad("Deployment %s sets replicas although ScaledObject %s owns them", target, o.name)
+			if d.replicas != nil {
+				bad("%s %s sets replicas although ScaledObject %s owns them", d.kind, target, o.name)
 			}
 			maxR := num(get(o.generic, "spec", "maxReplicaCount"))
 			triggers, _ := get(o.generic, "spec", "triggers").([]any)
@@ -456,14 +467,43 @@ func checkWiring(dir string, objs []*object) []string {
 				} else if maxR < 1 || maxR > p {
 					bad("ScaledObject %s: maxReplicaCount %d outside 1..%d (partitions of %s)", o.name, maxR, p, topic)
 				}
-				args := strings.Join(d.Spec.Template.Spec.Containers[0].Args, " ")
+				args := strings.Join(d.template.Spec.Containers[0].Args, " ")
 				if !strings.Contains(args, "--group "+group+" ") || !strings.Contains(args, "--input "+topic+" ") {
-					bad("ScaledObject %s watches group %s on %s, but Deployment %s runs %q", o.name, group, topic, target, args)
+					bad("ScaledObject %s watches group %s on %s, but %s %s runs %q", o.name, group, topic, d.kind, target, args)
 				}
 			}
 		}
 	}
 	return errs
+}
+
+// workload is a Deployment or a StatefulSet: what the wiring checks need.
+type workload struct {
+	kind, name string
+	replicas   *int32
+	selector   *metav1.LabelSelector
+	template   *corev1.PodTemplateSpec
+}
+
+// checkReplicaID: a StatefulSet's pods keep their names across restarts, so
+// each must take its transactional id (and static group member id) from its
+// own name: a restarted pod then fences its predecessor at once.
+func checkReplicaID(t *appsv1.StatefulSet, bad func(string, ...any)) {
+	for _, c := range t.Spec.Template.Spec.Containers {
+		ok := false
+		for _, e := range c.Env {
+			if e.Name == "EDDY_TRANSACTIONAL_ID" && e.ValueFrom != nil && e.ValueFrom.FieldRef != nil &&
+				e.ValueFrom.FieldRef.FieldPath == "metadata.name" {
+				ok = true
+			}
+		}
+		if !ok {
+			bad("StatefulSet %s/%s: EDDY_TRANSACTIONAL_ID must come from metadata.name (the pod's stable name)", t.Name, c.Name)
+		}
+	}
+	if t.Spec.ServiceName == "" {
+		bad("StatefulSet %s: no serviceName", t.Name)
+	}
 }
 
 func checkPod(name string, spec *corev1.PodSpec, probes bool, bad func(string, ...any)) {

@@ -98,7 +98,7 @@ static void make_fvs(const series_t *s, eddy_fv_t *out)
         o.seq = t;
         o.event_time_ms = t * 1000;
         o.value = s->v[t];
-        assert_int_equal(eddy_features_process(f, &o, &out[t]), EDDY_FEATURES_OK);
+        assert_int_equal(eddy_features_process(f, &o, &out[t], NULL), EDDY_FEATURES_OK);
     }
     eddy_features_destroy(f);
 }

@@ -1,5 +1,6 @@
 /* The runtime's broker-free units: the error type, the reason table, the
- * stats snapshot and liveness rule, and the batch's bounds and offsets. */
+ * stats snapshot and liveness rule, the batch's bounds and offsets, and which
+ * Kafka errors stop a stage. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +11,7 @@
 #include <cmocka.h>
 
 #include "runtime/batch.h"
+#include "runtime/kafka.h"
 #include "runtime/stats.h"
 #include "util/err.h"
 #include "util/reason.h"
@@ -126,6 +128,25 @@ static void test_batch(void **state)
     eddy_batch_destroy(b);
 }
 
+/* Only fenced, authorization and fatal client errors stop a stage; the
+ * coordinator and pending-transaction conditions are waited out. */
+static void test_fatal_kind(void **state)
+{
+    (void)state;
+    assert_string_equal(eddy_kafka_fatal_kind(RD_KAFKA_RESP_ERR__FENCED), "fenced");
+    assert_string_equal(eddy_kafka_fatal_kind(RD_KAFKA_RESP_ERR_FENCED_INSTANCE_ID),
+                        "fenced");
+    assert_string_equal(
+        eddy_kafka_fatal_kind(RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED),
+        "authorization");
+    assert_string_equal(eddy_kafka_fatal_kind(RD_KAFKA_RESP_ERR__FATAL), "fatal");
+    assert_null(eddy_kafka_fatal_kind(RD_KAFKA_RESP_ERR_UNSTABLE_OFFSET_COMMIT));
+    assert_null(eddy_kafka_fatal_kind(RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS));
+    assert_null(eddy_kafka_fatal_kind(RD_KAFKA_RESP_ERR_NOT_COORDINATOR));
+    assert_null(eddy_kafka_fatal_kind(RD_KAFKA_RESP_ERR__TIMED_OUT));
+    assert_null(eddy_kafka_fatal_kind(RD_KAFKA_RESP_ERR__TRANSPORT));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -134,6 +155,7 @@ int main(void)
         cmocka_unit_test(test_stats_snapshot),
         cmocka_unit_test(test_stats_alive),
         cmocka_unit_test(test_batch),
+        cmocka_unit_test(test_fatal_kind),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
