@@ -506,8 +506,6 @@ static void test_brokers_down_not_ready(void **state)
     free(r);
 }
 
-/* A fenced producer is fatal: the config exit code and a last line that
- * names the transactional id and --transactional-id. */
 /* Runs R to its end with stderr captured into LOG; returns its exit code. */
 static int run_logged(run_t *r, const env_t *env, char *log, size_t size)
 {
@@ -529,16 +527,22 @@ static int run_logged(run_t *r, const env_t *env, char *log, size_t size)
     return rc;
 }
 
+/* A fenced producer is re-created once (the broker may have aborted an
+ * expired transaction: a paused process); fenced again within 10 s it is
+ * fatal: the config exit code and a last line that names the transactional
+ * id and --transactional-id. */
 static void test_fenced_is_fatal(void **state)
 {
     env_t *env = *state;
     run_t *r = calloc(1, sizeof(*r));
-    char log[8192] = "";
+    char log[16384] = "";
 
     produce_inputs(env, "a", 2);
-    rd_kafka_mock_push_request_errors(env->mc, API_END_TXN, 1,
+    rd_kafka_mock_push_request_errors(env->mc, API_END_TXN, 2,
+                                      RD_KAFKA_RESP_ERR_PRODUCER_FENCED,
                                       RD_KAFKA_RESP_ERR_PRODUCER_FENCED);
     assert_int_equal(run_logged(r, env, log, sizeof(log)), EDDY_EXIT_CONFIG);
+    assert_non_null(strstr(log, "re-creating it"));
     assert_non_null(strstr(log, "msg=\"fatal error: stopping\""));
     assert_non_null(strstr(log, "fenced"));
     assert_non_null(strstr(log, "--transactional-id"));
