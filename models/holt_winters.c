@@ -7,14 +7,25 @@
  *  - the seasonal update uses the level and trend from before this step.
  * The lag features are ignored (River's forecaster learns y only). River
  * raises when asked to forecast before initialisation; eddy then predicts the
- * last target (0 before any). Means are compensated sums (River's
- * statistics.mean is exact); they agree bit for bit on integer data.
+ * last target (0 before any). The initial level and trend are exactly rounded
+ * means (util/fsum.h), as River's statistics.mean: bit for bit on any data.
+ *
+ * Guards where River raises ZeroDivisionError (no parity there, by design):
+ *  - a first window whose mean is 0 (a series that starts with a year of
+ *    zeros): eddy slides the window (the latest k targets) until its mean is
+ *    non-zero, predicting the last target meanwhile;
+ *  - multiplicative mode needs positive targets: a window with a value <= 0
+ *    is never used to start, and a target <= 0 after the start refuses the
+ *    series for good (eddy_model_trouble says why); the model then predicts
+ *    the last target.
  */
 #include "model_internal.h"
+#include "util/fsum.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 enum { P_ALPHA, P_BETA, P_GAMMA, P_SEASON, P_MULT, N_P };
 
@@ -38,7 +49,9 @@ typedef struct {
     double alpha, beta, gamma;
     int s, mult, k;
     int n_first, initialized;
-    double *first; /* k first targets */
+    int refused;   /* multiplicative on a target <= 0: predicts `last` */
+    double *first; /* the first k targets (the latest k while guarded) */
+    double *diffs; /* scratch: k - 1 first differences */
     double last;   /* last target, for the pre-initialisation fallback */
     uint64_t n_seen;
     dq_t level, trend, season;
@@ -90,6 +103,7 @@ static void hw_free(eddy_model_t *m)
 {
     hw_state_t *s = m->state;
     free(s->first);
+    free(s->diffs);
     free(s->level.v);
     free(s->trend.v);
     free(s->season.v);
@@ -107,41 +121,57 @@ static int hw_init(eddy_model_t *m)
     s->level.cap = s->trend.cap = 2;
     s->season.cap = s->s + 1;
     s->first = calloc((size_t)s->k, sizeof(double));
+    s->diffs = calloc((size_t)s->k, sizeof(double));
     s->level.v = calloc(2, sizeof(double));
     s->trend.v = calloc(2, sizeof(double));
     s->season.v = calloc((size_t)s->season.cap, sizeof(double));
-    if (!s->first || !s->level.v || !s->trend.v || !s->season.v)
+    if (!s->first || !s->diffs || !s->level.v || !s->trend.v || !s->season.v)
         return -1;
     return 0;
 }
 
-/* Neumaier-compensated sum, so a mean is (nearly always) exact */
-typedef struct {
-    double sum, c;
-} ksum_t;
-
-static void ksum_add(ksum_t *k, double v)
+/* 1 when the k values in `first` start the model without a division by zero
+ * (and, multiplicative, with positive seasons); LEVEL gets their mean. */
+static int window_ok(const hw_state_t *s, double *level)
 {
-    double t = k->sum + v;
-    k->c += fabs(k->sum) >= fabs(v) ? (k->sum - t) + v : (v - t) + k->sum;
-    k->sum = t;
+    *level = eddy_mean_exact(s->first, (size_t)s->k);
+    if (*level == 0.0 || !isfinite(*level))
+        return 0;
+    if (s->mult)
+        for (int i = 0; i < s->k; i++)
+            if (!(s->first[i] > 0.0))
+                return 0;
+    return 1;
 }
 
-static void hw_start(hw_state_t *s)
+/* River's initialisation: level = mean, trend = mean of first differences,
+ * season_i = y_i / level; both means exactly rounded like statistics.mean */
+static void hw_start(hw_state_t *s, double level)
 {
-    ksum_t lv = {0, 0}, tr = {0, 0};
-    for (int i = 0; i < s->k; i++)
-        ksum_add(&lv, s->first[i]);
-    dq_push(&s->level, (lv.sum + lv.c) / s->k);
+    dq_push(&s->level, level);
     if (s->beta != 0.0) {
         for (int i = 0; i + 1 < s->k; i++)
-            ksum_add(&tr, s->first[i + 1] - s->first[i]);
-        dq_push(&s->trend, (tr.sum + tr.c) / (s->k - 1));
+            s->diffs[i] = s->first[i + 1] - s->first[i];
+        dq_push(&s->trend, eddy_mean_exact(s->diffs, (size_t)(s->k - 1)));
     }
     if (s->s > 0)
         for (int i = 0; i < s->k; i++)
             dq_push(&s->season, s->first[i] / dq_at(&s->level, -1));
     s->initialized = 1;
+}
+
+/* Before the start: collect the first k targets; while they cannot start the
+ * model, keep the latest k (the guard, where River raises) */
+static void hw_collect(hw_state_t *s, double y)
+{
+    if (s->n_first == s->k) {
+        memmove(s->first, s->first + 1, (size_t)(s->k - 1) * sizeof(double));
+        s->n_first--;
+    }
+    s->first[s->n_first++] = y;
+    double level;
+    if (s->n_first == s->k && window_ok(s, &level))
+        hw_start(s, level);
 }
 
 static void hw_learn(eddy_model_t *m, const double *x, double y)
@@ -150,10 +180,12 @@ static void hw_learn(eddy_model_t *m, const double *x, double y)
     (void)x;
     s->last = y;
     s->n_seen++;
+    if (s->mult && !(y > 0.0) && s->initialized)
+        s->refused = 1;
+    if (s->refused)
+        return;
     if (!s->initialized) {
-        s->first[s->n_first++] = y;
-        if (s->n_first == s->k)
-            hw_start(s);
+        hw_collect(s, y);
         return;
     }
     int has_t = s->beta != 0.0, has_s = s->s > 0;
@@ -183,7 +215,7 @@ static void hw_learn(eddy_model_t *m, const double *x, double y)
 static double hw_at(const void *state, int h)
 {
     const hw_state_t *s = state;
-    if (!s->initialized)
+    if (!s->initialized || s->refused)
         return s->n_seen ? s->last : 0.0;
     double base = dq_at(&s->level, -1);
     if (s->beta != 0.0)
@@ -192,6 +224,20 @@ static double hw_at(const void *state, int h)
         return base;
     double season = dq_at(&s->season, -s->s + h % s->s);
     return s->mult ? base * season : base + season;
+}
+
+static const char *hw_trouble(const eddy_model_t *m)
+{
+    const hw_state_t *s = m->state;
+    if (s->refused)
+        return "multiplicative Holt-Winters needs targets > 0 and got one <= 0: the "
+               "series is refused and predicts its last value (use "
+               "--param multiplicative=0)";
+    if (!s->initialized && s->n_first == s->k)
+        return "Holt-Winters waits for a window of seasonality targets it can start "
+               "from (mean 0, or a value <= 0 in multiplicative mode): it predicts "
+               "the last value meanwhile";
+    return NULL;
 }
 
 static double hw_predict(eddy_model_t *m, const double *x)
@@ -205,7 +251,7 @@ static void hw_save(eddy_buf_t *w, const eddy_model_t *m)
     const hw_state_t *s = m->state;
     eddy_buf_put_u64(w, s->n_seen);
     eddy_buf_put_f64(w, s->last);
-    eddy_buf_put_u8(w, (uint8_t)s->initialized);
+    eddy_buf_put_u8(w, (uint8_t)(s->initialized | s->refused << 1));
     eddy_buf_put_u32(w, (uint32_t)s->n_first);
     eddy_buf_put_f64s(w, s->first, (size_t)s->n_first);
     dq_save(w, &s->level);
@@ -218,7 +264,9 @@ static int hw_load(eddy_reader_t *r, eddy_model_t *m)
     hw_state_t *s = m->state;
     s->n_seen = eddy_read_u64(r);
     s->last = eddy_read_f64(r);
-    s->initialized = eddy_read_u8(r);
+    int flags = eddy_read_u8(r);
+    s->initialized = flags & 1;
+    s->refused = flags >> 1;
     s->n_first = (int)eddy_read_count(r, (uint32_t)s->k);
     eddy_read_f64s(r, s->first, (size_t)s->n_first);
     dq_load(r, &s->level);
@@ -229,12 +277,12 @@ static int hw_load(eddy_reader_t *r, eddy_model_t *m)
     /* the components must be what learn() can have built */
     int ok;
     if (s->initialized)
-        ok = s->initialized == 1 && s->n_first == s->k && s->level.len >= 1 &&
+        ok = s->refused <= 1 && s->n_first == s->k && s->level.len >= 1 &&
              (s->beta != 0.0 ? s->trend.len >= 1 : s->trend.len == 0) &&
              s->season.len >= s->s;
     else
-        ok = s->n_first < s->k && s->level.len == 0 && s->trend.len == 0 &&
-             s->season.len == 0;
+        ok = s->refused == 0 && s->n_first <= s->k && s->level.len == 0 &&
+             s->trend.len == 0 && s->season.len == 0;
     return ok && s->n_seen >= (uint64_t)s->n_first ? 0 : -1;
 }
 
@@ -243,4 +291,4 @@ const eddy_model_ops_t eddy_holt_winters_ops = {
                    "Holt-Winters exponential smoothing of the target (lags ignored); "
                    "River time_series.HoltWinters(alpha=0.3, beta=0.1, gamma=0.6, "
                    "seasonality=12)"),
-    .check = hw_check, .forecast_at = hw_at};
+    .check = hw_check, .forecast_at = hw_at, .trouble = hw_trouble};

@@ -225,6 +225,11 @@ void eddy_model_forecast(eddy_model_t *model, const double *x_next, double *out,
     }
 }
 
+const char *eddy_model_trouble(const eddy_model_t *model)
+{
+    return model->ops->trouble ? model->ops->trouble(model) : NULL;
+}
+
 int eddy_model_save(const eddy_model_t *model, eddy_buf_t *out)
 {
     const eddy_model_ops_t *ops = model->ops;

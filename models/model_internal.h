@@ -147,6 +147,9 @@ struct eddy_model_ops_s {
      * after the last learned target (0: the next step) from m->state. NULL:
      * the generic recursive forecast (predict, shift into in_1). */
     double (*forecast_at)(const void *state, int k);
+    /* Optional: NULL while the model is well, else why it predicts its
+     * fallback (a static string). */
+    const char *(*trouble)(const eddy_model_t *m);
     void (*save)(eddy_buf_t *w, const eddy_model_t *m);
     /* Fills m->state (already init'ed fresh) from R; -1 on invalid data. */
     int (*load)(eddy_reader_t *r, eddy_model_t *m);
