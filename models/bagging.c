@@ -12,7 +12,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-enum { P_N, P_L2, P_LR, N_P };
+enum { P_N, P_L2, P_LR, P_DIFF, P_SDIFF, N_P };
 
 static const eddy_opt_t bag_params[N_P + 1] = {
     EDDY_PARAM_INT(P_N, "n_models", 3, 1, 100, "ensemble members"),
@@ -20,7 +20,7 @@ static const eddy_opt_t bag_params[N_P + 1] = {
                    "L2 penalty of each member's LinearRegression"),
     EDDY_PARAM_NUM(P_LR, "lr", 0.01, 0.0, 1e3,
                    "SGD learning rate of the members (intercept too)"),
-    EDDY_OPT_TABLE_END};
+    EDDY_PARAM_DIFF_ROWS(P_DIFF, P_SDIFF), EDDY_OPT_TABLE_END};
 
 typedef struct {
     int n_models;

@@ -17,13 +17,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { P_K, P_WINDOW, N_P };
+enum { P_K, P_WINDOW, P_DIFF, P_SDIFF, N_P };
 
 static const eddy_opt_t knn_params[N_P + 1] = {
     EDDY_PARAM_INT(P_K, "k", 5, 1, 1000, "number of neighbours"),
     EDDY_PARAM_INT(P_WINDOW, "window_size", 1000, 1, 100000,
                    "FIFO window of remembered points"),
-    EDDY_OPT_TABLE_END};
+    EDDY_PARAM_DIFF_ROWS(P_DIFF, P_SDIFF), EDDY_OPT_TABLE_END};
 
 /* Points are stored in blocks of LANES slots, feature-major inside a block
  * (pts[((slot / LANES) * n + i) * LANES + slot % LANES]), so the distance

@@ -59,7 +59,61 @@ def deterministic_models():
         ),
         "snaive": SeasonalNaive(12),
         "hoeffding_tree": preprocessing.StandardScaler() | tree.HoeffdingTreeRegressor(),
+        # eddy's diff / seasonal_diff parameters: River's pipeline on the
+        # differenced target and lags, integrated back (Differenced below)
+        "linear_sd12": Differenced(
+            preprocessing.StandardScaler() | linear_model.LinearRegression(), 0, 12
+        ),
+        "ridge_sd12_d1": Differenced(
+            preprocessing.StandardScaler() | linear_model.LinearRegression(l2=1.0), 1, 12
+        ),
+        "knn_d1": Differenced(
+            preprocessing.StandardScaler()
+            | neighbors.KNNRegressor(
+                n_neighbors=5, engine=neighbors.LazySearch(window_size=1000)
+            ),
+            1,
+            0,
+        ),
     }
+
+
+class Differenced:
+    """A River regressor on the differenced target and lags, as eddy's
+    models/diff.c: seasonal difference s_j = u_j - u_{j+D} (u_0 = y, u_j =
+    in_j), then d regular differences; the model learns element 0 on elements
+    1.. (named in_1, in_2, ...); a prediction is integrated back level by level
+    (+ element 1 of the level below per regular difference, then + u_D)."""
+
+    def __init__(self, model, d, sd):
+        self.model, self.d, self.sd = model, d, sd
+
+    def levels(self, x, y):
+        lv = [[y] + [x[f"in_{j}"] for j in range(1, N_LAGS + 1)]]
+        if self.sd:
+            u = lv[0]
+            lv.append([u[j] - u[j + self.sd] for j in range(len(u) - self.sd)])
+        for _ in range(self.d):
+            u = lv[-1]
+            lv.append([u[j] - u[j + 1] for j in range(len(u) - 1)])
+        return lv
+
+    @staticmethod
+    def features(top):
+        return {f"in_{j}": top[j] for j in range(1, len(top))}
+
+    def predict_one(self, x):
+        lv = self.levels(x, 0.0)
+        v = self.model.predict_one(self.features(lv[-1]))
+        for k in range(len(lv) - 2, 0 if self.sd else -1, -1):
+            v = v + lv[k][1]
+        if self.sd:
+            v = v + lv[0][self.sd]
+        return v
+
+    def learn_one(self, x, y):
+        lv = self.levels(x, y)
+        self.model.learn_one(self.features(lv[-1]), lv[-1][0])
 
 
 class HW:

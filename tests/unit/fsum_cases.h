@@ -7,6 +7,7 @@ typedef struct {
     double mean;
 } fsum_case_t;
 
+/* clang-format off */
 static const fsum_case_t fsum_cases[] = {
     {5, {0x1.2d7ae147ae148p+8, 0x1.0c851eb851eb8p+8, 0x1.171851eb851ecp+9, 0x1.6666666666666p+8, 0x1.e9a6666666666p+8}, 0x1.8b3f7ced91687p+8},
     {11, {0x1.f4147ae147ae1p+8, 0x1.eade76c8b4396p+8, 0x1.be66666666666p+5, 0x1.0df47ae147ae1p+9, 0x1.4be6666666666p+8, 0x1.c40f9db22d0e5p+8, 0x1.ed0a3d70a3d71p+7, 0x1.f933333333333p+7, 0x1.1d3ae147ae148p+9, 0x1.de33333333333p+5, 0x1.4240c49ba5e35p+9}, 0x1.78c5604189375p+8},
@@ -69,3 +70,4 @@ static const fsum_case_t fsum_cases[] = {
     {11, {-0x1.ee00000000000p+6, 0x1.91b3333333332p+7, -0x1.be47ae147ae10p+6, -0x1.936b851eb8520p+7, 0x1.ac147ae147ae4p+6, -0x1.7e3d70a3d70a4p+7, 0x1.1a2b851eb851ep+8, -0x1.b48f5c28f5c28p+7, 0x1.a5a3d70a3d708p+6, -0x1.b70a3d70a3d00p+1, 0x1.7cae147ae1478p+6}, -0x1.5736ec736ec74p+2},
     {11, {0x1.d63d70a3d70a0p+6, -0x1.a5851eb851eb8p+6, 0x1.001eb851eb852p+7, -0x1.bafae147ae147p+7, 0x1.180a3d70a3d70p+8, -0x1.9d33333333330p+5, -0x1.89999999999a0p+3, -0x1.5e23d70a3d70ap+7, 0x1.ea147ae147ae0p+6, 0x1.18cccccccccccp+7, -0x1.73dc28f5c28f5p+8}, -0x1.b1f2f79f2f7a1p+3},
 };
+/* clang-format on */

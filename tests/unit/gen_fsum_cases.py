@@ -66,11 +66,13 @@ def main():
     print("    double mean;")
     print("} fsum_case_t;")
     print("")
+    print("/* clang-format off */")
     print("static const fsum_case_t fsum_cases[] = {")
     for v in cases():
         vals = ", ".join(x.hex() for x in v)
         print(f"    {{{len(v)}, {{{vals}}}, {statistics.mean(v).hex()}}},")
     print("};")
+    print("/* clang-format on */")
 
 
 if __name__ == "__main__":

@@ -139,6 +139,11 @@ static const exact_case_t exact_cases[] = {
     {"holt_winters", NULL, "holt_winters"},
     {"holt_winters", "multiplicative=1", "holt_winters_mult"},
     {"snaive", NULL, "snaive"},
+    /* differencing (models/diff.c) against River's pipeline on the
+     * differenced target (gen_golden.py Differenced) */
+    {"linear", "seasonal_diff=12", "linear_sd12"},
+    {"ridge", "seasonal_diff=12,diff=1", "ridge_sd12_d1"},
+    {"knn", "diff=1", "knn_d1"},
 };
 
 #define N_EXACT (sizeof(exact_cases) / sizeof(exact_cases[0]))
@@ -287,10 +292,13 @@ int main(void)
         EXACT(4),
         EXACT(5),
         EXACT(6),
+        EXACT(7),
+        EXACT(8),
+        EXACT(9),
         cmocka_unit_test(test_bagging),
         cmocka_unit_test(test_hoeffding_tree),
         cmocka_unit_test(test_amf),
     };
-    _Static_assert(N_EXACT == 7, "one EXACT() row per exact_cases entry");
+    _Static_assert(N_EXACT == 10, "one EXACT() row per exact_cases entry");
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
