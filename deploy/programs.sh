@@ -2,7 +2,7 @@
 # eddy_stage_def_t): change the programs, rebuild, run deploy/gen.sh.
 # shellcheck shell=bash disable=SC2034
 EDDY_PROGRAMS=(eddy-ingest eddy-features eddy-learn eddy-metrics eddy-cat eddy-broker)
-EDDY_MODELS=(linear ridge lasso knn snaive holt_winters rls bagging hoeffding_tree amf)
+EDDY_MODELS=(linear ridge lasso knn snaive holt_winters rls bagging hoeffding_tree amf snaive_drift holt_winters_auto)
 EDDY_DEADLETTER_TOPIC=deadletter
 EDDY_TOPICS=(observations features predictions deadletter)
 declare -gA EDDY_STAGE_PROGRAM=([ingest]=eddy-ingest [features]=eddy-features [learn]=eddy-learn [metrics]=eddy-metrics [cat]=eddy-cat [broker]=eddy-broker)

@@ -19,7 +19,7 @@
  *    series for good (eddy_model_trouble says why); the model then predicts
  *    the last target.
  */
-#include "model_internal.h"
+#include "hw_core.h"
 #include "util/fsum.h"
 
 #include <math.h>
@@ -38,24 +38,6 @@ static const eddy_opt_t hw_params[N_P + 1] = {
     EDDY_PARAM_INT(P_MULT, "multiplicative", 0, 0, 1,
                    "multiplicative instead of additive form"),
     EDDY_OPT_TABLE_END};
-
-/* a bounded deque like Python's deque(maxlen=cap); at(-1) is the newest */
-typedef struct {
-    int cap, len, head;
-    double *v;
-} dq_t;
-
-typedef struct {
-    double alpha, beta, gamma;
-    int s, mult, k;
-    int n_first, initialized;
-    int refused;   /* multiplicative on a target <= 0: predicts `last` */
-    double *first; /* the first k targets (the latest k while guarded) */
-    double *diffs; /* scratch: k - 1 first differences */
-    double last;   /* last target, for the pre-initialisation fallback */
-    uint64_t n_seen;
-    dq_t level, trend, season;
-} hw_state_t;
 
 static void dq_push(dq_t *q, double v)
 {
@@ -99,9 +81,8 @@ static int hw_check(const double *p, char *err, size_t n)
     return 0;
 }
 
-static void hw_free(eddy_model_t *m)
+void eddy_hw_core_free(hw_state_t *s)
 {
-    hw_state_t *s = m->state;
     free(s->first);
     free(s->diffs);
     free(s->level.v);
@@ -109,14 +90,14 @@ static void hw_free(eddy_model_t *m)
     free(s->season.v);
 }
 
-static int hw_init(eddy_model_t *m)
+int eddy_hw_core_init(hw_state_t *s, double alpha, double beta, double gamma,
+                      int season, int mult)
 {
-    hw_state_t *s = m->state;
-    s->alpha = m->params[P_ALPHA];
-    s->beta = m->params[P_BETA];
-    s->gamma = m->params[P_GAMMA];
-    s->s = (int)m->params[P_SEASON];
-    s->mult = (int)m->params[P_MULT];
+    s->alpha = alpha;
+    s->beta = beta;
+    s->gamma = gamma;
+    s->s = season;
+    s->mult = mult;
     s->k = s->s > 2 ? s->s : 2;
     s->level.cap = s->trend.cap = 2;
     s->season.cap = s->s + 1;
@@ -174,10 +155,8 @@ static void hw_collect(hw_state_t *s, double y)
         hw_start(s, level);
 }
 
-static void hw_learn(eddy_model_t *m, const double *x, double y)
+void eddy_hw_core_learn(hw_state_t *s, double y)
 {
-    hw_state_t *s = m->state;
-    (void)x;
     s->last = y;
     s->n_seen++;
     if (s->mult && !(y > 0.0) && s->initialized)
@@ -212,10 +191,14 @@ static void hw_learn(eddy_model_t *m, const double *x, double y)
     }
 }
 
-static double hw_at(const void *state, int h)
+int eddy_hw_core_ready(const hw_state_t *s)
 {
-    const hw_state_t *s = state;
-    if (!s->initialized || s->refused)
+    return s->initialized && !s->refused;
+}
+
+double eddy_hw_core_at(const hw_state_t *s, int h)
+{
+    if (!eddy_hw_core_ready(s))
         return s->n_seen ? s->last : 0.0;
     double base = dq_at(&s->level, -1);
     if (s->beta != 0.0)
@@ -226,29 +209,8 @@ static double hw_at(const void *state, int h)
     return s->mult ? base * season : base + season;
 }
 
-static const char *hw_trouble(const eddy_model_t *m)
+void eddy_hw_core_save(eddy_buf_t *w, const hw_state_t *s)
 {
-    const hw_state_t *s = m->state;
-    if (s->refused)
-        return "multiplicative Holt-Winters needs targets > 0 and got one <= 0: the "
-               "series is refused and predicts its last value (use "
-               "--param multiplicative=0)";
-    if (!s->initialized && s->n_first == s->k)
-        return "Holt-Winters waits for a window of seasonality targets it can start "
-               "from (mean 0, or a value <= 0 in multiplicative mode): it predicts "
-               "the last value meanwhile";
-    return NULL;
-}
-
-static double hw_predict(eddy_model_t *m, const double *x)
-{
-    (void)x;
-    return hw_at(m->state, 0);
-}
-
-static void hw_save(eddy_buf_t *w, const eddy_model_t *m)
-{
-    const hw_state_t *s = m->state;
     eddy_buf_put_u64(w, s->n_seen);
     eddy_buf_put_f64(w, s->last);
     eddy_buf_put_u8(w, (uint8_t)(s->initialized | s->refused << 1));
@@ -259,9 +221,8 @@ static void hw_save(eddy_buf_t *w, const eddy_model_t *m)
     dq_save(w, &s->season);
 }
 
-static int hw_load(eddy_reader_t *r, eddy_model_t *m)
+int eddy_hw_core_load(eddy_reader_t *r, hw_state_t *s)
 {
-    hw_state_t *s = m->state;
     s->n_seen = eddy_read_u64(r);
     s->last = eddy_read_f64(r);
     int flags = eddy_read_u8(r);
@@ -284,6 +245,61 @@ static int hw_load(eddy_reader_t *r, eddy_model_t *m)
         ok = s->refused == 0 && s->n_first <= s->k && s->level.len == 0 &&
              s->trend.len == 0 && s->season.len == 0;
     return ok && s->n_seen >= (uint64_t)s->n_first ? 0 : -1;
+}
+
+/* ---- the `holt_winters` model: one core with the parameters' smoothing ---- */
+
+static void hw_free(eddy_model_t *m)
+{
+    eddy_hw_core_free(m->state);
+}
+
+static int hw_init(eddy_model_t *m)
+{
+    const double *p = m->params;
+    return eddy_hw_core_init(m->state, p[P_ALPHA], p[P_BETA], p[P_GAMMA],
+                             (int)p[P_SEASON], (int)p[P_MULT]);
+}
+
+static void hw_learn(eddy_model_t *m, const double *x, double y)
+{
+    (void)x;
+    eddy_hw_core_learn(m->state, y);
+}
+
+static double hw_at(const void *state, int h)
+{
+    return eddy_hw_core_at(state, h);
+}
+
+static void hw_save(eddy_buf_t *w, const eddy_model_t *m)
+{
+    eddy_hw_core_save(w, m->state);
+}
+
+static int hw_load(eddy_reader_t *r, eddy_model_t *m)
+{
+    return eddy_hw_core_load(r, m->state);
+}
+
+static const char *hw_trouble(const eddy_model_t *m)
+{
+    const hw_state_t *s = m->state;
+    if (s->refused)
+        return "multiplicative Holt-Winters needs targets > 0 and got one <= 0: the "
+               "series is refused and predicts its last value (use "
+               "--param multiplicative=0)";
+    if (!s->initialized && s->n_first == s->k)
+        return "Holt-Winters waits for a window of seasonality targets it can start "
+               "from (mean 0, or a value <= 0 in multiplicative mode): it predicts "
+               "the last value meanwhile";
+    return NULL;
+}
+
+static double hw_predict(eddy_model_t *m, const double *x)
+{
+    (void)x;
+    return hw_at(m->state, 0);
 }
 
 const eddy_model_ops_t eddy_holt_winters_ops = {

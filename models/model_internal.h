@@ -203,7 +203,9 @@ struct eddy_model_ops_s {
     X(rls) \
     X(bagging) \
     X(hoeffding_tree) \
-    X(amf)
+    X(amf) \
+    X(snaive_drift) \
+    X(holt_winters_auto)
 /* clang-format on */
 
 #define EDDY_MODEL_DECLARE_OPS(name) extern const eddy_model_ops_t eddy_##name##_ops;

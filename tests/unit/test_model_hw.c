@@ -37,10 +37,11 @@ static double snaive_tail(void)
 
 /* Runs PARAMS over launch_sales; returns how many predictions and forecasts
  * were non-finite and fills the number of steps with a trouble reason. */
-static int run_launch(const char *params, int *troubled, double *mae_tail)
+static int run_launch_of(const char *model, const char *params, int *troubled,
+                         double *mae_tail)
 {
     char err[256];
-    eddy_model_t *m = eddy_model_new("holt_winters", 1, params, 1, err, sizeof(err));
+    eddy_model_t *m = eddy_model_new(model, 1, params, 1, err, sizeof(err));
     assert_non_null(m);
     int bad = 0;
     double x[1] = {0.0}, fc[12];
@@ -60,6 +61,11 @@ static int run_launch(const char *params, int *troubled, double *mae_tail)
     }
     eddy_model_destroy(m);
     return bad;
+}
+
+static int run_launch(const char *params, int *troubled, double *mae_tail)
+{
+    return run_launch_of("holt_winters", params, troubled, mae_tail);
 }
 
 static void test_year_of_zeros(void **state)
@@ -120,9 +126,104 @@ static void test_multiplicative_refuses(void **state)
     eddy_model_destroy(m);
 }
 
+/* holt_winters_auto: finite on the year of zeros (its multiplicative
+ * members wait, then start), and it beats the seasonal naive there */
+static void test_auto_launch(void **state)
+{
+    (void)state;
+    int troubled;
+    double mae;
+    assert_int_equal(run_launch_of("holt_winters_auto", NULL, &troubled, &mae), 0);
+    printf("# holt_winters_auto on launch_sales: MAE of the last two years %.3f\n",
+           mae);
+    assert_true(mae < snaive_tail() / 2);
+}
+
+/* snaive_drift by hand: y[t-12] + (y[t-1] - y[t-13]), and its forecast */
+static void test_snaive_drift(void **state)
+{
+    (void)state;
+    char err[256];
+    eddy_model_t *m =
+        eddy_model_new("snaive_drift", 1, "period=3", 1, err, sizeof(err));
+    assert_non_null(m);
+    double x[1] = {0}, ys[] = {10, 20, 30, 14, 25};
+    /* before any: 0; then the last value while y[t-3], y[t-4] are "0" */
+    assert_true(eddy_model_predict(m, x) == 0.0);
+    eddy_model_learn(m, x, ys[0]);
+    assert_true(eddy_model_predict(m, x) == 10.0);
+    for (int t = 1; t < 5; t++)
+        eddy_model_learn(m, x, ys[t]);
+    /* t = 5: y[2] + (y[4] - y[1]) = 30 + 5 = 35 */
+    assert_true(eddy_model_predict(m, x) == 35.0);
+    double fc[7];
+    eddy_model_forecast(m, x, fc, 7);
+    /* closed form: y[T+1+(k mod 3)-3] + (k div 3 + 1) * 5, T = 4:
+     * 30+5, 14+5, 25+5, 30+10, 14+10, 25+10, 30+15 */
+    const double want[7] = {35, 19, 30, 40, 24, 35, 45};
+    for (int k = 0; k < 7; k++)
+        assert_true(fc[k] == want[k]);
+    eddy_model_destroy(m);
+}
+
+/* The seed's 744 months: holt_winters_auto's MAE below the
+ * seasonal-difference baseline's (14.63 whole, 14.43 from step 14) */
+static void test_auto_beats_baseline(void **state)
+{
+    (void)state;
+    const char *root = getenv("EDDY_SOURCE_DIR");
+    assert_non_null(root);
+    char path[1024], line[256];
+    snprintf(path, sizeof(path), "%s/data/airpassengers-extended.csv", root);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    static double ys[1000];
+    int n = 0;
+    assert_non_null(fgets(line, sizeof(line), f));
+    while (n < 1000 && fgets(line, sizeof(line), f))
+        ys[n++] = strtod(strchr(line, ',') + 1, NULL);
+    fclose(f);
+    assert_int_equal(n, 744);
+    const char *names[2] = {"snaive_drift", "holt_winters_auto"};
+    double all[2], tail[2];
+    for (int i = 0; i < 2; i++) {
+        char err[256];
+        eddy_model_t *m = eddy_model_new(names[i], 1, NULL, 1, err, sizeof(err));
+        assert_non_null(m);
+        double x[1] = {0}, sa = 0, st = 0;
+        for (int t = 0; t < n; t++) {
+            double e = fabs(eddy_model_predict(m, x) - ys[t]);
+            sa += e;
+            st += t >= 13 ? e : 0.0;
+            eddy_model_learn(m, x, ys[t]);
+        }
+        all[i] = sa / n;
+        tail[i] = st / (n - 13);
+        if (i == 1) {
+            /* and its snapshot predicts the same */
+            uint8_t *buf;
+            size_t len;
+            assert_int_equal(eddy_model_snapshot(m, &buf, &len), 0);
+            eddy_model_t *r = eddy_model_restore(buf, len, err, sizeof(err));
+            assert_non_null(r);
+            double a = eddy_model_predict(m, x), b = eddy_model_predict(r, x);
+            assert_memory_equal(&a, &b, sizeof(a));
+            free(buf);
+            eddy_model_destroy(r);
+        }
+        eddy_model_destroy(m);
+        printf("# %s: MAE %.4f, from step 14 %.4f\n", names[i], all[i], tail[i]);
+    }
+    assert_true(fabs(all[0] - 14.6344) < 1e-4 && fabs(tail[0] - 14.4254) < 1e-4);
+    assert_true(all[1] < all[0] && tail[1] < tail[0]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_auto_launch),
+        cmocka_unit_test(test_snaive_drift),
+        cmocka_unit_test(test_auto_beats_baseline),
         cmocka_unit_test(test_year_of_zeros),
         cmocka_unit_test(test_multiplicative_zeros),
         cmocka_unit_test(test_multiplicative_refuses),
