@@ -159,12 +159,12 @@ void eddy_hw_core_learn(hw_state_t *s, double y)
 {
     s->last = y;
     s->n_seen++;
-    if (s->mult && !(y > 0.0) && s->initialized)
-        s->refused = 1;
-    if (s->refused)
-        return;
     if (!s->initialized) {
         hw_collect(s, y);
+        return;
+    }
+    if (__builtin_expect(s->refused | (s->mult & !(y > 0.0)), 0)) {
+        s->refused = 1; /* multiplicative needs targets > 0 */
         return;
     }
     int has_t = s->beta != 0.0, has_s = s->s > 0;

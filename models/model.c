@@ -176,6 +176,7 @@ static eddy_model_t *create(const eddy_model_ops_t *ops, int n_lags, const doubl
     m->n_lags = n_lags;
     diff_of(ops, vals, &m->diff, &m->sdiff);
     m->n_features = n_lags - m->diff - m->sdiff;
+    m->differenced = m->diff || m->sdiff;
     m->seed = seed;
     for (int i = 0; i < ops->n_params; i++)
         m->params[i] = vals[i];
@@ -234,7 +235,7 @@ int eddy_model_n_features(const eddy_model_t *model)
 
 double eddy_model_predict(eddy_model_t *model, const double *x)
 {
-    if (!model->diff && !model->sdiff)
+    if (__builtin_expect(!model->differenced, 1))
         return model->ops->predict(model, x);
     double z[EDDY_MODEL_MAX_FEATURES];
     eddy_diff_apply(model, x, 0.0, z);
@@ -243,7 +244,7 @@ double eddy_model_predict(eddy_model_t *model, const double *x)
 
 void eddy_model_learn(eddy_model_t *model, const double *x, double y)
 {
-    if (!model->diff && !model->sdiff) {
+    if (__builtin_expect(!model->differenced, 1)) {
         model->ops->learn(model, x, y);
         return;
     }

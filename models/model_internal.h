@@ -141,10 +141,11 @@ typedef struct eddy_model_ops_s eddy_model_ops_t;
 
 struct eddy_model_s {
     const eddy_model_ops_t *ops;
-    int n_lags;     /* lag features the caller passes */
-    int n_features; /* what the model's ops see: n_lags - sdiff - diff */
-    int diff;       /* regular differences (0..EDDY_DIFF_MAX), diff.c */
-    int sdiff;      /* seasonal difference lag (0: none), diff.c */
+    int n_lags;      /* lag features the caller passes */
+    int n_features;  /* what the model's ops see: n_lags - sdiff - diff */
+    int diff;        /* regular differences (0..EDDY_DIFF_MAX), diff.c */
+    int sdiff;       /* seasonal difference lag (0: none), diff.c */
+    int differenced; /* diff or sdiff: predict and learn go through diff.c */
     uint64_t seed;
     double params[EDDY_MODEL_MAX_PARAMS];
     void *state;

@@ -10,6 +10,7 @@
  *   SPEC: model or model:key=value,key=value  (e.g. ridge:seasonal_diff=12)
  */
 #include "eddy_model.h"
+#include "series_csv.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -18,34 +19,6 @@
 
 #define MAX_ROWS 100000
 #define SKIP     13
-
-static int load(const char *path, double *ys)
-{
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        perror(path);
-        exit(2);
-    }
-    char line[512];
-    int n = 0;
-    if (!fgets(line, sizeof(line), f)) {
-        fprintf(stderr, "%s: empty\n", path);
-        exit(2);
-    }
-    while (n < MAX_ROWS && fgets(line, sizeof(line), f)) {
-        char *comma = strchr(line, ','), *end;
-        if (!comma)
-            continue;
-        ys[n] = strtod(comma + 1, &end);
-        if (end == comma + 1) {
-            fprintf(stderr, "%s: bad target in '%s'\n", path, line);
-            exit(2);
-        }
-        n++;
-    }
-    fclose(f);
-    return n;
-}
 
 /* Runs SPEC over YS; fills the two MAEs. Returns -1 on a bad spec. */
 static int run(const char *spec, int lags, const double *ys, int n, double *all,
@@ -100,7 +73,7 @@ int main(int argc, char **argv)
     }
     static double ys[MAX_ROWS];
     for (int f = i; f < sep; f++) {
-        int n = load(argv[f], ys);
+        int n = bench_load_series(argv[f], ys, MAX_ROWS);
         for (int s = sep + 1; s < argc; s++) {
             double all, tail;
             if (run(argv[s], lags, ys, n, &all, &tail) != 0)

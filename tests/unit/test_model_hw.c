@@ -21,6 +21,15 @@ static const double sales[48] = {
     153.5, 163.0, 169.0, 171.0, 169.5, 166.0, 162.5, 161.0, 163.0, 169.0, 178.5, 190.0,
     201.5, 211.0, 217.0, 219.0, 217.5, 214.0, 210.5, 209.0, 211.0, 217.0, 226.5, 238.0};
 
+static eddy_model_t *make(const char *name, const char *params)
+{
+    char err[256];
+    eddy_model_t *m = eddy_model_new(name, 1, params, 1, err, sizeof(err));
+    if (!m)
+        fail_msg("%s: %s", name, err);
+    return m;
+}
+
 static double launch(int t)
 {
     return t < 12 ? 0.0 : sales[t - 12];
@@ -40,9 +49,7 @@ static double snaive_tail(void)
 static int run_launch_of(const char *model, const char *params, int *troubled,
                          double *mae_tail)
 {
-    char err[256];
-    eddy_model_t *m = eddy_model_new(model, 1, params, 1, err, sizeof(err));
-    assert_non_null(m);
+    eddy_model_t *m = make(model, params);
     int bad = 0;
     double x[1] = {0.0}, fc[12];
     *troubled = 0;
@@ -100,9 +107,7 @@ static void test_multiplicative_refuses(void **state)
 {
     (void)state;
     char err[256];
-    eddy_model_t *m =
-        eddy_model_new("holt_winters", 1, "multiplicative=1", 1, err, sizeof(err));
-    assert_non_null(m);
+    eddy_model_t *m = make("holt_winters", "multiplicative=1");
     double x[1] = {0.0};
     for (int t = 0; t < 30; t++)
         eddy_model_learn(m, x, 100.0 + t);
@@ -143,10 +148,7 @@ static void test_auto_launch(void **state)
 static void test_snaive_drift(void **state)
 {
     (void)state;
-    char err[256];
-    eddy_model_t *m =
-        eddy_model_new("snaive_drift", 1, "period=3", 1, err, sizeof(err));
-    assert_non_null(m);
+    eddy_model_t *m = make("snaive_drift", "period=3");
     double x[1] = {0}, ys[] = {10, 20, 30, 14, 25};
     /* before any: 0; then the last value while y[t-3], y[t-4] are "0" */
     assert_true(eddy_model_predict(m, x) == 0.0);
@@ -188,8 +190,7 @@ static void test_auto_beats_baseline(void **state)
     double all[2], tail[2];
     for (int i = 0; i < 2; i++) {
         char err[256];
-        eddy_model_t *m = eddy_model_new(names[i], 1, NULL, 1, err, sizeof(err));
-        assert_non_null(m);
+        eddy_model_t *m = make(names[i], NULL);
         double x[1] = {0}, sa = 0, st = 0;
         for (int t = 0; t < n; t++) {
             double e = fabs(eddy_model_predict(m, x) - ys[t]);
