@@ -71,17 +71,23 @@ static double exp_approx(const expansion_t *e)
     return s;
 }
 
+/* OUT = SUM - N * Q, exactly (as an expansion). */
+static void residual(const expansion_t *sum, double n, double q, expansion_t *out)
+{
+    out->n = sum->n;
+    out->lossy = 0;
+    memcpy(out->p, sum->p, (size_t)sum->n * sizeof(double));
+    double qn = q * n;
+    exp_add(out, -qn);
+    exp_add(out, -prod_err(q, n, qn));
+}
+
 /* Sign of SUM - N * M where M = Q + H is a midpoint (H half the gap from Q
  * to its neighbour, a power of two or its negative). */
 static int side_of_midpoint(const expansion_t *sum, double n, double q, double h)
 {
     expansion_t e;
-    e.n = sum->n;
-    e.lossy = 0;
-    memcpy(e.p, sum->p, (size_t)sum->n * sizeof(double));
-    double qn = q * n;
-    exp_add(&e, -qn);
-    exp_add(&e, -prod_err(q, n, qn));
+    residual(sum, n, q, &e);
     exp_add(&e, -(h * n));
     return exp_sign(&e);
 }
@@ -128,12 +134,7 @@ static double half_gap(double q)
 static int clearly_rounded(const expansion_t *sum, double n, double q)
 {
     expansion_t r;
-    r.n = sum->n;
-    r.lossy = 0;
-    memcpy(r.p, sum->p, (size_t)sum->n * sizeof(double));
-    double qn = q * n;
-    exp_add(&r, -qn);
-    exp_add(&r, -prod_err(q, n, qn));
+    residual(sum, n, q, &r);
     return fabs(exp_approx(&r)) < n * half_gap(q) * 0.75;
 }
 

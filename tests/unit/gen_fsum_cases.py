@@ -53,6 +53,22 @@ def cases():
     for _ in range(5):
         ys = [round(rng.uniform(100, 600), 2) for _ in range(12)]
         out.append([b - a for a, b in zip(ys[:-1], ys[1:])])
+    # random stress: near-midpoint values, cancellation, wide exponents
+    for _ in range(120):
+        k = rng.random()
+        n = rng.randint(1, 24)
+        if k < 0.3:
+            base = rng.uniform(1, 2)
+            v = [base + rng.randint(-3, 3) * 2.0**-52 for _ in range(n)]
+        elif k < 0.5:
+            b = 2.0 ** rng.randint(-20, 20)
+            v = [b, b * (1 + 2.0**-52)] if rng.random() < 0.5 else [b, b * (1 - 2.0**-53)]
+        elif k < 0.7:
+            big = float(10 ** rng.randint(5, 20))
+            v = [big, rng.uniform(-5, 5), -big, round(rng.uniform(0, 1), 3)]
+        else:
+            v = [rng.uniform(-1, 1) * 10 ** rng.randint(-30, 30) for _ in range(n)]
+        out.append(v)
     return out
 
 
