@@ -44,7 +44,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { P_N, P_STEP, P_AGG, P_MAXN, N_P };
+enum { P_N, P_STEP, P_AGG, P_MAXN, P_DIFF, P_SDIFF, N_P };
 
 static const eddy_opt_t amf_params[N_P + 1] = {
     EDDY_PARAM_INT(P_N, "n_estimators", 10, 1, 100, "number of trees"),
@@ -54,6 +54,7 @@ static const eddy_opt_t amf_params[N_P + 1] = {
                    "aggregate predictions along the path (0/1)"),
     EDDY_PARAM_INT(P_MAXN, "max_nodes", 4096, 1, 1048576,
                    "node cap per tree: no split beyond it"),
+    EDDY_PARAM_DIFF_ROWS(P_DIFF, P_SDIFF),
     EDDY_OPT_TABLE_END};
 
 #define NONE ((int32_t)-1)

@@ -7,11 +7,12 @@
  * River's Mersenne Twister draws.
  */
 #include "model_internal.h"
+#include "util/fsum.h"
 
 #include <math.h>
 #include <stdlib.h>
 
-enum { P_N, P_L2, P_LR, N_P };
+enum { P_N, P_L2, P_LR, P_DIFF, P_SDIFF, N_P };
 
 static const eddy_opt_t bag_params[N_P + 1] = {
     EDDY_PARAM_INT(P_N, "n_models", 3, 1, 100, "ensemble members"),
@@ -19,14 +20,15 @@ static const eddy_opt_t bag_params[N_P + 1] = {
                    "L2 penalty of each member's LinearRegression"),
     EDDY_PARAM_NUM(P_LR, "lr", 0.01, 0.0, 1e3,
                    "SGD learning rate of the members (intercept too)"),
-    EDDY_OPT_TABLE_END};
+    EDDY_PARAM_DIFF_ROWS(P_DIFF, P_SDIFF), EDDY_OPT_TABLE_END};
 
 typedef struct {
     int n_models;
     eddy_rng_t rng;
     eddy_scaler_t *scalers;
     eddy_glm_t *glms;
-    double *xs; /* scratch */
+    double *xs;    /* scratch */
+    double *preds; /* scratch: the members' predictions */
 } bag_state_t;
 
 static void bag_free(eddy_model_t *m)
@@ -41,6 +43,7 @@ static void bag_free(eddy_model_t *m)
     free(s->scalers);
     free(s->glms);
     free(s->xs);
+    free(s->preds);
 }
 
 static int bag_init(eddy_model_t *m)
@@ -53,7 +56,8 @@ static int bag_init(eddy_model_t *m)
     s->scalers = calloc((size_t)s->n_models, sizeof(*s->scalers));
     s->glms = calloc((size_t)s->n_models, sizeof(*s->glms));
     s->xs = calloc((size_t)m->n_features, sizeof(double));
-    if (!s->scalers || !s->glms || !s->xs)
+    s->preds = calloc((size_t)s->n_models, sizeof(double));
+    if (!s->scalers || !s->glms || !s->xs || !s->preds)
         return -1;
     for (int i = 0; i < s->n_models; i++)
         if (eddy_scaler_init(&s->scalers[i], m->n_features) != 0 ||
@@ -65,14 +69,12 @@ static int bag_init(eddy_model_t *m)
 static double bag_predict(eddy_model_t *m, const double *x)
 {
     bag_state_t *s = m->state;
-    double sum = 0.0, c = 0.0;
     for (int i = 0; i < s->n_models; i++) {
         eddy_scaler_transform(&s->scalers[i], x, s->xs);
-        double v = eddy_glm_predict(&s->glms[i], s->xs), t = sum + v;
-        c += fabs(sum) >= fabs(v) ? (sum - t) + v : (v - t) + sum;
-        sum = t;
+        s->preds[i] = eddy_glm_predict(&s->glms[i], s->xs);
     }
-    return (sum + c) / s->n_models;
+    /* River's statistics.mean: exactly rounded */
+    return eddy_mean_exact(s->preds, (size_t)s->n_models);
 }
 
 static void bag_learn(eddy_model_t *m, const double *x, double y)

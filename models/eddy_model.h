@@ -68,6 +68,12 @@ double eddy_model_predict(eddy_model_t *model, const double *x);
 /* Learns one (X, Y) pair. */
 void eddy_model_learn(eddy_model_t *model, const double *x, double y);
 
+/* NULL while MODEL predicts from what it learned; otherwise a static,
+ * human-readable reason why it predicts its documented fallback instead (e.g.
+ * multiplicative Holt-Winters refused a series with a target <= 0), for the
+ * caller to log once per series. */
+const char *eddy_model_trouble(const eddy_model_t *model);
+
 /* Recursive forecast of the next H steps after learning. X_NEXT is the lag
  * vector of the next step (its in_1 is the last learned target). OUT gets H
  * values: out[0] = predict(x_next); each later step shifts the previous

@@ -16,7 +16,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { P_GRACE, P_DELTA, P_TAU, P_MSS, P_DECAY, P_MAXD, P_DIGITS, N_P };
+enum {
+    P_GRACE,
+    P_DELTA,
+    P_TAU,
+    P_MSS,
+    P_DECAY,
+    P_MAXD,
+    P_DIGITS,
+    P_DIFF,
+    P_SDIFF,
+    N_P
+};
 
 static const eddy_opt_t ht_params[N_P + 1] = {
     EDDY_PARAM_INT(P_GRACE, "grace_period", 200, 1, 1e9,
@@ -30,6 +41,7 @@ static const eddy_opt_t ht_params[N_P + 1] = {
                    "fading of the leaf predictors' errors"),
     EDDY_PARAM_INT(P_MAXD, "max_depth", 0, 0, 1000, "deepest leaf (0: unlimited)"),
     EDDY_PARAM_INT(P_DIGITS, "digits", 1, 0, 10, "decimals kept by the TEBST splitter"),
+    EDDY_PARAM_DIFF_ROWS(P_DIFF, P_SDIFF),
     EDDY_OPT_TABLE_END};
 
 #define MAX_LOAD_DEPTH 2000

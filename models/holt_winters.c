@@ -7,16 +7,25 @@
  *  - the seasonal update uses the level and trend from before this step.
  * The lag features are ignored (River's forecaster learns y only). River
  * raises when asked to forecast before initialisation; eddy then predicts the
- * last target (0 before any). Means are compensated sums (River's
- * statistics.mean is exact); they agree bit for bit on integer data.
+ * last target (0 before any). The initial level and trend are exactly rounded
+ * means (util/fsum.h), as River's statistics.mean: bit for bit on any data.
+ *
+ * Guards where River raises ZeroDivisionError (no parity there, by design):
+ *  - a first window whose mean is 0 (a series that starts with a year of
+ *    zeros): eddy slides the window (the latest k targets) until its mean is
+ *    non-zero, predicting the last target meanwhile;
+ *  - multiplicative mode needs positive targets: a window with a value <= 0
+ *    is never used to start, and a target <= 0 after the start refuses the
+ *    series for good (eddy_model_trouble says why); the model then predicts
+ *    the last target.
  */
-#include "model_internal.h"
+#include "hw_core.h"
+#include "util/fsum.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-
-#include "util/ksum.h"
+#include <string.h>
 
 enum { P_ALPHA, P_BETA, P_GAMMA, P_SEASON, P_MULT, N_P };
 
@@ -29,22 +38,6 @@ static const eddy_opt_t hw_params[N_P + 1] = {
     EDDY_PARAM_INT(P_MULT, "multiplicative", 0, 0, 1,
                    "multiplicative instead of additive form"),
     EDDY_OPT_TABLE_END};
-
-/* a bounded deque like Python's deque(maxlen=cap); at(-1) is the newest */
-typedef struct {
-    int cap, len, head;
-    double *v;
-} dq_t;
-
-typedef struct {
-    double alpha, beta, gamma;
-    int s, mult, k;
-    int n_first, initialized;
-    double *first; /* k first targets */
-    double last;   /* last target, for the pre-initialisation fallback */
-    uint64_t n_seen;
-    dq_t level, trend, season;
-} hw_state_t;
 
 static void dq_push(dq_t *q, double v)
 {
@@ -88,46 +81,59 @@ static int hw_check(const double *p, char *err, size_t n)
     return 0;
 }
 
-static void hw_free(eddy_model_t *m)
+void eddy_hw_core_free(hw_state_t *s)
 {
-    hw_state_t *s = m->state;
     free(s->first);
+    free(s->diffs);
     free(s->level.v);
     free(s->trend.v);
     free(s->season.v);
 }
 
-static int hw_init(eddy_model_t *m)
+int eddy_hw_core_init(hw_state_t *s, double alpha, double beta, double gamma,
+                      int season, int mult)
 {
-    hw_state_t *s = m->state;
-    s->alpha = m->params[P_ALPHA];
-    s->beta = m->params[P_BETA];
-    s->gamma = m->params[P_GAMMA];
-    s->s = (int)m->params[P_SEASON];
-    s->mult = (int)m->params[P_MULT];
+    s->alpha = alpha;
+    s->beta = beta;
+    s->gamma = gamma;
+    s->s = season;
+    s->mult = mult;
     s->k = s->s > 2 ? s->s : 2;
     s->level.cap = s->trend.cap = 2;
     s->season.cap = s->s + 1;
     s->first = calloc((size_t)s->k, sizeof(double));
+    s->diffs = calloc((size_t)s->k, sizeof(double));
     s->level.v = calloc(2, sizeof(double));
     s->trend.v = calloc(2, sizeof(double));
     s->season.v = calloc((size_t)s->season.cap, sizeof(double));
-    if (!s->first || !s->level.v || !s->trend.v || !s->season.v)
+    if (!s->first || !s->diffs || !s->level.v || !s->trend.v || !s->season.v)
         return -1;
     return 0;
 }
 
-static void hw_start(hw_state_t *s)
+/* 1 when the k values in `first` start the model without a division by zero
+ * (and, multiplicative, with positive seasons); LEVEL gets their mean. */
+static int window_ok(const hw_state_t *s, double *level)
 {
-    /* compensated sums, so a mean is (nearly always) exact */
-    eddy_ksum_t lv = {0, 0}, tr = {0, 0};
-    for (int i = 0; i < s->k; i++)
-        eddy_ksum_add(&lv, s->first[i]);
-    dq_push(&s->level, eddy_ksum_get(&lv) / s->k);
+    *level = eddy_mean_exact(s->first, (size_t)s->k);
+    if (*level == 0.0 || !isfinite(*level))
+        return 0;
+    if (s->mult)
+        for (int i = 0; i < s->k; i++)
+            if (!(s->first[i] > 0.0))
+                return 0;
+    return 1;
+}
+
+/* River's initialisation: level = mean, trend = mean of first differences,
+ * season_i = y_i / level; both means exactly rounded like statistics.mean */
+static void hw_start(hw_state_t *s, double level)
+{
+    dq_push(&s->level, level);
     if (s->beta != 0.0) {
         for (int i = 0; i + 1 < s->k; i++)
-            eddy_ksum_add(&tr, s->first[i + 1] - s->first[i]);
-        dq_push(&s->trend, eddy_ksum_get(&tr) / (s->k - 1));
+            s->diffs[i] = s->first[i + 1] - s->first[i];
+        dq_push(&s->trend, eddy_mean_exact(s->diffs, (size_t)(s->k - 1)));
     }
     if (s->s > 0)
         for (int i = 0; i < s->k; i++)
@@ -135,16 +141,30 @@ static void hw_start(hw_state_t *s)
     s->initialized = 1;
 }
 
-static void hw_learn(eddy_model_t *m, const double *x, double y)
+/* Before the start: collect the first k targets; while they cannot start the
+ * model, keep the latest k (the guard, where River raises) */
+static void hw_collect(hw_state_t *s, double y)
 {
-    hw_state_t *s = m->state;
-    (void)x;
+    if (s->n_first == s->k) {
+        memmove(s->first, s->first + 1, (size_t)(s->k - 1) * sizeof(double));
+        s->n_first--;
+    }
+    s->first[s->n_first++] = y;
+    double level;
+    if (s->n_first == s->k && window_ok(s, &level))
+        hw_start(s, level);
+}
+
+void eddy_hw_core_learn(hw_state_t *s, double y)
+{
     s->last = y;
     s->n_seen++;
     if (!s->initialized) {
-        s->first[s->n_first++] = y;
-        if (s->n_first == s->k)
-            hw_start(s);
+        hw_collect(s, y);
+        return;
+    }
+    if (__builtin_expect(s->refused | (s->mult & !(y > 0.0)), 0)) {
+        s->refused = 1; /* multiplicative needs targets > 0 */
         return;
     }
     int has_t = s->beta != 0.0, has_s = s->s > 0;
@@ -171,10 +191,14 @@ static void hw_learn(eddy_model_t *m, const double *x, double y)
     }
 }
 
-static double hw_at(const void *state, int h)
+int eddy_hw_core_ready(const hw_state_t *s)
 {
-    const hw_state_t *s = state;
-    if (!s->initialized)
+    return s->initialized && !s->refused;
+}
+
+double eddy_hw_core_at(const hw_state_t *s, int h)
+{
+    if (!eddy_hw_core_ready(s))
         return s->n_seen ? s->last : 0.0;
     double base = dq_at(&s->level, -1);
     if (s->beta != 0.0)
@@ -185,18 +209,11 @@ static double hw_at(const void *state, int h)
     return s->mult ? base * season : base + season;
 }
 
-static double hw_predict(eddy_model_t *m, const double *x)
+void eddy_hw_core_save(eddy_buf_t *w, const hw_state_t *s)
 {
-    (void)x;
-    return hw_at(m->state, 0);
-}
-
-static void hw_save(eddy_buf_t *w, const eddy_model_t *m)
-{
-    const hw_state_t *s = m->state;
     eddy_buf_put_u64(w, s->n_seen);
     eddy_buf_put_f64(w, s->last);
-    eddy_buf_put_u8(w, (uint8_t)s->initialized);
+    eddy_buf_put_u8(w, (uint8_t)(s->initialized | s->refused << 1));
     eddy_buf_put_u32(w, (uint32_t)s->n_first);
     eddy_buf_put_f64s(w, s->first, (size_t)s->n_first);
     dq_save(w, &s->level);
@@ -204,12 +221,13 @@ static void hw_save(eddy_buf_t *w, const eddy_model_t *m)
     dq_save(w, &s->season);
 }
 
-static int hw_load(eddy_reader_t *r, eddy_model_t *m)
+int eddy_hw_core_load(eddy_reader_t *r, hw_state_t *s)
 {
-    hw_state_t *s = m->state;
     s->n_seen = eddy_read_u64(r);
     s->last = eddy_read_f64(r);
-    s->initialized = eddy_read_u8(r);
+    int flags = eddy_read_u8(r);
+    s->initialized = flags & 1;
+    s->refused = flags >> 1;
     s->n_first = (int)eddy_read_count(r, (uint32_t)s->k);
     eddy_read_f64s(r, s->first, (size_t)s->n_first);
     dq_load(r, &s->level);
@@ -220,13 +238,68 @@ static int hw_load(eddy_reader_t *r, eddy_model_t *m)
     /* the components must be what learn() can have built */
     int ok;
     if (s->initialized)
-        ok = s->initialized == 1 && s->n_first == s->k && s->level.len >= 1 &&
+        ok = s->refused <= 1 && s->n_first == s->k && s->level.len >= 1 &&
              (s->beta != 0.0 ? s->trend.len >= 1 : s->trend.len == 0) &&
              s->season.len >= s->s;
     else
-        ok = s->n_first < s->k && s->level.len == 0 && s->trend.len == 0 &&
-             s->season.len == 0;
+        ok = s->refused == 0 && s->n_first <= s->k && s->level.len == 0 &&
+             s->trend.len == 0 && s->season.len == 0;
     return ok && s->n_seen >= (uint64_t)s->n_first ? 0 : -1;
+}
+
+/* ---- the `holt_winters` model: one core with the parameters' smoothing ---- */
+
+static void hw_free(eddy_model_t *m)
+{
+    eddy_hw_core_free(m->state);
+}
+
+static int hw_init(eddy_model_t *m)
+{
+    const double *p = m->params;
+    return eddy_hw_core_init(m->state, p[P_ALPHA], p[P_BETA], p[P_GAMMA],
+                             (int)p[P_SEASON], (int)p[P_MULT]);
+}
+
+static void hw_learn(eddy_model_t *m, const double *x, double y)
+{
+    (void)x;
+    eddy_hw_core_learn(m->state, y);
+}
+
+static double hw_at(const void *state, int h)
+{
+    return eddy_hw_core_at(state, h);
+}
+
+static void hw_save(eddy_buf_t *w, const eddy_model_t *m)
+{
+    eddy_hw_core_save(w, m->state);
+}
+
+static int hw_load(eddy_reader_t *r, eddy_model_t *m)
+{
+    return eddy_hw_core_load(r, m->state);
+}
+
+static const char *hw_trouble(const eddy_model_t *m)
+{
+    const hw_state_t *s = m->state;
+    if (s->refused)
+        return "multiplicative Holt-Winters needs targets > 0 and got one <= 0: the "
+               "series is refused and predicts its last value (use "
+               "--param multiplicative=0)";
+    if (!s->initialized && s->n_first == s->k)
+        return "Holt-Winters waits for a window of seasonality targets it can start "
+               "from (mean 0, or a value <= 0 in multiplicative mode): it predicts "
+               "the last value meanwhile";
+    return NULL;
+}
+
+static double hw_predict(eddy_model_t *m, const double *x)
+{
+    (void)x;
+    return hw_at(m->state, 0);
 }
 
 const eddy_model_ops_t eddy_holt_winters_ops = {
@@ -234,4 +307,4 @@ const eddy_model_ops_t eddy_holt_winters_ops = {
                    "Holt-Winters exponential smoothing of the target (lags ignored); "
                    "River time_series.HoltWinters(alpha=0.3, beta=0.1, gamma=0.6, "
                    "seasonality=12)"),
-    .check = hw_check, .forecast_at = hw_at};
+    .check = hw_check, .forecast_at = hw_at, .trouble = hw_trouble};

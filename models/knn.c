@@ -7,21 +7,23 @@
  * learned, while a query is scaled with the current statistics. Neighbours are
  * ordered by Euclidean distance, ties by window position (oldest first); an
  * exact match (distance 0) predicts that neighbour's target; otherwise the
- * mean of the k targets; an empty window predicts 0.
+ * mean of the k targets, exactly rounded like River's statistics.mean
+ * (util/fsum.h); an empty window predicts 0.
  */
 #include "model_internal.h"
+#include "util/fsum.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum { P_K, P_WINDOW, N_P };
+enum { P_K, P_WINDOW, P_DIFF, P_SDIFF, N_P };
 
 static const eddy_opt_t knn_params[N_P + 1] = {
     EDDY_PARAM_INT(P_K, "k", 5, 1, 1000, "number of neighbours"),
     EDDY_PARAM_INT(P_WINDOW, "window_size", 1000, 1, 100000,
                    "FIFO window of remembered points"),
-    EDDY_OPT_TABLE_END};
+    EDDY_PARAM_DIFF_ROWS(P_DIFF, P_SDIFF), EDDY_OPT_TABLE_END};
 
 /* Points are stored in blocks of LANES slots, feature-major inside a block
  * (pts[((slot / LANES) * n + i) * LANES + slot % LANES]), so the distance
@@ -38,6 +40,7 @@ typedef struct {
     double *row;     /* scratch: one scaled point */
     double *best_d;  /* distances of the current k best, ascending */
     double *best_d2; /* their squared sums */
+    double *best_y;  /* scratch: their targets, for the mean */
     int *best_i;     /* window positions (0 = oldest) of the current k best */
 } knn_state_t;
 
@@ -51,6 +54,7 @@ static void knn_free(eddy_model_t *m)
     free(s->row);
     free(s->best_d);
     free(s->best_d2);
+    free(s->best_y);
     free(s->best_i);
 }
 
@@ -67,9 +71,10 @@ static int knn_init(eddy_model_t *m)
     s->row = malloc((size_t)s->n * sizeof(double));
     s->best_d = malloc((size_t)s->k * sizeof(double));
     s->best_d2 = malloc((size_t)s->k * sizeof(double));
+    s->best_y = malloc((size_t)s->k * sizeof(double));
     s->best_i = malloc((size_t)s->k * sizeof(int));
     if (!s->pts || !s->ys || !s->q || !s->row || !s->best_d || !s->best_d2 ||
-        !s->best_i || eddy_scaler_init(&s->scaler, s->n) != 0)
+        !s->best_y || !s->best_i || eddy_scaler_init(&s->scaler, s->n) != 0)
         return -1;
     return 0;
 }
@@ -194,14 +199,10 @@ static double knn_predict(eddy_model_t *m, const double *x)
     nb = scan(s, 0, s->size - first, first, nb);
     if (s->best_d[0] == 0.0)
         return s->ys[(s->head + s->best_i[0]) % s->cap];
-    /* Neumaier-compensated sum: Python's statistics.mean is exact */
-    double sum = 0.0, c = 0.0;
-    for (int j = 0; j < nb; j++) {
-        double v = s->ys[(s->head + s->best_i[j]) % s->cap], t = sum + v;
-        c += fabs(sum) >= fabs(v) ? (sum - t) + v : (v - t) + sum;
-        sum = t;
-    }
-    return (sum + c) / nb;
+    /* River's statistics.mean: exactly rounded */
+    for (int j = 0; j < nb; j++)
+        s->best_y[j] = s->ys[(s->head + s->best_i[j]) % s->cap];
+    return eddy_mean_exact(s->best_y, (size_t)nb);
 }
 
 static void put_row(knn_state_t *s, int slot, const double *row)

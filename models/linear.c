@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-enum { P_LR, P_ILR, P_L2, P_L1, P_CLIP, N_P };
+enum { P_LR, P_ILR, P_L2, P_L1, P_CLIP, P_DIFF, P_SDIFF, N_P };
 
 #define LINEAR_PARAMS(l2def, l1def)                                                    \
     {                                                                                  \
@@ -22,7 +22,7 @@ enum { P_LR, P_ILR, P_L2, P_L1, P_CLIP, N_P };
                            "L1 penalty (cumulative, as River)"),                       \
             EDDY_PARAM_NUM(P_CLIP, "clip_gradient", 1e12, 0.0, 1e300,                  \
                            "clip of the loss gradient"),                               \
-            EDDY_OPT_TABLE_END                                                         \
+            EDDY_PARAM_DIFF_ROWS(P_DIFF, P_SDIFF), EDDY_OPT_TABLE_END                  \
     }
 
 static const eddy_opt_t linear_params[N_P + 1] = LINEAR_PARAMS(0.0, 0.0);

@@ -4,9 +4,10 @@
  * Snapshot: a util/snapshot.h frame of kind "EMDL" (magic, version, length,
  * CRC-32C) whose payload is, little-endian:
  *   u32 name length, name bytes (no NUL)
- *   u32 n_features
+ *   u32 n_features (the lags the caller passes, before any differencing)
  *   u64 seed
- *   u32 n_params, n_params x f64 (in the model's parameter order)
+ *   u32 n_params, n_params x f64 (in the model's parameter order; fewer
+ *       than the model has now: the missing trailing ones take defaults)
  *   the model-specific state (ops->save), up to the end of the payload
  * Restore checks the frame, each of these and the model's own payload checks,
  * and never reads past the given length.
@@ -133,14 +134,49 @@ static int parse_params(const eddy_model_ops_t *ops, const char *params, double 
     return 0;
 }
 
-static eddy_model_t *create(const eddy_model_ops_t *ops, int n_features,
-                            const double *vals, uint64_t seed)
+/* The slot of OPS's parameter KEY, or -1 when it has none. */
+static int param_slot(const eddy_model_ops_t *ops, const char *key)
+{
+    for (int i = 0; i < ops->n_params; i++)
+        if (strcmp(ops->params[i].name, key) == 0)
+            return i;
+    return -1;
+}
+
+/* The differencing VALS ask of OPS (diff.c): regular and seasonal lags. */
+static void diff_of(const eddy_model_ops_t *ops, const double *vals, int *d, int *sd)
+{
+    int i = param_slot(ops, "diff"), j = param_slot(ops, "seasonal_diff");
+    *d = i >= 0 ? (int)vals[i] : 0;
+    *sd = j >= 0 ? (int)vals[j] : 0;
+}
+
+/* 0 when N_LAGS lags leave the model at least one differenced lag. */
+static int check_diff(const eddy_model_ops_t *ops, const double *vals, int n_lags,
+                      char *err, size_t err_size)
+{
+    int d, sd;
+    diff_of(ops, vals, &d, &sd);
+    if (n_lags - d - sd >= 1)
+        return 0;
+    set_err(err, err_size,
+            "model '%s': diff=%d and seasonal_diff=%d need at least %d lags, got %d "
+            "(raise eddy-features/eddy-learn --lags)",
+            ops->name, d, sd, d + sd + 1, n_lags);
+    return -1;
+}
+
+static eddy_model_t *create(const eddy_model_ops_t *ops, int n_lags, const double *vals,
+                            uint64_t seed)
 {
     eddy_model_t *m = calloc(1, sizeof(*m));
     if (!m)
         return NULL;
     m->ops = ops;
-    m->n_features = n_features;
+    m->n_lags = n_lags;
+    diff_of(ops, vals, &m->diff, &m->sdiff);
+    m->n_features = n_lags - m->diff - m->sdiff;
+    m->differenced = m->diff || m->sdiff;
     m->seed = seed;
     for (int i = 0; i < ops->n_params; i++)
         m->params[i] = vals[i];
@@ -168,7 +204,8 @@ eddy_model_t *eddy_model_new(const char *name, int n_features, const char *param
         return NULL;
     }
     double vals[EDDY_MODEL_MAX_PARAMS];
-    if (parse_params(ops, params, vals, errstr, errstr_size) != 0)
+    if (parse_params(ops, params, vals, errstr, errstr_size) != 0 ||
+        check_diff(ops, vals, n_features, errstr, errstr_size) != 0)
         return NULL;
     eddy_model_t *m = create(ops, n_features, vals, seed);
     if (!m)
@@ -193,17 +230,27 @@ const char *eddy_model_name(const eddy_model_t *model)
 
 int eddy_model_n_features(const eddy_model_t *model)
 {
-    return model->n_features;
+    return model->n_lags;
 }
 
 double eddy_model_predict(eddy_model_t *model, const double *x)
 {
-    return model->ops->predict(model, x);
+    if (__builtin_expect(!model->differenced, 1))
+        return model->ops->predict(model, x);
+    double z[EDDY_MODEL_MAX_FEATURES];
+    eddy_diff_apply(model, x, 0.0, z);
+    return eddy_diff_integrate(model, x, model->ops->predict(model, z));
 }
 
 void eddy_model_learn(eddy_model_t *model, const double *x, double y)
 {
-    model->ops->learn(model, x, y);
+    if (__builtin_expect(!model->differenced, 1)) {
+        model->ops->learn(model, x, y);
+        return;
+    }
+    double z[EDDY_MODEL_MAX_FEATURES];
+    double zy = eddy_diff_apply(model, x, y, z);
+    model->ops->learn(model, z, zy);
 }
 
 void eddy_model_forecast(eddy_model_t *model, const double *x_next, double *out, int h)
@@ -216,13 +263,18 @@ void eddy_model_forecast(eddy_model_t *model, const double *x_next, double *out,
         return;
     }
     double x[EDDY_MODEL_MAX_FEATURES];
-    int n = model->n_features;
+    int n = model->n_lags;
     memcpy(x, x_next, (size_t)n * sizeof(double));
     for (int k = 0; k < h; k++) {
-        out[k] = model->ops->predict(model, x);
+        out[k] = eddy_model_predict(model, x);
         memmove(x + 1, x, (size_t)(n - 1) * sizeof(double));
         x[0] = out[k];
     }
+}
+
+const char *eddy_model_trouble(const eddy_model_t *model)
+{
+    return model->ops->trouble ? model->ops->trouble(model) : NULL;
 }
 
 int eddy_model_save(const eddy_model_t *model, eddy_buf_t *out)
@@ -232,7 +284,7 @@ int eddy_model_save(const eddy_model_t *model, eddy_buf_t *out)
 
     eddy_buf_put_u32(out, (uint32_t)strlen(ops->name));
     eddy_buf_append(out, ops->name, strlen(ops->name));
-    eddy_buf_put_u32(out, (uint32_t)model->n_features);
+    eddy_buf_put_u32(out, (uint32_t)model->n_lags);
     eddy_buf_put_u64(out, model->seed);
     eddy_buf_put_u32(out, (uint32_t)ops->n_params);
     eddy_buf_put_f64s(out, model->params, (size_t)ops->n_params);
@@ -280,16 +332,20 @@ static int restore_settings(eddy_reader_t *r, const eddy_model_ops_t *ops, uint3
     char cerr[256];
     uint32_t np;
 
+    eddy_model_params_t defaults;
     *nf = eddy_read_u32(r);
     *seed = eddy_read_u64(r);
     np = eddy_read_u32(r);
+    /* a snapshot from before a model gained trailing parameters (diff,
+     * seasonal_diff) has fewer: those take their defaults */
     if (r->err || *nf < 1 || *nf > EDDY_MODEL_MAX_FEATURES ||
-        np != (uint32_t)ops->n_params) {
+        np > (uint32_t)ops->n_params || eddy_opts_defaults(ops->params, &defaults)) {
         set_err(errstr, errstr_size, "snapshot of '%s' has an invalid header", name);
         return -1;
     }
+    memcpy(vals, defaults.v, sizeof(defaults.v));
     eddy_read_f64s(r, vals, np);
-    for (uint32_t i = 0; i < np && !r->err; i++) {
+    for (uint32_t i = 0; i < (uint32_t)ops->n_params && !r->err; i++) {
         const eddy_opt_t *d = &ops->params[i];
         if (!eddy_opt_in_bounds(d, vals[i])) {
             set_err(errstr, errstr_size,
@@ -302,7 +358,8 @@ static int restore_settings(eddy_reader_t *r, const eddy_model_ops_t *ops, uint3
                 name);
         return -1;
     }
-    if (ops->check && ops->check(vals, cerr, sizeof(cerr)) != 0) {
+    if ((ops->check && ops->check(vals, cerr, sizeof(cerr)) != 0) ||
+        check_diff(ops, vals, (int)*nf, cerr, sizeof(cerr)) != 0) {
         set_err(errstr, errstr_size, "snapshot of '%s': %s", name, cerr);
         return -1;
     }

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define EDDY_MODEL_MAX_PARAMS 8
+#define EDDY_MODEL_MAX_PARAMS 10
 
 /* Hyperparameters are option rows (util/opts.h) bound to one slot of
  * eddy_model_params_t, so `--param k=v` is checked against the model's map
@@ -114,13 +114,38 @@ void eddy_glm_save(eddy_buf_t *w, const eddy_glm_t *g);
 void eddy_glm_load(eddy_reader_t *r, eddy_glm_t *g);
 int eddy_glm_copy(eddy_glm_t *dst, const eddy_glm_t *src);
 
+/* ---- differencing (diff.c): parameters `diff` and `seasonal_diff` ---- */
+
+#define EDDY_DIFF_MAX    2
+#define EDDY_DIFF_LEVELS (EDDY_DIFF_MAX + 2)
+
+/* The two parameter rows, in slots ID (diff) and IS (seasonal_diff), that
+ * every regression model on lags ends its table with; the registry finds
+ * them by name and differences for the model (its ops never see it). */
+#define EDDY_PARAM_DIFF_ROWS(id, is)                                                   \
+    EDDY_PARAM_INT(id, "diff", 0, 0, EDDY_DIFF_MAX,                                    \
+                   "regular differences of the target and lags (integrated back)"),    \
+        EDDY_PARAM_INT(is, "seasonal_diff", 0, 0, 255,                                 \
+                       "seasonal difference lag, e.g. 12 (0: none)")
+
+/* Fills Z (m->n_features values) with the differenced lags of X (m->n_lags
+ * values) and returns the differenced target Y. */
+double eddy_diff_apply(const eddy_model_t *m, const double *x, double y, double *z);
+/* The prediction ZHAT of the differenced target integrated back with X's
+ * lags: the prediction of y. */
+double eddy_diff_integrate(const eddy_model_t *m, const double *x, double zhat);
+
 /* ---- the model object and its vtable ---- */
 
 typedef struct eddy_model_ops_s eddy_model_ops_t;
 
 struct eddy_model_s {
     const eddy_model_ops_t *ops;
-    int n_features;
+    int n_lags;      /* lag features the caller passes */
+    int n_features;  /* what the model's ops see: n_lags - sdiff - diff */
+    int diff;        /* regular differences (0..EDDY_DIFF_MAX), diff.c */
+    int sdiff;       /* seasonal difference lag (0: none), diff.c */
+    int differenced; /* diff or sdiff: predict and learn go through diff.c */
     uint64_t seed;
     double params[EDDY_MODEL_MAX_PARAMS];
     void *state;
@@ -147,6 +172,9 @@ struct eddy_model_ops_s {
      * after the last learned target (0: the next step) from m->state. NULL:
      * the generic recursive forecast (predict, shift into in_1). */
     double (*forecast_at)(const void *state, int k);
+    /* Optional: NULL while the model is well, else why it predicts its
+     * fallback (a static string). */
+    const char *(*trouble)(const eddy_model_t *m);
     void (*save)(eddy_buf_t *w, const eddy_model_t *m);
     /* Fills m->state (already init'ed fresh) from R; -1 on invalid data. */
     int (*load)(eddy_reader_t *r, eddy_model_t *m);
@@ -176,7 +204,9 @@ struct eddy_model_ops_s {
     X(rls) \
     X(bagging) \
     X(hoeffding_tree) \
-    X(amf)
+    X(amf) \
+    X(snaive_drift) \
+    X(holt_winters_auto)
 /* clang-format on */
 
 #define EDDY_MODEL_DECLARE_OPS(name) extern const eddy_model_ops_t eddy_##name##_ops;

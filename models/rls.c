@@ -15,14 +15,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { P_LAMBDA, P_FORGET, N_P };
+enum { P_LAMBDA, P_FORGET, P_DIFF, P_SDIFF, N_P };
 
 static const eddy_opt_t rls_params[N_P + 1] = {
     EDDY_PARAM_NUM(P_LAMBDA, "lambda", 1.0, 1e-12, 1e12,
                    "ridge regularisation (P starts as I/lambda)"),
     EDDY_PARAM_NUM(P_FORGET, "forgetting", 1.0, 0.5, 1.0,
                    "forgetting factor (1: remember everything)"),
-    EDDY_OPT_TABLE_END};
+    EDDY_PARAM_DIFF_ROWS(P_DIFF, P_SDIFF), EDDY_OPT_TABLE_END};
 
 typedef struct {
     int d; /* n_features + 1 */

@@ -8,6 +8,7 @@
  *   eddy-bench-models [csv] [repeats] [model,model,...]
  */
 #include "eddy_model.h"
+#include "series_csv.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -25,26 +26,6 @@ static double now_ns(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
-static int load(const char *path, double *ys)
-{
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        perror(path);
-        exit(1);
-    }
-    char line[256];
-    int n = 0;
-    if (!fgets(line, sizeof(line), f)) /* header */
-        exit(1);
-    while (n < MAX_ROWS && fgets(line, sizeof(line), f)) {
-        char *comma = strchr(line, ',');
-        if (comma)
-            ys[n++] = strtod(comma + 1, NULL);
-    }
-    fclose(f);
-    return n;
 }
 
 static int bench(const char *name, const double *ys, int n, int repeats)
@@ -85,7 +66,7 @@ int main(int argc, char **argv)
     const char *path = argc > 1 ? argv[1] : "data/airpassengers-extended.csv";
     int repeats = argc > 2 ? atoi(argv[2]) : 20;
     static double ys[MAX_ROWS];
-    int n = load(path, ys);
+    int n = bench_load_series(path, ys, MAX_ROWS);
     char names[1024];
     snprintf(names, sizeof(names), "%s", argc > 3 ? argv[3] : eddy_model_names());
     printf("# %s: %d rows, %d repeats\n", path, n, repeats);

@@ -46,6 +46,10 @@ print("|---|---|---:|---:|---:|---|")
 for ds in ("airpassengers", "airpassengers-extended"):
     tb = tn = 0.0
     for model in models:
+        if ("base", ds, model) not in metrics or ("new", ds, model) not in metrics:
+            side = "new" if ("new", ds, model) in metrics else "base"
+            print(f"| {ds} | {model} | only in {'this tree' if side == 'new' else sys.argv[2]} | | | |")
+            continue
         b, n = best["base", ds, model], best["new", ds, model]
         tb, tn = tb + b, tn + n
         same = metrics["base", ds, model] == metrics["new", ds, model]

@@ -15,12 +15,17 @@ Outputs (next to this script):
   <dataset>.csv        step,target,<one column per deterministic model>
                        predictions printed with repr() (round-trip exact)
   <dataset>-seeds.csv  model,seed,mae for the randomized models, seeds 0..9
+  synthetic-tree.csv   a series on which the Hoeffding tree splits, with
+                       River's split count per step (column splits)
+  noisy-<seed>.csv     non-integer (decimal) seasonal series with noise,
+                       2,400 steps, every deterministic model
 A None prediction (AMFRegressor before its first sample) is written as 0.0,
 eddy's prediction there.
 """
 import csv
 import math
 import os
+import random
 import sys
 
 import river
@@ -31,6 +36,8 @@ N_LAGS = 15
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 DATASETS = ["airpassengers", "airpassengers-extended"]
+NOISY_SEEDS = [1, 2, 3]
+NOISY_LEN = 2400
 
 
 def deterministic_models():
@@ -52,7 +59,61 @@ def deterministic_models():
         ),
         "snaive": SeasonalNaive(12),
         "hoeffding_tree": preprocessing.StandardScaler() | tree.HoeffdingTreeRegressor(),
+        # eddy's diff / seasonal_diff parameters: River's pipeline on the
+        # differenced target and lags, integrated back (Differenced below)
+        "linear_sd12": Differenced(
+            preprocessing.StandardScaler() | linear_model.LinearRegression(), 0, 12
+        ),
+        "ridge_sd12_d1": Differenced(
+            preprocessing.StandardScaler() | linear_model.LinearRegression(l2=1.0), 1, 12
+        ),
+        "knn_d1": Differenced(
+            preprocessing.StandardScaler()
+            | neighbors.KNNRegressor(
+                n_neighbors=5, engine=neighbors.LazySearch(window_size=1000)
+            ),
+            1,
+            0,
+        ),
     }
+
+
+class Differenced:
+    """A River regressor on the differenced target and lags, as eddy's
+    models/diff.c: seasonal difference s_j = u_j - u_{j+D} (u_0 = y, u_j =
+    in_j), then d regular differences; the model learns element 0 on elements
+    1.. (named in_1, in_2, ...); a prediction is integrated back level by level
+    (+ element 1 of the level below per regular difference, then + u_D)."""
+
+    def __init__(self, model, d, sd):
+        self.model, self.d, self.sd = model, d, sd
+
+    def levels(self, x, y):
+        lv = [[y] + [x[f"in_{j}"] for j in range(1, N_LAGS + 1)]]
+        if self.sd:
+            u = lv[0]
+            lv.append([u[j] - u[j + self.sd] for j in range(len(u) - self.sd)])
+        for _ in range(self.d):
+            u = lv[-1]
+            lv.append([u[j] - u[j + 1] for j in range(len(u) - 1)])
+        return lv
+
+    @staticmethod
+    def features(top):
+        return {f"in_{j}": top[j] for j in range(1, len(top))}
+
+    def predict_one(self, x):
+        lv = self.levels(x, 0.0)
+        v = self.model.predict_one(self.features(lv[-1]))
+        for k in range(len(lv) - 2, 0 if self.sd else -1, -1):
+            v = v + lv[k][1]
+        if self.sd:
+            v = v + lv[0][self.sd]
+        return v
+
+    def learn_one(self, x, y):
+        lv = self.levels(x, y)
+        self.model.learn_one(self.features(lv[-1]), lv[-1][0])
 
 
 class HW:
@@ -130,6 +191,43 @@ def run(model, ys):
     return preds
 
 
+def write_trace(name, ys, cols):
+    with open(os.path.join(HERE, name + ".csv"), "w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["step", "target"] + list(cols))
+        for t, y in enumerate(ys):
+            w.writerow([t, repr(y)] + [repr(cols[c][t]) for c in cols])
+
+
+def noisy_series(seed, n=NOISY_LEN):
+    """Non-integer monthly-like series, long enough (>= 2,000 steps) for the
+    long-run traces. Seed 1: additive season + trend, 2 decimals; seed 2:
+    multiplicative season on a growing level, 3 decimals; seed 3: a random
+    walk level with a season, 1 decimal. All stay positive (multiplicative
+    Holt-Winters needs it)."""
+    rng = random.Random(seed)
+    ys, level = [], 300.0
+    for t in range(n):
+        season = math.sin(2 * math.pi * t / 12)
+        if seed == 1:
+            v = 200 + 0.05 * t + 40 * season + rng.gauss(0, 8)
+        elif seed == 2:
+            v = (150 + 0.1 * t) * (1 + 0.25 * season) + rng.gauss(0, 5)
+        else:
+            level = max(50.0, level + rng.gauss(0, 3))
+            v = level + 30 * season + rng.gauss(0, 4)
+        ys.append(round(max(v, 1.0), 4 - seed))
+    return ys
+
+
+def noisy_traces():
+    for seed in NOISY_SEEDS:
+        ys = noisy_series(seed)
+        cols = {name: run(m, ys) for name, m in deterministic_models().items()}
+        write_trace(f"noisy-{seed}", ys, cols)
+        print(f"noisy-{seed}", "rows", len(ys), file=sys.stderr)
+
+
 def main():
     if river.__version__ != RIVER_VERSION:
         sys.exit(f"need river=={RIVER_VERSION}, found {river.__version__}")
@@ -137,11 +235,7 @@ def main():
         ys = load(ds)
         models = deterministic_models()
         cols = {name: run(m, ys) for name, m in models.items()}
-        with open(os.path.join(HERE, ds + ".csv"), "w", newline="") as f:
-            w = csv.writer(f, lineterminator="\n")
-            w.writerow(["step", "target"] + list(cols))
-            for t, y in enumerate(ys):
-                w.writerow([t, repr(y)] + [repr(cols[c][t]) for c in cols])
+        write_trace(ds, ys, cols)
         rows = []
         for seed in range(10):
             for name, m in randomized_models(seed).items():
@@ -155,30 +249,36 @@ def main():
                 w.writerows(rows)
         print(ds, "rows", len(ys), "models", list(cols), file=sys.stderr)
     synthetic_tree()
+    noisy_traces()
 
 
-def synthetic_series(n=1000):
-    """A regime-switching series on which the Hoeffding tree does split (it
-    never does on airpassengers): square wave of period 50, a trend and a
-    deterministic LCG wobble."""
+def synthetic_series(n=2400):
+    """A regime-switching series on which the Hoeffding tree splits several
+    times (it never does on airpassengers): four levels in turn, 20 steps
+    each, a trend and a deterministic LCG wobble."""
     ys, state = [], 12345
     for t in range(n):
         state = (state * 1103515245 + 12345) % 2**31
         wobble = (state / 2**31 - 0.5) * 20
-        ys.append(round(100 + 0.05 * t + (40 if (t // 25) % 2 else -40) + wobble, 3))
+        level = [-60, 60, -20, 20][(t // 20) % 4]
+        ys.append(round(100 + 0.02 * t + level + wobble, 3))
     return ys
 
 
 def synthetic_tree():
+    """The tree trace, with River's split count after each step (column
+    `splits`: the tree's branch nodes), so the test can see it splits."""
     ys = synthetic_series()
     m = preprocessing.StandardScaler() | tree.HoeffdingTreeRegressor()
-    preds = run(m, ys)
-    with open(os.path.join(HERE, "synthetic-tree.csv"), "w", newline="") as f:
-        w = csv.writer(f, lineterminator="\n")
-        w.writerow(["step", "target", "hoeffding_tree"])
-        for t, y in enumerate(ys):
-            w.writerow([t, repr(y), repr(preds[t])])
-    print("synthetic-tree", m["HoeffdingTreeRegressor"].summary, file=sys.stderr)
+    ht = m["HoeffdingTreeRegressor"]
+    preds, splits = [], []
+    for t, y in enumerate(ys):
+        x = lags(ys[:t])
+        preds.append(float(m.predict_one(x)))
+        m.learn_one(x, y)
+        splits.append(float(ht.summary["n_branches"]))
+    write_trace("synthetic-tree", ys, {"hoeffding_tree": preds, "splits": splits})
+    print("synthetic-tree", ht.summary, file=sys.stderr)
 
 
 if __name__ == "__main__":
