@@ -31,6 +31,9 @@
 #define COMMITTED_US (30 * 1000000LL)
 /* An at-least-once flush waits for message.timeout.ms (300 s by default). */
 #define FLUSH_US (300 * 1000000LL)
+/* Longest wait for input before the loop looks at its clocks (publish,
+ * --exit-idle) again. */
+#define IDLE_WAIT_US (100 * 1000LL)
 
 typedef struct loop_s {
     const eddy_stage_t *stage;
@@ -243,7 +246,6 @@ static int commit_transaction(loop_t *loop, eddy_err_t *err)
     if (rc)
         return -1;
     loop->c->commits++;
-    eddy_batch_reset(loop->batch);
     return 0;
 }
 
@@ -272,23 +274,41 @@ static int commit_offsets(loop_t *loop, eddy_err_t *err)
             "error=\"%s\"", rd_kafka_err2str(e));
     else
         loop->c->commits++;
-    eddy_batch_reset(loop->batch);
     return 0;
+}
+
+/* Counts a committed batch in the latency histograms: the commit began at
+ * T0_US and ended at NOW_US; each record waited from its consumption. */
+static void observe_commit(loop_t *loop, int64_t t0_us, int64_t now_us)
+{
+    int n;
+    const int64_t *consumed = eddy_batch_consumed(loop->batch, &n);
+
+    eddy_prom_latency_observe(&loop->c->commit, (double)(now_us - t0_us) / 1e6);
+    for (int i = 0; i < n; i++)
+        eddy_prom_latency_observe(&loop->c->in_stage,
+                                  (double)(now_us - consumed[i]) / 1e6);
 }
 
 /* Commits the batch; an abortable failure replays it, a fatal one stops. */
 static void commit_batch(loop_t *loop)
 {
     eddy_err_t err = EDDY_ERR_INIT;
+    uint64_t commits = loop->c->commits;
+    int64_t t0_us = eddy_now_us();
     int rc;
 
     if (failed(loop))
         return; /* never commit what a failure may have cut short */
     rc = loop->conf.exactly_once ? commit_transaction(loop, &err)
                                  : commit_offsets(loop, &err);
-    if (rc && err.cls == EDDY_ERR_ABORT)
+    if (rc == 0) {
+        if (loop->c->commits > commits)
+            observe_commit(loop, t0_us, eddy_now_us());
+        eddy_batch_reset(loop->batch);
+    } else if (err.cls == EDDY_ERR_ABORT)
         abort_batch(loop, 1);
-    else if (rc)
+    else
         fail(loop, &err);
     phase(loop, EDDY_PHASE_POLLING, 0);
 }
@@ -411,7 +431,9 @@ static double seconds_between(const struct timespec *t0, const struct timespec *
            (double)(t1->tv_nsec - t0->tv_nsec) * 1e-9;
 }
 
-static void handle_record(loop_t *loop, const rd_kafka_message_t *m)
+/* Processes M, consumed at NOW_US (the batch's window opens with its first
+ * record). */
+static void handle_record(loop_t *loop, const rd_kafka_message_t *m, int64_t now_us)
 {
     eddy_msg_t msg = {.key = m->key,
                       .key_len = m->key_len,
@@ -427,7 +449,9 @@ static void handle_record(loop_t *loop, const rd_kafka_message_t *m)
     struct timespec t0, t1;
     const char *reason;
 
-    if (eddy_batch_track(loop->batch, msg.topic, msg.partition, msg.offset)) {
+    if (eddy_batch_records(loop->batch) == 0)
+        eddy_batch_open(loop->batch, now_us);
+    if (eddy_batch_track(loop->batch, msg.topic, msg.partition, msg.offset, now_us)) {
         eddy_err_set(&err, EDDY_ERR_FATAL, 0, "out of memory");
         fail(loop, &err);
         return;
@@ -462,27 +486,44 @@ static void consumer_error(loop_t *loop, const rd_kafka_message_t *m)
     }
 }
 
-/* Polls and processes records until the batch is full or its time is up. */
+/* The next message within WAIT_US microseconds, or NULL. librdkafka waits
+ * in milliseconds: a shorter wait looks, sleeps once and looks again. */
+static rd_kafka_message_t *next_message(loop_t *loop, int64_t wait_us)
+{
+    rd_kafka_message_t *m;
+
+    if (wait_us >= 1000)
+        return rd_kafka_consumer_poll(loop->consumer, (int)(wait_us / 1000));
+    if ((m = rd_kafka_consumer_poll(loop->consumer, 0)) || wait_us <= 0)
+        return m;
+    usleep((useconds_t)wait_us);
+    return rd_kafka_consumer_poll(loop->consumer, 0);
+}
+
+/* Polls and processes records until the batch closes: full, --batch-time
+ * after its first record, or no record ready within --batch-linger-us of the
+ * last one (the input is drained). Returns after one idle wait when no
+ * record comes at all. */
 static void poll_batch(loop_t *loop)
 {
-    int64_t left_ms;
+    int64_t wait_us;
 
     eddy_batch_open(loop->batch, eddy_now_us());
     while (!eddy_loop_stopping() && !failed(loop) &&
-           (left_ms = eddy_batch_left_ms(loop->batch, eddy_now_us())) > 0) {
-        rd_kafka_message_t *m = rd_kafka_consumer_poll(
-            loop->consumer, (int)(left_ms < 100 ? left_ms : 100));
+           (wait_us = eddy_batch_wait_us(loop->batch, eddy_now_us())) >= 0) {
+        rd_kafka_message_t *m =
+            next_message(loop, wait_us < IDLE_WAIT_US ? wait_us : IDLE_WAIT_US);
         int64_t now = eddy_now_us();
 
         loop->c->last_progress_us = now;
         if (now - loop->published_us >= PUBLISH_US)
             publish(loop, now);
         if (!m)
-            continue;
+            break; /* drained, or idle */
         if (m->err)
             consumer_error(loop, m);
         else if (!loop->partial) /* else state is missing: left for the next run */
-            handle_record(loop, m);
+            handle_record(loop, m, now);
         rd_kafka_message_destroy(m);
         rd_kafka_poll(loop->producer, 0);
     }
@@ -591,8 +632,8 @@ static int loop_start(loop_t *loop, eddy_err_t *err)
         return eddy_err_set(err, EDDY_ERR_FATAL, 0, "%s", errstr);
     atomic_store(&loop->probe.consumer, loop->consumer);
     if (!(loop->txn = eddy_txn_new(loop->producer, loop->conf.exactly_once)) ||
-        !(loop->batch =
-              eddy_batch_new(loop->conf.batch_size, loop->conf.batch_time_ms)))
+        !(loop->batch = eddy_batch_new(loop->conf.batch_size, loop->conf.batch_time_ms,
+                                       loop->conf.batch_linger_us)))
         return eddy_err_set(err, EDDY_ERR_FATAL, 0, "out of memory");
     if (eddy_txn_init(loop->txn, err))
         return -1;

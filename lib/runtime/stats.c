@@ -156,5 +156,12 @@ void eddy_stats_render(const eddy_counters_t *c, const char *s, eddy_buf_t *b)
     render_reasons(p, "eddy_stage_skipped_total",
                    "Records skipped on purpose (duplicates after a restart).", s,
                    c->skipped, c->n_skipped);
+    eddy_prom_family(p, "eddy_stage_time_in_stage_seconds", EDDY_PROM_HISTOGRAM,
+                     "Time from a record's consumption to the commit of its batch.");
+    eddy_prom_latency_write(p, &stage, 1, &c->in_stage);
+    eddy_prom_family(p, "eddy_stage_commit_seconds", EDDY_PROM_HISTOGRAM,
+                     "Time to commit a batch (transaction commit, or flush and "
+                     "offset commit).");
+    eddy_prom_latency_write(p, &stage, 1, &c->commit);
     eddy_prom_buf_destroy(p);
 }

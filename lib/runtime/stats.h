@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "util/buf.h"
+#include "util/prom.h"
 
 #define EDDY_STATS_REASONS 32
 
@@ -44,6 +45,8 @@ typedef struct eddy_counters_s {
     int n_dead;
     eddy_reason_count_t skipped[EDDY_STATS_REASONS];
     int n_skipped;
+    eddy_prom_latency_t in_stage; /* each record: consumed -> its batch committed */
+    eddy_prom_latency_t commit;   /* each batch's commit */
 } eddy_counters_t;
 
 typedef struct eddy_stats_s eddy_stats_t;
