@@ -93,7 +93,11 @@ if mode == "speed":
                 lines.append(f"| {name} | {ns:.0f} | n/a | n/a | {mae:.4f} | n/a |")
         lines.append("")
     out = f"{root}/docs/benchmarks.md"
-    open(out, "w").write("\n".join(lines))
+    # The pipeline section (bench/pipeline/report.sh) is kept as it is.
+    begin, end = "<!-- pipeline:begin -->", "<!-- pipeline:end -->"
+    doc = open(out).read()
+    kept = doc[doc.find(begin):doc.find(end) + len(end)] if begin in doc and end in doc else ""
+    open(out, "w").write("\n".join(lines) + ("\n" + kept + "\n" if kept else ""))
 else:
     begin, end = "<!-- accuracy:begin -->", "<!-- accuracy:end -->"
     lines = [begin,

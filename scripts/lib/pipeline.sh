@@ -11,6 +11,7 @@ eddy_bin() { # name -> path of the built program
     eddy-learn) echo "$EDDY_BIN/processors/learn/eddy-learn" ;;
     eddy-metrics) echo "$EDDY_BIN/sinks/metrics/eddy-metrics" ;;
     eddy-cat) echo "$EDDY_BIN/sinks/cat/eddy-cat" ;;
+    eddy-bench) echo "$EDDY_BIN/bench/pipeline/eddy-bench" ;;
     *) echo "unknown program $1" >&2; return 1 ;;
   esac
 }
