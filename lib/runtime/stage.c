@@ -44,7 +44,7 @@ const eddy_opt_t eddy_loop_opts[] = {
              "a batch commits once no record is ready this many microseconds after "
              "its last one (the input is drained); under load --batch-size or "
              "--batch-time closes it first",
-             .min = 0, .max = 1000000),
+             .min = 0, .max = 100000),
     EDDY_OPT_TABLE_END};
 
 /* DEF's own options, the common ones (unless it has none) and the loop's
