@@ -56,6 +56,8 @@ typedef struct loop_s {
     eddy_err_t err;        /* the fatal error that stops the loop */
     int partial;           /* a restore was cut short by a stop signal */
     int32_t cur_partition; /* partition of the record being processed */
+    int64_t idle_since_us; /* last input, or the end of the last assignment
+                              (restoring state is not idling: --exit-idle) */
 } loop_t;
 
 struct eddy_emit_s {
@@ -352,6 +354,7 @@ static void on_assign(loop_t *loop, rd_kafka_t *rk,
     }
     if (committed)
         rd_kafka_topic_partition_list_destroy(committed);
+    loop->idle_since_us = eddy_now_us();
     phase(loop, EDDY_PHASE_POLLING, 0);
 }
 
@@ -531,20 +534,19 @@ static void poll_batch(loop_t *loop)
 
 static void run_batches(loop_t *loop)
 {
-    int64_t last_input_us = eddy_now_us();
-
+    loop->idle_since_us = eddy_now_us();
     phase(loop, EDDY_PHASE_POLLING, 0);
     while (!eddy_loop_stopping() && !failed(loop)) {
         poll_batch(loop);
         if (eddy_batch_records(loop->batch) > 0) {
-            last_input_us = eddy_now_us();
+            loop->idle_since_us = eddy_now_us();
             if (!failed(loop))
                 commit_batch(loop);
         }
         rd_kafka_poll(loop->producer, 0);
         publish(loop, eddy_now_us());
         if (loop->conf.exit_idle_ms > 0 &&
-            eddy_now_us() - last_input_us > loop->conf.exit_idle_ms * 1000) {
+            eddy_now_us() - loop->idle_since_us > loop->conf.exit_idle_ms * 1000) {
             eddy_log_info("no input for the idle limit: exiting",
                           "exit_idle_ms=%" PRId64, loop->conf.exit_idle_ms);
             break;
