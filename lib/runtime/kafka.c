@@ -293,7 +293,14 @@ rd_kafka_t *eddy_kafka_loop_producer_new(const eddy_opts_t *opts, const char *gr
     if (!(conf = eddy_kafka_conf_new(opts, id, errstr, errstr_size)))
         return NULL;
     eddy_produce_conf(conf, dr);
-    if (eddy_kafka_conf_default(conf, opts, "linger.ms", "5", errstr, errstr_size) ||
+    /* A batch closes when its input is drained and its commit flushes the
+     * producer, so a long linger buys nothing: 1 ms still groups the outputs
+     * of a busy batch. A transaction that starts while the broker still
+     * writes the previous one's markers is refused (CONCURRENT_TRANSACTIONS)
+     * and retried after retry.backoff.ms: 20 ms instead of 100. */
+    if (eddy_kafka_conf_default(conf, opts, "linger.ms", "1", errstr, errstr_size) ||
+        eddy_kafka_conf_default(conf, opts, "retry.backoff.ms", "20", errstr,
+                                errstr_size) ||
         (txn_id && txn_conf(conf, opts, txn_id, errstr, errstr_size))) {
         rd_kafka_conf_destroy(conf);
         return NULL;

@@ -37,6 +37,9 @@
 #define BROKER_CHECK_WAIT_US (500 * 1000LL)
 /* An at-least-once flush waits for message.timeout.ms (300 s by default). */
 #define FLUSH_US (300 * 1000000LL)
+/* Longest wait for input before the loop looks at its clocks (publish,
+ * --exit-idle) again. */
+#define IDLE_WAIT_US (100 * 1000LL)
 
 /* How the open batch writes dead letters. The broker refusing one aborts the
  * batch (exactly-once) and the batch is replayed one mode further, so a
@@ -77,6 +80,8 @@ typedef struct loop_s {
     int misconfigured_run;         /* records in a row failed by the settings */
     int64_t brokers_checked_us;    /* last time a down cluster was asked */
     int aborting; /* the open transaction failed: abort and replay the batch */
+    int64_t idle_since_us;         /* last input, or the end of the last assignment
+                                      (restoring state is not idling: --exit-idle) */
 } loop_t;
 
 struct eddy_emit_s {
@@ -351,7 +356,6 @@ static int commit_transaction(loop_t *loop, eddy_err_t *err)
     if (rc)
         return -1;
     loop->c->commits++;
-    eddy_batch_reset(loop->batch);
     return 0;
 }
 
@@ -391,7 +395,6 @@ static int commit_offsets(loop_t *loop, eddy_err_t *err)
             "error=\"%s\"", rd_kafka_err2str(e));
     else
         loop->c->commits++;
-    eddy_batch_reset(loop->batch);
     return 0;
 }
 
@@ -414,10 +417,25 @@ static void dead_letters_refused(loop_t *loop)
                                                  : "no dead letter, error lines");
 }
 
+/* Counts a committed batch in the latency histograms: the commit began at
+ * T0_US and ended at NOW_US; each record waited from its consumption. */
+static void observe_commit(loop_t *loop, int64_t t0_us, int64_t now_us)
+{
+    int n;
+    const int64_t *consumed = eddy_batch_consumed(loop->batch, &n);
+
+    eddy_prom_latency_observe(&loop->c->commit, (double)(now_us - t0_us) / 1e6);
+    for (int i = 0; i < n; i++)
+        eddy_prom_latency_observe(&loop->c->in_stage,
+                                  (double)(now_us - consumed[i]) / 1e6);
+}
+
 /* Commits the batch; an abortable failure replays it, a fatal one stops. */
 static void commit_batch(loop_t *loop)
 {
     eddy_err_t err = EDDY_ERR_INIT;
+    uint64_t commits = loop->c->commits;
+    int64_t t0_us = eddy_now_us();
     int rc;
 
     if (failed(loop))
@@ -427,15 +445,18 @@ static void commit_batch(loop_t *loop)
     else
         rc = loop->conf.exactly_once ? commit_transaction(loop, &err)
                                      : commit_offsets(loop, &err);
-    if (rc && err.cls == EDDY_ERR_ABORT) {
+    if (rc == 0) {
+        if (loop->c->commits > commits)
+            observe_commit(loop, t0_us, eddy_now_us());
+        eddy_batch_reset(loop->batch);
+        loop->dlq_mode = DLQ_WHOLE;
+    } else if (err.cls == EDDY_ERR_ABORT) {
         loop->aborting = 0;
         abort_batch(loop, 1);
         rd_kafka_poll(loop->producer, 0); /* the refused records' reports */
         dead_letters_refused(loop);
-    } else if (rc && renew_producer(loop, &err)) {
+    } else if (renew_producer(loop, &err)) {
         fail(loop, &err);
-    } else if (!rc) {
-        loop->dlq_mode = DLQ_WHOLE;
     }
     phase(loop, EDDY_PHASE_POLLING, 0);
 }
@@ -480,6 +501,7 @@ static void on_assign(loop_t *loop, rd_kafka_t *rk,
     }
     if (committed)
         rd_kafka_topic_partition_list_destroy(committed);
+    loop->idle_since_us = eddy_now_us();
     phase(loop, EDDY_PHASE_POLLING, 0);
 }
 
@@ -624,7 +646,9 @@ static int misconfigured(loop_t *loop, const eddy_emit_t *emit, const char *reas
     return 1;
 }
 
-static void handle_record(loop_t *loop, const rd_kafka_message_t *m)
+/* Processes M, consumed at NOW_US (the batch's window opens with its first
+ * record). */
+static void handle_record(loop_t *loop, const rd_kafka_message_t *m, int64_t now_us)
 {
     eddy_msg_t msg = {.key = m->key,
                       .key_len = m->key_len,
@@ -640,7 +664,9 @@ static void handle_record(loop_t *loop, const rd_kafka_message_t *m)
     struct timespec t0, t1;
     const char *reason;
 
-    if (eddy_batch_track(loop->batch, msg.topic, msg.partition, msg.offset)) {
+    if (eddy_batch_records(loop->batch) == 0)
+        eddy_batch_open(loop->batch, now_us);
+    if (eddy_batch_track(loop->batch, msg.topic, msg.partition, msg.offset, now_us)) {
         eddy_err_set(&err, EDDY_ERR_FATAL, 0, "out of memory");
         fail(loop, &err);
         return;
@@ -701,16 +727,33 @@ static void check_brokers(loop_t *loop, int64_t now_us)
     phase(loop, EDDY_PHASE_POLLING, 0);
 }
 
-/* Polls and processes records until the batch is full or its time is up. */
+/* The next message within WAIT_US microseconds, or NULL. librdkafka waits
+ * in milliseconds: a shorter wait looks, sleeps once and looks again. */
+static rd_kafka_message_t *next_message(loop_t *loop, int64_t wait_us)
+{
+    rd_kafka_message_t *m;
+
+    if (wait_us >= 1000)
+        return rd_kafka_consumer_poll(loop->consumer, (int)(wait_us / 1000));
+    if ((m = rd_kafka_consumer_poll(loop->consumer, 0)) || wait_us <= 0)
+        return m;
+    usleep((useconds_t)wait_us);
+    return rd_kafka_consumer_poll(loop->consumer, 0);
+}
+
+/* Polls and processes records until the batch closes: full, --batch-time
+ * after its first record, or no record ready within --batch-linger-us of the
+ * last one (the input is drained). Returns after one idle wait when no
+ * record comes at all. */
 static void poll_batch(loop_t *loop)
 {
-    int64_t left_ms;
+    int64_t wait_us;
 
     eddy_batch_open(loop->batch, eddy_now_us());
     while (!eddy_loop_stopping() && !failed(loop) && !loop->aborting &&
-           (left_ms = eddy_batch_left_ms(loop->batch, eddy_now_us())) > 0) {
-        rd_kafka_message_t *m = rd_kafka_consumer_poll(
-            loop->consumer, (int)(left_ms < 100 ? left_ms : 100));
+           (wait_us = eddy_batch_wait_us(loop->batch, eddy_now_us())) >= 0) {
+        rd_kafka_message_t *m =
+            next_message(loop, wait_us < IDLE_WAIT_US ? wait_us : IDLE_WAIT_US);
         int64_t now = eddy_now_us();
 
         loop->c->last_progress_us = now;
@@ -719,11 +762,11 @@ static void poll_batch(loop_t *loop)
         if (now - loop->published_us >= PUBLISH_US)
             publish(loop, now);
         if (!m)
-            continue;
+            break; /* drained, or idle */
         if (m->err)
             consumer_error(loop, m);
         else if (!loop->partial) /* else state is missing: left for the next run */
-            handle_record(loop, m);
+            handle_record(loop, m, now);
         rd_kafka_message_destroy(m);
         rd_kafka_poll(loop->producer, 0);
     }
@@ -731,20 +774,19 @@ static void poll_batch(loop_t *loop)
 
 static void run_batches(loop_t *loop)
 {
-    int64_t last_input_us = eddy_now_us();
-
+    loop->idle_since_us = eddy_now_us();
     phase(loop, EDDY_PHASE_POLLING, 0);
     while (!eddy_loop_stopping() && !failed(loop)) {
         poll_batch(loop);
         if (eddy_batch_records(loop->batch) > 0) {
-            last_input_us = eddy_now_us();
+            loop->idle_since_us = eddy_now_us();
             if (!failed(loop))
                 commit_batch(loop);
         }
         rd_kafka_poll(loop->producer, 0);
         publish(loop, eddy_now_us());
         if (loop->conf.exit_idle_ms > 0 &&
-            eddy_now_us() - last_input_us > loop->conf.exit_idle_ms * 1000) {
+            eddy_now_us() - loop->idle_since_us > loop->conf.exit_idle_ms * 1000) {
             eddy_log_info("no input for the idle limit: exiting",
                           "exit_idle_ms=%" PRId64, loop->conf.exit_idle_ms);
             break;
@@ -858,8 +900,8 @@ static int loop_start(loop_t *loop, eddy_err_t *err)
         return eddy_err_set(err, EDDY_ERR_FATAL, 0, "%s", errstr);
     atomic_store(&loop->probe.consumer, loop->consumer);
     if (!(loop->txn = eddy_txn_new(loop->producer, loop->conf.exactly_once)) ||
-        !(loop->batch =
-              eddy_batch_new(loop->conf.batch_size, loop->conf.batch_time_ms)))
+        !(loop->batch = eddy_batch_new(loop->conf.batch_size, loop->conf.batch_time_ms,
+                                       loop->conf.batch_linger_us)))
         return eddy_err_set(err, EDDY_ERR_FATAL, 0, "out of memory");
     if (eddy_txn_init(loop->txn, eddy_loop_stopping, err))
         return -1;

@@ -4,9 +4,14 @@
  * input topic, a process() callback and optional metrics / HTTP routes;
  * nothing else about Kafka appears in a stage's folder.
  *
- * Per batch (bounded by --batch-size records and --batch-time): poll,
- * process each record (bad ones go to the dead-letter topic with the reason
- * in headers), produce the outputs, then commit.
+ * Per batch: poll, process each record (bad ones go to the dead-letter
+ * topic with the reason in headers), produce the outputs, then commit. A
+ * batch closes on events: as soon as the input is drained (no record ready
+ * within --batch-linger-us, 200 µs by default, of the last one), or at
+ * --batch-size records or --batch-time after its first record under load,
+ * whichever comes first. So at low load each record is committed right
+ * after it is processed, and at high load batches grow (records pile up
+ * while a commit runs) and throughput holds.
  *
  * Exactly-once (the default): each batch is one Kafka transaction holding
  * the outputs, the dead letters, a snapshot of every series whose state
@@ -145,6 +150,7 @@ typedef struct eddy_loop_conf_s {
     int exactly_once;             /* transactions + changelog */
     int64_t max_value_bytes;      /* larger input values are dead-lettered */
     int64_t exit_idle_ms;         /* exit after this long without input; -1 never */
+    int64_t batch_linger_us;      /* a batch closes when no record comes this long */
 } eddy_loop_conf_t;
 
 /* Options of every looping stage (group, batching, dead letters, HTTP),

@@ -39,7 +39,13 @@ const eddy_opt_t eddy_loop_opts[] = {
              "decoded",
              .min = 1, .max = EDDY_OPT_NO_MAX),
     EDDY_OPT(L, DURATION, exit_idle_ms, "exit-idle", 0, NULL,
-             "exit 0 after this long without input (for batch jobs and tests)"),
+             "exit 0 after this long without input (for batch jobs and tests); the "
+             "time spent restoring state does not count"),
+    EDDY_OPT(L, INT, batch_linger_us, "batch-linger-us", 0, "200",
+             "a batch commits once no record is ready this many microseconds after "
+             "its last one (the input is drained); under load --batch-size or "
+             "--batch-time closes it first",
+             .min = 0, .max = 100000),
     EDDY_OPT_TABLE_END};
 
 /* DEF's own options, the common ones (unless it has none) and the loop's

@@ -192,5 +192,12 @@ void eddy_stats_render(const eddy_counters_t *c, const char *s, eddy_buf_t *b)
         "Bad records whose dead letter could not be written (skipped, logged "
         "at error level), by reason.",
         s, c->dead_lost, c->n_dead_lost);
+    eddy_prom_family(p, "eddy_stage_time_in_stage_seconds", EDDY_PROM_HISTOGRAM,
+                     "Time from a record's consumption to the commit of its batch.");
+    eddy_prom_latency_write(p, &stage, 1, &c->in_stage);
+    eddy_prom_family(p, "eddy_stage_commit_seconds", EDDY_PROM_HISTOGRAM,
+                     "Time to commit a batch (transaction commit, or flush and "
+                     "offset commit).");
+    eddy_prom_latency_write(p, &stage, 1, &c->commit);
     eddy_prom_buf_destroy(p);
 }

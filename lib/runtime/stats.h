@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "util/buf.h"
+#include "util/prom.h"
 
 #define EDDY_STATS_REASONS 32
 
@@ -50,6 +51,8 @@ typedef struct eddy_counters_s {
     eddy_reason_count_t dead_lost[EDDY_STATS_REASONS]; /* not written, skipped */
     int n_dead_lost;
     int brokers_down; /* librdkafka reported all brokers down, none back yet */
+    eddy_prom_latency_t in_stage; /* each record: consumed -> its batch committed */
+    eddy_prom_latency_t commit;   /* each batch's commit */
 } eddy_counters_t;
 
 typedef struct eddy_stats_s eddy_stats_t;

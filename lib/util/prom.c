@@ -463,3 +463,26 @@ int eddy_prom_histogram(eddy_prom_buf_t *buf, const eddy_prom_label_t *labels,
     prom_line(buf, "_sum", labels, n_labels, NULL, sum);
     return prom_line(buf, "_count", labels, n_labels, NULL, (double)cumulative);
 }
+
+const double eddy_prom_latency_bounds[EDDY_PROM_LATENCY_BOUNDS] = {
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+    0.05,   0.1,     0.25,   0.5,   1,      2.5,   5,    10};
+
+void eddy_prom_latency_observe(eddy_prom_latency_t *h, double seconds)
+{
+    size_t b = 0;
+
+    if (!(seconds > 0))
+        seconds = 0;
+    while (b < EDDY_PROM_LATENCY_BOUNDS && seconds > eddy_prom_latency_bounds[b])
+        b++;
+    h->counts[b]++;
+    h->sum += seconds;
+}
+
+int eddy_prom_latency_write(eddy_prom_buf_t *buf, const eddy_prom_label_t *labels,
+                            size_t n_labels, const eddy_prom_latency_t *h)
+{
+    return eddy_prom_histogram(buf, labels, n_labels, eddy_prom_latency_bounds,
+                               EDDY_PROM_LATENCY_BOUNDS, h->counts, h->sum);
+}

@@ -135,4 +135,26 @@ int eddy_prom_histogram(eddy_prom_buf_t *buf, const eddy_prom_label_t *labels,
                         size_t n_labels, const double *bounds, size_t n_bounds,
                         const uint64_t *counts, double sum);
 
+/* The latency buckets of eddy's histograms: EDDY_PROM_LATENCY_BOUNDS upper
+ * bounds in seconds, 100 µs to 10 s in 1-2.5-5 steps, so a histogram reads
+ * the same at any rate. */
+#define EDDY_PROM_LATENCY_BOUNDS 16
+extern const double eddy_prom_latency_bounds[EDDY_PROM_LATENCY_BOUNDS];
+
+/* A latency histogram over eddy_prom_latency_bounds: non-cumulative counts
+ * (the last one for observations above 10 s) and their sum in seconds.
+ * Plain data (copy it with memcpy); zero-initialise it. */
+typedef struct eddy_prom_latency_s {
+    uint64_t counts[EDDY_PROM_LATENCY_BOUNDS + 1];
+    double sum;
+} eddy_prom_latency_t;
+
+/* Counts one observation of SECONDS (negative and NaN count as 0) in H. */
+void eddy_prom_latency_observe(eddy_prom_latency_t *h, double seconds);
+
+/* Writes H as one histogram of the open histogram family with LABELS (as
+ * eddy_prom_histogram). Returns 0 or an error code. */
+int eddy_prom_latency_write(eddy_prom_buf_t *buf, const eddy_prom_label_t *labels,
+                            size_t n_labels, const eddy_prom_latency_t *h);
+
 #endif

@@ -129,14 +129,18 @@ static void pace(ingest_t *in)
     in->next_send_us = (in->next_send_us ? in->next_send_us : now) + in->pause_us;
 }
 
-static int send_obs(ingest_t *in, const eddy_obs_t *obs)
+/* Sends OBS at its turn of --rate, stamped produced_at at the send (not
+ * before the pause, which would add up to one interval to every latency
+ * measured from it). */
+static int send_obs(ingest_t *in, eddy_obs_t *obs)
 {
     const void *val;
     size_t len;
 
+    pace(in);
+    obs->produced_at_us = eddy_now_us();
     if (eddy_codec_encode_obs(in->codec, obs, &val, &len))
         return -1;
-    pace(in);
     if (eddy_produce(in->producer, in->topic, RD_KAFKA_PARTITION_UA, obs->series_id,
                      strlen(obs->series_id), val, len, NULL, NULL))
         return -1;
@@ -415,6 +419,14 @@ int main(int argc, char **argv)
     }
     rc = 1;
     eddy_produce_conf(conf_k, &in.dr);
+    /* librdkafka's 5 ms linger would be most of a record's end-to-end
+     * latency at low rates; 1 ms still batches at high ones (-X overrides). */
+    if (eddy_kafka_conf_default(conf_k, opts, "linger.ms", "1", errstr,
+                                sizeof(errstr))) {
+        fprintf(stderr, "eddy-ingest: %s\n", errstr);
+        rd_kafka_conf_destroy(conf_k);
+        goto out;
+    }
     if (!(in.producer = eddy_kafka_producer_new(conf_k, errstr, sizeof(errstr)))) {
         fprintf(stderr, "eddy-ingest: %s\n", errstr);
         goto out;

@@ -103,7 +103,7 @@ static void test_stats_alive(void **state)
 
 static void test_batch(void **state)
 {
-    eddy_batch_t *b = eddy_batch_new(3, 100);
+    eddy_batch_t *b = eddy_batch_new(3, 100, 0);
     int64_t t = 5000000;
 
     (void)state;
@@ -112,12 +112,12 @@ static void test_batch(void **state)
     assert_int_equal(eddy_batch_left_ms(b, t), 100);
     assert_int_equal(eddy_batch_left_ms(b, t + 40000), 60);
     assert_int_equal(eddy_batch_left_ms(b, t + 100000), 0);
-    assert_int_equal(eddy_batch_track(b, "in", 1, 41), 0);
-    assert_int_equal(eddy_batch_track(b, "in", 1, 42), 0);
+    assert_int_equal(eddy_batch_track(b, "in", 1, 41, t), 0);
+    assert_int_equal(eddy_batch_track(b, "in", 1, 42, t), 0);
     assert_int_equal(eddy_batch_offset(b, "in", 1), 43);
     assert_int_equal(eddy_batch_offset(b, "in", 2), -1);
     assert_int_equal(eddy_batch_left_ms(b, t), 100);
-    assert_int_equal(eddy_batch_track(b, "in", 2, 7), 0);
+    assert_int_equal(eddy_batch_track(b, "in", 2, 7, t), 0);
     assert_int_equal(eddy_batch_records(b), 3);
     assert_int_equal(eddy_batch_left_ms(b, t), 0); /* full */
     assert_int_equal(eddy_batch_offsets(b)->cnt, 2);
@@ -147,6 +147,63 @@ static void test_fatal_kind(void **state)
     assert_null(eddy_kafka_fatal_kind(RD_KAFKA_RESP_ERR__TRANSPORT));
 }
 
+/* A batch closes on events: after the linger once it has records, at its
+ * time or size under load; an empty batch waits its whole time. */
+static void test_batch_linger(void **state)
+{
+    eddy_batch_t *b = eddy_batch_new(3, 100, 250);
+    const int64_t *stamps;
+    int64_t t = 5000000;
+    int n = -1;
+
+    (void)state;
+    eddy_batch_open(b, t);
+    assert_int_equal(eddy_batch_wait_us(b, t), 100000);
+    assert_int_equal(eddy_batch_wait_us(b, t + 99000), 1000);
+    assert_int_equal(eddy_batch_wait_us(b, t + 100000), -1);
+    assert_int_equal(eddy_batch_track(b, "in", 0, 1, t + 10), 0);
+    assert_int_equal(eddy_batch_wait_us(b, t + 20), 250);
+    assert_int_equal(eddy_batch_wait_us(b, t + 99900), 100); /* never past its time */
+    assert_int_equal(eddy_batch_track(b, "in", 0, 2, t + 30), 0);
+    assert_int_equal(eddy_batch_track(b, "in", 0, 3, t + 40), 0);
+    assert_int_equal(eddy_batch_wait_us(b, t + 50), -1); /* full */
+    stamps = eddy_batch_consumed(b, &n);
+    assert_int_equal(n, 3);
+    assert_int_equal(stamps[0], t + 10);
+    assert_int_equal(stamps[2], t + 40);
+    eddy_batch_reset(b);
+    eddy_batch_consumed(b, &n);
+    assert_int_equal(n, 0);
+    eddy_batch_destroy(b);
+}
+
+/* The latency histograms are on /metrics, bucketed from 100 us to 10 s. */
+static void test_stats_latency(void **state)
+{
+    eddy_stats_t *stats = eddy_stats_new();
+    eddy_counters_t *c = eddy_stats_counters(stats);
+    eddy_buf_t out = {0};
+
+    (void)state;
+    eddy_prom_latency_observe(&c->in_stage, 0.00005);
+    eddy_prom_latency_observe(&c->in_stage, 0.003);
+    eddy_prom_latency_observe(&c->commit, 20.0);
+    eddy_stats_render(c, "features", &out);
+    assert_false(out.failed);
+    assert_non_null(strstr(out.data, "eddy_stage_time_in_stage_seconds_bucket{stage="
+                                     "\"features\",le=\"0.0001\"} 1\n"));
+    assert_non_null(strstr(out.data, "eddy_stage_time_in_stage_seconds_bucket{stage="
+                                     "\"features\",le=\"0.0025\"} 1\n"));
+    assert_non_null(strstr(out.data, "eddy_stage_time_in_stage_seconds_bucket{stage="
+                                     "\"features\",le=\"0.005\"} 2\n"));
+    assert_non_null(strstr(out.data, "eddy_stage_commit_seconds_bucket{stage="
+                                     "\"features\",le=\"10\"} 0\n"));
+    assert_non_null(
+        strstr(out.data, "eddy_stage_commit_seconds_count{stage=\"features\"} 1\n"));
+    eddy_buf_free(&out);
+    eddy_stats_destroy(stats);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -156,6 +213,8 @@ int main(void)
         cmocka_unit_test(test_stats_alive),
         cmocka_unit_test(test_batch),
         cmocka_unit_test(test_fatal_kind),
+        cmocka_unit_test(test_batch_linger),
+        cmocka_unit_test(test_stats_latency),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
