@@ -76,12 +76,12 @@ typedef struct loop_s {
     eddy_topic_limit_t *dlq_limit; /* what the dead-letter topic accepts */
     dlq_mode_t dlq_mode;           /* how far refused dead letters pushed the batch */
     uint64_t dlq_failed_seen;      /* dr.deadletter_failed already acted on */
-    eddy_ratelog_t deadlog;        /* dead-letter lines: one per reason and key a minute */
-    int misconfigured_run;         /* records in a row failed by the settings */
-    int64_t brokers_checked_us;    /* last time a down cluster was asked */
-    int aborting; /* the open transaction failed: abort and replay the batch */
-    int64_t idle_since_us;         /* last input, or the end of the last assignment
-                                      (restoring state is not idling: --exit-idle) */
+    eddy_ratelog_t deadlog;     /* dead-letter lines: one per reason and key a minute */
+    int misconfigured_run;      /* records in a row failed by the settings */
+    int64_t brokers_checked_us; /* last time a down cluster was asked */
+    int aborting;          /* the open transaction failed: abort and replay the batch */
+    int64_t idle_since_us; /* last input, or the end of the last assignment
+                              (restoring state is not idling: --exit-idle) */
 } loop_t;
 
 struct eddy_emit_s {

@@ -63,8 +63,7 @@ static void note_log(features_ctx_t *ctx, const char *kind)
     eddy_log_warn(!strcmp(kind, "gap") ? "gap in the series' event times"
                                        : "exact duplicate skipped",
                   "series=\"%s\" event_time_ms=%" PRId64 " last_event_time_ms=%" PRId64
-                  " missing_steps=%" PRId64
-                  " step=\"%s\" suppressed=%" PRIu64,
+                  " missing_steps=%" PRId64 " step=\"%s\" suppressed=%" PRIu64,
                   o->series_id, o->event_time_ms, ctx->note.last_time_ms,
                   ctx->note.missing_steps, step, held);
 }
