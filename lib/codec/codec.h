@@ -76,7 +76,10 @@ eddy_codec_t *eddy_codec_new(char *errstr, size_t errstr_size);
 void eddy_codec_destroy(eddy_codec_t *codec);
 
 /* Makes ID the id written for TYPE (e.g. one assigned by a registry) and
- * accepts it on decode. */
+ * accepts it on decode. An ID the codec already knows for TYPE (an older
+ * built-in writer, EDDY_SCHEMA_ID_PREDICTION_V1) is written with that
+ * writer's schema: the fields it lacks are left out. -1 when ID is known as
+ * another type's. */
 int eddy_codec_set_id(eddy_codec_t *codec, eddy_rec_type_t type, int32_t id);
 
 /* Teaches the codec another writer schema (JSON) for TYPE under ID, so
