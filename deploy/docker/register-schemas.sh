@@ -2,9 +2,12 @@
 # eddy-register-schemas URL: registers eddy's Avro schemas in a Confluent
 # Schema Registry under the subjects <topic>-value (TopicNameStrategy), in the
 # order of eddy's built-in schema ids (Observation 1, FeatureVector 2,
-# Prediction 3, Score 4), so a fresh registry hands out the ids eddy writes.
-# Warns when the registry gives other ids (then Confluent tools decode with the
-# wrong schema; eddy itself never asks the registry).
+# Prediction v1 3, Score 4, Prediction 5), so a fresh registry hands out the
+# ids eddy writes. Prediction v1 (before the fallback field) is version 1 of
+# predictions-value and the current Prediction its version 2 (a backward
+# compatible change: the new field has a default), so records written under
+# either id decode. Warns when the registry gives other ids (then Confluent
+# tools decode with the wrong schema; eddy itself never asks the registry).
 set -eu
 url=${1:?usage: eddy-register-schemas REGISTRY_URL}
 dir=${EDDY_SCHEMA_DIR:-/usr/share/eddy/schemas}
@@ -21,6 +24,7 @@ register() { # subject file expected-id
 }
 register observations-value observation.avsc 1
 register features-value feature_vector.avsc 2
-register predictions-value prediction.avsc 3
+register predictions-value prediction_v1.avsc 3
 register scores-value score.avsc 4
+register predictions-value prediction.avsc 5
 

@@ -272,6 +272,37 @@ int eddy_codec_set_id(eddy_codec_t *codec, eddy_rec_type_t type, int32_t id)
     return 0;
 }
 
+/* Every built-in writer under its id; each type's reader schema, and its
+ * current writer: the one under its builtin_id. */
+static int add_builtin_writers(eddy_codec_t *codec, char *errstr, size_t errstr_size)
+{
+    int n;
+    const eddy_builtin_writer_t *bw = eddy_builtin_writers(&n);
+
+    for (int i = 0; i < n; i++) {
+        if (eddy_codec_add_writer(codec, bw[i].type, bw[i].id, bw[i].schema_json,
+                                  errstr, errstr_size))
+            return -1;
+        codec->writers[codec->n_writers - 1].builtin = 1;
+    }
+    for (int t = 0; t < EDDY_REC__COUNT; t++) {
+        const eddy_record_desc_t *d = eddy_record_desc((eddy_rec_type_t)t);
+        const writer_t *w = writer_find(codec, d->builtin_id);
+
+        if (!w || w->type != (eddy_rec_type_t)t) {
+            snprintf(errstr, errstr_size,
+                     "built-in schema id %d of %s is not among the built-in writers",
+                     (int)d->builtin_id, d->type_name);
+            return -1;
+        }
+        codec->current[t] = (int)(w - codec->writers);
+        if (eddy_codec_set_reader_schema(codec, (eddy_rec_type_t)t, d->schema_json,
+                                         errstr, errstr_size))
+            return -1;
+    }
+    return 0;
+}
+
 eddy_codec_t *eddy_codec_new(char *errstr, size_t errstr_size)
 {
     eddy_codec_t *codec = calloc(1, sizeof(*codec));
@@ -280,19 +311,8 @@ eddy_codec_t *eddy_codec_new(char *errstr, size_t errstr_size)
         snprintf(errstr, errstr_size, "out of memory");
         return NULL;
     }
-    for (int t = 0; t < EDDY_REC__COUNT; t++) {
-        if (eddy_codec_add_writer(codec, (eddy_rec_type_t)t,
-                                  eddy_record_desc((eddy_rec_type_t)t)->builtin_id,
-                                  eddy_codec_schema_json((eddy_rec_type_t)t), errstr,
-                                  errstr_size))
-            goto err;
-        codec->current[t] = t;
-        codec->writers[t].builtin = 1;
-        if (eddy_codec_set_reader_schema(codec, (eddy_rec_type_t)t,
-                                         eddy_codec_schema_json((eddy_rec_type_t)t),
-                                         errstr, errstr_size))
-            goto err;
-    }
+    if (add_builtin_writers(codec, errstr, errstr_size))
+        goto err;
     codec->out_size = 4096;
     codec->out = malloc(codec->out_size);
     codec->out_writer = avro_writer_memory((const char *)codec->out, 0);

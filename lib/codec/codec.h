@@ -19,12 +19,17 @@
 
 #include "codec/records.h"
 
-/* Built-in schema ids, used when no Schema Registry is configured. Stable:
- * changing them breaks every topic written before. */
+/* Built-in schema ids, used when no Schema Registry is configured: the id
+ * each record type is written with. An id names one writer schema for good:
+ * a record whose schema changes gets a new id, and its old id stays known as
+ * a built-in writer (eddy_builtin_writers in codec/fields.h), so the records
+ * written before still decode, a field they lack taking its reader default. */
 #define EDDY_SCHEMA_ID_OBSERVATION 1
 #define EDDY_SCHEMA_ID_FEATURES    2
-#define EDDY_SCHEMA_ID_PREDICTION  3
 #define EDDY_SCHEMA_ID_SCORE       4
+#define EDDY_SCHEMA_ID_PREDICTION  5 /* with fallback (schemas/prediction.avsc) */
+/* Earlier writer schemas: decoded, never written. */
+#define EDDY_SCHEMA_ID_PREDICTION_V1 3 /* before fallback (prediction_v1.avsc) */
 
 #define EDDY_FRAME_HEADER 5
 
@@ -62,15 +67,19 @@ const char *eddy_codec_err_reason(eddy_codec_err_t err);
 /* The built-in Avro schema (JSON text) of a record type. */
 const char *eddy_codec_schema_json(eddy_rec_type_t type);
 
-/* Creates a codec knowing the built-in schemas under the built-in ids.
- * Returns NULL and fills ERRSTR on failure. */
+/* Creates a codec knowing every built-in writer schema under its built-in id
+ * (eddy_builtin_writers), encoding each type with its current one. Returns
+ * NULL and fills ERRSTR on failure. */
 eddy_codec_t *eddy_codec_new(char *errstr, size_t errstr_size);
 
 /* Frees CODEC; NULL is a no-op. */
 void eddy_codec_destroy(eddy_codec_t *codec);
 
 /* Makes ID the id written for TYPE (e.g. one assigned by a registry) and
- * accepts it on decode. */
+ * accepts it on decode. An ID the codec already knows for TYPE (an older
+ * built-in writer, EDDY_SCHEMA_ID_PREDICTION_V1) is written with that
+ * writer's schema: the fields it lacks are left out. -1 when ID is known as
+ * another type's. */
 int eddy_codec_set_id(eddy_codec_t *codec, eddy_rec_type_t type, int32_t id);
 
 /* Teaches the codec another writer schema (JSON) for TYPE under ID, so

@@ -1,5 +1,6 @@
 /* codec/fields.c: the record tables of codec/records.h turned into field
- * descriptors (offsetof), and the invariants a decoded record must keep. */
+ * descriptors (offsetof), the invariants a decoded record must keep, and the
+ * built-in writer schemas by id. */
 #include "codec/fields.h"
 
 #include <math.h>
@@ -118,6 +119,22 @@ RECORDS(CHECK)
 const eddy_record_desc_t *eddy_record_desc(eddy_rec_type_t type)
 {
     return (int)type >= 0 && type < EDDY_REC__COUNT ? &descs[type] : NULL;
+}
+
+/* Add a row when a schema changes: the new schema gets a new id (its
+ * record's builtin_id), the old one keeps its id and its .avsc. */
+static const eddy_builtin_writer_t builtin_writers[] = {
+    {EDDY_REC_OBSERVATION, EDDY_SCHEMA_ID_OBSERVATION, eddy_schema_observation},
+    {EDDY_REC_FEATURES, EDDY_SCHEMA_ID_FEATURES, eddy_schema_feature_vector},
+    {EDDY_REC_PREDICTION, EDDY_SCHEMA_ID_PREDICTION_V1, eddy_schema_prediction_v1},
+    {EDDY_REC_SCORE, EDDY_SCHEMA_ID_SCORE, eddy_schema_score},
+    {EDDY_REC_PREDICTION, EDDY_SCHEMA_ID_PREDICTION, eddy_schema_prediction},
+};
+
+const eddy_builtin_writer_t *eddy_builtin_writers(int *n_out)
+{
+    *n_out = (int)(sizeof(builtin_writers) / sizeof(builtin_writers[0]));
+    return builtin_writers;
 }
 
 const char *eddy_rec_type_name(eddy_rec_type_t type)

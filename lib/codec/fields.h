@@ -64,6 +64,19 @@ typedef union eddy_any_record_u {
 /* The description of TYPE (static storage), or NULL for an invalid type. */
 const eddy_record_desc_t *eddy_record_desc(eddy_rec_type_t type);
 
+/* A writer schema the codec knows without a Schema Registry. */
+typedef struct eddy_builtin_writer_s {
+    eddy_rec_type_t type;
+    int32_t id;              /* EDDY_SCHEMA_ID_PREDICTION_V1 */
+    const char *schema_json; /* schemas/<name>.avsc, compiled in */
+} eddy_builtin_writer_t;
+
+/* The built-in writer schemas (static storage), *N_OUT of them, in id order
+ * (the order deploy/docker/register-schemas.sh registers them in): each
+ * type's current schema under its builtin_id, and the schemas it had before
+ * under the ids they were written with. */
+const eddy_builtin_writer_t *eddy_builtin_writers(int *n_out);
+
 /* EDDY_CODEC_OK when V is finite; else EDDY_CODEC_ERR_NOT_FINITE and ERRSTR
  * names WHAT ("target", "lag in_4") and its value. */
 eddy_codec_err_t eddy_require_finite(const char *what, double v, char *errstr,

@@ -5,4 +5,6 @@ extern const char eddy_schema_observation[];
 extern const char eddy_schema_feature_vector[];
 extern const char eddy_schema_prediction[];
 extern const char eddy_schema_score[];
+/* Prediction before its `fallback` field: a writer only, under id 3. */
+extern const char eddy_schema_prediction_v1[];
 #endif

@@ -1,5 +1,6 @@
 /* gen_corpus.c: writes the fuzz_codec seed corpus (valid framed records of
- * every type and writer the fuzz target knows) into the directory given.
+ * every type and writer the fuzz target knows, the older built-in writers
+ * too) into the directory given.
  * Usage: eddy_fuzz_gen_corpus tests/fuzz/corpus/fuzz_codec
  */
 #include <math.h>
@@ -85,6 +86,19 @@ int main(int argc, char **argv)
                      eddy_rec_type_name((eddy_rec_type_t)t), sizes[k]);
             put_record(c, (eddy_rec_type_t)t, &rec, name);
         }
+    /* Predictions as builds before `fallback` wrote them: the older built-in
+     * writer (id 3), which the codec writes when asked for its id */
+    if (eddy_codec_set_id(c, EDDY_REC_PREDICTION, EDDY_SCHEMA_ID_PREDICTION_V1)) {
+        fprintf(stderr, "no built-in writer %d\n", EDDY_SCHEMA_ID_PREDICTION_V1);
+        return 1;
+    }
+    for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+        sample_record(EDDY_REC_PREDICTION, sizes[k], &rec);
+        snprintf(name, sizeof(name), "prediction-v1-id%d-%d",
+                 EDDY_SCHEMA_ID_PREDICTION_V1, sizes[k]);
+        put_record(c, EDDY_REC_PREDICTION, &rec, name);
+    }
+    eddy_codec_set_id(c, EDDY_REC_PREDICTION, EDDY_SCHEMA_ID_PREDICTION);
     /* a NaN prediction is valid (only the target must be finite) */
     sample_pred(&rec.pred, 12);
     rec.pred.prediction = NAN;

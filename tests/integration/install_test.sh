@@ -23,7 +23,7 @@ while read -r rel; do
   n=$((n + 1))
 done <"$EDDY_BIN/eddy-programs.txt"
 [ "$n" -ge 6 ] || fail "only $n programs listed in eddy-programs.txt"
-for f in schemas/observation.avsc schemas/feature_vector.avsc schemas/prediction.avsc data/airpassengers.csv; do
+for f in schemas/observation.avsc schemas/feature_vector.avsc schemas/prediction.avsc schemas/prediction_v1.avsc data/airpassengers.csv; do
   cmp -s "$root/$f" "$prefix/share/eddy/$f" || fail "share/eddy/$f missing or differs"
 done
 echo "ok: $n programs installed into PREFIX/bin, each answers --version with '$version'; schemas and data in PREFIX/share/eddy"

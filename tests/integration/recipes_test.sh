@@ -68,8 +68,8 @@ ok "kafka-console-consumer: 744 keys, headers shown ($(head -n 1 "$EDDY_RUN/cons
 kcat -C -b "$EDDY_BOOTSTRAP" -t "$pred" -e -q -f '%k %p %o\n' >"$EDDY_RUN/kcat.txt"
 [ "$(grep -c '^airpassengers [0-3] [0-9]*$' "$EDDY_RUN/kcat.txt")" = 744 ] || fail "kcat -f: $(head -n 2 "$EDDY_RUN/kcat.txt")"
 ids=$(kcat -C -b "$EDDY_BOOTSTRAP" -t "$pred" -e -q -s value='>bI' -f '%s\n' | sort | uniq -c | awk '{print $1, $2}')
-[ "$ids" = "744 03" ] || fail "kcat -s value='>bI': $ids"
-ok "kcat: 744 'key partition offset' lines; every value starts with magic 0 and schema id 3"
+[ "$ids" = "744 05" ] || fail "kcat -s value='>bI': $ids"
+ok "kcat: 744 'key partition offset' lines; every value starts with magic 0 and schema id 5"
 
 # Recipe: lag, then replay one model from the beginning. The topics are
 # written in transactions: each commit marker takes an offset, so a group

@@ -2,6 +2,9 @@
 # Schema Registry on the real broker ($EDDY_TEST_BOOTSTRAP): eddy registers
 # its schemas under <topic>-value and decodes by the writer's schema id.
 #
+#   0. on a registry started here (fresh), eddy-register-schemas hands out
+#      eddy's built-in ids 1-5, Prediction v1 (id 3) and v2 (id 5) as
+#      versions 1 and 2 of predictions-value;
 #   1. eddy-ingest registers Observation (v1) under <obs>-value;
 #   2. v2 (Observation + a "unit" field with a default) is registered as the
 #      subject's next version and records are produced with it by a writer
@@ -40,6 +43,23 @@ register() { # subject file -> the registry's JSON answer (any status)
     "$R/subjects/$1/versions"
 }
 jget() { python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
+
+# 0. A fresh registry gives eddy-register-schemas eddy's built-in ids.
+if [ $started_registry = 1 ]; then
+  EDDY_SCHEMA_DIR="$root/schemas" sh "$root/deploy/docker/register-schemas.sh" "$R" \
+    >"$EDDY_RUN/register.out" 2>&1 || fail "eddy-register-schemas: $(cat "$EDDY_RUN/register.out")"
+  got=$(sed -n 's/^eddy-register-schemas: \([a-z-]*\) -> id \([0-9?]*\) .*/\1 \2/p' "$EDDY_RUN/register.out" | tr '\n' ' ')
+  want="observations-value 1 features-value 2 predictions-value 3 scores-value 4 predictions-value 5 "
+  [ "$got" = "$want" ] || fail "eddy-register-schemas ids: '$got', expected '$want': $(cat "$EDDY_RUN/register.out")"
+  grep -q WARNING "$EDDY_RUN/register.out" && fail "eddy-register-schemas warned: $(cat "$EDDY_RUN/register.out")"
+  [ "$(curl -fsS "$R/subjects/predictions-value/versions/1" | jget id)" = 3 ] || fail "predictions-value version 1 is not id 3"
+  [ "$(curl -fsS "$R/subjects/predictions-value/versions/2" | jget id)" = 5 ] || fail "predictions-value version 2 is not id 5"
+  curl -fsS "$R/schemas/ids/3" | grep -q fallback && fail "id 3 has the fallback field"
+  curl -fsS "$R/schemas/ids/5" | grep -q fallback || fail "id 5 lacks the fallback field"
+  ok "eddy-register-schemas on a fresh registry: $got(Prediction v1 and v2 = predictions-value versions 1 and 2)"
+else
+  ok "eddy-register-schemas ids not checked: the registry at $R was not started here (not fresh)"
+fi
 
 s="-rt-$$-$(date +%s)"
 obs=obs$s feat=feat$s bad=bad$s other=other$s dlq=dlq$s

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -104,6 +105,39 @@ static void test_records(void **state)
     }
 }
 
+/* A Prediction written before `fallback` existed (id 3, the old layout)
+ * prints as the same record written today (id 5), fallback "". */
+static void test_prediction_both_ids(void **state)
+{
+    static const char want[] =
+        "{\"series_id\":\"p\",\"seq\":9223372036854775807,\"event_time\":-662688000"
+        "000,\"produced_at\":-9223372036854775808,\"model\":\"holt_winters\",\"mode"
+        "l_version\":42,\"prediction\":-0.0,\"target\":4.9406564584124654e-324,\"pr"
+        "edicted_at\":1700000000999999,\"fallback\":\"\",\"forecast\":[0."
+        "33333333333333331,-0.75,-1.8]}";
+    static const int32_t ids[] = {EDDY_SCHEMA_ID_PREDICTION,
+                                  EDDY_SCHEMA_ID_PREDICTION_V1};
+    static eddy_any_record_t rec;
+    size_t lens[2];
+
+    for (int i = 0; i < 2; i++) {
+        const void *out;
+        size_t len;
+
+        sample_reference(EDDY_REC_PREDICTION, 3, &rec);
+        if (ids[i] == EDDY_SCHEMA_ID_PREDICTION_V1) /* not written: v1 lacks it */
+            snprintf(rec.pred.fallback, sizeof(rec.pred.fallback), "diverged");
+        assert_int_equal(eddy_codec_set_id(*state, EDDY_REC_PREDICTION, ids[i]), 0);
+        assert_int_equal(
+            eddy_codec_encode(*state, EDDY_REC_PREDICTION, &rec, &out, &len),
+            EDDY_CODEC_OK);
+        assert_int_equal(((const uint8_t *)out)[4], ids[i]);
+        lens[i] = len;
+        assert_cat(*state, EDDY_REC_PREDICTION, &rec, want, NULL);
+    }
+    assert_int_equal(lens[0], lens[1] + 1); /* the empty fallback's byte */
+}
+
 /* The line eddy-cat prints for REC of TYPE (the caller frees it), its
  * counts added to ST. */
 static char *cat_line(eddy_codec_t *c, eddy_rec_type_t type, const void *rec,
@@ -195,6 +229,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_records, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_prediction_both_ids, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_shown, setup, teardown),
         cmocka_unit_test_setup_teardown(test_invalid_utf8, setup, teardown),
     };

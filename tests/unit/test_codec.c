@@ -842,10 +842,10 @@ static void test_wire_golden(void **state)
          "aa42c25a1f42000000fd6d895542aaaa6a34ab588dc25555dd1378dbc3420000b67066b7fa42"
          "55955e3dcae131c356455e9131d567430010"},
         {EDDY_REC_PREDICTION, 0,
-         "00000000030270feffffffffffffffff01ff9fc3b4c926ffffffffffffffffff0118686f6c74"
+         "00000000050270feffffffffffffffff01ff9fc3b4c926ffffffffffffffffff0118686f6c74"
          "5f77696e74657273540000000000000080010000000000000000fe88ec828389850600"},
         {EDDY_REC_PREDICTION, 3,
-         "00000000030270feffffffffffffffff01ff9fc3b4c926ffffffffffffffffff0118686f6c74"
+         "00000000050270feffffffffffffffff01ff9fc3b4c926ffffffffffffffffff0118686f6c74"
          "5f77696e74657273540000000000000080010000000000000006555555555555d53f00000000"
          "0000e8bfcdccccccccccfcbf00fe88ec828389850600"},
     };
@@ -888,7 +888,7 @@ static void test_wire_golden(void **state)
     rec.pred.forecast[1] = INFINITY;
     assert_encodes_to(
         c, EDDY_REC_PREDICTION, &rec,
-        "00000000030270feffffffffffffffff01ff9fc3b4c926ffffffffffffffffff0118686f6c74"
+        "00000000050270feffffffffffffffff01ff9fc3b4c926ffffffffffffffffff0118686f6c74"
         "5f77696e7465727354000000000000f87f010000000000000004555555555555d53f00000000"
         "0000f07f00fe88ec828389850600");
 
@@ -911,6 +911,103 @@ static void test_wire_golden(void **state)
     assert_encodes_to(
         c, EDDY_REC_FEATURES, &rec,
         "00000000780206111111111111a1bf5655555555550d400000000000805140009a0106732d33");
+}
+
+/* ---- schema evolution: Prediction gained `fallback` under a new id (5);
+ * its records from before (id 3) decode with the reader default. */
+
+/* Prediction frames of the reference samples with 0 and 3 forecast items,
+ * as f7ad474's codec wrote them (its test_wire_golden): id 3, no fallback. */
+static const struct {
+    int n;
+    const char *hex;
+} pred_v1_golden[] = {
+    {0, "00000000030270feffffffffffffffff01ff9fc3b4c926ffffffffffffffffff0118686f6c74"
+        "5f77696e74657273540000000000000080010000000000000000fe88ec8283898506"},
+    {3, "00000000030270feffffffffffffffff01ff9fc3b4c926ffffffffffffffffff0118686f6c74"
+        "5f77696e74657273540000000000000080010000000000000006555555555555d53f00000000"
+        "0000e8bfcdccccccccccfcbf00fe88ec8283898506"},
+};
+
+static size_t from_hex(const char *hex, uint8_t *dst, size_t cap)
+{
+    size_t n = strlen(hex) / 2;
+    unsigned byte;
+
+    assert_true(n <= cap);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(sscanf(hex + 2 * i, "%2x", &byte), 1);
+        dst[i] = (uint8_t)byte;
+    }
+    return n;
+}
+
+static void test_prediction_v1(void **state)
+{
+    eddy_codec_t *c = *state;
+    static eddy_any_record_t want, got;
+    static uint8_t buf[1024];
+    char err[256] = "";
+    int32_t id = 0;
+
+    assert_int_equal(EDDY_SCHEMA_ID_PREDICTION, 5);
+    assert_int_equal(EDDY_SCHEMA_ID_PREDICTION_V1, 3);
+    for (size_t i = 0; i < sizeof(pred_v1_golden) / sizeof(pred_v1_golden[0]); i++) {
+        size_t len = from_hex(pred_v1_golden[i].hex, buf, sizeof(buf));
+
+        sample_reference(EDDY_REC_PREDICTION, pred_v1_golden[i].n, &want);
+        assert_string_equal(want.pred.fallback, "");
+        /* id 3 decodes, fallback from the reader default, the rest as written */
+        memset(&got, 'x', sizeof(got));
+        assert_int_equal(
+            eddy_codec_decode_pred(c, buf, len, &got.pred, err, sizeof(err)),
+            EDDY_CODEC_OK);
+        assert_same(EDDY_REC_PREDICTION, &want, &got);
+        /* an id names one layout: v1 bytes under id 5, v2 bytes under id 3 */
+        buf[4] = EDDY_SCHEMA_ID_PREDICTION;
+        assert_int_equal(decode_as(c, EDDY_REC_PREDICTION, buf, len),
+                         EDDY_CODEC_ERR_TRUNCATED);
+        buf[4] = EDDY_SCHEMA_ID_PREDICTION_V1;
+        buf[len] = 0; /* an empty fallback */
+        assert_int_equal(decode_as(c, EDDY_REC_PREDICTION, buf, len + 1),
+                         EDDY_CODEC_ERR_TRAILING);
+        /* the current encoder writes id 5: the same bytes and the fallback */
+        len = encode_rec(c, EDDY_REC_PREDICTION, &want, buf, sizeof(buf));
+        assert_int_equal(eddy_codec_peek_id(buf, len, &id), EDDY_CODEC_OK);
+        assert_int_equal(id, 5);
+        assert_int_equal(len, strlen(pred_v1_golden[i].hex) / 2 + 1);
+    }
+    /* the codec writes the old layout when asked for id 3 (the fuzz corpus) */
+    assert_int_equal(eddy_codec_set_id(c, EDDY_REC_PREDICTION, 3), 0);
+    sample_reference(EDDY_REC_PREDICTION, 3, &want);
+    snprintf(want.pred.fallback, sizeof(want.pred.fallback), "nonfinite");
+    assert_encodes_to(c, EDDY_REC_PREDICTION, &want, pred_v1_golden[1].hex);
+}
+
+/* Every built-in writer: ids unique and ascending (the order
+ * register-schemas.sh follows), its schema a record of its type, known to
+ * the codec under its id; each type's current id among them. */
+static void test_builtin_writers(void **state)
+{
+    eddy_codec_t *c = *state;
+    int n, current = 0;
+    const eddy_builtin_writer_t *bw = eddy_builtin_writers(&n);
+
+    assert_true(n >= EDDY_REC__COUNT);
+    for (int i = 0; i < n; i++) {
+        const eddy_record_desc_t *d = eddy_record_desc(bw[i].type);
+        json_t *root = json_loads(bw[i].schema_json, 0, NULL);
+
+        assert_non_null(d);
+        assert_true(i == 0 || bw[i].id > bw[i - 1].id);
+        assert_non_null(root);
+        assert_string_equal(json_string_value(json_object_get(root, "name")),
+                            d->avro_name);
+        json_decref(root);
+        assert_int_equal(eddy_codec_type_of(c, bw[i].id), bw[i].type);
+        current += bw[i].id == d->builtin_id;
+    }
+    assert_int_equal(current, EDDY_REC__COUNT);
 }
 
 /* A writer whose lags are ints (a legal Avro promotion to double) and one
@@ -1016,6 +1113,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_evolved_writer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_evolved_lag_types, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wire_golden, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_prediction_v1, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_builtin_writers, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
