@@ -56,9 +56,9 @@ static const eddy_opt_t ingest_opts[] = {
              .max = EDDY_OPT_NO_MAX),
     EDDY_OPT(
         ingest_conf_t, STR, delimiter, "delimiter", 0, "auto",
-        "CSV field delimiter: ',', ';', tab, or auto (the most frequent of them in "
-        "the first row)",
-        .choices = "auto|,|;|tab"),
+        "CSV field delimiter: comma, semicolon, tab, or auto (the most frequent of "
+        "them outside quotes in the first row)",
+        .choices = "auto|comma|semicolon|tab"),
     EDDY_OPT(ingest_conf_t, STR, time_column, "time-column", 0, NULL,
              "CSV column of the event time: a header name or a 1-based index; 'none': "
              "rows get the time of ingest (default: found by its header spelling)"),
@@ -372,7 +372,10 @@ static int format_from_conf(eddy_ingest_format_t *f)
     const char *d = conf.delimiter;
 
     memset(f, 0, sizeof(*f));
-    f->delimiter = !strcmp(d, "tab") ? '\t' : !strcmp(d, "auto") ? 0 : d[0];
+    f->delimiter = !strcmp(d, "tab")         ? '\t'
+                   : !strcmp(d, "comma")     ? ','
+                   : !strcmp(d, "semicolon") ? ';'
+                                             : 0; /* auto */
     f->time_column = conf.time_column;
     f->value_column = conf.value_column;
     f->series_column = conf.series_column;
