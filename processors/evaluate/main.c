@@ -16,6 +16,10 @@ typedef struct evaluate_conf_s {
     int horizons, season;
     const char *windows;
     int64_t max_series;
+    const char *champion_metric, *champion_default;
+    int champion_horizon, champion_window, champion_drift_window;
+    int champion_consecutive, contract_records;
+    double champion_margin;
 } evaluate_conf_t;
 
 static const eddy_opt_t evaluate_opts[] = {
@@ -35,6 +39,30 @@ static const eddy_opt_t evaluate_opts[] = {
     EDDY_OPT(evaluate_conf_t, INT, max_series, "max-series", 0, "100000",
              "series held in memory; records of further series are dead-lettered",
              .min = 1, .max = EDDY_OPT_NO_MAX),
+    EDDY_OPT(evaluate_conf_t, STR, champion_metric, "champion-metric", 0, "mase",
+             "rolling error that chooses the champion: mase, mae or rmse"),
+    EDDY_OPT(evaluate_conf_t, INT, champion_horizon, "champion-horizon", 0, "1",
+             "horizon h whose rolling error chooses the champion (1..--horizons)",
+             .min = 1, .max = EDDY_FORECAST_MAX),
+    EDDY_OPT(evaluate_conf_t, INT, champion_window, "champion-window", 0, "24",
+             "scored steps in the champion's rolling window (coverage gate)", .min = 1,
+             .max = EDDY_EVAL_WINDOW_MAX),
+    EDDY_OPT(evaluate_conf_t, INT, champion_drift_window, "champion-drift-window", 0,
+             "8", "the shorter window a series uses after a drift", .min = 1,
+             .max = EDDY_EVAL_WINDOW_MAX),
+    EDDY_OPT(evaluate_conf_t, DOUBLE, champion_margin, "champion-margin", 0, "0.05",
+             "relative margin a challenger must beat the champion by (and a promoted "
+             "champion may lose to the one it replaced by before a revert)",
+             .min = 0, .max = 0.99),
+    EDDY_OPT(evaluate_conf_t, INT, champion_consecutive, "champion-consecutive", 0, "3",
+             "steps in a row a challenger must win (hysteresis; also for a revert)",
+             .min = 1, .max = 1000000),
+    EDDY_OPT(evaluate_conf_t, INT, contract_records, "contract-records", 0, "5",
+             "contract gate: a model's last N records must all be finite", .min = 1,
+             .max = 1000000),
+    EDDY_OPT(evaluate_conf_t, STR, champion_default, "champion-default", 0, "snaive",
+             "default champion of a new series; until it has a record the first model "
+             "seen serves (empty: the first model seen)"),
     EDDY_OPT_TABLE_END};
 
 static evaluate_conf_t conf;
@@ -68,6 +96,20 @@ static void log_note(const eddy_pred_t *pred, const eddy_eval_note_t *note)
                       "failing (logged once per model and series)",
                       "model=%s series=%s seq=%" PRId64, pred->model, pred->series_id,
                       pred->seq);
+}
+
+/* Logs the champion decisions of the last record of SERIES_ID. */
+static void log_events(const eddy_evaluator_t *ev, const char *series_id)
+{
+    const eddy_champ_event_t *e;
+    int n = eddy_evaluator_events(ev, &e);
+
+    for (int i = 0; i < n; i++)
+        eddy_log_info("champion decision",
+                      "series=%s kind=%s model=%s previous=%s model_error=%.6g "
+                      "previous_error=%.6g reason=\"%s\"",
+                      series_id, eddy_champ_kind_name(e[i].kind), e[i].model,
+                      e[i].previous, e[i].model_err, e[i].previous_err, e[i].reason);
 }
 
 /* The dead-letter reason of a record the evaluator refused. */
@@ -109,6 +151,7 @@ static const char *evaluate_process(void *arg, const eddy_msg_t *msg, eddy_emit_
     if (r != EDDY_EVAL_SCORED && r != EDDY_EVAL_DUPLICATE)
         return refused(r, &ctx->pred, errstr, errstr_size);
     eddy_emit_touch(emit, ctx->pred.series_id);
+    log_events(ctx->evaluator, ctx->pred.series_id);
     if (r == EDDY_EVAL_DUPLICATE) {
         eddy_emit_skip(emit, eddy_reason_name(EDDY_REASON_DUPLICATE_SEQ));
         return NULL;
@@ -139,11 +182,31 @@ static int evaluate_start(eddy_stage_t *stage, eddy_codec_t *codec, char *errstr
 {
     eddy_eval_conf_t ec = {.horizons = conf.horizons,
                            .season = conf.season,
-                           .max_series = (size_t)conf.max_series};
+                           .max_series = (size_t)conf.max_series,
+                           .champ = {.horizon = conf.champion_horizon,
+                                     .window = conf.champion_window,
+                                     .drift_window = conf.champion_drift_window,
+                                     .margin = conf.champion_margin,
+                                     .consecutive = conf.champion_consecutive,
+                                     .contract_n = conf.contract_records}};
 
     (void)stage;
     if (eddy_eval_parse_windows(&ec, conf.windows, errstr, errstr_size))
         return 2;
+    if (eddy_champ_metric_parse(conf.champion_metric, &ec.champ.metric)) {
+        snprintf(errstr, errstr_size,
+                 "--champion-metric '%s': expected mase, mae or rmse",
+                 conf.champion_metric);
+        return 2;
+    }
+    if (conf.champion_horizon > conf.horizons) {
+        snprintf(errstr, errstr_size,
+                 "--champion-horizon %d is past --horizons %d: choose 1..%d",
+                 conf.champion_horizon, conf.horizons, conf.horizons);
+        return 2;
+    }
+    snprintf(ec.champ.default_model, sizeof(ec.champ.default_model), "%s",
+             conf.champion_default ? conf.champion_default : "");
     if (!(ctx.evaluator = eddy_evaluator_new(&ec, errstr, errstr_size)))
         return 2;
     eddy_log_info("evaluator ready", "horizons=%d season=%d windows=%s output=%s",
