@@ -4,8 +4,8 @@
 EDDY_PROGRAMS=(eddy-ingest eddy-features eddy-learn eddy-evaluate eddy-metrics eddy-cat eddy-broker)
 EDDY_MODELS=(linear ridge lasso knn snaive holt_winters rls bagging hoeffding_tree amf)
 EDDY_DEADLETTER_TOPIC=deadletter
-EDDY_TOPICS=(observations features predictions scores deadletter)
-EDDY_COMPACTED_TOPICS=(scores)
+EDDY_TOPICS=(observations features predictions scores forecasts model-events deadletter)
+EDDY_COMPACTED_TOPICS=(scores forecasts)
 declare -gA EDDY_STAGE_PROGRAM=([ingest]=eddy-ingest [features]=eddy-features [learn]=eddy-learn [evaluate]=eddy-evaluate [metrics]=eddy-metrics [cat]=eddy-cat [broker]=eddy-broker)
 declare -gA EDDY_STAGE_PORT=([features]=9101 [learn]=9102 [evaluate]=9103 [metrics]=9100)
 declare -gA EDDY_STAGE_INPUT=([features]=observations [learn]=features [evaluate]=predictions [metrics]=predictions)

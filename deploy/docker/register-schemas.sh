@@ -23,4 +23,6 @@ register observations-value observation.avsc 1
 register features-value feature_vector.avsc 2
 register predictions-value prediction.avsc 3
 register scores-value score.avsc 4
+register forecasts-value forecast.avsc 5
+register model-events-value model_event.avsc 6
 

@@ -34,6 +34,12 @@ static const eddy_field_t pred_fields[] = {EDDY_PREDICTION_FIELDS(FIELD)};
 #define REC_T eddy_score_t
 static const eddy_field_t score_fields[] = {EDDY_SCORE_FIELDS(FIELD)};
 #undef REC_T
+#define REC_T eddy_forecast_t
+static const eddy_field_t forecast_fields[] = {EDDY_FORECAST_FIELDS(FIELD)};
+#undef REC_T
+#define REC_T eddy_model_event_t
+static const eddy_field_t model_event_fields[] = {EDDY_MODEL_EVENT_FIELDS(FIELD)};
+#undef REC_T
 
 eddy_codec_err_t eddy_require_finite(const char *what, double v, char *errstr,
                                      size_t errstr_size)
@@ -64,11 +70,11 @@ static eddy_codec_err_t validate_fv(const void *rec, char *errstr, size_t errstr
     return EDDY_CODEC_OK;
 }
 
-/* Every item of every array of a Score is finite: scores are never NaN. */
-static eddy_codec_err_t validate_score(const void *rec, char *errstr,
-                                       size_t errstr_size)
+/* Every item of every array of a record of TYPE is finite. */
+static eddy_codec_err_t arrays_finite(eddy_rec_type_t type, const void *rec,
+                                      char *errstr, size_t errstr_size)
 {
-    const eddy_record_desc_t *d = eddy_record_desc(EDDY_REC_SCORE);
+    const eddy_record_desc_t *d = eddy_record_desc(type);
 
     for (int f = 0; f < d->n_fields; f++) {
         const eddy_field_t *fd = &d->fields[f];
@@ -85,6 +91,20 @@ static eddy_codec_err_t validate_score(const void *rec, char *errstr,
     return EDDY_CODEC_OK;
 }
 
+/* Scores are never NaN. */
+static eddy_codec_err_t validate_score(const void *rec, char *errstr,
+                                       size_t errstr_size)
+{
+    return arrays_finite(EDDY_REC_SCORE, rec, errstr, errstr_size);
+}
+
+/* A served forecast is finite. */
+static eddy_codec_err_t validate_forecast(const void *rec, char *errstr,
+                                          size_t errstr_size)
+{
+    return arrays_finite(EDDY_REC_FORECAST, rec, errstr, errstr_size);
+}
+
 /* One line per record type: its EDDY_REC_ and EDDY_SCHEMA_ID_ suffix, its
  * struct, its names, its schema (eddy_schema_<name>), its field table and
  * its invariants beyond the fields (or NULL). */
@@ -95,7 +115,11 @@ static eddy_codec_err_t validate_score(const void *rec, char *errstr,
       validate_fv)                                                                     \
     R(PREDICTION, eddy_pred_t, "prediction", "Prediction", prediction, pred_fields,    \
       NULL)                                                                            \
-    R(SCORE, eddy_score_t, "score", "Score", score, score_fields, validate_score)
+    R(SCORE, eddy_score_t, "score", "Score", score, score_fields, validate_score)      \
+    R(FORECAST, eddy_forecast_t, "forecast", "Forecast", forecast, forecast_fields,    \
+      validate_forecast)                                                               \
+    R(MODEL_EVENT, eddy_model_event_t, "model_event", "ModelEvent", model_event,       \
+      model_event_fields, NULL)
 
 #define N_FIELDS(a) ((int)(sizeof(a) / sizeof((a)[0])))
 

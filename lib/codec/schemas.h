@@ -5,4 +5,6 @@ extern const char eddy_schema_observation[];
 extern const char eddy_schema_feature_vector[];
 extern const char eddy_schema_prediction[];
 extern const char eddy_schema_score[];
+extern const char eddy_schema_forecast[];
+extern const char eddy_schema_model_event[];
 #endif

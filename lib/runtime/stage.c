@@ -91,6 +91,18 @@ static json_t *describe_io(const char *const *topic, int type, int compacted)
     return o;
 }
 
+/* DEF's further outputs as an array of describe_io objects. */
+static json_t *describe_extra(const eddy_stage_def_t *def)
+{
+    json_t *a = json_array();
+
+    for (int i = 0; a && i < EDDY_STAGE_EXTRA_MAX && def->extra_outputs[i].topic; i++)
+        json_array_append_new(a, describe_io(def->extra_outputs[i].topic,
+                                             def->extra_outputs[i].type,
+                                             def->extra_outputs[i].compacted));
+    return a;
+}
+
 json_t *eddy_stage_opts_json(const eddy_opt_map_t *maps)
 {
     eddy_buf_t buf = EDDY_BUF_INIT;
@@ -120,6 +132,8 @@ static void describe(const eddy_stage_def_t *def, const char *group, int loops)
         describe_io(def->input_topic, def->input_type, 0), "output",
         describe_io(def->output_topic, def->output_type, def->output_compacted),
         "options", eddy_stage_opts_json(maps));
+    if (o && def->extra_outputs[0].topic)
+        json_object_set_new(o, "extra_outputs", describe_extra(def));
     if (o && def->describe)
         def->describe(o);
     if (o)
@@ -214,6 +228,14 @@ static int stage_run(const eddy_stage_def_t *def, eddy_stage_t *stage,
                                    def->output_topic ? *def->output_topic : NULL,
                                    def->output_type)))
         return rc;
+    for (int i = 0, n = 0; i < EDDY_STAGE_EXTRA_MAX && def->extra_outputs[i].topic;
+         i++) {
+        const eddy_stage_output_t *x = &def->extra_outputs[i];
+        if ((rc = eddy_registry_attach(codec, opts, def->program, *x->topic, x->type)))
+            return rc;
+        if (x->compacted)
+            stage->extra_compacted[n++] = *x->topic;
+    }
     snprintf(http, sizeof(http), "0.0.0.0:%d", def->http_port);
     stage->name = def->name;
     stage->input_topic = *def->input_topic;

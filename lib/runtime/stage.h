@@ -28,6 +28,15 @@
 /* A definition's name and program, "eddy-" STAGE_NAME (a string literal). */
 #define EDDY_STAGE_NAME(stage_name) .name = stage_name, .program = "eddy-" stage_name
 
+/* A further output of a stage: written with eddy_emit (any topic goes into
+ * the batch's transaction); declared so that --describe, deploy/, the
+ * registry and the loop (which creates it compacted) know it. */
+typedef struct eddy_stage_output_s {
+    const char *const *topic; /* a field of CONF; NULL ends the list */
+    int type;                 /* eddy_rec_type_t written */
+    int compacted;            /* a compacted table (latest record per key) */
+} eddy_stage_output_t;
+
 typedef struct eddy_stage_def_s {
     const char *name;    /* stage name in logs and metrics: "features" */
     const char *program; /* executable: "eddy-features" */
@@ -49,6 +58,9 @@ typedef struct eddy_stage_def_s {
     int output_compacted; /* the output topic is a compacted table (latest
                              record per key): the loop creates it so */
     int no_common;        /* without bootstrap, -X, --config... (eddy-broker) */
+    /* Further outputs (up to EDDY_STAGE_EXTRA_MAX; {NULL} or none: only the
+     * output above). */
+    eddy_stage_output_t extra_outputs[EDDY_STAGE_EXTRA_MAX];
     /* The loop's callbacks and their ctx (a looping stage); eddy_stage_main
      * fills in the name, input topic, group and default HTTP address. */
     eddy_stage_t loop;

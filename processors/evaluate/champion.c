@@ -200,60 +200,90 @@ static int full(const eddy_champ_view_t *v, int window)
     return v && v->n >= window;
 }
 
-/* The revert rule, on a step of a promoted champion V. */
+/* The revert rule for the promoted champion CH at an aligned step. */
 static int revert(const eddy_champ_conf_t *conf, eddy_champ_t *st,
-                  const eddy_champ_view_t *v, const eddy_champ_view_t *views, int n,
+                  const eddy_champ_view_t *ch, const eddy_champ_view_t *views, int n,
                   eddy_champ_event_t *out)
 {
     const eddy_champ_view_t *r = view_of(views, n, st->replaced);
     int w = eddy_champ_window(conf, st);
 
-    if (!r || !passing(st, r->model))
+    if (!r || !r->aligned || !passing(st, r->model))
         return 0;
-    if (full(v, w) && full(r, w) && v->err > (1.0 + conf->margin) * r->err)
+    if (full(ch, w) && full(r, w) && ch->err > (1.0 + conf->margin) * r->err)
         st->revert_streak++;
     else
         st->revert_streak = 0;
     if (st->revert_streak < conf->consecutive)
         return 0;
-    event_fill(out, EDDY_CHAMP_EV_REVERT, r, v->model, v, w);
+    event_fill(out, EDDY_CHAMP_EV_REVERT, r, ch->model, ch, w);
     snprintf(out->reason, sizeof(out->reason),
              "promoted champion '%s' has error %.6g, above (1 + %.3g) x %.6g of '%s' "
-             "it replaced, for %d steps in a row over %d steps",
-             v->model, v->err, conf->margin, r->err, r->model, st->revert_streak, w);
+             "it replaced, for %d compared steps in a row over %d steps",
+             ch->model, ch->err, conf->margin, r->err, r->model, st->revert_streak, w);
     crown(st, r, 0);
     return 1;
 }
 
-/* The promotion rule, on a step of challenger V with candidate state C. */
-static int promote(const eddy_champ_conf_t *conf, eddy_champ_t *st,
-                   const eddy_champ_view_t *v, eddy_champ_cand_t *c,
-                   const eddy_champ_view_t *champ, eddy_champ_event_t *out)
+/* Counts an aligned step of challenger V against the champion CH: 1 when
+ * its streak reached `consecutive`. */
+static int streak(const eddy_champ_conf_t *conf, const eddy_champ_t *st,
+                  const eddy_champ_view_t *v, eddy_champ_cand_t *c,
+                  const eddy_champ_view_t *ch)
 {
     int w = eddy_champ_window(conf, st);
 
-    if (v->contract_ok && full(v, w) && full(champ, w) &&
-        v->err < (1.0 - conf->margin) * champ->err)
+    if (v->contract_ok && full(v, w) && full(ch, w) &&
+        v->err < (1.0 - conf->margin) * ch->err)
         c->streak++;
     else
         c->streak = 0;
-    if (c->streak < conf->consecutive)
-        return 0;
-    event_fill(out, EDDY_CHAMP_EV_PROMOTION, v, st->champion, champ, w);
+    return c->streak >= conf->consecutive;
+}
+
+/* Promotes V (streak C) over the champion CH. */
+static int promote(const eddy_champ_conf_t *conf, eddy_champ_t *st,
+                   const eddy_champ_view_t *v, const eddy_champ_cand_t *c,
+                   const eddy_champ_view_t *ch, eddy_champ_event_t *out)
+{
+    int w = eddy_champ_window(conf, st);
+
+    event_fill(out, EDDY_CHAMP_EV_PROMOTION, v, st->champion, ch, w);
     snprintf(out->reason, sizeof(out->reason),
-             "error %.6g below (1 - %.3g) x %.6g of champion '%s' for %d steps in a "
-             "row over %d steps",
-             v->err, conf->margin, champ->err, st->champion, c->streak, w);
+             "error %.6g below (1 - %.3g) x %.6g of champion '%s' for %d compared "
+             "steps in a row over %d steps",
+             v->err, conf->margin, ch->err, st->champion, c->streak, w);
     crown(st, v, 1);
     st->provisional = 0;
     return 1;
+}
+
+/* The champion CH stepped: every aligned challenger's step is counted;
+ * the lowest error among those whose streak is complete is promoted. */
+static int promote_any(const eddy_champ_conf_t *conf, eddy_champ_t *st,
+                       const eddy_champ_view_t *views, int n,
+                       const eddy_champ_view_t *ch, eddy_champ_event_t *out)
+{
+    const eddy_champ_view_t *best = NULL;
+    eddy_champ_cand_t *best_c = NULL;
+
+    for (int i = 0; i < n; i++) {
+        eddy_champ_cand_t *c;
+        if (&views[i] == ch || !views[i].aligned || !(c = cand_get(st, views[i].model)))
+            continue;
+        if (streak(conf, st, &views[i], c, ch) && (!best || views[i].err < best->err)) {
+            best = &views[i];
+            best_c = c;
+        }
+    }
+    return best ? promote(conf, st, best, best_c, ch, out) : 0;
 }
 
 int eddy_champ_step(const eddy_champ_conf_t *conf, eddy_champ_t *st,
                     const eddy_champ_view_t *views, int n, int stepped,
                     eddy_champ_event_t *out)
 {
-    const eddy_champ_view_t *v = &views[stepped], *champ;
+    const eddy_champ_view_t *v = &views[stepped], *ch;
     eddy_champ_cand_t *c = cand_get(st, v->model);
     int k = 0;
 
@@ -264,12 +294,15 @@ int eddy_champ_step(const eddy_champ_conf_t *conf, eddy_champ_t *st,
     if (k || st->pinned[0])
         return k;
     if (initial(conf, st, v, &out[k]))
-        return k + 1;
-    if (!(champ = view_of(views, n, st->champion)))
-        return k;
-    if (champ == v)
-        return st->replaced[0] ? revert(conf, st, v, views, n, &out[k]) : 0;
-    return promote(conf, st, v, c, champ, &out[k]);
+        return 1;
+    if (!(ch = view_of(views, n, st->champion)) || !ch->aligned)
+        return 0;
+    if (ch == v)
+        return (st->replaced[0] && revert(conf, st, ch, views, n, out)) ||
+               promote_any(conf, st, views, n, ch, out);
+    if (!strcmp(v->model, st->replaced))
+        return revert(conf, st, ch, views, n, out);
+    return streak(conf, st, v, c, ch) ? promote(conf, st, v, c, ch, out) : 0;
 }
 
 int eddy_champ_pin(eddy_champ_t *st, const char *model, const char *reason,

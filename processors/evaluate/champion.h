@@ -5,8 +5,13 @@
  * whose forecast is served. At each step (a record of one model, the
  * "stepped" one) the caller passes a view of every model on the series:
  * its rolling error (metric at one horizon over the last `window` scored
- * pairs), how many pairs that window holds, and whether it passes the
- * contract gate. eddy_champ_step then applies, in order:
+ * pairs), how many pairs that window holds, whether it passes the
+ * contract gate, and whether its window ends at the stepped record's step
+ * (aligned). Errors are only compared between aligned models: learners
+ * run at their own pace (one may be hundreds of steps ahead during a
+ * backfill), so a challenger is compared with the champion at step s once,
+ * when the later of the two reaches s; models never at the same step are
+ * not compared. eddy_champ_step then applies, in order:
  *
  *   contract gate   a model whose last contract_n records were not all
  *                   finite (or were fallback-marked) fails it: a
@@ -24,7 +29,7 @@
  *                   until unpinned (eddy_champ_pin); no automatic change.
  *   revert          a promoted champion whose error exceeds the error of
  *                   the model it replaced by the margin (err > (1 + margin)
- *                   * replaced_err), on `consecutive` of its own steps in a
+ *                   * replaced_err), on `consecutive` compared steps in a
  *                   row, both with a full window, is replaced by it again.
  *   promotion       a challenger passing the contract and coverage gates
  *                   (its window full, and the champion's) whose error is
@@ -47,7 +52,7 @@
 #include "util/bytes.h"
 
 #define EDDY_CHAMP_CANDIDATES_MAX 64 /* models per series */
-#define EDDY_CHAMP_EVENTS_MAX     3  /* events one step can make */
+#define EDDY_CHAMP_EVENTS_MAX     2  /* events one step can make */
 
 typedef enum {
     EDDY_CHAMP_MASE = 0,
@@ -72,6 +77,7 @@ typedef struct eddy_champ_view_s {
     double err;      /* rolling error over the series' current window */
     int64_t n;       /* scored pairs in that window */
     int contract_ok; /* passes the contract gate */
+    int aligned;     /* its window ends at the stepped record's step */
 } eddy_champ_view_t;
 
 typedef enum {
@@ -130,7 +136,7 @@ int eddy_champ_window(const eddy_champ_conf_t *conf, const eddy_champ_t *st);
 
 /* One step (see the top of this file): VIEWS[0..N) every model on the
  * series, VIEWS[STEPPED] the one whose record arrived. Writes up to
- * EDDY_CHAMP_EVENTS_MAX events to OUT; returns how many (0..3), or -1 when
+ * EDDY_CHAMP_EVENTS_MAX events to OUT; returns how many (0..2), or -1 when
  * a new model would pass EDDY_CHAMP_CANDIDATES_MAX (ST unchanged). */
 int eddy_champ_step(const eddy_champ_conf_t *conf, eddy_champ_t *st,
                     const eddy_champ_view_t *views, int n, int stepped,

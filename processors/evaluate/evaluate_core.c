@@ -468,6 +468,7 @@ static int champ_views(const eddy_evaluator_t *ev, const evseries_t *s,
         v[n].model = u->model;
         v[n].err = track_error(ev, u, w, &v[n].n);
         v[n].contract_ok = track_contract_ok(ev, u);
+        v[n].aligned = u->last_seq == t->last_seq;
         n++;
     }
     return n;
@@ -516,8 +517,8 @@ static int served_fill(const eddy_evaluator_t *ev, const evseries_t *s,
     out->n_forecast = (int)t->n_forecast;
     memcpy(out->forecast, t->forecast, t->n_forecast * sizeof(double));
     out->n_forecast_event_times = forecast_times(t, out->forecast_event_times_ms);
-    out->error = track_error(ev, t, eddy_champ_window(&ev->conf.champ, &s->champ),
-                             &out->error_n);
+    out->window = eddy_champ_window(&ev->conf.champ, &s->champ);
+    out->error = track_error(ev, t, out->window, &out->error_n);
     return 1;
 }
 

@@ -81,6 +81,7 @@ typedef struct eddy_eval_served_s {
     double forecast[EDDY_FORECAST_MAX];
     int n_forecast_event_times; /* 0 until two steps were seen */
     int64_t forecast_event_times_ms[EDDY_FORECAST_MAX];
+    int window;      /* the window in force (conf.champ, shorter after a drift) */
     double error;    /* the champion's rolling error (conf.champ metric) */
     int64_t error_n; /* scored pairs in that window */
 } eddy_eval_served_t;

@@ -12,7 +12,7 @@
 #include "util/reason.h"
 
 typedef struct evaluate_conf_s {
-    const char *input, *output;
+    const char *input, *output, *forecasts, *events;
     int horizons, season;
     const char *windows;
     int64_t max_series;
@@ -27,6 +27,11 @@ static const eddy_opt_t evaluate_opts[] = {
              "topic of Prediction records (every model)"),
     EDDY_OPT(evaluate_conf_t, STR, output, "output", 'o', "scores",
              "compacted topic of Score records, key <model>/<series_id>"),
+    EDDY_OPT(evaluate_conf_t, STR, forecasts, "forecasts", 0, "forecasts",
+             "compacted topic of Forecast records, key <series_id>: each series' "
+             "served forecast (its champion's)"),
+    EDDY_OPT(evaluate_conf_t, STR, events, "events", 0, "model-events",
+             "topic of ModelEvent records, key <series_id>: every champion decision"),
     EDDY_OPT(evaluate_conf_t, INT, horizons, "horizons", 'H', "5",
              "horizons scored, h = 1..H (forecast steps beyond H are ignored)",
              .min = 1, .max = EDDY_FORECAST_MAX),
@@ -73,6 +78,10 @@ typedef struct evaluate_ctx_s {
     const char *output;
     eddy_pred_t pred;
     eddy_score_t score;
+    eddy_forecast_t forecast;
+    eddy_model_event_t event;
+    eddy_eval_served_t served;
+    eddy_champ_conf_t champ;
     char key[EDDY_MODEL_NAME_MAX + 1 + EDDY_SERIES_ID_MAX + 1];
 } evaluate_ctx_t;
 
@@ -98,18 +107,93 @@ static void log_note(const eddy_pred_t *pred, const eddy_eval_note_t *note)
                       pred->seq);
 }
 
-/* Logs the champion decisions of the last record of SERIES_ID. */
-static void log_events(const eddy_evaluator_t *ev, const char *series_id)
+/* Fills the ModelEvent of E on SERIES_ID at step SEQ (-1: a command). */
+static void event_record(evaluate_ctx_t *ctx, const char *series_id,
+                         const eddy_champ_event_t *e, int64_t seq,
+                         int64_t event_time_ms)
+{
+    eddy_model_event_t *r = &ctx->event;
+
+    memset(r, 0, sizeof(*r));
+    snprintf(r->series_id, sizeof(r->series_id), "%s", series_id);
+    snprintf(r->kind, sizeof(r->kind), "%s", eddy_champ_kind_name(e->kind));
+    snprintf(r->model, sizeof(r->model), "%s", e->model);
+    snprintf(r->previous_model, sizeof(r->previous_model), "%s", e->previous);
+    snprintf(r->reason, sizeof(r->reason), "%s", e->reason);
+    snprintf(r->metric, sizeof(r->metric), "%s",
+             eddy_champ_metric_name(ctx->champ.metric));
+    r->horizon = ctx->champ.horizon;
+    r->window = e->window;
+    r->model_error = e->model_err;
+    r->previous_error = e->previous_err;
+    r->model_n = e->model_n;
+    r->previous_n = e->previous_n;
+    r->seq = seq;
+    r->event_time_ms = event_time_ms;
+    r->made_at_us = eddy_now_us();
+}
+
+/* Logs and emits one champion decision. */
+static const char *emit_event(evaluate_ctx_t *ctx, eddy_emit_t *emit,
+                              const char *series_id, const eddy_champ_event_t *e,
+                              int64_t seq, int64_t event_time_ms, char *errstr,
+                              size_t errstr_size)
+{
+    eddy_log_info("champion decision",
+                  "series=%s kind=%s model=%s previous=%s model_error=%.6g "
+                  "previous_error=%.6g reason=\"%s\"",
+                  series_id, eddy_champ_kind_name(e->kind), e->model, e->previous,
+                  e->model_err, e->previous_err, e->reason);
+    event_record(ctx, series_id, e, seq, event_time_ms);
+    return eddy_stage_emit_rec(emit, ctx->codec, EDDY_REC_MODEL_EVENT, &ctx->event,
+                               conf.events, series_id, errstr, errstr_size);
+}
+
+/* Emits the served forecast when the last record changed it. */
+static const char *emit_served(evaluate_ctx_t *ctx, eddy_emit_t *emit, char *errstr,
+                               size_t errstr_size)
+{
+    const eddy_eval_served_t *v = &ctx->served;
+    eddy_forecast_t *f = &ctx->forecast;
+
+    if (!eddy_evaluator_served(ctx->evaluator, &ctx->served))
+        return NULL;
+    memset(f, 0, sizeof(*f));
+    snprintf(f->series_id, sizeof(f->series_id), "%s", v->series_id);
+    snprintf(f->model, sizeof(f->model), "%s", v->model);
+    f->model_version = v->model_version;
+    f->seq = v->seq;
+    f->event_time_ms = v->event_time_ms;
+    f->n_forecast = v->n_forecast;
+    memcpy(f->forecast, v->forecast, sizeof(f->forecast));
+    f->n_forecast_event_times = v->n_forecast_event_times;
+    memcpy(f->forecast_event_times_ms, v->forecast_event_times_ms,
+           sizeof(f->forecast_event_times_ms));
+    snprintf(f->metric, sizeof(f->metric), "%s",
+             eddy_champ_metric_name(ctx->champ.metric));
+    f->horizon = ctx->champ.horizon;
+    f->window = v->window;
+    f->error = v->error;
+    f->error_n = v->error_n;
+    f->made_at_us = eddy_now_us();
+    return eddy_stage_emit_rec(emit, ctx->codec, EDDY_REC_FORECAST, f, conf.forecasts,
+                               f->series_id, errstr, errstr_size);
+}
+
+/* The champion's outputs of the last record: its events, then the served
+ * forecast. */
+static const char *emit_champion(evaluate_ctx_t *ctx, eddy_emit_t *emit, char *errstr,
+                                 size_t errstr_size)
 {
     const eddy_champ_event_t *e;
-    int n = eddy_evaluator_events(ev, &e);
+    int n = eddy_evaluator_events(ctx->evaluator, &e);
+    const char *reason;
 
     for (int i = 0; i < n; i++)
-        eddy_log_info("champion decision",
-                      "series=%s kind=%s model=%s previous=%s model_error=%.6g "
-                      "previous_error=%.6g reason=\"%s\"",
-                      series_id, eddy_champ_kind_name(e[i].kind), e[i].model,
-                      e[i].previous, e[i].model_err, e[i].previous_err, e[i].reason);
+        if ((reason = emit_event(ctx, emit, ctx->pred.series_id, &e[i], ctx->pred.seq,
+                                 ctx->pred.event_time_ms, errstr, errstr_size)))
+            return reason;
+    return emit_served(ctx, emit, errstr, errstr_size);
 }
 
 /* The dead-letter reason of a record the evaluator refused. */
@@ -151,15 +235,16 @@ static const char *evaluate_process(void *arg, const eddy_msg_t *msg, eddy_emit_
     if (r != EDDY_EVAL_SCORED && r != EDDY_EVAL_DUPLICATE)
         return refused(r, &ctx->pred, errstr, errstr_size);
     eddy_emit_touch(emit, ctx->pred.series_id);
-    log_events(ctx->evaluator, ctx->pred.series_id);
     if (r == EDDY_EVAL_DUPLICATE) {
         eddy_emit_skip(emit, eddy_reason_name(EDDY_REASON_DUPLICATE_SEQ));
         return NULL;
     }
     ctx->score.scored_at_us = eddy_now_us();
     snprintf(ctx->key, sizeof(ctx->key), "%s/%s", ctx->pred.model, ctx->pred.series_id);
-    return eddy_stage_emit_rec(emit, ctx->codec, EDDY_REC_SCORE, &ctx->score,
-                               ctx->output, ctx->key, errstr, errstr_size);
+    if ((reason = eddy_stage_emit_rec(emit, ctx->codec, EDDY_REC_SCORE, &ctx->score,
+                                      ctx->output, ctx->key, errstr, errstr_size)))
+        return reason;
+    return emit_champion(ctx, emit, errstr, errstr_size);
 }
 
 EDDY_STAGE_STATE_CALLBACKS(evaluate, evaluate_ctx_t, evaluator, eddy_evaluator)
@@ -213,6 +298,7 @@ static int evaluate_start(eddy_stage_t *stage, eddy_codec_t *codec, char *errstr
                   conf.horizons, conf.season, conf.windows, conf.output);
     ctx.codec = codec;
     ctx.output = conf.output;
+    ctx.champ = ec.champ;
     return 0;
 }
 
@@ -237,6 +323,8 @@ static const eddy_stage_def_t evaluate_def = {
     .input_topic = &conf.input,
     .output_topic = &conf.output,
     .output_compacted = 1,
+    .extra_outputs = {{&conf.forecasts, EDDY_REC_FORECAST, 1},
+                      {&conf.events, EDDY_REC_MODEL_EVENT, 0}},
     .loop = {.ctx = &ctx,
              .process = evaluate_process,
              .metrics = evaluate_metrics,

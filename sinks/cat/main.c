@@ -42,7 +42,8 @@ static cat_conf_t conf;
 static const eddy_stage_def_t cat_def = {
     EDDY_STAGE_NAME("cat"),
     .summary =
-        "Reads an eddy topic (observations, features, predictions, scores, deadletter) "
+        "Reads an eddy topic (observations, features, predictions, scores, forecasts, "
+        "model-events, deadletter) "
         "and prints one JSON object per record on stdout, decoding by schema id.",
     .input_type = -1,
     .output_type = -1,

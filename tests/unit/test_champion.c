@@ -30,13 +30,24 @@ static eddy_champ_conf_t conf_small(void)
     return c;
 }
 
-/* Steps model STEPPED (0: a, 1: b) with errors EA, EB and full windows. */
+/* Steps model STEPPED (0: a, 1: b) with errors EA, EB and full windows,
+ * the other model already at the same step (aligned). */
 static int step2(const eddy_champ_conf_t *c, eddy_champ_t *st, int stepped, double ea,
                  double eb, int ok_b, eddy_champ_event_t *ev)
 {
-    eddy_champ_view_t v[2] = {{"a", ea, c->window, 1}, {"b", eb, c->window, ok_b}};
+    eddy_champ_view_t v[2] = {{"a", ea, c->window, 1, 1},
+                              {"b", eb, c->window, ok_b, 1}};
 
     return eddy_champ_step(c, st, v, 2, stepped, ev);
+}
+
+/* Steps a alone (b at another step: not aligned). */
+static int step_a_alone(const eddy_champ_conf_t *c, eddy_champ_t *st, double ea,
+                        double eb, eddy_champ_event_t *ev)
+{
+    eddy_champ_view_t v[2] = {{"a", ea, c->window, 1, 1}, {"b", eb, c->window, 1, 0}};
+
+    return eddy_champ_step(c, st, v, 2, 0, ev);
 }
 
 static void test_initial_and_provisional(void **state)
@@ -44,7 +55,7 @@ static void test_initial_and_provisional(void **state)
     eddy_champ_conf_t c = conf_small();
     eddy_champ_t st = {0};
     eddy_champ_event_t ev[EDDY_CHAMP_EVENTS_MAX];
-    eddy_champ_view_t vb = {"b", 1.0, 0, 1};
+    eddy_champ_view_t vb = {"b", 1.0, 0, 1, 1};
 
     (void)state;
     /* b comes first: serves provisionally; a (the default) takes over */
@@ -83,10 +94,10 @@ static void test_promotion_after_k(void **state)
     /* within the margin: 0.95 is not below 0.9 x 1.0 */
     for (int i = 0; i < 10; i++)
         assert_int_equal(step2(&c, &st, 1, 1.0, 0.95, 1, ev), 0);
-    /* better by the margin: K - 1 steps, then a champion step between, then
-     * a losing step resets the streak */
+    /* better by the margin: K - 1 steps, then a champion step not aligned
+     * with b (not compared), then a losing step resets the streak */
     assert_int_equal(step2(&c, &st, 1, 1.0, 0.5, 1, ev), 0);
-    assert_int_equal(step2(&c, &st, 0, 1.0, 0.5, 1, ev), 0);
+    assert_int_equal(step_a_alone(&c, &st, 1.0, 0.5, ev), 0);
     assert_int_equal(step2(&c, &st, 1, 1.0, 0.5, 1, ev), 0);
     assert_int_equal(step2(&c, &st, 1, 1.0, 1.5, 1, ev), 0);
     assert_string_equal(st.champion, "a");
@@ -98,9 +109,26 @@ static void test_promotion_after_k(void **state)
     assert_string_equal(ev[0].model, "b");
     assert_string_equal(ev[0].previous, "a");
     assert_true(ev[0].model_err == 0.5 && ev[0].previous_err == 1.0);
-    assert_non_null(strstr(ev[0].reason, "3 steps in a row"));
+    assert_non_null(strstr(ev[0].reason, "3 compared steps in a row"));
     assert_string_equal(st.champion, "b");
     assert_string_equal(st.replaced, "a");
+}
+
+/* A champion reaching a step the challenger already reached counts it. */
+static void test_champion_step_counts_challengers(void **state)
+{
+    eddy_champ_conf_t c = conf_small();
+    eddy_champ_t st = crowned(&c);
+    eddy_champ_event_t ev[EDDY_CHAMP_EVENTS_MAX];
+
+    (void)state;
+    assert_int_equal(step2(&c, &st, 0, 1.0, 0.5, 1, ev), 0);
+    assert_int_equal(step2(&c, &st, 0, 1.0, 0.5, 1, ev), 0);
+    assert_int_equal(step_a_alone(&c, &st, 1.0, 0.5, ev), 0);
+    assert_string_equal(st.champion, "a");
+    assert_int_equal(step2(&c, &st, 0, 1.0, 0.5, 1, ev), 1);
+    assert_int_equal(ev[0].kind, EDDY_CHAMP_EV_PROMOTION);
+    assert_string_equal(st.champion, "b");
 }
 
 static void test_coverage_gate(void **state)
@@ -108,7 +136,7 @@ static void test_coverage_gate(void **state)
     eddy_champ_conf_t c = conf_small();
     eddy_champ_t st = crowned(&c);
     eddy_champ_event_t ev[EDDY_CHAMP_EVENTS_MAX];
-    eddy_champ_view_t v[2] = {{"a", 1.0, 4, 1}, {"b", 0.1, 3, 1}};
+    eddy_champ_view_t v[2] = {{"a", 1.0, 4, 1, 1}, {"b", 0.1, 3, 1, 1}};
 
     (void)state;
     for (int i = 0; i < 10; i++)
@@ -171,7 +199,7 @@ static void test_no_passing_model_not_served(void **state)
     eddy_champ_conf_t c = conf_small();
     eddy_champ_t st = crowned(&c);
     eddy_champ_event_t ev[EDDY_CHAMP_EVENTS_MAX];
-    eddy_champ_view_t v[1] = {{"a", 1.0, 4, 0}};
+    eddy_champ_view_t v[1] = {{"a", 1.0, 4, 0, 1}};
 
     (void)state;
     assert_int_equal(eddy_champ_step(&c, &st, v, 1, 0, ev), 1);
@@ -371,6 +399,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_initial_and_provisional),
         cmocka_unit_test(test_promotion_after_k),
+        cmocka_unit_test(test_champion_step_counts_challengers),
         cmocka_unit_test(test_coverage_gate),
         cmocka_unit_test(test_revert),
         cmocka_unit_test(test_contract_gate),
