@@ -2,7 +2,8 @@
 # One image with every eddy program (the list CMake writes to
 # build/eddy-programs.txt). The build stage runs the same
 # scripts/install-deps.sh and scripts/build.sh that CI and scripts/test.sh
-# run; the runtime stage has only the shared libraries the programs load.
+# run; the runtime stage has only the shared libraries the programs load
+# (and Chart.js, which eddy-metrics serves to its status page).
 #
 #   docker build -t eddy:local .
 #   docker run --rm eddy:local eddy-learn --list-models
@@ -22,6 +23,7 @@ FROM debian:bookworm-slim AS runtime
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       librdkafka1 libavro23 libmicrohttpd12 libjansson4 libcurl4 libcsv3 curl ca-certificates \
+      libjs-chart.js \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --gid 10001 eddy \
  && useradd --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent \

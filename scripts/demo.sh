@@ -58,6 +58,25 @@ EDDY_INGEST_RATE=${EDDY_DEMO_RATE:-0} EDDY_INGEST_DATA=$data eddy_stage_argv ing
 "$(eddy_bin "$EDDY_PROG")" "${EDDY_ARGV[@]}" 2>"$EDDY_RUN/ingest.log" ||
   { cat "$EDDY_RUN/ingest.log" >&2; exit 1; }
 
+# On your own Kafka: what this run created, and how to restart one learner
+# by hand on the same topics and group (it resumes from its committed
+# offsets and changelog state).
+print_own_kafka() {
+  local t s m=${models[0]}
+  echo "eddy: on $EDDY_BOOTSTRAP this run uses"
+  for t in observations features predictions deadletter; do
+    printf '  topic  %s\n' "$(eddy_topic "$t")"
+  done
+  for s in $(eddy_stage_names); do
+    printf '  group  %-36s (state topic %s-state)\n' "$(eddy_stage_group "$s")" "$(eddy_stage_group "$s")"
+  done
+  eddy_stage_argv "learn-$m" 127.0.0.1:0
+  echo "eddy: restart the $m learner (after stopping it) with:"
+  printf '  %q --bootstrap %q' "$(eddy_bin "$EDDY_PROG")" "$EDDY_BOOTSTRAP"
+  printf ' %q' "${EDDY_ARGV[@]}"
+  printf '\n'
+}
+
 url="http://127.0.0.1:$port"
 eddy_wait_predictions "$url/metrics" "$rows" 180 "${models[@]}"
 echo
@@ -70,10 +89,12 @@ echo "Per-horizon MAE (eddy-evaluate: each forecast scored once against its late
 python3 "$root/scripts/lib/scores.py" table "$EDDY_RUN/scores.jsonl"
 echo
 echo "Metrics: $url/metrics   Status: $url/   Forecasts: $url/forecasts"
+[ -z "$suffix" ] || print_own_kafka
 if [ "${EDDY_DEMO_KEEP:-0}" = 1 ]; then
   echo "eddy: running until Ctrl-C (logs in $EDDY_RUN)"
   while sleep 3600; do :; done
 fi
+echo "eddy: stopping the stages now; to keep them (and these URLs) running, run EDDY_DEMO_KEEP=1 scripts/demo.sh (Ctrl-C stops)"
 eddy_stop_all
 trap - EXIT
 printf 'eddy: demo finished in %.1f s (logs in %s)\n' "$(echo "$(date +%s.%N) - $start_s" | bc)" "$EDDY_RUN"

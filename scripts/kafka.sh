@@ -9,6 +9,9 @@
 #                                     --wipe also deletes the broker's data
 #   scripts/kafka.sh status           exit 0 + address if running, else 1
 #   scripts/kafka.sh bootstrap        print the bootstrap address
+#   (status, bootstrap and tool use the port the running broker was started
+#   with, recorded in the state directory, whatever EDDY_KAFKA_PORT is now;
+#   start without EDDY_KAFKA_PORT reuses the ports of the last start there)
 #   scripts/kafka.sh tool NAME ARGS   run a Kafka CLI tool from the same jars
 #                                     (`tool --list` shows the names)
 #   scripts/kafka.sh logs             print the broker's log file
@@ -22,7 +25,8 @@
 #
 # Environment:
 #   EDDY_KAFKA_VERSION          Kafka version (default 4.4.0)
-#   EDDY_KAFKA_PORT             PLAINTEXT port on 127.0.0.1 (default 19092)
+#   EDDY_KAFKA_PORT             PLAINTEXT port on 127.0.0.1 (default: the last
+#                               start's in the state directory, else 19092)
 #   EDDY_KAFKA_CONTROLLER_PORT  KRaft controller port (default PORT+1)
 #   EDDY_KAFKA_DIR              broker state directory
 #   EDDY_CACHE_DIR              jar cache root
@@ -37,10 +41,24 @@ SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$SCRIPT_DIR/.." && pwd)
 KAFKA_ASSETS=$SCRIPT_DIR/kafka
 
+KDIR=${EDDY_KAFKA_DIR:-$REPO_ROOT/build/kafka}
+[[ $KDIR == /* ]] || KDIR=$PWD/$KDIR
+PORT_FILE=$KDIR/port # "PORT CONTROLLER_PORT" of the last start in KDIR
+
 KAFKA_VERSION=${EDDY_KAFKA_VERSION:-4.4.0}
 HOST=127.0.0.1
-PORT=${EDDY_KAFKA_PORT:-19092}
-CONTROLLER_PORT=${EDDY_KAFKA_CONTROLLER_PORT:-$((PORT + 1))}
+# Without EDDY_KAFKA_PORT, the ports of the last start in this state
+# directory (so stop + start keeps them), else 19092.
+RECORDED_PORT= RECORDED_CONTROLLER_PORT=
+[[ -f $PORT_FILE ]] && read -r RECORDED_PORT RECORDED_CONTROLLER_PORT <"$PORT_FILE" || true
+[[ $RECORDED_PORT =~ ^[0-9]+$ ]] || RECORDED_PORT= RECORDED_CONTROLLER_PORT=
+if [[ -n ${EDDY_KAFKA_PORT:-} ]]; then
+  PORT=$EDDY_KAFKA_PORT
+  CONTROLLER_PORT=${EDDY_KAFKA_CONTROLLER_PORT:-$((PORT + 1))}
+else
+  PORT=${RECORDED_PORT:-19092}
+  CONTROLLER_PORT=${EDDY_KAFKA_CONTROLLER_PORT:-${RECORDED_CONTROLLER_PORT:-$((PORT + 1))}}
+fi
 BOOTSTRAP=$HOST:$PORT
 START_TIMEOUT=${EDDY_KAFKA_START_TIMEOUT:-90}
 STOP_TIMEOUT=${EDDY_KAFKA_STOP_TIMEOUT:-30}
@@ -51,8 +69,6 @@ CACHE_ROOT=${EDDY_CACHE_DIR:-${XDG_CACHE_HOME:-$USER_HOME/.cache}/eddy}
 KAFKA_CACHE=$CACHE_ROOT/kafka-$KAFKA_VERSION
 LIBS=$KAFKA_CACHE/libs
 
-KDIR=${EDDY_KAFKA_DIR:-$REPO_ROOT/build/kafka}
-[[ $KDIR == /* ]] || KDIR=$PWD/$KDIR
 DATA_DIR=$KDIR/data
 PROPS=$KDIR/server.properties
 PIDFILE=$KDIR/kafka.pid
@@ -117,6 +133,19 @@ version_at_least() {
   IFS=. read -r major minor rest <<<"$KAFKA_VERSION"
   [[ $major =~ ^[0-9]+$ && ${minor:-0} =~ ^[0-9]+$ ]] || return 1
   ((major > want_major || (major == want_major && ${minor:-0} >= want_minor)))
+}
+
+# status, bootstrap and tool talk to the broker of this state directory on
+# the port it was started with (recorded by start), not on the default or
+# whatever EDDY_KAFKA_PORT says now (a note when that differs).
+use_started_port() {
+  local p=$RECORDED_PORT
+  broker_pid >/dev/null 2>&1 && [[ -n $p ]] || return 0
+  if [[ -n ${EDDY_KAFKA_PORT:-} && $EDDY_KAFKA_PORT != "$p" ]]; then
+    log "note: the broker in $KDIR was started on port $p; EDDY_KAFKA_PORT=$EDDY_KAFKA_PORT is not used"
+  fi
+  PORT=$p
+  BOOTSTRAP=$HOST:$PORT
 }
 
 # Succeeds once the broker answers a metadata request with itself in it.
@@ -210,7 +239,8 @@ cmd_start() {
 
   local pid
   if pid=$(broker_pid); then
-    log "already running (pid $pid)"
+    use_started_port
+    log "already running (pid $pid, $BOOTSTRAP)"
   else
     rm -f "$PIDFILE"
     if port_open "$PORT"; then
@@ -243,6 +273,7 @@ cmd_start() {
       </dev/null >>"$LOG" 2>&1 9>&- &
     pid=$!
     printf '%s\n' "$pid" >"$PIDFILE"
+    printf '%s %s\n' "$PORT" "$CONTROLLER_PORT" >"$PORT_FILE"
   fi
 
   service_await "the broker" "$pid" broker_answers 0.5
@@ -253,7 +284,7 @@ cmd_start() {
 
 # Only what this script created, so a mistaken EDDY_KAFKA_DIR loses nothing else.
 wipe_broker() {
-  rm -rf "$DATA_DIR" "$KDIR/logs" "$PROPS" "$PROPS.tmp" "$LOG"
+  rm -rf "$DATA_DIR" "$KDIR/logs" "$PROPS" "$PROPS.tmp" "$LOG" "$PORT_FILE"
 }
 
 cmd_stop() {
@@ -361,9 +392,9 @@ main() {
   case $cmd in
     start) cmd_start "$@" ;;
     stop) cmd_stop "$@" ;;
-    status) cmd_status ;;
-    bootstrap) printf '%s\n' "$BOOTSTRAP" ;;
-    tool) cmd_tool "$@" ;;
+    status) use_started_port; cmd_status ;;
+    bootstrap) use_started_port; printf '%s\n' "$BOOTSTRAP" ;;
+    tool) use_started_port; cmd_tool "$@" ;;
     logs) cat "$LOG" ;;
     fetch) ensure_libs ;;
     -h | --help | help) usage ;;

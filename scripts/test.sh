@@ -15,6 +15,7 @@ cd "$root"
 t0=$(date +%s)
 
 scripts/install-deps.sh
+scripts/check-tools.sh # every tool of the run, before it starts
 scripts/check-format.sh
 
 started_kafka=0

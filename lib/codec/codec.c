@@ -11,6 +11,7 @@
 
 #include "codec/fields.h"
 #include "util/hex.h"
+#include "util/utf8.h"
 
 #define WRITERS_MAX     64
 #define WALK_DEPTH_MAX  32
@@ -45,11 +46,12 @@ struct eddy_codec_s {
 };
 
 static const char *const err_names[EDDY_CODEC_ERR__COUNT] = {
-    "ok",        "empty",          "short_frame",
-    "bad_magic", "unknown_schema", "wrong_type",
-    "truncated", "bad_varint",     "bad_length",
-    "too_large", "trailing_bytes", "not_finite",
-    "invalid",   "avro",           "encode"};
+    "ok",          "empty",          "short_frame",
+    "bad_magic",   "unknown_schema", "wrong_type",
+    "truncated",   "bad_varint",     "bad_length",
+    "too_large",   "trailing_bytes", "not_finite",
+    "invalid",     "avro",           "encode",
+    "invalid_utf8"};
 
 const char *eddy_codec_err_reason(eddy_codec_err_t err)
 {
@@ -58,7 +60,8 @@ const char *eddy_codec_err_reason(eddy_codec_err_t err)
         "decode:bad_magic", "decode:unknown_schema", "decode:wrong_type",
         "decode:truncated", "decode:bad_varint",     "decode:bad_length",
         "decode:too_large", "decode:trailing_bytes", "decode:not_finite",
-        "decode:invalid",   "decode:avro",           "decode:encode"};
+        "decode:invalid",   "decode:avro",           "decode:encode",
+        "invalid_utf8"};
     if ((int)err < 0 || err >= EDDY_CODEC_ERR__COUNT)
         return "decode:unknown";
     return reasons[err];
@@ -898,8 +901,38 @@ static eddy_codec_err_t get_into(writer_t *w, int f, void *rec, char *errstr,
     return EDDY_CODEC_ERR_INVALID;
 }
 
+/* EDDY_CODEC_ERR_INVALID_UTF8 naming the first string field of REC that is
+ * not UTF-8 (RFC 3629), the offset of its first bad byte and what comes
+ * before it (only the valid part: ERRSTR goes into logs and headers). */
+static eddy_codec_err_t check_utf8(const eddy_record_desc_t *d, const void *rec,
+                                   char *errstr, size_t errstr_size)
+{
+    for (int f = 0; f < d->n_fields; f++) {
+        const eddy_field_t *fd = &d->fields[f];
+        const char *s = eddy_field_cptr(fd, rec);
+        size_t n, at;
+
+        if (fd->kind != EDDY_FIELD_STRING)
+            continue;
+        n = strlen(s);
+        if ((at = eddy_utf8_invalid_at(s, n)) == n)
+            continue;
+        size_t shown = at > 64 ? 64 : at;
+        while (shown > 0 && ((unsigned char)s[shown] & 0xC0) == 0x80)
+            shown--; /* not inside a character */
+        snprintf(errstr, errstr_size,
+                 "field %s is not UTF-8: byte 0x%02X at offset %zu (after \"%.*s\"): "
+                 "the producer must write UTF-8 (a Latin-1 source? iconv -f latin1 "
+                 "-t utf-8)",
+                 fd->name, (unsigned char)s[at], at, (int)shown, s);
+        return EDDY_CODEC_ERR_INVALID_UTF8;
+    }
+    return EDDY_CODEC_OK;
+}
+
 /* Every field first (bounds), then the finite checks, then the record's own
- * invariants: the order in which a record's errors are reported. */
+ * invariants, then the UTF-8 of its strings: the order in which a record's
+ * errors are reported. */
 eddy_codec_err_t eddy_codec_decode(eddy_codec_t *codec, eddy_rec_type_t type,
                                    const void *buf, size_t len, void *rec, char *errstr,
                                    size_t errstr_size)
@@ -925,7 +958,9 @@ eddy_codec_err_t eddy_codec_decode(eddy_codec_t *codec, eddy_rec_type_t type,
                                        errstr, errstr_size)))
             return err;
     }
-    return d->validate ? d->validate(rec, errstr, errstr_size) : EDDY_CODEC_OK;
+    if (d->validate && (err = d->validate(rec, errstr, errstr_size)))
+        return err;
+    return check_utf8(d, rec, errstr, errstr_size);
 }
 
 eddy_codec_err_t eddy_codec_decode_obs(eddy_codec_t *codec, const void *buf, size_t len,

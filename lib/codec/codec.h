@@ -44,8 +44,10 @@ typedef enum {
     EDDY_CODEC_ERR_TRAILING,       /* bytes left after the record */
     EDDY_CODEC_ERR_NOT_FINITE,     /* NaN or Inf where a number is required */
     EDDY_CODEC_ERR_INVALID,        /* decodes, but violates a record invariant */
-    EDDY_CODEC_ERR_AVRO,   /* avro-c refused (should not happen after the walk) */
-    EDDY_CODEC_ERR_ENCODE, /* a record could not be encoded */
+    EDDY_CODEC_ERR_AVRO,         /* avro-c refused (should not happen after the walk) */
+    EDDY_CODEC_ERR_ENCODE,       /* a record could not be encoded */
+    EDDY_CODEC_ERR_INVALID_UTF8, /* a string is not UTF-8 (checked last: the record
+                                    is otherwise complete, for consoles) */
     EDDY_CODEC_ERR__COUNT
 } eddy_codec_err_t;
 
@@ -54,7 +56,9 @@ typedef struct eddy_codec_s eddy_codec_t;
 /* Short, stable, metric-label-safe name of an error ("short_frame"). */
 const char *eddy_codec_err_name(eddy_codec_err_t err);
 
-/* The dead-letter reason of a decode error: "decode:" and its name. */
+/* The dead-letter reason of a decode error: "decode:" and its name, except
+ * EDDY_CODEC_ERR_INVALID_UTF8: "invalid_utf8" (util/reason.h), the reason
+ * ingest gives text that is not UTF-8, whichever stage finds it. */
 const char *eddy_codec_err_reason(eddy_codec_err_t err);
 
 /* The built-in Avro schema (JSON text) of a record type. */

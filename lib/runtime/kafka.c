@@ -1,6 +1,7 @@
 #include "runtime/kafka.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
@@ -24,6 +25,52 @@ static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char 
     eddy_log_rdkafka_cb(rk, level, fac, buf);
 }
 
+/* The last TLS or SASL failure of any client in the process (librdkafka
+ * reports them on its own threads' queues, served by the client's poll). */
+static struct {
+    pthread_mutex_t lock;
+    rd_kafka_resp_err_t err; /* 0: none */
+    char reason[512];
+} security_failure = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static int is_sasl_error(rd_kafka_resp_err_t err)
+{
+    return err == RD_KAFKA_RESP_ERR__AUTHENTICATION ||
+           err == RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED ||
+           err == RD_KAFKA_RESP_ERR_UNSUPPORTED_SASL_MECHANISM ||
+           err == RD_KAFKA_RESP_ERR_ILLEGAL_SASL_STATE;
+}
+
+/* RD_KAFKA_RESP_ERR__SSL for a TLS failure (also a handshake cut short by
+ * the peer, which librdkafka reports as a transport error), the SASL code
+ * for an authentication failure, 0 for anything else. */
+static rd_kafka_resp_err_t security_error(rd_kafka_resp_err_t err, const char *reason)
+{
+    if (err == RD_KAFKA_RESP_ERR__SSL ||
+        (err == RD_KAFKA_RESP_ERR__TRANSPORT && strstr(reason, "SSL handshake failed")))
+        return RD_KAFKA_RESP_ERR__SSL;
+    return is_sasl_error(err) ? err : RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
+/* Remembers security failures; logs every error as librdkafka does when no
+ * error callback is set (level 3, facility ERROR, "<client>: <reason>"). */
+static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+    rd_kafka_resp_err_t sec = security_error((rd_kafka_resp_err_t)err, reason);
+    char line[1024];
+
+    (void)opaque;
+    if (sec) {
+        pthread_mutex_lock(&security_failure.lock);
+        security_failure.err = sec;
+        snprintf(security_failure.reason, sizeof(security_failure.reason), "%s",
+                 reason);
+        pthread_mutex_unlock(&security_failure.lock);
+    }
+    snprintf(line, sizeof(line), "%s: %s", rd_kafka_name(rk), reason);
+    eddy_log_rdkafka_cb(rk, 3, "ERROR", line);
+}
+
 static int set(rd_kafka_conf_t *conf, const char *key, const char *value, char *errstr,
                size_t errstr_size)
 {
@@ -44,6 +91,7 @@ rd_kafka_conf_t *eddy_kafka_conf_new(const eddy_opts_t *opts, const char *client
     int n = common->kafka_props.n;
 
     rd_kafka_conf_set_log_cb(conf, log_cb);
+    rd_kafka_conf_set_error_cb(conf, error_cb);
     if (set(conf, "bootstrap.servers", common->bootstrap, errstr, errstr_size) ||
         set(conf, "client.id", client_id, errstr, errstr_size))
         goto err;
@@ -179,9 +227,39 @@ int eddy_kafka_check_reachable(rd_kafka_t *rk, const char *bootstrap, int timeou
     const struct rd_kafka_metadata *md = NULL;
     rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, NULL, &md, timeout_ms);
 
+    rd_kafka_resp_err_t sec;
+    char reason[512];
+
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
         rd_kafka_metadata_destroy(md);
         return 0;
+    }
+    rd_kafka_poll(rk, 100); /* serve the error events of the failed attempts */
+    pthread_mutex_lock(&security_failure.lock);
+    sec = security_failure.err;
+    snprintf(reason, sizeof(reason), "%s", security_failure.reason);
+    pthread_mutex_unlock(&security_failure.lock);
+    if (sec == RD_KAFKA_RESP_ERR__SSL) {
+        snprintf(errstr, errstr_size,
+                 "the TLS handshake with Kafka at %s failed (%s): something answers "
+                 "there, but the TLS settings do not match it: check "
+                 "-X security.protocol (SSL or SASL_SSL for a TLS listener, PLAINTEXT "
+                 "or SASL_PLAINTEXT for a plain one), -X ssl.ca.location (the CA that "
+                 "signed the broker's certificate), the host name in --bootstrap "
+                 "against the certificate, and -X ssl.certificate.location / "
+                 "ssl.key.location when the broker asks for a client certificate",
+                 bootstrap, reason);
+        return -1;
+    }
+    if (sec) {
+        snprintf(errstr, errstr_size,
+                 "SASL authentication with Kafka at %s failed (%s): the broker is "
+                 "there but refused the credentials or mechanism: check "
+                 "-X sasl.mechanisms (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, ...) "
+                 "against the listener's, -X sasl.username / sasl.password, and "
+                 "-X security.protocol (SASL_SSL or SASL_PLAINTEXT)",
+                 bootstrap, reason);
+        return -1;
     }
     snprintf(errstr, errstr_size,
              "cannot reach Kafka at %s within %d ms (%s): start a broker "

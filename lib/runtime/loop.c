@@ -21,6 +21,7 @@
 #include "runtime/txn.h"
 #include "util/err.h"
 #include "util/log.h"
+#include "util/ratelog.h"
 #include "util/reason.h"
 
 /* Slack added to a bounded call's own limit before /healthz gives up. */
@@ -50,9 +51,10 @@ typedef struct loop_s {
     int64_t published_us;
     pthread_mutex_t stage_lock; /* the stage's state vs its HTTP callbacks */
     eddy_probe_t probe;
-    eddy_err_t err;        /* the fatal error that stops the loop */
-    int partial;           /* a restore was cut short by a stop signal */
-    int32_t cur_partition; /* partition of the record being processed */
+    eddy_err_t err;         /* the fatal error that stops the loop */
+    int partial;            /* a restore was cut short by a stop signal */
+    int32_t cur_partition;  /* partition of the record being processed */
+    eddy_ratelog_t deadlog; /* dead-letter lines: one per reason and key a minute */
 } loop_t;
 
 struct eddy_emit_s {
@@ -394,9 +396,15 @@ static void dead_letter(loop_t *loop, const eddy_msg_t *msg, const char *reason,
     eddy_dlq_source_t src = {msg->topic, msg->partition, msg->offset};
     eddy_err_t err = EDDY_ERR_INIT;
 
-    eddy_log_warn("record dead-lettered",
-                  "reason=%s topic=%s partition=%d offset=%" PRId64 " detail=\"%s\"",
-                  reason, msg->topic, (int)msg->partition, msg->offset, detail);
+    uint64_t held;
+
+    if (eddy_ratelog_due(&loop->deadlog, reason, msg->key, msg->key ? msg->key_len : 0,
+                         eddy_now_us() / 1000, &held))
+        eddy_log_warn("record dead-lettered",
+                      "reason=%s topic=%s partition=%d offset=%" PRId64
+                      " detail=\"%s\" more_since_last_line=%" PRIu64,
+                      reason, msg->topic, (int)msg->partition, msg->offset, detail,
+                      held);
     eddy_stats_count_reason(loop->c->dead, &loop->c->n_dead, reason);
     if (eddy_txn_begin(loop->txn, &err) ||
         eddy_kafka_deadletter(loop->producer, loop->conf.deadletter_topic,
@@ -637,6 +645,10 @@ static int subscribe(loop_t *loop, eddy_err_t *err)
 
     rd_kafka_topic_partition_list_add(topics, loop->stage->input_topic,
                                       RD_KAFKA_PARTITION_UA);
+    if (loop->stage->extra_input_topic && *loop->stage->extra_input_topic &&
+        !loop->stateful)
+        rd_kafka_topic_partition_list_add(topics, loop->stage->extra_input_topic,
+                                          RD_KAFKA_PARTITION_UA);
     e = rd_kafka_subscribe(loop->consumer, topics);
     rd_kafka_topic_partition_list_destroy(topics);
     if (e)
@@ -702,6 +714,7 @@ static void loop_init(loop_t *loop, const eddy_stage_t *stage,
                       const eddy_loop_conf_t *conf, const eddy_opts_t *opts)
 {
     memset(loop, 0, sizeof(*loop));
+    eddy_ratelog_init(&loop->deadlog, 60000);
     loop->stage = stage;
     loop->opts = opts;
     loop->conf = *conf;

@@ -86,6 +86,10 @@ void eddy_emit_touch(eddy_emit_t *emit, const char *series_id);
 typedef struct eddy_stage_s {
     const char *name; /* "features", "learn", "metrics" */
     const char *input_topic;
+    /* A second topic read by the same consumer (NULL or "": none), for a
+     * stateless stage only; process() tells the records apart by
+     * msg->topic. */
+    const char *extra_input_topic;
     const char *group;           /* consumer group id */
     const char *default_http;    /* listen address when --http is not given */
     int from_beginning;          /* read every assigned partition from its start

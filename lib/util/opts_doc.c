@@ -51,6 +51,8 @@ void opts_print_help(const eddy_opts_prog_t *prog, const eddy_opts_t *opts)
         printf("\n");
     }
     printf("  %-28s %s\n", "-h, --help", "show this help and exit");
+    printf("  %-28s %s\n", "    --version",
+           "print the program's name and version and exit");
     printf("  %-28s %s\n", "    --help-markdown",
            "print the options as a Markdown table");
     printf("  %-28s %s\n", "    --describe",

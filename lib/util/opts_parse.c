@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "util/opts_internal.h"
+#include "util/version.h"
 
 static slot_t *slot_find(eddy_opts_t *opts, const char *name)
 {
@@ -203,7 +204,7 @@ static slot_t *argv_slot(eddy_opts_t *opts, const char *prog, const char *a,
 }
 
 /* One option of the command line at ARGV[*I]; returns 0, 1 when the
- * program is to exit 0 (--help), -1 on an error. */
+ * program is to exit 0 (--help, --version), -1 on an error. */
 static int argv_option(eddy_opts_t *opts, const eddy_opts_prog_t *prog, int argc,
                        char **argv, int *i)
 {
@@ -213,6 +214,10 @@ static int argv_option(eddy_opts_t *opts, const eddy_opts_prog_t *prog, int argc
 
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
         opts_print_help(prog, opts);
+        return 1;
+    }
+    if (!strcmp(a, "--version")) {
+        printf("%s %s\n", prog->name, eddy_version());
         return 1;
     }
     if (!strcmp(a, "--help-markdown")) {

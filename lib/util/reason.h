@@ -19,7 +19,12 @@
     X(MODEL_ERROR, "model_error")         /* learn: the model refused the record */    \
     X(INVALID_PREDICTION, "invalid_prediction") /* metrics: not a usable prediction */ \
     X(DUPLICATE_SEQ, "duplicate_seq")           /* skipped: seq already seen */        \
-    X(INVALID_UTF8, "invalid_utf8")             /* text that is not UTF-8 */
+    X(INVALID_UTF8, "invalid_utf8")             /* text that is not UTF-8 */           \
+    X(LATE, "late") /* features: event time before the series' last */                 \
+    X(CONFLICTING_DUPLICATE,                                                           \
+      "conflicting_duplicate") /* features: same time, other value */                  \
+    X(DUPLICATE,                                                                       \
+      "duplicate") /* skipped (features): same series, event time and value */
 
 typedef enum eddy_reason_e {
 #define EDDY_REASON_ENUM(id, name) EDDY_REASON_##id,

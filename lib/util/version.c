@@ -1,4 +1,10 @@
+#include "util/version.h"
+
+#ifndef EDDY_VERSION_STRING
+#define EDDY_VERSION_STRING "unknown"
+#endif
+
 const char *eddy_version(void)
 {
-    return "0.1.0";
+    return EDDY_VERSION_STRING;
 }

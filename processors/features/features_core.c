@@ -4,20 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "features_internal.h"
 #include "util/bytes.h"
-#include "util/series.h"
-
-typedef struct history_s {
-    int64_t last_seq;
-    int count; /* values seen, saturating at n_lags */
-    int head;  /* ring index of the most recent value */
-    double values[];
-} history_t;
-
-struct eddy_features_s {
-    int n_lags;
-    eddy_series_t *series;
-};
 
 eddy_features_t *eddy_features_new(int n_lags, size_t max_series)
 {
@@ -41,108 +29,172 @@ void eddy_features_destroy(eddy_features_t *f)
     free(f);
 }
 
+void eddy_features_set_frequency(eddy_features_t *f, eddy_step_t step)
+{
+    f->frequency = step;
+}
+
 size_t eddy_features_series_count(const eddy_features_t *f)
 {
     return eddy_series_count(f->series);
 }
 
-/* A series' state: a util/snapshot.h frame "EFTR" whose payload is n_lags
- * u32, count u32, last_seq u64, then COUNT doubles, most recent first. */
-static int history_save(const void *ctx, const void *value, eddy_buf_t *out)
+history_t *eddy_history_new(int n_lags)
 {
-    const eddy_features_t *f = ctx;
-    const history_t *h = value;
+    history_t *h = calloc(1, sizeof(*h) + (size_t)n_lags * sizeof(h->lag[0]));
 
-    eddy_buf_put_u32(out, (uint32_t)f->n_lags);
-    eddy_buf_put_u32(out, (uint32_t)h->count);
-    eddy_buf_put_u64(out, (uint64_t)h->last_seq);
-    for (int i = 0; i < h->count; i++)
-        eddy_buf_put_f64(out, h->values[(h->head - i + f->n_lags) % f->n_lags]);
-    return out->failed ? -1 : 0;
-}
-
-static void *history_load(const void *ctx, const char *series_id, eddy_reader_t *r,
-                          char *errstr, size_t errstr_size)
-{
-    const eddy_features_t *f = ctx;
-    uint32_t n_lags = eddy_read_u32(r), count = eddy_read_u32(r);
-    int64_t last_seq = (int64_t)eddy_read_u64(r);
-    history_t *h;
-
-    if (r->err || n_lags != (uint32_t)f->n_lags || count > n_lags ||
-        r->len - r->pos != (size_t)count * 8) {
-        snprintf(errstr, errstr_size,
-                 "state of series '%s' is not a features state for %d lags (%zu bytes)",
-                 series_id, f->n_lags, r->len);
-        return NULL;
-    }
-    if (!(h = calloc(1, sizeof(*h) + (size_t)f->n_lags * sizeof(double)))) {
-        snprintf(errstr, errstr_size, "out of memory");
-        return NULL;
-    }
-    h->last_seq = last_seq;
-    h->count = (int)count;
-    h->head = h->count > 0 ? h->count - 1 : f->n_lags - 1;
-    /* values[head] is the most recent; older ones sit below it. */
-    for (int i = 0; i < h->count; i++)
-        h->values[h->head - i] = eddy_read_f64(r);
+    if (h)
+        h->head = n_lags - 1;
     return h;
 }
 
-static const eddy_series_codec_t history_codec = {
-    .magic = "EFTR", .version = 1, .save = history_save, .load = history_load};
-
-int eddy_features_save(const eddy_features_t *f, const char *series_id, eddy_buf_t *out)
+/* The I-th most recent remembered observation (0 is the last). */
+static const lag_t *lag_at(const eddy_features_t *f, const history_t *h, int i)
 {
-    return eddy_series_save(f->series, series_id, &history_codec, f, out);
+    return &h->lag[(h->head - i + f->n_lags) % f->n_lags];
 }
 
-int eddy_features_load(eddy_features_t *f, const char *series_id, const void *buf,
-                       size_t len, char *errstr, size_t errstr_size)
+/* Where OBS stands against the series' remembered observations. */
+static eddy_features_result_t classify(const eddy_features_t *f, const history_t *h,
+                                       const eddy_obs_t *obs,
+                                       eddy_features_note_t *note)
 {
-    return eddy_series_load(f->series, series_id, buf, len, &history_codec, f, errstr,
-                            errstr_size);
-}
-
-void eddy_features_drop(eddy_features_t *f, const char *series_id)
-{
-    eddy_series_remove(f->series, series_id);
-}
-
-eddy_features_result_t eddy_features_process(eddy_features_t *f, const eddy_obs_t *obs,
-                                             eddy_fv_t *fv)
-{
-    history_t *h = eddy_series_get(f->series, obs->series_id);
-
-    if (!h) {
-        int rc;
-        if (!(h = calloc(1, sizeof(*h) + (size_t)f->n_lags * sizeof(double))))
-            return EDDY_FEATURES_NOMEM;
-        h->last_seq = INT64_MIN;
-        h->head = f->n_lags - 1;
-        if ((rc = eddy_series_put(f->series, obs->series_id, h))) {
-            free(h);
-            return rc > 0 ? EDDY_FEATURES_SERIES_CAP : EDDY_FEATURES_NOMEM;
+    note->last_time_ms = h->last_time_ms;
+    if (!h->time_known || obs->event_time_ms > h->last_time_ms)
+        return EDDY_FEATURES_OK;
+    for (int i = 0; i < h->count; i++) {
+        const lag_t *l = lag_at(f, h, i);
+        if (l->time_ms == obs->event_time_ms && l->time_known) {
+            note->other_value = l->value;
+            return l->value == obs->value ? EDDY_FEATURES_DUPLICATE
+                                          : EDDY_FEATURES_CONFLICT;
         }
     }
-    if (obs->seq <= h->last_seq)
-        return EDDY_FEATURES_DUPLICATE;
+    return EDDY_FEATURES_LATE;
+}
 
+/* Updates the series' step with the interval from its last event time to
+ * T_MS (after it) and returns the steps missing in between. */
+static int64_t observe_interval(const eddy_features_t *f, history_t *h, int64_t t_ms)
+{
+    int64_t d, unit;
+
+    if (f->frequency.months || f->frequency.ms) {
+        h->step = f->frequency;
+        d = h->step.months ? eddy_step_months_between(h->last_time_ms, t_ms)
+                           : t_ms - h->last_time_ms;
+    } else if (h->anchor != EDDY_ANCHOR_NONE && eddy_step_anchor(t_ms) == h->anchor) {
+        d = eddy_step_months_between(h->last_time_ms, t_ms);
+        if (!h->step.months || d < h->step.months)
+            h->step = (eddy_step_t){.months = d};
+    } else {
+        if (h->anchor != EDDY_ANCHOR_NONE) /* not monthly after all */
+            h->step = (eddy_step_t){0, 0};
+        h->anchor = EDDY_ANCHOR_NONE;
+        d = t_ms - h->last_time_ms;
+        if (!h->step.ms || d < h->step.ms)
+            h->step = (eddy_step_t){.ms = d};
+    }
+    unit = h->step.months ? h->step.months : h->step.ms;
+    return unit > 0 && d / unit >= 2 ? d / unit - 1 : 0;
+}
+
+static void count(eddy_features_t *f, history_t *h, eddy_features_result_t res,
+                  int64_t missing)
+{
+    eddy_features_counts_t *c[2] = {&f->totals, &h->counts};
+
+    for (int i = 0; i < 2; i++) {
+        c[i]->gaps += missing > 0;
+        c[i]->missing_steps += (uint64_t)missing;
+        c[i]->late += res == EDDY_FEATURES_LATE;
+        c[i]->duplicates += res == EDDY_FEATURES_DUPLICATE;
+        c[i]->conflicts += res == EDDY_FEATURES_CONFLICT;
+    }
+}
+
+static void emit_fv(const eddy_features_t *f, const history_t *h, const eddy_obs_t *obs,
+                    eddy_fv_t *fv)
+{
     memcpy(fv->series_id, obs->series_id, sizeof(fv->series_id));
-    fv->seq = obs->seq;
+    fv->seq = h->next_seq;
     fv->event_time_ms = obs->event_time_ms;
     fv->produced_at_us = obs->produced_at_us;
     fv->target = obs->value;
     fv->n_lags = f->n_lags;
     fv->available_lags = h->count;
     for (int i = 0; i < f->n_lags; i++)
-        fv->lags[i] =
-            i < h->count ? h->values[(h->head - i + f->n_lags) % f->n_lags] : 0.0;
+        fv->lags[i] = i < h->count ? lag_at(f, h, i)->value : 0.0;
+}
 
+/* Makes OBS the series' most recent observation. */
+static void remember(const eddy_features_t *f, history_t *h, const eddy_obs_t *obs)
+{
     h->head = (h->head + 1) % f->n_lags;
-    h->values[h->head] = obs->value;
+    h->lag[h->head] =
+        (lag_t){.value = obs->value, .time_ms = obs->event_time_ms, .time_known = 1};
     if (h->count < f->n_lags)
         h->count++;
-    h->last_seq = obs->seq;
-    return EDDY_FEATURES_OK;
+    if (!h->time_known || !h->next_seq)
+        h->anchor = eddy_step_anchor(obs->event_time_ms);
+    h->last_time_ms = obs->event_time_ms;
+    h->time_known = 1;
+    h->next_seq++;
+}
+
+static history_t *history_get(eddy_features_t *f, const char *series_id,
+                              eddy_features_result_t *res)
+{
+    history_t *h = eddy_series_get(f->series, series_id);
+    int rc;
+
+    if (h)
+        return h;
+    *res = EDDY_FEATURES_NOMEM;
+    if (!(h = eddy_history_new(f->n_lags)))
+        return NULL;
+    if ((rc = eddy_series_put(f->series, series_id, h))) {
+        free(h);
+        *res = rc > 0 ? EDDY_FEATURES_SERIES_CAP : EDDY_FEATURES_NOMEM;
+        return NULL;
+    }
+    return h;
+}
+
+eddy_features_result_t eddy_features_process(eddy_features_t *f, const eddy_obs_t *obs,
+                                             eddy_fv_t *fv, eddy_features_note_t *note)
+{
+    eddy_features_note_t scratch;
+    eddy_features_result_t res;
+    history_t *h;
+
+    note = note ? note : &scratch;
+    memset(note, 0, sizeof(*note));
+    if (!(h = history_get(f, obs->series_id, &res)))
+        return res;
+    if ((res = classify(f, h, obs, note)) == EDDY_FEATURES_OK) {
+        if (h->time_known)
+            note->missing_steps = observe_interval(f, h, obs->event_time_ms);
+        emit_fv(f, h, obs, fv);
+        remember(f, h, obs);
+    }
+    note->step = f->frequency.months || f->frequency.ms ? f->frequency : h->step;
+    count(f, h, res, note->missing_steps);
+    return res;
+}
+
+eddy_features_counts_t eddy_features_counts(const eddy_features_t *f,
+                                            const char *series_id)
+{
+    const history_t *h;
+
+    if (!series_id)
+        return f->totals;
+    h = eddy_series_get(f->series, series_id);
+    return h ? h->counts : (eddy_features_counts_t){0};
+}
+
+void eddy_features_drop(eddy_features_t *f, const char *series_id)
+{
+    eddy_series_remove(f->series, series_id);
 }

@@ -17,7 +17,9 @@ typedef struct eddy_learner_s eddy_learner_t;
 
 typedef enum {
     EDDY_LEARN_OK = 0,
-    EDDY_LEARN_DUPLICATE,  /* seq not after the series' last: already learned */
+    EDDY_LEARN_DUPLICATE,  /* seq not after the series' last: already learned (seq
+                              is eddy-features' dense per-series step, so this is a
+                              re-delivery) */
     EDDY_LEARN_WRONG_LAGS, /* lag count differs from the model's */
     EDDY_LEARN_SERIES_CAP, /* a new series beyond the cap */
     EDDY_LEARN_MODEL_ERROR /* the model could not be created */

@@ -1,4 +1,5 @@
 /* eddy-learn: feature vectors -> prequential predictions of one model. */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include "runtime/kafka.h"
 #include "util/log.h"
 #include "runtime/stage.h"
+#include "util/ratelog.h"
 #include "util/reason.h"
 
 typedef struct learn_conf_s {
@@ -51,7 +53,25 @@ typedef struct learn_ctx_s {
     const char *output;
     eddy_fv_t fv;
     eddy_pred_t pred;
+    eddy_ratelog_t ratelog; /* skipped steps: one line per series a minute */
 } learn_ctx_t;
+
+/* A feature vector at or below the series' last learned step: with the
+ * features stage's dense steps, a re-delivery (an aborted batch replayed).
+ * Logged at most once per series a minute. */
+static void log_skipped(learn_ctx_t *ctx)
+{
+    uint64_t held;
+
+    if (eddy_log_enabled(EDDY_LOG_INFO) &&
+        eddy_ratelog_due(&ctx->ratelog, "skip", ctx->fv.series_id,
+                         strlen(ctx->fv.series_id), eddy_now_us() / 1000, &held))
+        eddy_log_info("feature vector at or below the series' last learned step "
+                      "skipped (a re-delivery; if every record of a series is skipped, "
+                      "its eddy-features state was reset: see README, Troubleshooting)",
+                      "series=\"%s\" seq=%" PRId64 " more_since_last_line=%" PRIu64,
+                      ctx->fv.series_id, ctx->fv.seq, held);
+}
 
 static const char *learn_process(void *arg, const eddy_msg_t *msg, eddy_emit_t *emit,
                                  char *errstr, size_t errstr_size)
@@ -67,6 +87,7 @@ static const char *learn_process(void *arg, const eddy_msg_t *msg, eddy_emit_t *
     case EDDY_LEARN_OK:
         break;
     case EDDY_LEARN_DUPLICATE:
+        log_skipped(ctx);
         eddy_emit_skip(emit, eddy_reason_name(EDDY_REASON_DUPLICATE_SEQ));
         return NULL;
     case EDDY_LEARN_WRONG_LAGS:
@@ -164,6 +185,7 @@ static int learn_start(eddy_stage_t *stage, eddy_codec_t *codec, char *errstr,
         return 2;
     ctx.codec = codec;
     ctx.output = conf.output;
+    eddy_ratelog_init(&ctx.ratelog, 60000);
     return 0;
 }
 

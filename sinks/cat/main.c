@@ -38,6 +38,7 @@ static const eddy_opt_t cat_opts[] = {
     EDDY_OPT_TABLE_END};
 
 static cat_conf_t conf;
+static eddy_cat_stats_t stats; /* what could not be shown as it was */
 
 static const eddy_stage_def_t cat_def = {
     EDDY_STAGE_NAME("cat"),
@@ -63,7 +64,8 @@ static json_t *headers_json(const rd_kafka_message_t *m)
     if (rd_kafka_message_headers(m, &hdrs))
         return o;
     for (size_t i = 0; !rd_kafka_header_get_all(hdrs, i, &name, &val, &size); i++)
-        json_object_set_new(o, name, val ? json_stringn(val, size) : json_null());
+        json_object_set_new(
+            o, name, val ? eddy_cat_string_json(val, size, &stats) : json_null());
     return o;
 }
 
@@ -85,7 +87,7 @@ static void print_record(eddy_codec_t *codec, const rd_kafka_message_t *m)
     if (m->payload && m->len > 0 && reader_schema && !is_dlq) {
         o = eddy_cat_project_json(codec, m->payload, m->len, reader_schema);
     } else if (m->payload && m->len > 0) {
-        o = eddy_cat_value_json(codec, m->payload, m->len, conf.lag_names);
+        o = eddy_cat_value_json(codec, m->payload, m->len, conf.lag_names, &stats);
     } else {
         o = json_object();
         json_object_set_new(o, "value", json_null());
@@ -98,7 +100,8 @@ static void print_record(eddy_codec_t *codec, const rd_kafka_message_t *m)
     if (meta || is_dlq) {
         json_t *wrap = json_object();
         json_object_set_new(wrap, "key",
-                            m->key ? json_stringn(m->key, m->key_len) : json_null());
+                            m->key ? eddy_cat_string_json(m->key, m->key_len, &stats)
+                                   : json_null());
         json_object_set_new(wrap, "partition", json_integer(m->partition));
         json_object_set_new(wrap, "offset", json_integer(m->offset));
         json_object_set_new(wrap, "timestamp",
@@ -107,11 +110,29 @@ static void print_record(eddy_codec_t *codec, const rd_kafka_message_t *m)
         json_object_set_new(wrap, "value", o);
         o = wrap;
     }
-    if ((line = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(17)))) {
+    if (o && (line = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(17)))) {
         puts(line);
         free(line);
+    } else {
+        fprintf(stderr, "%s: out of memory rendering %s [%d] offset %" PRId64 "\n",
+                cat_def.program, rd_kafka_topic_name(m->rkt), (int)m->partition,
+                m->offset);
+        stats.undecodable++;
     }
     json_decref(o);
+}
+
+/* On stderr: what was not shown as it was, when anything. */
+static void print_stats(long long seen)
+{
+    if (!stats.nonfinite && !stats.escaped && !stats.undecodable)
+        return;
+    fprintf(stderr,
+            "%s: %lld records printed; %llu numbers not finite (printed as null "
+            "with a *_nonfinite field), %llu strings not UTF-8 (bad bytes printed as "
+            "\\xNN), %llu records not decodable (printed as an error object with "
+            "their bytes in hex)\n",
+            cat_def.program, seen, stats.nonfinite, stats.escaped, stats.undecodable);
 }
 
 static int assign_all(rd_kafka_t *rk, const char *topic, int64_t start, int *n_parts)
@@ -218,6 +239,7 @@ int main(int argc, char **argv)
         rd_kafka_message_destroy(m);
     }
     fflush(stdout);
+    print_stats(seen);
     rc = 0;
 out:
     if (conf_k)

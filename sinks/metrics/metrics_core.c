@@ -1,6 +1,8 @@
 /* metrics_core.c: prequential scoring registry (see metrics_core.h). */
 #include "metrics_core.h"
 
+#include "util/ksum.h"
+
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,18 +17,12 @@ static const int metrics_windows[EDDY_METRICS_N_WINDOWS] = {5, 10, 20};
 static const double metrics_latency_bounds[EDDY_METRICS_N_LATENCY_BOUNDS] = {
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 
-/* A compensated (Neumaier) running sum: value is sum + comp. */
-typedef struct {
-    double sum;
-    double comp;
-} metrics_ksum_t;
-
 /* The scores of one entry (a series or a model's aggregate). */
 typedef struct {
     uint64_t n;
-    metrics_ksum_t abs_err;
-    metrics_ksum_t sq_err;
-    metrics_ksum_t ape; /* fractions, not percent */
+    eddy_ksum_t abs_err;
+    eddy_ksum_t sq_err;
+    eddy_ksum_t ape; /* fractions, not percent */
     uint64_t n_ape;
     uint64_t n_ape_skipped;
     /* Ring of the last EDDY_METRICS_MAX_WINDOW observations; head is the
@@ -57,7 +53,7 @@ typedef struct {
     size_t cap_series;
     uint64_t latency_counts[EDDY_METRICS_N_LATENCY_BOUNDS + 1];
     uint64_t latency_count;
-    metrics_ksum_t latency_sum;
+    eddy_ksum_t latency_sum;
     uint64_t latency_skipped;
 } metrics_model_t;
 
@@ -81,22 +77,6 @@ static void metrics_err(char *errstr, size_t errstr_size, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(errstr, errstr_size, fmt, ap);
     va_end(ap);
-}
-
-static void ksum_add(metrics_ksum_t *k, double x)
-{
-    double t = k->sum + x;
-    if (fabs(k->sum) >= fabs(x)) {
-        k->comp += (k->sum - t) + x;
-    } else {
-        k->comp += (x - t) + k->sum;
-    }
-    k->sum = t;
-}
-
-static double ksum_value(const metrics_ksum_t *k)
-{
-    return k->sum + k->comp;
 }
 
 void eddy_metrics_config_default(eddy_metrics_config_t *cfg)
@@ -272,11 +252,11 @@ static void metrics_stats_update(metrics_stats_t *st, int64_t seq,
     double sq_err = err * err;
     double ape = NAN;
     st->n++;
-    ksum_add(&st->abs_err, abs_err);
-    ksum_add(&st->sq_err, sq_err);
+    eddy_ksum_add(&st->abs_err, abs_err);
+    eddy_ksum_add(&st->sq_err, sq_err);
     if (target != 0.0) {
         ape = abs_err / fabs(target);
-        ksum_add(&st->ape, ape);
+        eddy_ksum_add(&st->ape, ape);
         st->n_ape++;
     } else {
         st->n_ape_skipped++;
@@ -328,17 +308,17 @@ static void metrics_rolling(const metrics_stats_t *st, int window, double *mae,
 
 static double metrics_mae(const metrics_stats_t *st)
 {
-    return st->n > 0 ? ksum_value(&st->abs_err) / (double)st->n : NAN;
+    return st->n > 0 ? eddy_ksum_get(&st->abs_err) / (double)st->n : NAN;
 }
 
 static double metrics_mse(const metrics_stats_t *st)
 {
-    return st->n > 0 ? ksum_value(&st->sq_err) / (double)st->n : NAN;
+    return st->n > 0 ? eddy_ksum_get(&st->sq_err) / (double)st->n : NAN;
 }
 
 static double metrics_mape(const metrics_stats_t *st)
 {
-    return st->n_ape > 0 ? 100.0 * ksum_value(&st->ape) / (double)st->n_ape : NAN;
+    return st->n_ape > 0 ? 100.0 * eddy_ksum_get(&st->ape) / (double)st->n_ape : NAN;
 }
 
 static void metrics_latency_observe(metrics_model_t *mo, int64_t produced_at_us,
@@ -356,7 +336,7 @@ static void metrics_latency_observe(metrics_model_t *mo, int64_t produced_at_us,
     }
     mo->latency_counts[b]++;
     mo->latency_count++;
-    ksum_add(&mo->latency_sum, secs);
+    eddy_ksum_add(&mo->latency_sum, secs);
 }
 
 int eddy_metrics_observe(eddy_metrics_t *m, const char *model, const char *series,
@@ -527,7 +507,7 @@ int eddy_metrics_model_view(const eddy_metrics_t *m, size_t i,
     out->n_series = mo->n_series;
     memcpy(out->latency_counts, mo->latency_counts, sizeof out->latency_counts);
     out->latency_count = mo->latency_count;
-    out->latency_sum = ksum_value(&mo->latency_sum);
+    out->latency_sum = eddy_ksum_get(&mo->latency_sum);
     out->latency_skipped = mo->latency_skipped;
     return EDDY_METRICS_OK;
 }
@@ -666,6 +646,16 @@ static double metrics_value(const metrics_stats_t *st, metrics_value_t v, int wi
     return NAN;
 }
 
+/* A sample only when V is finite: NaN and infinities are never written
+ * (an undefined figure, such as MAPE over zero targets only, is absent). */
+static void metrics_sample(eddy_prom_buf_t *buf, const eddy_prom_label_t *labels,
+                           size_t n, double v)
+{
+    if (isfinite(v)) {
+        eddy_prom_sample(buf, labels, n, v);
+    }
+}
+
 /* One {model,series} family: the aggregate then each series, per model. */
 static int metrics_render_family(const eddy_metrics_t *m, eddy_prom_buf_t *buf,
                                  const char *name, eddy_prom_type_t type,
@@ -676,11 +666,11 @@ static int metrics_render_family(const eddy_metrics_t *m, eddy_prom_buf_t *buf,
         const metrics_model_t *mo = m->models[i];
         eddy_prom_label_t labels[2] = {{"model", mo->name},
                                        {"series", EDDY_METRICS_ALL_SERIES}};
-        eddy_prom_sample(buf, labels, 2, metrics_value(&mo->all, v, window));
+        metrics_sample(buf, labels, 2, metrics_value(&mo->all, v, window));
         for (size_t j = 0; j < mo->n_series; j++) {
             labels[1].value = mo->series[j]->name;
-            eddy_prom_sample(buf, labels, 2,
-                             metrics_value(&mo->series[j]->st, v, window));
+            metrics_sample(buf, labels, 2,
+                           metrics_value(&mo->series[j]->st, v, window));
         }
     }
     return eddy_prom_buf_error(buf);
@@ -694,7 +684,7 @@ static void metrics_render_forecast(const metrics_stats_t *st, eddy_prom_buf_t *
     eddy_prom_label_t with_step[3] = {labels[0], labels[1], {"step", step}};
     for (int h = 0; h < st->n_forecast; h++) {
         snprintf(step, sizeof step, "%d", h + 1);
-        eddy_prom_sample(buf, with_step, 3, st->forecast[h]);
+        metrics_sample(buf, with_step, 3, st->forecast[h]);
     }
 }
 
@@ -786,7 +776,7 @@ int eddy_metrics_render(const eddy_metrics_t *m, eddy_prom_buf_t *buf, char *err
         eddy_prom_label_t label = {"model", mo->name};
         eddy_prom_histogram(buf, &label, 1, metrics_latency_bounds,
                             EDDY_METRICS_N_LATENCY_BOUNDS, mo->latency_counts,
-                            ksum_value(&mo->latency_sum));
+                            eddy_ksum_get(&mo->latency_sum));
     }
 
     eddy_prom_family(buf, "eddy_metrics_series_dropped_total", EDDY_PROM_COUNTER,

@@ -18,10 +18,21 @@ SECS=${EDDY_FUZZ_SECONDS:-30}
 JOBS=${EDDY_FUZZ_JOBS:-1}
 TARGETS=${*:-fuzz_codec fuzz_csv fuzz_json fuzz_time fuzz_evaluate}
 
-cmake -S "$SRC" -B "$BUILD" -G Ninja -DEDDY_FUZZ=ON \
-    -DCMAKE_C_COMPILER="${CC:-clang}" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+# The build's output is kept in a log and shown when it fails.
+mkdir -p "$BUILD"
+buildlog=$BUILD/build.log
+if ! cmake -S "$SRC" -B "$BUILD" -G Ninja -DEDDY_FUZZ=ON \
+    -DCMAKE_C_COMPILER="${CC:-clang}" -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$buildlog" 2>&1; then
+    cat "$buildlog" >&2
+    echo "fuzz: configuring the fuzz build failed (above; scripts/check-tools.sh names what is missing)" >&2
+    exit 1
+fi
 # shellcheck disable=SC2086
-ninja -C "$BUILD" $TARGETS eddy_fuzz_gen_corpus eddy_fuzz_gen_evaluate_corpus >/dev/null
+if ! ninja -C "$BUILD" $TARGETS eddy_fuzz_gen_corpus eddy_fuzz_gen_evaluate_corpus >>"$buildlog" 2>&1; then
+    tail -n 60 "$buildlog" >&2
+    echo "fuzz: building the fuzz targets failed (above, whole log $buildlog); -fsanitize=fuzzer needs clang's runtime (libclang-rt-<version>-dev)" >&2
+    exit 1
+fi
 
 status=0
 summary=""

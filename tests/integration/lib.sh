@@ -11,6 +11,8 @@
 #                  broker, which then becomes EDDY_BOOTSTRAP
 #   fail MSG       print MSG and the tail of every log in EDDY_RUN, exit 1
 #   ok MSG         print "ok: MSG"
+#   it_prometheus PORT  start a real Prometheus scraping 127.0.0.1:PORT every
+#                  second; sets prom_port and prom_pid (stopped on exit)
 # On exit every started program is stopped, then it_cleanup runs when the
 # test defines one.
 # shellcheck shell=bash
@@ -41,7 +43,21 @@ fail() {
 
 ok() { echo "ok: $*"; }
 
+it_prometheus() {
+  prom_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  cat >"$EDDY_RUN/prometheus.yml" <<YML
+global: {scrape_interval: 1s, evaluation_interval: 1s}
+scrape_configs:
+  - job_name: eddy-metrics
+    static_configs: [{targets: ['127.0.0.1:$1']}]
+YML
+  prometheus --config.file="$EDDY_RUN/prometheus.yml" --storage.tsdb.path="$EDDY_RUN/tsdb" \
+    --web.listen-address="127.0.0.1:$prom_port" >"$EDDY_RUN/prometheus.log" 2>&1 &
+  prom_pid=$!
+}
+
 it_exit() {
+  [ -z "${prom_pid:-}" ] || kill "$prom_pid" 2>/dev/null || true
   eddy_stop_all || true
   if declare -F it_cleanup >/dev/null; then it_cleanup || true; fi
   [ "${EDDY_KEEP_RUN:-0}" = 1 ] || rm -rf "$EDDY_RUN"

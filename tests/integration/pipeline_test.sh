@@ -134,16 +134,7 @@ fi
 curl -fsS "$url/metrics" >"$EDDY_RUN/metrics.txt"
 promtool check metrics <"$EDDY_RUN/metrics.txt" || fail "promtool check metrics"
 ok "promtool check metrics passed"
-prom_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat >"$EDDY_RUN/prometheus.yml" <<YML
-global: {scrape_interval: 1s, evaluation_interval: 1s}
-scrape_configs:
-  - job_name: eddy-metrics
-    static_configs: [{targets: ['127.0.0.1:$port']}]
-YML
-prometheus --config.file="$EDDY_RUN/prometheus.yml" --storage.tsdb.path="$EDDY_RUN/tsdb" \
-  --web.listen-address="127.0.0.1:$prom_port" >"$EDDY_RUN/prometheus.log" 2>&1 &
-prom_pid=$!
+it_prometheus "$port"
 for _ in $(seq 150); do
   r=$(curl -fsS "http://127.0.0.1:$prom_port/api/v1/query?query=ml_model_mae_5%7Bmodel%3D%22linear%22%2Cseries%3D%22_all%22%7D" 2>/dev/null || true)
   echo "$r" | grep -q '"model":"linear"' && break

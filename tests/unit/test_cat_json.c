@@ -12,6 +12,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cat_json.h"
 #include "samples.h"
@@ -42,7 +43,7 @@ static void assert_cat(eddy_codec_t *c, eddy_rec_type_t type, const void *rec,
     assert_int_equal(eddy_codec_encode(c, type, rec, &out, &len), EDDY_CODEC_OK);
     for (int lag_names = 0; lag_names < 2; lag_names++) {
         const char *expect = lag_names && want_named ? want_named : want;
-        json_t *o = eddy_cat_value_json(c, out, len, lag_names);
+        json_t *o = eddy_cat_value_json(c, out, len, lag_names, NULL);
         char *line = o ? json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(17)) : NULL;
 
         if (!expect)
@@ -102,8 +103,27 @@ static void test_records(void **state)
     }
 }
 
-/* A record the codec refuses is an error object with its bytes; a NaN
- * prediction has no JSON form: no line at all. */
+/* The line eddy-cat prints for REC of TYPE (the caller frees it), its
+ * counts added to ST. */
+static char *cat_line(eddy_codec_t *c, eddy_rec_type_t type, const void *rec,
+                      eddy_cat_stats_t *st)
+{
+    const void *out;
+    size_t len;
+    json_t *o;
+    char *line;
+
+    assert_int_equal(eddy_codec_encode(c, type, rec, &out, &len), EDDY_CODEC_OK);
+    o = eddy_cat_value_json(c, out, len, 0, st);
+    assert_non_null(o);
+    line = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(17));
+    json_decref(o);
+    return line;
+}
+
+/* A record the codec refuses is an error object with its bytes; a NaN or
+ * infinite prediction is shown as null with a field naming the value, and
+ * counted. */
 static void test_not_shown(void **state)
 {
     static eddy_any_record_t rec;
@@ -119,7 +139,55 @@ static void test_not_shown(void **state)
     sample_pred(&rec.pred, 2);
     rec.pred.prediction = NAN;
     rec.pred.forecast[1] = INFINITY;
-    assert_cat(*state, EDDY_REC_PREDICTION, &rec, NULL, NULL);
+    eddy_cat_stats_t st = {0};
+    char *line = cat_line(*state, EDDY_REC_PREDICTION, &rec, &st);
+    assert_non_null(strstr(line, "\"prediction\":null,"));
+    assert_non_null(strstr(line, "\"prediction_nonfinite\":\"NaN\""));
+    assert_non_null(strstr(line, ",null]"));
+    assert_non_null(strstr(line, "\"forecast_nonfinite\":{\"1\":\"Inf\"}"));
+    assert_int_equal(st.nonfinite, 2);
+    assert_int_equal(st.escaped + st.undecodable, 0);
+    free(line);
+    rec.pred.prediction = -INFINITY;
+    rec.pred.forecast[1] = 1.5;
+    line = cat_line(*state, EDDY_REC_PREDICTION, &rec, &st);
+    assert_non_null(strstr(line, "\"prediction_nonfinite\":\"-Inf\""));
+    assert_null(strstr(line, "forecast_nonfinite"));
+    free(line);
+}
+
+/* A series id in Latin-1 ("caf\xe9"): the codec refuses it (invalid_utf8,
+ * naming the field and offset) but eddy-cat shows the record with the byte
+ * escaped, a marker, and counts it. */
+static void test_invalid_utf8(void **state)
+{
+    static eddy_any_record_t rec, back;
+    eddy_cat_stats_t st = {0};
+    const void *out;
+    size_t len;
+    char err[512] = "", *line;
+
+    sample_obs(&rec.obs);
+    snprintf(rec.obs.series_id, sizeof(rec.obs.series_id), "caf\xe9-s\xc3\xa9rie");
+    assert_int_equal(eddy_codec_encode(*state, EDDY_REC_OBSERVATION, &rec, &out, &len),
+                     EDDY_CODEC_OK);
+    assert_int_equal(eddy_codec_decode(*state, EDDY_REC_OBSERVATION, out, len, &back,
+                                       err, sizeof(err)),
+                     EDDY_CODEC_ERR_INVALID_UTF8);
+    assert_string_equal(eddy_codec_err_reason(EDDY_CODEC_ERR_INVALID_UTF8),
+                        "invalid_utf8");
+    assert_non_null(strstr(err, "field series_id is not UTF-8: byte 0xE9 at offset 3"));
+    line = cat_line(*state, EDDY_REC_OBSERVATION, &rec, &st);
+    assert_non_null(strstr(line, "\"series_id\":\"caf\\\\xE9-s\u00e9rie\""));
+    assert_non_null(strstr(line, "\"series_id_invalid_utf8\":true"));
+    assert_int_equal(st.escaped, 1);
+    free(line);
+    json_t *j = eddy_cat_string_json("a\xff\xfe"
+                                     "b",
+                                     4, &st);
+    assert_string_equal(json_string_value(j), "a\\xFF\\xFEb");
+    json_decref(j);
+    assert_int_equal(st.escaped, 2);
 }
 
 int main(void)
@@ -127,6 +195,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_records, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_shown, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_invalid_utf8, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -31,7 +31,7 @@ static eddy_features_result_t feed(eddy_features_t *f, const char *series, int64
     eddy_obs_t o;
 
     obs_of(&o, series, seq, value);
-    return eddy_features_process(f, &o, fv);
+    return eddy_features_process(f, &o, fv, NULL);
 }
 
 /* Value of a series at step T: distinct per series and step, never 0. */
@@ -66,7 +66,7 @@ static void run_series(int n, int steps)
     for (int t = 0; t < steps; t++) {
         obs_of(&o, "s", t, val(0, t));
         memset(&fv, 0x7f, sizeof(fv)); /* garbage that must be overwritten */
-        assert_int_equal(eddy_features_process(f, &o, &fv), EDDY_FEATURES_OK);
+        assert_int_equal(eddy_features_process(f, &o, &fv, NULL), EDDY_FEATURES_OK);
         check_fv(&fv, n, 0, t);
         assert_string_equal(fv.series_id, "s");
         assert_int_equal(fv.seq, t);
@@ -164,9 +164,10 @@ static void test_duplicates(void **state)
 
     assert_int_equal(feed(f, "d", 5, 1.0, &fv), EDDY_FEATURES_OK);
     assert_int_equal(feed(f, "d", 6, 2.0, &fv), EDDY_FEATURES_OK);
-    /* same seq and an older one: rejected, state unchanged */
-    assert_int_equal(feed(f, "d", 6, 99.0, &fv), EDDY_FEATURES_DUPLICATE);
-    assert_int_equal(feed(f, "d", 0, 98.0, &fv), EDDY_FEATURES_DUPLICATE);
+    /* the same event time with another value, and an older one: rejected,
+     * state unchanged */
+    assert_int_equal(feed(f, "d", 6, 99.0, &fv), EDDY_FEATURES_CONFLICT);
+    assert_int_equal(feed(f, "d", 0, 98.0, &fv), EDDY_FEATURES_LATE);
     /* gaps in seq are fine */
     assert_int_equal(feed(f, "d", 10, 3.0, &before), EDDY_FEATURES_OK);
     assert_true(before.lags[0] == 2.0 && before.lags[1] == 1.0);

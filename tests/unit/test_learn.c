@@ -46,7 +46,7 @@ static void make_fvs(const char *series, int s, int steps, eddy_fv_t *out)
         o.event_time_ms = t * 1000;
         o.value = series_val(s, t);
         o.produced_at_us = 5 + t;
-        assert_int_equal(eddy_features_process(f, &o, &out[t]), EDDY_FEATURES_OK);
+        assert_int_equal(eddy_features_process(f, &o, &out[t], NULL), EDDY_FEATURES_OK);
     }
     eddy_features_destroy(f);
 }

@@ -20,6 +20,7 @@ static void obs_at(eddy_obs_t *obs, const char *series, int t)
     memset(obs, 0, sizeof(*obs));
     snprintf(obs->series_id, sizeof(obs->series_id), "%s", series);
     obs->seq = t;
+    obs->event_time_ms = 1000LL * t;
     obs->value = 100.0 + t * 1.5 + (t % 12) * 3.25;
 }
 
@@ -34,7 +35,7 @@ static void test_features_roundtrip(void **state)
     (void)state;
     for (int t = 0; t < 7; t++) {
         obs_at(&obs, "s", t);
-        assert_int_equal(eddy_features_process(a, &obs, &fa), EDDY_FEATURES_OK);
+        assert_int_equal(eddy_features_process(a, &obs, &fa, NULL), EDDY_FEATURES_OK);
     }
     assert_int_equal(eddy_features_save(a, "unknown", &buf), 1);
     assert_int_equal(eddy_features_save(a, "s", &buf), 0);
@@ -42,14 +43,21 @@ static void test_features_roundtrip(void **state)
                      0);
     for (int t = 7; t < 40; t++) {
         obs_at(&obs, "s", t);
-        assert_int_equal(eddy_features_process(a, &obs, &fa), EDDY_FEATURES_OK);
-        assert_int_equal(eddy_features_process(b, &obs, &fb), EDDY_FEATURES_OK);
+        assert_int_equal(eddy_features_process(a, &obs, &fa, NULL), EDDY_FEATURES_OK);
+        assert_int_equal(eddy_features_process(b, &obs, &fb, NULL), EDDY_FEATURES_OK);
         assert_memory_equal(fa.lags, fb.lags, sizeof(double) * 15);
         assert_int_equal(fa.available_lags, fb.available_lags);
     }
-    /* A restored series still rejects what it has seen. */
+    /* A restored series still rejects what it has seen (a remembered event
+     * time as a duplicate, an older one as late) and goes on counting. */
+    obs_at(&obs, "s", 30);
+    assert_int_equal(eddy_features_process(b, &obs, &fb, NULL),
+                     EDDY_FEATURES_DUPLICATE);
     obs_at(&obs, "s", 3);
-    assert_int_equal(eddy_features_process(b, &obs, &fb), EDDY_FEATURES_DUPLICATE);
+    assert_int_equal(eddy_features_process(b, &obs, &fb, NULL), EDDY_FEATURES_LATE);
+    obs_at(&obs, "s", 40);
+    assert_int_equal(eddy_features_process(b, &obs, &fb, NULL), EDDY_FEATURES_OK);
+    assert_int_equal(fb.seq, 40);
     for (size_t n = 0; n < buf.len; n++) {
         err[0] = '\0';
         assert_int_equal(eddy_features_load(b, "s", buf.data, n, err, sizeof(err)), -1);
@@ -75,7 +83,7 @@ static void learner_roundtrip(const char *model)
     assert_non_null(b);
     for (int t = 0; t < 60; t++) {
         obs_at(&obs, "s", t);
-        assert_int_equal(eddy_features_process(f, &obs, &fv), EDDY_FEATURES_OK);
+        assert_int_equal(eddy_features_process(f, &obs, &fv, NULL), EDDY_FEATURES_OK);
         if (t == 30) {
             eddy_buf_reset(&buf);
             assert_int_equal(eddy_learner_save(a, "s", &buf), 0);
@@ -124,7 +132,7 @@ static void test_learner_refuses_other_model(void **state)
 
     (void)state;
     obs_at(&obs, "s", 0);
-    eddy_features_process(f, &obs, &fv);
+    eddy_features_process(f, &obs, &fv, NULL);
     assert_int_equal(eddy_learner_process(a, &fv, &p, err, sizeof(err)), EDDY_LEARN_OK);
     assert_int_equal(eddy_learner_save(a, "s", &buf), 0);
     assert_int_equal(eddy_learner_load(b, "s", buf.data, buf.len, err, sizeof(err)),
@@ -176,7 +184,7 @@ static void test_flipped_bytes_refused(void **state)
     (void)state;
     for (int t = 0; t < 5; t++) {
         obs_at(&obs, "s", t);
-        eddy_features_process(f, &obs, &fv);
+        eddy_features_process(f, &obs, &fv, NULL);
         assert_int_equal(eddy_learner_process(l, &fv, &p, err, sizeof(err)),
                          EDDY_LEARN_OK);
     }
