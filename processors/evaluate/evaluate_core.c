@@ -674,6 +674,20 @@ static void count_tracks(const char *id, void *value, void *arg)
     *(size_t *)arg += (size_t)((evseries_t *)value)->n;
 }
 
+static void count_unserved(const char *id, void *value, void *arg)
+{
+    (void)id;
+    *(size_t *)arg += !eddy_champ_serving(&((evseries_t *)value)->champ);
+}
+
+size_t eddy_evaluator_unserved_count(const eddy_evaluator_t *ev)
+{
+    size_t n = 0;
+
+    eddy_series_foreach(ev->series, count_unserved, &n);
+    return n;
+}
+
 size_t eddy_evaluator_track_count(const eddy_evaluator_t *ev)
 {
     size_t n = 0;

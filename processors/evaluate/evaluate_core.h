@@ -163,4 +163,7 @@ void eddy_evaluator_drop(eddy_evaluator_t *ev, const char *series_id);
 size_t eddy_evaluator_series_count(const eddy_evaluator_t *ev);
 size_t eddy_evaluator_track_count(const eddy_evaluator_t *ev);
 
+/* Series held whose champion is unset or fails the contract gate. */
+size_t eddy_evaluator_unserved_count(const eddy_evaluator_t *ev);
+
 #endif

@@ -9,6 +9,7 @@
 #include "runtime/kafka.h"
 #include "runtime/stage.h"
 #include "util/log.h"
+#include "util/prom.h"
 #include "util/reason.h"
 
 typedef struct evaluate_conf_s {
@@ -82,6 +83,8 @@ typedef struct evaluate_ctx_s {
     eddy_model_event_t event;
     eddy_eval_served_t served;
     eddy_champ_conf_t champ;
+    int64_t decisions[EDDY_CHAMP_EV_GATE_FAILURE + 1]; /* by kind, since start */
+    double last_forecast_s; /* wall clock of the last Forecast written */
     char key[EDDY_MODEL_NAME_MAX + 1 + EDDY_SERIES_ID_MAX + 1];
 } evaluate_ctx_t;
 
@@ -145,6 +148,7 @@ static const char *emit_event(evaluate_ctx_t *ctx, eddy_emit_t *emit,
                   series_id, eddy_champ_kind_name(e->kind), e->model, e->previous,
                   e->model_err, e->previous_err, e->reason);
     event_record(ctx, series_id, e, seq, event_time_ms);
+    ctx->decisions[e->kind]++;
     return eddy_stage_emit_rec(emit, ctx->codec, EDDY_REC_MODEL_EVENT, &ctx->event,
                                conf.events, series_id, errstr, errstr_size);
 }
@@ -176,6 +180,7 @@ static const char *emit_served(evaluate_ctx_t *ctx, eddy_emit_t *emit, char *err
     f->error = v->error;
     f->error_n = v->error_n;
     f->made_at_us = eddy_now_us();
+    ctx->last_forecast_s = (double)f->made_at_us / 1e6;
     return eddy_stage_emit_rec(emit, ctx->codec, EDDY_REC_FORECAST, f, conf.forecasts,
                                f->series_id, errstr, errstr_size);
 }
@@ -249,6 +254,25 @@ static const char *evaluate_process(void *arg, const eddy_msg_t *msg, eddy_emit_
 
 EDDY_STAGE_STATE_CALLBACKS(evaluate, evaluate_ctx_t, evaluator, eddy_evaluator)
 
+/* eddy_evaluate_champion_decisions_total{kind}: every kind, 0 included. */
+static void decisions_metric(const evaluate_ctx_t *ctx, eddy_buf_t *out)
+{
+    eddy_prom_buf_t *p = eddy_prom_buf_over(out);
+
+    if (!p) {
+        out->failed = 1;
+        return;
+    }
+    eddy_prom_family(p, "eddy_evaluate_champion_decisions_total", EDDY_PROM_COUNTER,
+                     "Champion decisions written to the model-events topic since "
+                     "start, by kind.");
+    for (int k = 0; k <= EDDY_CHAMP_EV_GATE_FAILURE; k++) {
+        eddy_prom_label_t l = {"kind", eddy_champ_kind_name((eddy_champ_kind_t)k)};
+        eddy_prom_sample(p, &l, 1, (double)ctx->decisions[k]);
+    }
+    eddy_prom_buf_destroy(p);
+}
+
 static void evaluate_metrics(void *arg, eddy_buf_t *out)
 {
     const evaluate_ctx_t *ctx = arg;
@@ -258,6 +282,15 @@ static void evaluate_metrics(void *arg, eddy_buf_t *out)
     eddy_stage_gauge(out, "eddy_evaluate_tracks",
                      "(model, series) pairs with scores in memory.",
                      (double)eddy_evaluator_track_count(ctx->evaluator));
+    eddy_stage_gauge(out, "eddy_evaluate_series_unserved",
+                     "Series held with no champion passing the contract gate (no "
+                     "forecast served).",
+                     (double)eddy_evaluator_unserved_count(ctx->evaluator));
+    eddy_stage_gauge(out, "eddy_evaluate_forecast_last_made_timestamp_seconds",
+                     "Wall clock when the last served Forecast was written (0: none "
+                     "yet).",
+                     ctx->last_forecast_s);
+    decisions_metric(ctx, out);
 }
 
 static evaluate_ctx_t ctx;
