@@ -25,4 +25,5 @@ register predictions-value prediction.avsc 3
 register scores-value score.avsc 4
 register forecasts-value forecast.avsc 5
 register model-events-value model_event.avsc 6
+register control-value control.avsc 7
 

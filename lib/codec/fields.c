@@ -40,6 +40,9 @@ static const eddy_field_t forecast_fields[] = {EDDY_FORECAST_FIELDS(FIELD)};
 #define REC_T eddy_model_event_t
 static const eddy_field_t model_event_fields[] = {EDDY_MODEL_EVENT_FIELDS(FIELD)};
 #undef REC_T
+#define REC_T eddy_control_t
+static const eddy_field_t control_fields[] = {EDDY_CONTROL_FIELDS(FIELD)};
+#undef REC_T
 
 eddy_codec_err_t eddy_require_finite(const char *what, double v, char *errstr,
                                      size_t errstr_size)
@@ -119,7 +122,8 @@ static eddy_codec_err_t validate_forecast(const void *rec, char *errstr,
     R(FORECAST, eddy_forecast_t, "forecast", "Forecast", forecast, forecast_fields,    \
       validate_forecast)                                                               \
     R(MODEL_EVENT, eddy_model_event_t, "model_event", "ModelEvent", model_event,       \
-      model_event_fields, NULL)
+      model_event_fields, NULL)                                                        \
+    R(CONTROL, eddy_control_t, "control", "Control", control, control_fields, NULL)
 
 #define N_FIELDS(a) ((int)(sizeof(a) / sizeof((a)[0])))
 

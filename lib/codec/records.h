@@ -46,6 +46,7 @@ typedef enum {
     EDDY_REC_SCORE = 3,
     EDDY_REC_FORECAST = 4,
     EDDY_REC_MODEL_EVENT = 5,
+    EDDY_REC_CONTROL = 6,
     EDDY_REC__COUNT
 } eddy_rec_type_t;
 
@@ -159,6 +160,16 @@ typedef enum {
     X(LONG, event_time_ms, "event_time", 0, _)                                         \
     X(LONG, made_at_us, "made_at", 0, _)
 
+/* Control: an operator's pin or unpin (schemas/control.avsc). Key:
+ * series_id ("*": every series). */
+#define EDDY_CONTROL_FIELDS(X)                                                         \
+    X(STRING, command, "command", EDDY_WORD_MAX, _)                                    \
+    X(STRING, series_id, "series_id", EDDY_SERIES_ID_MAX, _)                           \
+    X(STRING, model, "model", EDDY_MODEL_NAME_MAX, _)                                  \
+    X(STRING, operator_name, "operator", EDDY_MODEL_NAME_MAX, _)                       \
+    X(STRING, reason, "reason", EDDY_TEXT_MAX, _)                                      \
+    X(LONG, issued_at_us, "issued_at", 0, _)
+
 /* The index of window W (0-based) at horizon H (1-based) in a Score's
  * rolling arrays, for a record of HORIZONS horizons. */
 #define EDDY_SCORE_AT(w, h, horizons) ((w) * (horizons) + (h)-1)
@@ -202,8 +213,12 @@ typedef struct eddy_model_event_s {
     EDDY_MODEL_EVENT_FIELDS(EDDY_MEMBER)
 } eddy_model_event_t;
 
+typedef struct eddy_control_s {
+    EDDY_CONTROL_FIELDS(EDDY_MEMBER)
+} eddy_control_t;
+
 /* "observation", "features", "prediction", "score", "forecast",
- * "model_event". */
+ * "model_event", "control". */
 const char *eddy_rec_type_name(eddy_rec_type_t type);
 
 #endif

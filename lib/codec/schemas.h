@@ -7,4 +7,5 @@ extern const char eddy_schema_prediction[];
 extern const char eddy_schema_score[];
 extern const char eddy_schema_forecast[];
 extern const char eddy_schema_model_event[];
+extern const char eddy_schema_control[];
 #endif

@@ -209,6 +209,13 @@ static const char *stage_group(const eddy_stage_def_t *def,
     return buf;
 }
 
+static const eddy_opts_t *running_opts;
+
+const eddy_opts_t *eddy_stage_opts(void)
+{
+    return running_opts;
+}
+
 /* Everything between the options and the loop: core, codec, registry. */
 static int stage_run(const eddy_stage_def_t *def, eddy_stage_t *stage,
                      eddy_codec_t *codec, eddy_loop_conf_t *loop,
@@ -217,6 +224,7 @@ static int stage_run(const eddy_stage_def_t *def, eddy_stage_t *stage,
     char errstr[1024], http[32];
     int rc;
 
+    running_opts = opts;
     if ((rc = def->start(stage, codec, errstr, sizeof(errstr)))) {
         if (rc == 2)
             fprintf(stderr, "%s: %s\n", def->program, errstr);

@@ -90,6 +90,11 @@ int eddy_stage_main(const eddy_stage_def_t *def, int argc, char **argv);
 eddy_opts_t *eddy_program_init(const eddy_stage_def_t *def, eddy_common_conf_t *common,
                                int argc, char **argv, int *rc);
 
+/* The running program's options (bootstrap, -X...), for a stage's start()
+ * that opens Kafka clients of its own through lib/runtime (runtime/tail.h);
+ * NULL outside eddy_stage_main. */
+const eddy_opts_t *eddy_stage_opts(void);
+
 /* From a stage's process(): decodes MSG's value, a framed record of TYPE,
  * into REC (the struct of TYPE). Returns NULL, or the codec's dead-letter
  * reason ("decode:<name>", eddy_codec_err_reason) with ERRSTR filled. */

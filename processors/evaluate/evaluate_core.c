@@ -532,8 +532,21 @@ int eddy_evaluator_pin(eddy_evaluator_t *ev, const char *series_id, const char *
                        const char *reason, eddy_champ_event_t *event)
 {
     evseries_t *s = eddy_series_get(ev->series, series_id);
+    int rc;
 
-    return s ? eddy_champ_pin(&s->champ, model, reason, event) : -1;
+    if (!s)
+        return -1;
+    rc = eddy_champ_pin(&s->champ, model, reason, event);
+    ev->last_series = rc == 1 && eddy_champ_serving(&s->champ) ? s : NULL;
+    ev->last_series_id = series_id;
+    return rc;
+}
+
+const char *eddy_evaluator_pinned(const eddy_evaluator_t *ev, const char *series_id)
+{
+    const evseries_t *s = eddy_series_get(ev->series, series_id);
+
+    return s ? s->champ.pinned : NULL;
 }
 
 const char *eddy_evaluator_champion(const eddy_evaluator_t *ev, const char *series_id)

@@ -136,9 +136,14 @@ int eddy_evaluator_events(const eddy_evaluator_t *ev,
 int eddy_evaluator_served(const eddy_evaluator_t *ev, eddy_eval_served_t *served);
 
 /* Pins MODEL ("" unpins) on SERIES_ID with REASON; fills EVENT. Returns 1
- * when it changed something, 0 for a no-op, -1 when the series is unknown. */
+ * when it changed something, 0 for a no-op, -1 when the series is unknown.
+ * eddy_evaluator_served then gives the new champion's forecast (SERIES_ID
+ * borrowed until then). */
 int eddy_evaluator_pin(eddy_evaluator_t *ev, const char *series_id, const char *model,
                        const char *reason, eddy_champ_event_t *event);
+
+/* The model pinned on SERIES_ID ("" none; NULL unknown series). */
+const char *eddy_evaluator_pinned(const eddy_evaluator_t *ev, const char *series_id);
 
 /* The champion of SERIES_ID ("" none; NULL unknown series). */
 const char *eddy_evaluator_champion(const eddy_evaluator_t *ev, const char *series_id);

@@ -6,6 +6,8 @@
 
 #include "codec/codec.h"
 #include "evaluate_core.h"
+#include "pins.h"
+#include "runtime/tail.h"
 #include "runtime/kafka.h"
 #include "runtime/stage.h"
 #include "util/log.h"
@@ -13,7 +15,7 @@
 #include "util/reason.h"
 
 typedef struct evaluate_conf_s {
-    const char *input, *output, *forecasts, *events;
+    const char *input, *output, *forecasts, *events, *control;
     int horizons, season;
     const char *windows;
     int64_t max_series;
@@ -33,6 +35,9 @@ static const eddy_opt_t evaluate_opts[] = {
              "served forecast (its champion's)"),
     EDDY_OPT(evaluate_conf_t, STR, events, "events", 0, "model-events",
              "topic of ModelEvent records, key <series_id>: every champion decision"),
+    EDDY_OPT(evaluate_conf_t, STR, control, "control", 0, "control",
+             "topic of Control records (eddy-ctl pin, unpin), read whole by every "
+             "replica; 'off': no operator commands"),
     EDDY_OPT(evaluate_conf_t, INT, horizons, "horizons", 'H', "5",
              "horizons scored, h = 1..H (forecast steps beyond H are ignored)",
              .min = 1, .max = EDDY_FORECAST_MAX),
@@ -83,6 +88,10 @@ typedef struct evaluate_ctx_s {
     eddy_model_event_t event;
     eddy_eval_served_t served;
     eddy_champ_conf_t champ;
+    eddy_tail_t *control; /* NULL: --control off */
+    eddy_pins_t *pins;
+    eddy_control_t command;
+    int64_t commands_refused;
     int64_t decisions[EDDY_CHAMP_EV_GATE_FAILURE + 1]; /* by kind, since start */
     double last_forecast_s; /* wall clock of the last Forecast written */
     char key[EDDY_MODEL_NAME_MAX + 1 + EDDY_SERIES_ID_MAX + 1];
@@ -201,6 +210,48 @@ static const char *emit_champion(evaluate_ctx_t *ctx, eddy_emit_t *emit, char *e
     return emit_served(ctx, emit, errstr, errstr_size);
 }
 
+/* One Control record from the control topic: applied to the pins in force
+ * (a refused one is logged and counted; it changes nothing). */
+static void on_control(void *arg, const eddy_msg_t *msg)
+{
+    evaluate_ctx_t *ctx = arg;
+    char errstr[512];
+
+    if (!eddy_stage_decode_rec(ctx->codec, EDDY_REC_CONTROL, msg, &ctx->command, errstr,
+                               sizeof(errstr)) &&
+        !eddy_pins_apply(ctx->pins, &ctx->command, errstr, sizeof(errstr))) {
+        eddy_log_info("operator command", "command=%s series=%s model=%s operator=%s",
+                      ctx->command.command, ctx->command.series_id, ctx->command.model,
+                      ctx->command.operator_name);
+        return;
+    }
+    ctx->commands_refused++;
+    eddy_log_warn("operator command refused: nothing changed",
+                  "topic=%s partition=%d offset=%lld error=\"%s\"", msg->topic,
+                  (int)msg->partition, (long long)msg->offset, errstr);
+}
+
+/* Brings the series of the current record in line with the pins in force:
+ * a pin or unpin event and the new champion's forecast when they differ. */
+static const char *apply_pin(evaluate_ctx_t *ctx, eddy_emit_t *emit, char *errstr,
+                             size_t errstr_size)
+{
+    const char *series = ctx->pred.series_id, *now;
+    const eddy_pin_t *want = eddy_pins_for(ctx->pins, series);
+    eddy_champ_event_t e;
+    const char *reason;
+
+    if (!(now = eddy_evaluator_pinned(ctx->evaluator, series)) ||
+        !strcmp(now, want ? want->model : ""))
+        return NULL;
+    if (eddy_evaluator_pin(ctx->evaluator, series, want ? want->model : "",
+                           want ? want->reason : "operator: unpinned", &e) != 1)
+        return NULL;
+    if ((reason = emit_event(ctx, emit, series, &e, -1, 0, errstr, errstr_size)))
+        return reason;
+    return emit_served(ctx, emit, errstr, errstr_size);
+}
+
 /* The dead-letter reason of a record the evaluator refused. */
 static const char *refused(eddy_eval_result_t r, const eddy_pred_t *pred, char *errstr,
                            size_t errstr_size)
@@ -232,6 +283,8 @@ static const char *evaluate_process(void *arg, const eddy_msg_t *msg, eddy_emit_
     eddy_eval_result_t r;
     const char *reason;
 
+    if (ctx->control)
+        eddy_tail_poll(ctx->control, on_control, ctx);
     if ((reason = eddy_stage_decode_rec(ctx->codec, EDDY_REC_PREDICTION, msg,
                                         &ctx->pred, errstr, errstr_size)))
         return reason;
@@ -249,7 +302,9 @@ static const char *evaluate_process(void *arg, const eddy_msg_t *msg, eddy_emit_
     if ((reason = eddy_stage_emit_rec(emit, ctx->codec, EDDY_REC_SCORE, &ctx->score,
                                       ctx->output, ctx->key, errstr, errstr_size)))
         return reason;
-    return emit_champion(ctx, emit, errstr, errstr_size);
+    if ((reason = emit_champion(ctx, emit, errstr, errstr_size)))
+        return reason;
+    return ctx->pins ? apply_pin(ctx, emit, errstr, errstr_size) : NULL;
 }
 
 EDDY_STAGE_STATE_CALLBACKS(evaluate, evaluate_ctx_t, evaluator, eddy_evaluator)
@@ -291,6 +346,10 @@ static void evaluate_metrics(void *arg, eddy_buf_t *out)
                      "yet).",
                      ctx->last_forecast_s);
     decisions_metric(ctx, out);
+    eddy_stage_gauge(out, "eddy_evaluate_commands_refused",
+                     "Operator commands on the control topic refused since start (each "
+                     "logged).",
+                     (double)ctx->commands_refused);
 }
 
 static evaluate_ctx_t ctx;
@@ -329,6 +388,11 @@ static int evaluate_start(eddy_stage_t *stage, eddy_codec_t *codec, char *errstr
         return 2;
     eddy_log_info("evaluator ready", "horizons=%d season=%d windows=%s output=%s",
                   conf.horizons, conf.season, conf.windows, conf.output);
+    if (strcmp(conf.control, "off") &&
+        (!(ctx.pins = eddy_pins_new((size_t)conf.max_series)) ||
+         !(ctx.control =
+               eddy_tail_new(eddy_stage_opts(), conf.control, errstr, errstr_size))))
+        return 1;
     ctx.codec = codec;
     ctx.output = conf.output;
     ctx.champ = ec.champ;
@@ -339,6 +403,8 @@ static void evaluate_stop(eddy_stage_t *stage)
 {
     (void)stage;
     eddy_evaluator_destroy(ctx.evaluator);
+    eddy_tail_destroy(ctx.control);
+    eddy_pins_destroy(ctx.pins);
 }
 
 static const eddy_stage_def_t evaluate_def = {

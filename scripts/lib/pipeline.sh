@@ -12,6 +12,7 @@ eddy_bin() { # name -> path of the built program
     eddy-evaluate) echo "$EDDY_BIN/processors/evaluate/eddy-evaluate" ;;
     eddy-metrics) echo "$EDDY_BIN/sinks/metrics/eddy-metrics" ;;
     eddy-cat) echo "$EDDY_BIN/sinks/cat/eddy-cat" ;;
+    eddy-ctl) echo "$EDDY_BIN/tools/ctl/eddy-ctl" ;;
     *) echo "unknown program $1" >&2; return 1 ;;
   esac
 }

@@ -8,10 +8,11 @@
     champion_check.py show EVENTS FORECASTS
         prints each series' decisions and served forecast
     champion_check.py expect EVENTS FORECASTS [--series S] [--champion M]
-        [--kinds k1,k2,...] [--never-served M] [--first-seq KIND=LO..HI]
-        the served champion of S is M; the decisions of S are exactly those
-        kinds, in order; M never appears in the forecasts; the first event of
-        KIND has its seq in LO..HI
+        [--seq N] [--kinds k1,k2,...] [--never-served M]
+        [--first-seq KIND=LO..HI ...]
+        the latest served forecast of S is M's, made at step N; the decisions
+        of S are exactly those kinds, in order; M never appears in the
+        forecasts; the first event of KIND has its seq in LO..HI
 """
 import json
 import sys
@@ -68,24 +69,29 @@ def show(events, forecasts):
 
 
 def expect(events, forecasts, args):
-    opts = dict(zip(args[::2], args[1::2]))
-    series = opts.get("--series")
+    opts = list(zip(args[::2], args[1::2]))
+    one = dict(opts)
+    series = one.get("--series")
     evs = by_series(load(events)).get(series, [])
     fcs = by_series(load(forecasts)).get(series, [])
-    if "--champion" in opts:
-        assert fcs and fcs[-1]["model"] == opts["--champion"], \
-            f"{series}: served {fcs[-1]['model'] if fcs else None}, want {opts['--champion']}"
-    if "--kinds" in opts:
+    if "--champion" in one:
+        assert fcs and fcs[-1]["model"] == one["--champion"], \
+            f"{series}: served {fcs[-1]['model'] if fcs else None}, want {one['--champion']}"
+    if "--seq" in one:
+        assert fcs and fcs[-1]["seq"] == int(one["--seq"]), f"{series}: latest forecast seq"
+    if "--kinds" in one:
         kinds = [e["kind"] for e in evs]
-        assert kinds == opts["--kinds"].split(","), f"{series}: events {kinds}"
-    if "--never-served" in opts:
-        bad = [f["seq"] for f in fcs if f["model"] == opts["--never-served"]]
-        assert not bad, f"{opts['--never-served']} served at {bad[:5]}"
-    if "--first-seq" in opts:
-        kind, rng = opts["--first-seq"].split("=")
-        lo, hi = (int(x) for x in rng.split(".."))
-        seqs = [e["seq"] for e in evs if e["kind"] == kind]
-        assert seqs and lo <= seqs[0] <= hi, f"{series}: first {kind} at {seqs[:1]}, want {lo}..{hi}"
+        assert kinds == one["--kinds"].split(","), f"{series}: events {kinds}"
+    if "--never-served" in one:
+        bad = [f["seq"] for f in fcs if f["model"] == one["--never-served"]]
+        assert not bad, f"{one['--never-served']} served at {bad[:5]}"
+    for k, v in opts:
+        if k == "--first-seq":
+            kind, rng = v.split("=")
+            lo, hi = (int(x) for x in rng.split(".."))
+            seqs = [e["seq"] for e in evs if e["kind"] == kind]
+            assert seqs and lo <= seqs[0] <= hi, \
+                f"{series}: first {kind} at {seqs[:1]}, want {lo}..{hi}"
     print(f"ok: {series}: {[(e['kind'], e['model'], e['seq']) for e in evs]}")
 
 
