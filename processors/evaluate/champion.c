@@ -7,7 +7,8 @@
 
 eddy_champ_conf_t eddy_champ_conf_default(void)
 {
-    eddy_champ_conf_t c = {.metric = EDDY_CHAMP_MASE,
+    eddy_champ_conf_t c = {.drift = eddy_ph_default(),
+                           .metric = EDDY_CHAMP_MASE,
                            .horizon = 1,
                            .window = 24,
                            .drift_window = 8,
@@ -97,6 +98,7 @@ static void reset_streaks(eddy_champ_t *st)
     for (int i = 0; i < st->n_cand; i++)
         st->cand[i].streak = 0;
     st->revert_streak = 0;
+    st->ph.n = 0; /* a new champion: its residuals start afresh */
 }
 
 /* Makes V the champion after an event of kind K; REPLACED is remembered
@@ -348,6 +350,17 @@ void eddy_champ_drift(const eddy_champ_conf_t *conf, eddy_champ_t *st,
              detector, st->champion, out->window, conf->window);
 }
 
+int eddy_champ_residual(const eddy_champ_conf_t *conf, eddy_champ_t *st,
+                        double residual, eddy_champ_event_t *out)
+{
+    if (st->ph.n == 0)
+        eddy_ph_reset(&st->ph);
+    if (!eddy_ph_update(&conf->drift, &st->ph, residual))
+        return 0;
+    eddy_champ_drift(conf, st, "Page-Hinkley", out);
+    return 1;
+}
+
 void eddy_champ_champion_stepped(eddy_champ_t *st)
 {
     if (st->drift_left > 0)
@@ -362,7 +375,8 @@ int eddy_champ_serving(const eddy_champ_t *st)
 /* ---- state, little-endian (util/bytes.h):
  *   4 x (u32 length, name bytes)   champion, replaced, pinned, before_pin
  *   u32 provisional, revert_streak, drift_left, n_cand
- *   n_cand x (u32 length, name bytes; u32 streak, contract_ok) */
+ *   n_cand x (u32 length, name bytes; u32 streak, contract_ok)
+ *   u64 ph.n; f64 ph.mean, inc, dec, min_inc, max_dec; u32 ph.detected */
 
 static void put_name(eddy_buf_t *out, const char *s)
 {
@@ -394,6 +408,13 @@ void eddy_champ_save(const eddy_champ_t *st, eddy_buf_t *out)
         eddy_buf_put_u32(out, (uint32_t)st->cand[i].streak);
         eddy_buf_put_u32(out, (uint32_t)st->cand[i].contract_ok);
     }
+    eddy_buf_put_u64(out, (uint64_t)st->ph.n);
+    eddy_buf_put_f64(out, st->ph.mean);
+    eddy_buf_put_f64(out, st->ph.inc);
+    eddy_buf_put_f64(out, st->ph.dec);
+    eddy_buf_put_f64(out, st->ph.min_inc);
+    eddy_buf_put_f64(out, st->ph.max_dec);
+    eddy_buf_put_u32(out, (uint32_t)st->ph.detected);
 }
 
 /* A u32 in 0..MAX (fails R otherwise). */
@@ -422,4 +443,13 @@ void eddy_champ_load(eddy_champ_t *st, eddy_reader_t *r)
         st->cand[i].streak = read_small(r, INT32_MAX);
         st->cand[i].contract_ok = read_small(r, 1);
     }
+    st->ph.n = (int64_t)eddy_read_u64(r);
+    st->ph.mean = eddy_read_f64(r);
+    st->ph.inc = eddy_read_f64(r);
+    st->ph.dec = eddy_read_f64(r);
+    st->ph.min_inc = eddy_read_f64(r);
+    st->ph.max_dec = eddy_read_f64(r);
+    st->ph.detected = read_small(r, 1);
+    if (st->ph.n < 0)
+        r->err = 1;
 }

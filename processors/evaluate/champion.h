@@ -38,7 +38,9 @@
  *                   champion; the replaced model is remembered for revert.
  *
  * Every change is an event (eddy_champ_event_t) carrying the errors that
- * decided it. After a drift (eddy_champ_drift) the window used for this
+ * decided it. Drift: the champion's one-step residuals feed a Page-Hinkley
+ * detector (util/drift.h, River's defaults), reset whenever the champion
+ * changes; after a detection (a drift event) the window used for this
  * series is `drift_window` until `window` more steps of the champion have
  * been scored, so a better challenger can take over quickly.
  */
@@ -50,9 +52,10 @@
 #include "codec/records.h"
 #include "util/buf.h"
 #include "util/bytes.h"
+#include "util/drift.h"
 
 #define EDDY_CHAMP_CANDIDATES_MAX 64 /* models per series */
-#define EDDY_CHAMP_EVENTS_MAX     2  /* events one step can make */
+#define EDDY_CHAMP_EVENTS_MAX     3  /* events one step can make */
 
 typedef enum {
     EDDY_CHAMP_MASE = 0,
@@ -69,6 +72,8 @@ typedef struct eddy_champ_conf_s {
     int consecutive;            /* K steps in a row (default 3) */
     int contract_n;             /* last N records finite (default 5) */
     char default_model[EDDY_MODEL_NAME_MAX + 1]; /* default "snaive"; "": the first */
+    eddy_ph_conf_t drift; /* Page-Hinkley on the champion's residuals (River's
+                             defaults, util/drift.h) */
 } eddy_champ_conf_t;
 
 /* One model of the series at this step. */
@@ -119,6 +124,7 @@ typedef struct eddy_champ_s {
     int32_t drift_left;    /* champion steps left on drift_window */
     int32_t n_cand;
     eddy_champ_cand_t cand[EDDY_CHAMP_CANDIDATES_MAX];
+    eddy_ph_t ph; /* on the current champion's residuals (n 0: fresh) */
 } eddy_champ_t;
 
 /* The defaults above. */
@@ -136,7 +142,7 @@ int eddy_champ_window(const eddy_champ_conf_t *conf, const eddy_champ_t *st);
 
 /* One step (see the top of this file): VIEWS[0..N) every model on the
  * series, VIEWS[STEPPED] the one whose record arrived. Writes up to
- * EDDY_CHAMP_EVENTS_MAX events to OUT; returns how many (0..2), or -1 when
+ * EDDY_CHAMP_EVENTS_MAX - 1 events to OUT; returns how many (0..2), or -1 when
  * a new model would pass EDDY_CHAMP_CANDIDATES_MAX (ST unchanged). */
 int eddy_champ_step(const eddy_champ_conf_t *conf, eddy_champ_t *st,
                     const eddy_champ_view_t *views, int n, int stepped,
@@ -153,6 +159,12 @@ int eddy_champ_pin(eddy_champ_t *st, const char *model, const char *reason,
  * residuals; fills OUT (a drift event naming DETECTOR). */
 void eddy_champ_drift(const eddy_champ_conf_t *conf, eddy_champ_t *st,
                       const char *detector, eddy_champ_event_t *out);
+
+/* Adds the champion's one-step RESIDUAL (y - yhat, finite) of its latest
+ * step to the drift detector (reset whenever the champion changes). On a
+ * detection starts the drift window and fills OUT: returns 1, else 0. */
+int eddy_champ_residual(const eddy_champ_conf_t *conf, eddy_champ_t *st,
+                        double residual, eddy_champ_event_t *out);
 
 /* Counts one scored step of the champion (ends the drift window). */
 void eddy_champ_champion_stepped(eddy_champ_t *st);

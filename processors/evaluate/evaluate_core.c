@@ -39,6 +39,9 @@ typedef struct track_s {
     int64_t duplicates, gap_dropped;
     int64_t model_version;
     double prediction, target;
+    double last_residual; /* y - prediction of the last step (not saved:
+                             from target and prediction) */
+    int last_residual_ok;
     uint32_t n_forecast;
     double forecast[EDDY_FORECAST_MAX];
     eddy_ksum_t scale;
@@ -297,6 +300,8 @@ static void track_step(const eddy_evaluator_t *ev, track_t *t, const eddy_pred_t
     season_add(ev, t, s, pred->target);
     if (keep_forecast(ev, t, pred))
         note_failing(t, s, &t->failing_forecasts, note);
+    t->last_residual_ok = isfinite(pred->prediction);
+    t->last_residual = t->last_residual_ok ? pred->target - pred->prediction : 0.0;
     t->prediction = isfinite(pred->prediction) ? pred->prediction : 0.0;
     t->target = pred->target;
     t->prev_seq = t->last_seq;
@@ -485,8 +490,13 @@ static void champ_step(eddy_evaluator_t *ev, evseries_t *s, const char *series_i
     snprintf(before, sizeof(before), "%s", s->champ.champion);
     k = eddy_champ_step(&ev->conf.champ, &s->champ, views, n, stepped, ev->events);
     ev->n_events = k > 0 ? k : 0;
-    if (!strcmp(t->model, s->champ.champion))
+    if (!strcmp(t->model, s->champ.champion)) {
         eddy_champ_champion_stepped(&s->champ);
+        if (!strcmp(before, t->model) && t->last_residual_ok &&
+            eddy_champ_residual(&ev->conf.champ, &s->champ, t->last_residual,
+                                &ev->events[ev->n_events]))
+            ev->n_events++;
+    }
     if (eddy_champ_serving(&s->champ) &&
         (strcmp(before, s->champ.champion) || !strcmp(t->model, s->champ.champion))) {
         ev->last_series = s;

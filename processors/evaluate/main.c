@@ -365,7 +365,8 @@ static int evaluate_start(eddy_stage_t *stage, eddy_codec_t *codec, char *errstr
                                      .drift_window = conf.champion_drift_window,
                                      .margin = conf.champion_margin,
                                      .consecutive = conf.champion_consecutive,
-                                     .contract_n = conf.contract_records}};
+                                     .contract_n = conf.contract_records,
+                                     .drift = eddy_ph_default()}};
 
     (void)stage;
     if (eddy_eval_parse_windows(&ec, conf.windows, errstr, errstr_size))

@@ -12,6 +12,8 @@
 #   contract  c has the best errors but NaN forecasts: one gate_failure,
 #             never served
 #   pin       eddy-ctl pin b overrides a (worse b is served), unpin restores a
+#   drift     a level shift of +10 in the champion's residuals at step 80 is
+#             a drift event (Page-Hinkley, River's defaults) within 10 steps
 #
 # Asserts the exact event lists, read_committed from model-events, and the
 # served forecasts from the compacted forecasts topic.
@@ -53,6 +55,7 @@ produce promote 0 120
 produce revert 0 130
 produce contract 0 60
 produce pin 1 50
+produce drift 0 120
 : >"$EDDY_RUN/ev.jsonl"
 wait_served pin 49 a || fail "pin: a not served at step 49"
 ctl pin --series pin --model b --reason "test the override"
@@ -66,6 +69,7 @@ wait_served pin 69 a || fail "pin: unpin did not restore a"
 ok "pin overrides the automatic choice, unpin restores it"
 wait_served promote 119 b || fail "promote: b is not served at the end"
 wait_served revert 129 a || fail "revert: a is not served at the end"
+wait_served drift 119 a || fail "drift: a is not served at the end"
 cat_ "$ev" >"$EDDY_RUN/ev.jsonl"
 python3 "$check" show "$EDDY_RUN/ev.jsonl" "$EDDY_RUN/fc.jsonl"
 x() { python3 "$check" expect "$EDDY_RUN/ev.jsonl" "$EDDY_RUN/fc.jsonl" "$@"; }
@@ -80,5 +84,8 @@ x --series contract --kinds initial,gate_failure --champion a --never-served c |
 ok "contract: c (NaN forecasts) failed the gate once and was never served"
 x --series pin --kinds initial,pin,unpin || fail "pin: other decisions"
 ok "pin: one pin and one unpin event (the operator's reason in each)"
+x --series drift --kinds initial,drift --first-seq drift=80..90 ||
+  fail "drift: the level shift at step 80 was not detected within 10 steps"
+ok "drift: the level shift at step 80 detected within 10 steps (Page-Hinkley)"
 eddy_stop_all || fail "eddy-evaluate did not stop cleanly"
 ok "eddy-evaluate exited 0 on SIGTERM"

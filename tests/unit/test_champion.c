@@ -360,6 +360,31 @@ static void test_evaluator_non_finite_never_served(void **state)
     eddy_evaluator_destroy(ev);
 }
 
+/* A level shift of the champion's residuals: a drift event within 10 steps
+ * (Page-Hinkley with River's defaults), the window then shortened. */
+static void test_evaluator_drift(void **state)
+{
+    eddy_evaluator_t *ev = evaluator();
+    const eddy_champ_event_t *e;
+    eddy_eval_served_t sv;
+    int drift_at = -1;
+
+    (void)state;
+    for (int t = 0; t < 150; t++) {
+        feed(ev, "a", t, t < 100 ? (t % 2 ? 0.5 : -0.5) : 10.0, 7.0);
+        for (int i = 0; i < eddy_evaluator_events(ev, &e); i++)
+            if (e[i].kind == EDDY_CHAMP_EV_DRIFT && drift_at < 0) {
+                drift_at = t;
+                assert_int_equal(e[i].window, 2); /* conf_small's drift window */
+                assert_non_null(strstr(e[i].reason, "Page-Hinkley"));
+                assert_int_equal(eddy_evaluator_served(ev, &sv), 1);
+                assert_int_equal(sv.window, 2);
+            }
+    }
+    assert_in_range(drift_at, 100, 110);
+    eddy_evaluator_destroy(ev);
+}
+
 static void test_evaluator_state_keeps_champion(void **state)
 {
     eddy_evaluator_t *ev = evaluator(), *back = evaluator();
@@ -409,6 +434,7 @@ int main(void)
         cmocka_unit_test(test_state_round_trip),
         cmocka_unit_test(test_evaluator_promotes_and_serves),
         cmocka_unit_test(test_evaluator_non_finite_never_served),
+        cmocka_unit_test(test_evaluator_drift),
         cmocka_unit_test(test_evaluator_state_keeps_champion),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
