@@ -202,8 +202,10 @@ static const char *stage_group(const eddy_stage_def_t *def,
 {
     if (loop->group)
         return loop->group;
-    if (def->group_suffix && *def->group_suffix)
+    if (def->group_suffix && *def->group_suffix && **def->group_suffix)
         snprintf(buf, size, "eddy-%s-%s", def->name, *def->group_suffix);
+    else if (def->group_suffix_fallback && *def->group_suffix_fallback)
+        snprintf(buf, size, "eddy-%s-%s", def->name, *def->group_suffix_fallback);
     else
         snprintf(buf, size, "eddy-%s", def->name);
     return buf;

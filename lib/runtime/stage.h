@@ -54,6 +54,8 @@ typedef struct eddy_stage_def_s {
     const char *const *input_topic;
     const char *const *output_topic;
     const char *const *group_suffix;
+    const char *const *group_suffix_fallback; /* used when group_suffix is
+                                                 NULL or empty */
     const char *const *log_level;
     int output_compacted; /* the output topic is a compacted table (latest
                              record per key): the loop creates it so */
