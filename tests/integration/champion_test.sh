@@ -16,7 +16,9 @@
 #             a drift event (Page-Hinkley, River's defaults) within 10 steps
 #
 # Asserts the exact event lists, read_committed from model-events, and the
-# served forecasts from the compacted forecasts topic.
+# served forecasts from the compacted forecasts topic; then eddy-metrics
+# serves them: GET /forecast?series=X (404 naming an unknown series) and
+# GET /champion/X (forecast and events).
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh" champion
@@ -87,5 +89,23 @@ ok "pin: one pin and one unpin event (the operator's reason in each)"
 x --series drift --kinds initial,drift --first-seq drift=80..90 ||
   fail "drift: the level shift at step 80 was not detected within 10 steps"
 ok "drift: the level shift at step 80 detected within 10 steps (Page-Hinkley)"
-eddy_stop_all || fail "eddy-evaluate did not stop cleanly"
-ok "eddy-evaluate exited 0 on SIGTERM"
+eddy_start metrics eddy-metrics -X session.timeout.ms=6000 --deadletter-topic "$dlq" \
+  --http 127.0.0.1:0 --input "$pred" --scores "$scores" --forecasts "$fc" --events "$ev" \
+  --group "metrics$s"
+url=http://127.0.0.1:$(eddy_http_port metrics)
+for _ in $(seq 100); do
+  curl -fsS "$url/forecast?series=promote" >"$EDDY_RUN/served.json" 2>/dev/null &&
+    grep -q '"seq": *119' "$EDDY_RUN/served.json" && break
+  sleep 0.2
+done
+python3 -c 'import json,sys; f=json.load(open(sys.argv[1])); assert f["model"]=="b" and f["seq"]==119 and len(f["forecast"])==3, f' \
+  "$EDDY_RUN/served.json" || fail "GET /forecast?series=promote: $(cat "$EDDY_RUN/served.json")"
+code=$(curl -s -o "$EDDY_RUN/missing.json" -w '%{http_code}' "$url/forecast?series=nope")
+[ "$code" = 404 ] && grep -q '"nope"' "$EDDY_RUN/missing.json" ||
+  fail "GET /forecast?series=nope: $code $(cat "$EDDY_RUN/missing.json")"
+curl -fsS "$url/champion/revert" >"$EDDY_RUN/champion.json" || fail "GET /champion/revert"
+python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); k=[e["kind"] for e in c["events"]]; assert k==["initial","promotion","revert"] and c["forecast"]["model"]=="a", c' \
+  "$EDDY_RUN/champion.json" || fail "GET /champion/revert: $(cat "$EDDY_RUN/champion.json")"
+ok "eddy-metrics serves GET /forecast?series=X (404 naming an unknown series) and /champion/X"
+eddy_stop_all || fail "a stage did not stop cleanly"
+ok "every stage exited 0 on SIGTERM"
