@@ -160,8 +160,10 @@ int eddy_champ_pin(eddy_champ_t *st, const char *model, const char *reason,
 void eddy_champ_drift(const eddy_champ_conf_t *conf, eddy_champ_t *st,
                       const char *detector, eddy_champ_event_t *out);
 
-/* Adds the champion's one-step RESIDUAL (y - yhat, finite) of its latest
- * step to the drift detector (reset whenever the champion changes). On a
+/* Adds the champion's one-step RESIDUAL of its latest step (y - yhat,
+ * finite; the evaluator divides it by the series' MASE scale, and feeds
+ * nothing while that scale is 0) to the drift detector (reset whenever the
+ * champion changes). On a
  * detection starts the drift window and fills OUT: returns 1, else 0. */
 int eddy_champ_residual(const eddy_champ_conf_t *conf, eddy_champ_t *st,
                         double residual, eddy_champ_event_t *out);

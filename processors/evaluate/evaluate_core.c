@@ -491,9 +491,12 @@ static void champ_step(eddy_evaluator_t *ev, evseries_t *s, const char *series_i
     k = eddy_champ_step(&ev->conf.champ, &s->champ, views, n, stepped, ev->events);
     ev->n_events = k > 0 ? k : 0;
     if (!strcmp(t->model, s->champ.champion)) {
+        double scale = ratio(eddy_ksum_get(&t->scale), (double)t->scale_n);
         eddy_champ_champion_stepped(&s->champ);
-        if (!strcmp(before, t->model) && t->last_residual_ok &&
-            eddy_champ_residual(&ev->conf.champ, &s->champ, t->last_residual,
+        /* residuals in units of the MASE scale: River's default threshold
+           then means the same on every series, whatever its units */
+        if (!strcmp(before, t->model) && t->last_residual_ok && scale > 0.0 &&
+            eddy_champ_residual(&ev->conf.champ, &s->champ, t->last_residual / scale,
                                 &ev->events[ev->n_events]))
             ev->n_events++;
     }

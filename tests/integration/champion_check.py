@@ -5,6 +5,10 @@
         aside), and the latest forecast of each series is the same; with
         --dedupe (the embedded broker, whose transactions are not fully
         isolated) a record equal to an earlier one is dropped first
+    champion_check.py served-mae PREDICTIONS FORECASTS
+        per series, the served forecast's h=1 MAE (for step t, forecast[0]
+        of the last Forecast made after step t-1) beside every model's
+        one-step MAE over the same steps, as a Markdown table
     champion_check.py show EVENTS FORECASTS
         prints each series' decisions and served forecast
     champion_check.py expect EVENTS FORECASTS [--series S] [--champion M]
@@ -95,10 +99,33 @@ def expect(events, forecasts, args):
     print(f"ok: {series}: {[(e['kind'], e['model'], e['seq']) for e in evs]}")
 
 
+def served_mae(preds_path, forecasts_path):
+    preds, fcs = load(preds_path), load(forecasts_path)
+    served = {}
+    for f in fcs:
+        if f["forecast"]:
+            served[(f["series_id"], f["seq"] + 1)] = f["forecast"][0]
+    by = {}
+    for p in preds:
+        by.setdefault(p["series_id"], {}).setdefault(p["model"], {})[p["seq"]] = p
+    print("| series | steps | served | " + " | ".join(sorted({m for v in by.values() for m in v})) + " |")
+    for series, models in sorted(by.items()):
+        names = sorted(models)
+        truth = {t: r["target"] for m in names for t, r in models[m].items()}
+        steps = [t for t in sorted(truth) if (series, t) in served and
+                 all(t in models[m] for m in names)]
+        mae = lambda e: sum(e) / len(e) if e else float("nan")
+        row = [mae([abs(truth[t] - served[(series, t)]) for t in steps])]
+        row += [mae([abs(truth[t] - models[m][t]["prediction"]) for t in steps]) for m in names]
+        print(f"| {series} | {len(steps)} | " + " | ".join(f"{x:.4f}" for x in row) + " |")
+
+
 if __name__ == "__main__":
     cmd, rest = sys.argv[1], sys.argv[2:]
     if cmd == "same":
         same(*rest)
+    elif cmd == "served-mae":
+        served_mae(*rest)
     elif cmd == "show":
         show(*rest)
     else:

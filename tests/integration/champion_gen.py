@@ -10,8 +10,8 @@ is 6 for every model; errors are |prediction - y|):
   revert    a: 1.0;  b: 0.2 before step 100, 5.0 from 100
   contract  a: 1.0;  c: 0.1 but every forecast NaN
   pin       a: 1.0;  b: 3.0
-  drift     a alone, residual y - yhat = +-0.5 before step 80, +10 from 80
-            (a level shift)
+  drift     a alone, residual y - yhat = +-0.5 before step 80, +60 from 80
+            (a level shift of 10 MASE scales)
 """
 import json
 import math
@@ -22,7 +22,7 @@ ERR = {
     "revert": {"a": lambda t: 1.0, "b": lambda t: 0.2 if t < 100 else 5.0},
     "contract": {"a": lambda t: 1.0, "c": lambda t: 0.1},
     "pin": {"a": lambda t: 1.0, "b": lambda t: 3.0},
-    "drift": {"a": lambda t: (0.5 if t % 2 else -0.5) if t < 80 else 10.0},
+    "drift": {"a": lambda t: (0.5 if t % 2 else -0.5) if t < 80 else 60.0},
 }
 
 

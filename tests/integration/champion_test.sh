@@ -12,8 +12,9 @@
 #   contract  c has the best errors but NaN forecasts: one gate_failure,
 #             never served
 #   pin       eddy-ctl pin b overrides a (worse b is served), unpin restores a
-#   drift     a level shift of +10 in the champion's residuals at step 80 is
-#             a drift event (Page-Hinkley, River's defaults) within 10 steps
+#   drift     a level shift of +60 (10 MASE scales) in the champion's
+#             residuals at step 80 is a drift event (Page-Hinkley, River's
+#             defaults, on residuals / MASE scale) within 10 steps
 #
 # Asserts the exact event lists, read_committed from model-events, and the
 # served forecasts from the compacted forecasts topic; then eddy-metrics

@@ -286,7 +286,7 @@ static void feed(eddy_evaluator_t *ev, const char *model, int t, double e,
     p.seq = t;
     p.event_time_ms = 1000LL * t;
     p.model_version = t + 1;
-    p.target = 100.0 + (t % 12) * 3.0;
+    p.target = 100.0 + 0.5 * t + (t % 12) * 3.0; /* MASE scale 6 */
     p.prediction = p.target + e;
     p.n_forecast = 2;
     p.forecast[0] = forecast;
@@ -360,8 +360,9 @@ static void test_evaluator_non_finite_never_served(void **state)
     eddy_evaluator_destroy(ev);
 }
 
-/* A level shift of the champion's residuals: a drift event within 10 steps
- * (Page-Hinkley with River's defaults), the window then shortened. */
+/* A level shift of the champion's residuals, 10 MASE scales (60): a drift
+ * event within 10 steps (Page-Hinkley with River's defaults, on residuals
+ * divided by the scale), the window then shortened. */
 static void test_evaluator_drift(void **state)
 {
     eddy_evaluator_t *ev = evaluator();
@@ -371,7 +372,7 @@ static void test_evaluator_drift(void **state)
 
     (void)state;
     for (int t = 0; t < 150; t++) {
-        feed(ev, "a", t, t < 100 ? (t % 2 ? 0.5 : -0.5) : 10.0, 7.0);
+        feed(ev, "a", t, t < 100 ? (t % 2 ? 0.5 : -0.5) : 60.0, 7.0);
         for (int i = 0; i < eddy_evaluator_events(ev, &e); i++)
             if (e[i].kind == EDDY_CHAMP_EV_DRIFT && drift_at < 0) {
                 drift_at = t;
