@@ -179,7 +179,7 @@ EOF
         /opt/kafka/bin/kafka-topics.sh --bootstrap-server kafka:19092 --list
     restart: "no"
 
-  # One-shot: registers the Avro schemas as <topic>-value subjects (ids 1 to 5
+  # One-shot: registers the Avro schemas as <topic>-value subjects (ids 1 to 8
   # in a fresh registry: the ids eddy writes), so Confluent tools decode topics.
   schema-init:
     <<: *eddy

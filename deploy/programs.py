@@ -21,14 +21,15 @@ arr("EDDY_PROGRAMS", [d["program"] for d in progs])
 arr("EDDY_MODELS", [m["name"] for d in progs for m in d.get("models", [])])
 topics = []
 for d in progs:
-    for io in ("input", "output"):
-        if d[io] and d[io]["topic"] not in topics:
-            topics.append(d[io]["topic"])
+    for o in [d["input"], d["output"]] + d.get("extra_outputs", []):
+        if o and o["topic"] not in topics:
+            topics.append(o["topic"])
 dlq = [o["default"] for d in progs for o in d["options"] if o["name"] == "deadletter-topic"][0]
 print("EDDY_DEADLETTER_TOPIC=%s" % dlq)
 arr("EDDY_TOPICS", topics + [dlq])
-arr("EDDY_COMPACTED_TOPICS", [d["output"]["topic"] for d in progs
-                              if d["output"] and d["output"].get("compacted")])
+arr("EDDY_COMPACTED_TOPICS", [o["topic"] for d in progs
+                              for o in [d["output"]] + d.get("extra_outputs", [])
+                              if o and o.get("compacted")])
 assoc("EDDY_STAGE_PROGRAM", [(d["stage"], d["program"]) for d in progs])
 assoc("EDDY_STAGE_PORT", [(d["stage"], d["http_port"]) for d in progs if d["http_port"]])
 for io in ("input", "output"):

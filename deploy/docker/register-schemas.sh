@@ -27,4 +27,7 @@ register features-value feature_vector.avsc 2
 register predictions-value prediction_v1.avsc 3
 register scores-value score.avsc 4
 register predictions-value prediction.avsc 5
+register forecasts-value forecast.avsc 6
+register model-events-value model_event.avsc 7
+register control-value control.avsc 8
 

@@ -28,6 +28,9 @@
 #define EDDY_SCHEMA_ID_FEATURES    2
 #define EDDY_SCHEMA_ID_SCORE       4
 #define EDDY_SCHEMA_ID_PREDICTION  5 /* with fallback (schemas/prediction.avsc) */
+#define EDDY_SCHEMA_ID_FORECAST    6
+#define EDDY_SCHEMA_ID_MODEL_EVENT 7
+#define EDDY_SCHEMA_ID_CONTROL     8
 /* Earlier writer schemas: decoded, never written. */
 #define EDDY_SCHEMA_ID_PREDICTION_V1 3 /* before fallback (prediction_v1.avsc) */
 

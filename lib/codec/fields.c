@@ -35,6 +35,15 @@ static const eddy_field_t pred_fields[] = {EDDY_PREDICTION_FIELDS(FIELD)};
 #define REC_T eddy_score_t
 static const eddy_field_t score_fields[] = {EDDY_SCORE_FIELDS(FIELD)};
 #undef REC_T
+#define REC_T eddy_forecast_t
+static const eddy_field_t forecast_fields[] = {EDDY_FORECAST_FIELDS(FIELD)};
+#undef REC_T
+#define REC_T eddy_model_event_t
+static const eddy_field_t model_event_fields[] = {EDDY_MODEL_EVENT_FIELDS(FIELD)};
+#undef REC_T
+#define REC_T eddy_control_t
+static const eddy_field_t control_fields[] = {EDDY_CONTROL_FIELDS(FIELD)};
+#undef REC_T
 
 eddy_codec_err_t eddy_require_finite(const char *what, double v, char *errstr,
                                      size_t errstr_size)
@@ -65,11 +74,11 @@ static eddy_codec_err_t validate_fv(const void *rec, char *errstr, size_t errstr
     return EDDY_CODEC_OK;
 }
 
-/* Every item of every array of a Score is finite: scores are never NaN. */
-static eddy_codec_err_t validate_score(const void *rec, char *errstr,
-                                       size_t errstr_size)
+/* Every item of every array of a record of TYPE is finite. */
+static eddy_codec_err_t arrays_finite(eddy_rec_type_t type, const void *rec,
+                                      char *errstr, size_t errstr_size)
 {
-    const eddy_record_desc_t *d = eddy_record_desc(EDDY_REC_SCORE);
+    const eddy_record_desc_t *d = eddy_record_desc(type);
 
     for (int f = 0; f < d->n_fields; f++) {
         const eddy_field_t *fd = &d->fields[f];
@@ -86,6 +95,20 @@ static eddy_codec_err_t validate_score(const void *rec, char *errstr,
     return EDDY_CODEC_OK;
 }
 
+/* Scores are never NaN. */
+static eddy_codec_err_t validate_score(const void *rec, char *errstr,
+                                       size_t errstr_size)
+{
+    return arrays_finite(EDDY_REC_SCORE, rec, errstr, errstr_size);
+}
+
+/* A served forecast is finite. */
+static eddy_codec_err_t validate_forecast(const void *rec, char *errstr,
+                                          size_t errstr_size)
+{
+    return arrays_finite(EDDY_REC_FORECAST, rec, errstr, errstr_size);
+}
+
 /* One line per record type: its EDDY_REC_ and EDDY_SCHEMA_ID_ suffix, its
  * struct, its names, its schema (eddy_schema_<name>), its field table and
  * its invariants beyond the fields (or NULL). */
@@ -96,7 +119,12 @@ static eddy_codec_err_t validate_score(const void *rec, char *errstr,
       validate_fv)                                                                     \
     R(PREDICTION, eddy_pred_t, "prediction", "Prediction", prediction, pred_fields,    \
       NULL)                                                                            \
-    R(SCORE, eddy_score_t, "score", "Score", score, score_fields, validate_score)
+    R(SCORE, eddy_score_t, "score", "Score", score, score_fields, validate_score)      \
+    R(FORECAST, eddy_forecast_t, "forecast", "Forecast", forecast, forecast_fields,    \
+      validate_forecast)                                                               \
+    R(MODEL_EVENT, eddy_model_event_t, "model_event", "ModelEvent", model_event,       \
+      model_event_fields, NULL)                                                        \
+    R(CONTROL, eddy_control_t, "control", "Control", control, control_fields, NULL)
 
 #define N_FIELDS(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
@@ -129,6 +157,9 @@ static const eddy_builtin_writer_t builtin_writers[] = {
     {EDDY_REC_PREDICTION, EDDY_SCHEMA_ID_PREDICTION_V1, eddy_schema_prediction_v1},
     {EDDY_REC_SCORE, EDDY_SCHEMA_ID_SCORE, eddy_schema_score},
     {EDDY_REC_PREDICTION, EDDY_SCHEMA_ID_PREDICTION, eddy_schema_prediction},
+    {EDDY_REC_FORECAST, EDDY_SCHEMA_ID_FORECAST, eddy_schema_forecast},
+    {EDDY_REC_MODEL_EVENT, EDDY_SCHEMA_ID_MODEL_EVENT, eddy_schema_model_event},
+    {EDDY_REC_CONTROL, EDDY_SCHEMA_ID_CONTROL, eddy_schema_control},
 };
 
 const eddy_builtin_writer_t *eddy_builtin_writers(int *n_out)

@@ -59,6 +59,9 @@ typedef union eddy_any_record_u {
     eddy_fv_t fv;
     eddy_pred_t pred;
     eddy_score_t score;
+    eddy_forecast_t forecast;
+    eddy_model_event_t model_event;
+    eddy_control_t control;
 } eddy_any_record_t;
 
 /* The description of TYPE (static storage), or NULL for an invalid type. */

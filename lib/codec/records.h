@@ -37,12 +37,17 @@
 #define EDDY_SCORE_WINDOWS_MAX 8 /* rolling windows of a Score */
 #define EDDY_SCORE_ROLLING_MAX (EDDY_SCORE_WINDOWS_MAX * EDDY_FORECAST_MAX)
 #define EDDY_FALLBACK_MAX      15 /* a Prediction's fallback reason */
+#define EDDY_WORD_MAX          15  /* a short name: event kind, metric */
+#define EDDY_TEXT_MAX          511 /* a reason in words */
 
 typedef enum {
     EDDY_REC_OBSERVATION = 0,
     EDDY_REC_FEATURES = 1,
     EDDY_REC_PREDICTION = 2,
     EDDY_REC_SCORE = 3,
+    EDDY_REC_FORECAST = 4,
+    EDDY_REC_MODEL_EVENT = 5,
+    EDDY_REC_CONTROL = 6,
     EDDY_REC__COUNT
 } eddy_rec_type_t;
 
@@ -122,6 +127,54 @@ typedef enum {
     X(LONGS, forecast_event_times_ms, "forecast_event_times", EDDY_FORECAST_MAX,       \
       n_forecast_event_times)
 
+/* Forecast: the served forecast of one series, its champion's (schemas/
+ * forecast.avsc). Decoding also checks that every number is finite. Key:
+ * series_id. */
+#define EDDY_FORECAST_FIELDS(X)                                                        \
+    X(STRING, series_id, "series_id", EDDY_SERIES_ID_MAX, _)                           \
+    X(STRING, model, "model", EDDY_MODEL_NAME_MAX, _)                                  \
+    X(LONG, model_version, "model_version", 0, _)                                      \
+    X(LONG, seq, "seq", 0, _)                                                          \
+    X(LONG, event_time_ms, "event_time", 0, _)                                         \
+    X(DOUBLES, forecast, "forecast", EDDY_FORECAST_MAX, n_forecast)                    \
+    X(LONGS, forecast_event_times_ms, "forecast_event_times", EDDY_FORECAST_MAX,       \
+      n_forecast_event_times)                                                          \
+    X(STRING, metric, "metric", EDDY_WORD_MAX, _)                                      \
+    X(INT, horizon, "horizon", 0, _)                                                   \
+    X(INT, window, "window", 0, _)                                                     \
+    X(FINITE, error, "error", 0, _)                                                    \
+    X(LONG, error_n, "error_n", 0, _)                                                  \
+    X(LONG, made_at_us, "made_at", 0, _)
+
+/* ModelEvent: one champion decision (schemas/model_event.avsc). Key:
+ * series_id. */
+#define EDDY_MODEL_EVENT_FIELDS(X)                                                     \
+    X(STRING, series_id, "series_id", EDDY_SERIES_ID_MAX, _)                           \
+    X(STRING, kind, "kind", EDDY_WORD_MAX, _)                                          \
+    X(STRING, model, "model", EDDY_MODEL_NAME_MAX, _)                                  \
+    X(STRING, previous_model, "previous_model", EDDY_MODEL_NAME_MAX, _)                \
+    X(STRING, reason, "reason", EDDY_TEXT_MAX, _)                                      \
+    X(STRING, metric, "metric", EDDY_WORD_MAX, _)                                      \
+    X(INT, horizon, "horizon", 0, _)                                                   \
+    X(INT, window, "window", 0, _)                                                     \
+    X(FINITE, model_error, "model_error", 0, _)                                        \
+    X(FINITE, previous_error, "previous_error", 0, _)                                  \
+    X(LONG, model_n, "model_n", 0, _)                                                  \
+    X(LONG, previous_n, "previous_n", 0, _)                                            \
+    X(LONG, seq, "seq", 0, _)                                                          \
+    X(LONG, event_time_ms, "event_time", 0, _)                                         \
+    X(LONG, made_at_us, "made_at", 0, _)
+
+/* Control: an operator's pin or unpin (schemas/control.avsc). Key:
+ * series_id ("*": every series). */
+#define EDDY_CONTROL_FIELDS(X)                                                         \
+    X(STRING, command, "command", EDDY_WORD_MAX, _)                                    \
+    X(STRING, series_id, "series_id", EDDY_SERIES_ID_MAX, _)                           \
+    X(STRING, model, "model", EDDY_MODEL_NAME_MAX, _)                                  \
+    X(STRING, operator_name, "operator", EDDY_MODEL_NAME_MAX, _)                       \
+    X(STRING, reason, "reason", EDDY_TEXT_MAX, _)                                      \
+    X(LONG, issued_at_us, "issued_at", 0, _)
+
 /* The index of window W (0-based) at horizon H (1-based) in a Score's
  * rolling arrays, for a record of HORIZONS horizons. */
 #define EDDY_SCORE_AT(w, h, horizons) ((w) * (horizons) + (h)-1)
@@ -157,7 +210,20 @@ typedef struct eddy_score_s {
     EDDY_SCORE_FIELDS(EDDY_MEMBER)
 } eddy_score_t;
 
-/* "observation", "features", "prediction", "score". */
+typedef struct eddy_forecast_s {
+    EDDY_FORECAST_FIELDS(EDDY_MEMBER)
+} eddy_forecast_t;
+
+typedef struct eddy_model_event_s {
+    EDDY_MODEL_EVENT_FIELDS(EDDY_MEMBER)
+} eddy_model_event_t;
+
+typedef struct eddy_control_s {
+    EDDY_CONTROL_FIELDS(EDDY_MEMBER)
+} eddy_control_t;
+
+/* "observation", "features", "prediction", "score", "forecast",
+ * "model_event", "control". */
 const char *eddy_rec_type_name(eddy_rec_type_t type);
 
 #endif

@@ -20,6 +20,15 @@ struct eddy_http_s {
     int port;
 };
 
+/* The connection whose request this thread is answering (handlers only). */
+static _Thread_local struct MHD_Connection *current;
+
+const char *eddy_http_query(const char *name)
+{
+    return current ? MHD_lookup_connection_value(current, MHD_GET_ARGUMENT_KIND, name)
+                   : NULL;
+}
+
 static MHD_RESULT on_request(void *cls, struct MHD_Connection *conn, const char *url,
                              const char *method, const char *version,
                              const char *upload_data, size_t *upload_data_size,
@@ -40,7 +49,9 @@ static MHD_RESULT on_request(void *cls, struct MHD_Connection *conn, const char 
         eddy_buf_printf(&body, "method %s not allowed: use GET\n", method);
         status = MHD_HTTP_METHOD_NOT_ALLOWED;
     } else {
+        current = conn;
         status = http->handler(http->ctx, url, &body, &ctype);
+        current = NULL;
     }
     if (body.failed) {
         eddy_buf_free(&body);

@@ -21,6 +21,10 @@ typedef struct eddy_http_s eddy_http_t;
 eddy_http_t *eddy_http_start(const char *listen, eddy_http_handler_t handler, void *ctx,
                              char *errstr, size_t errstr_size);
 
+/* From within a handler: the decoded value of the query argument NAME of
+ * the request being answered ("/forecast?series=X" -> "X"), or NULL. */
+const char *eddy_http_query(const char *name);
+
 /* The port actually bound. */
 int eddy_http_port(const eddy_http_t *http);
 

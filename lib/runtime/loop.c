@@ -863,11 +863,10 @@ static int changelog_start(loop_t *loop, eddy_err_t *err)
     return eddy_changelog_ensure_topic(loop->changelog, n_in, err);
 }
 
-/* Creates the stage's compacted output topic (as many partitions as the
+/* Creates the stage's compacted output TOPIC (as many partitions as the
  * input) unless it exists; warns when it exists without compaction. */
-static int compacted_output_start(loop_t *loop, eddy_err_t *err)
+static int compacted_output_start(loop_t *loop, const char *topic, eddy_err_t *err)
 {
-    const char *topic = loop->stage->compacted_topic;
     char policy[64];
     int n_in;
 
@@ -909,8 +908,12 @@ static int loop_start(loop_t *loop, eddy_err_t *err)
         eddy_kafka_topic_limit_new(loop->producer, loop->conf.deadletter_topic, 10000);
     if (loop->stateful && changelog_start(loop, err))
         return -1;
-    if (loop->stage->compacted_topic && compacted_output_start(loop, err))
+    if (loop->stage->compacted_topic &&
+        compacted_output_start(loop, loop->stage->compacted_topic, err))
         return -1;
+    for (int i = 0; i < EDDY_STAGE_EXTRA_MAX && loop->stage->extra_compacted[i]; i++)
+        if (compacted_output_start(loop, loop->stage->extra_compacted[i], err))
+            return -1;
     return 0;
 }
 

@@ -99,6 +99,8 @@ void eddy_emit_misconfigured(eddy_emit_t *emit);
  * transaction. */
 void eddy_emit_touch(eddy_emit_t *emit, const char *series_id);
 
+#define EDDY_STAGE_EXTRA_MAX 4 /* further outputs of a stage */
+
 typedef struct eddy_stage_s {
     const char *name; /* "features", "learn", "metrics" */
     const char *input_topic;
@@ -113,6 +115,8 @@ typedef struct eddy_stage_s {
     const char *compacted_topic; /* an output the loop creates compacted, with
                                     the input's partition count, before the
                                     first record (NULL: none) */
+    const char *extra_compacted[EDDY_STAGE_EXTRA_MAX]; /* more such outputs
+                                                          (NULL: none) */
     void *ctx;
     /* Processes one record (under the stage lock). Returns NULL, or a short
      * dead-letter reason ("decode:truncated", or a util/reason.h name such

@@ -97,6 +97,18 @@ static json_t *describe_io(const char *const *topic, int type, int compacted)
     return o;
 }
 
+/* DEF's further outputs as an array of describe_io objects. */
+static json_t *describe_extra(const eddy_stage_def_t *def)
+{
+    json_t *a = json_array();
+
+    for (int i = 0; a && i < EDDY_STAGE_EXTRA_MAX && def->extra_outputs[i].topic; i++)
+        json_array_append_new(a, describe_io(def->extra_outputs[i].topic,
+                                             def->extra_outputs[i].type,
+                                             def->extra_outputs[i].compacted));
+    return a;
+}
+
 json_t *eddy_stage_opts_json(const eddy_opt_map_t *maps)
 {
     eddy_buf_t buf = EDDY_BUF_INIT;
@@ -126,6 +138,8 @@ static void describe(const eddy_stage_def_t *def, const char *group, int loops)
         describe_io(def->input_topic, def->input_type, 0), "output",
         describe_io(def->output_topic, def->output_type, def->output_compacted),
         "options", eddy_stage_opts_json(maps));
+    if (o && def->extra_outputs[0].topic)
+        json_object_set_new(o, "extra_outputs", describe_extra(def));
     if (o && def->describe)
         def->describe(o);
     if (o)
@@ -194,11 +208,20 @@ static const char *stage_group(const eddy_stage_def_t *def,
 {
     if (loop->group)
         return loop->group;
-    if (def->group_suffix && *def->group_suffix)
+    if (def->group_suffix && *def->group_suffix && **def->group_suffix)
         snprintf(buf, size, "eddy-%s-%s", def->name, *def->group_suffix);
+    else if (def->group_suffix_fallback && *def->group_suffix_fallback)
+        snprintf(buf, size, "eddy-%s-%s", def->name, *def->group_suffix_fallback);
     else
         snprintf(buf, size, "eddy-%s", def->name);
     return buf;
+}
+
+static const eddy_opts_t *running_opts;
+
+const eddy_opts_t *eddy_stage_opts(void)
+{
+    return running_opts;
 }
 
 /* Everything between the options and the loop: core, codec, registry. */
@@ -209,6 +232,7 @@ static int stage_run(const eddy_stage_def_t *def, eddy_stage_t *stage,
     char errstr[1024], http[32];
     int rc;
 
+    running_opts = opts;
     if ((rc = def->start(stage, codec, errstr, sizeof(errstr)))) {
         if (rc == 2)
             fprintf(stderr, "%s: %s\n", def->program, errstr);
@@ -220,6 +244,14 @@ static int stage_run(const eddy_stage_def_t *def, eddy_stage_t *stage,
                                    def->output_topic ? *def->output_topic : NULL,
                                    def->output_type)))
         return rc;
+    for (int i = 0, n = 0; i < EDDY_STAGE_EXTRA_MAX && def->extra_outputs[i].topic;
+         i++) {
+        const eddy_stage_output_t *x = &def->extra_outputs[i];
+        if ((rc = eddy_registry_attach(codec, opts, def->program, *x->topic, x->type)))
+            return rc;
+        if (x->compacted)
+            stage->extra_compacted[n++] = *x->topic;
+    }
     snprintf(http, sizeof(http), "0.0.0.0:%d", def->http_port);
     stage->name = def->name;
     stage->input_topic = *def->input_topic;

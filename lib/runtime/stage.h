@@ -28,6 +28,15 @@
 /* A definition's name and program, "eddy-" STAGE_NAME (a string literal). */
 #define EDDY_STAGE_NAME(stage_name) .name = stage_name, .program = "eddy-" stage_name
 
+/* A further output of a stage: written with eddy_emit (any topic goes into
+ * the batch's transaction); declared so that --describe, deploy/, the
+ * registry and the loop (which creates it compacted) know it. */
+typedef struct eddy_stage_output_s {
+    const char *const *topic; /* a field of CONF; NULL ends the list */
+    int type;                 /* eddy_rec_type_t written */
+    int compacted;            /* a compacted table (latest record per key) */
+} eddy_stage_output_t;
+
 typedef struct eddy_stage_def_s {
     const char *name;    /* stage name in logs and metrics: "features" */
     const char *program; /* executable: "eddy-features" */
@@ -45,10 +54,15 @@ typedef struct eddy_stage_def_s {
     const char *const *input_topic;
     const char *const *output_topic;
     const char *const *group_suffix;
+    const char *const *group_suffix_fallback; /* used when group_suffix is
+                                                 NULL or empty */
     const char *const *log_level;
     int output_compacted; /* the output topic is a compacted table (latest
                              record per key): the loop creates it so */
     int no_common;        /* without bootstrap, -X, --config... (eddy-broker) */
+    /* Further outputs (up to EDDY_STAGE_EXTRA_MAX; {NULL} or none: only the
+     * output above). */
+    eddy_stage_output_t extra_outputs[EDDY_STAGE_EXTRA_MAX];
     /* The loop's callbacks and their ctx (a looping stage); eddy_stage_main
      * fills in the name, input topic, group and default HTTP address. */
     eddy_stage_t loop;
@@ -77,6 +91,11 @@ int eddy_stage_main(const eddy_stage_def_t *def, int argc, char **argv);
  * error. */
 eddy_opts_t *eddy_program_init(const eddy_stage_def_t *def, eddy_common_conf_t *common,
                                int argc, char **argv, int *rc);
+
+/* The running program's options (bootstrap, -X...), for a stage's start()
+ * that opens Kafka clients of its own through lib/runtime (runtime/tail.h);
+ * NULL outside eddy_stage_main. */
+const eddy_opts_t *eddy_stage_opts(void);
 
 /* From a stage's process(): decodes MSG's value, a framed record of TYPE,
  * into REC (the struct of TYPE). Returns NULL, or the codec's dead-letter

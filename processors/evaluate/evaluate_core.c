@@ -8,6 +8,7 @@
 #include "util/bytes.h"
 #include "util/ksum.h"
 #include "util/series.h"
+#include "util/snapshot.h"
 
 #define NONE INT64_MIN /* no seq yet */
 
@@ -36,7 +37,11 @@ typedef struct track_s {
     int64_t last_seq, prev_seq, event_time_ms, prev_event_time_ms;
     int64_t failing_predictions, failing_forecasts, last_failing_seq;
     int64_t duplicates, gap_dropped;
+    int64_t model_version;
     double prediction, target;
+    double last_residual; /* y - prediction of the last step (not saved:
+                             from target and prediction) */
+    int last_residual_ok;
     uint32_t n_forecast;
     double forecast[EDDY_FORECAST_MAX];
     eddy_ksum_t scale;
@@ -57,12 +62,18 @@ enum { NOTE_DUPLICATE = 1, NOTE_GAP = 2, NOTE_FAILING = 4 };
 typedef struct evseries_s {
     int n;
     track_t *tracks[EDDY_EVAL_MODELS_MAX];
+    eddy_champ_t champ;
 } evseries_t;
 
 struct eddy_evaluator_s {
     eddy_eval_conf_t conf;
     int wmax; /* the longest window */
     eddy_series_t *series;
+    /* what the last eddy_evaluator_process call decided */
+    int n_events;
+    eddy_champ_event_t events[EDDY_CHAMP_EVENTS_MAX];
+    const evseries_t *last_series; /* NULL: no served forecast changed */
+    const char *last_series_id;
 };
 
 /* X mod M in 0..M-1 for any X. */
@@ -289,12 +300,17 @@ static void track_step(const eddy_evaluator_t *ev, track_t *t, const eddy_pred_t
     season_add(ev, t, s, pred->target);
     if (keep_forecast(ev, t, pred))
         note_failing(t, s, &t->failing_forecasts, note);
+    if (pred->fallback[0]) /* the learner's guard replaced the model's output */
+        t->last_failing_seq = s;
+    t->last_residual_ok = isfinite(pred->prediction);
+    t->last_residual = t->last_residual_ok ? pred->target - pred->prediction : 0.0;
     t->prediction = isfinite(pred->prediction) ? pred->prediction : 0.0;
     t->target = pred->target;
     t->prev_seq = t->last_seq;
     t->prev_event_time_ms = t->event_time_ms;
     t->last_seq = s;
     t->event_time_ms = pred->event_time_ms;
+    t->model_version = pred->model_version;
 }
 
 /* ---- the Score record */
@@ -370,11 +386,26 @@ static void fill_rolling(const eddy_evaluator_t *ev, const track_t *t, eddy_scor
         }
 }
 
+/* The event time each item of T's latest forecast targets, into TIMES:
+ * the last step's time plus h times the mean step between its last two
+ * records. Returns how many (0 before the second record). */
+static int forecast_times(const track_t *t, int64_t *times)
+{
+    int64_t step;
+
+    if (t->prev_seq == NONE)
+        return 0;
+    /* unsigned arithmetic: extreme event times wrap instead of overflowing */
+    step = (int64_t)((uint64_t)t->event_time_ms - (uint64_t)t->prev_event_time_ms) /
+           (t->last_seq - t->prev_seq);
+    for (uint32_t h = 1; h <= t->n_forecast; h++)
+        times[h - 1] = (int64_t)((uint64_t)t->event_time_ms + h * (uint64_t)step);
+    return (int)t->n_forecast;
+}
+
 static void fill_score(const eddy_evaluator_t *ev, const char *series_id,
                        const track_t *t, eddy_score_t *sc)
 {
-    int64_t step = 0;
-
     snprintf(sc->series_id, sizeof(sc->series_id), "%s", series_id);
     snprintf(sc->model, sizeof(sc->model), "%s", t->model);
     sc->seq = t->last_seq;
@@ -395,14 +426,148 @@ static void fill_score(const eddy_evaluator_t *ev, const char *series_id,
     sc->target = t->target;
     sc->n_forecast = (int)t->n_forecast;
     memcpy(sc->forecast, t->forecast, (size_t)sc->n_forecast * sizeof(double));
-    /* unsigned arithmetic: extreme event times wrap instead of overflowing */
-    if (t->prev_seq != NONE)
-        step = (int64_t)((uint64_t)t->event_time_ms - (uint64_t)t->prev_event_time_ms) /
-               (t->last_seq - t->prev_seq);
-    sc->n_forecast_event_times = t->prev_seq != NONE ? sc->n_forecast : 0;
-    for (int h = 1; h <= sc->n_forecast_event_times; h++)
-        sc->forecast_event_times_ms[h - 1] =
-            (int64_t)((uint64_t)t->event_time_ms + (uint64_t)h * (uint64_t)step);
+    sc->n_forecast_event_times = forecast_times(t, sc->forecast_event_times_ms);
+}
+
+/* ---- the champion */
+
+/* The contract gate of T (champion.h): none of its last contract_n records
+ * had a non-finite prediction or forecast, or was marked `fallback` by the
+ * learner's output guard (its model's own output was not usable). */
+static int track_contract_ok(const eddy_evaluator_t *ev, const track_t *t)
+{
+    return t->last_failing_seq < 0 ||
+           t->last_seq - t->last_failing_seq >= ev->conf.champ.contract_n;
+}
+
+/* T's rolling error by the champion metric over the last WINDOW pairs of
+ * the champion horizon; *N the pairs in it. */
+static double track_error(const eddy_evaluator_t *ev, const track_t *t, int window,
+                          int64_t *n)
+{
+    window_sums_t ws = window_sums(ev, t, ev->conf.champ.horizon, window);
+    double mae = ratio(ws.abs, (double)ws.n);
+
+    *n = ws.n;
+    switch (ev->conf.champ.metric) {
+    case EDDY_CHAMP_MAE:
+        return mae;
+    case EDDY_CHAMP_RMSE:
+        return sqrt(ratio(ws.sq, (double)ws.n));
+    default:
+        return ratio(mae, ratio(eddy_ksum_get(&t->scale), (double)t->scale_n));
+    }
+}
+
+/* Views of every stepped model of S into V; *STEPPED the index of T. */
+static int champ_views(const eddy_evaluator_t *ev, const evseries_t *s,
+                       const track_t *t, eddy_champ_view_t *v, int *stepped)
+{
+    int w = eddy_champ_window(&ev->conf.champ, &s->champ), n = 0;
+
+    for (int i = 0; i < s->n; i++) {
+        const track_t *u = s->tracks[i];
+        if (u->last_seq == NONE)
+            continue;
+        if (u == t)
+            *stepped = n;
+        v[n].model = u->model;
+        v[n].err = track_error(ev, u, w, &v[n].n);
+        v[n].contract_ok = track_contract_ok(ev, u);
+        v[n].aligned = u->last_seq == t->last_seq;
+        n++;
+    }
+    return n;
+}
+
+/* The champion step after T's record on series S (SERIES_ID). */
+static void champ_step(eddy_evaluator_t *ev, evseries_t *s, const char *series_id,
+                       const track_t *t)
+{
+    eddy_champ_view_t views[EDDY_EVAL_MODELS_MAX];
+    char before[EDDY_MODEL_NAME_MAX + 1];
+    int stepped = 0, n = champ_views(ev, s, t, views, &stepped), k;
+
+    snprintf(before, sizeof(before), "%s", s->champ.champion);
+    k = eddy_champ_step(&ev->conf.champ, &s->champ, views, n, stepped, ev->events);
+    ev->n_events = k > 0 ? k : 0;
+    if (!strcmp(t->model, s->champ.champion)) {
+        double scale = ratio(eddy_ksum_get(&t->scale), (double)t->scale_n);
+        eddy_champ_champion_stepped(&s->champ);
+        /* residuals in units of the MASE scale: River's default threshold
+           then means the same on every series, whatever its units */
+        if (!strcmp(before, t->model) && t->last_residual_ok && scale > 0.0 &&
+            eddy_champ_residual(&ev->conf.champ, &s->champ, t->last_residual / scale,
+                                &ev->events[ev->n_events]))
+            ev->n_events++;
+    }
+    if (eddy_champ_serving(&s->champ) &&
+        (strcmp(before, s->champ.champion) || !strcmp(t->model, s->champ.champion))) {
+        ev->last_series = s;
+        ev->last_series_id = series_id;
+    }
+}
+
+int eddy_evaluator_events(const eddy_evaluator_t *ev, const eddy_champ_event_t **events)
+{
+    *events = ev->events;
+    return ev->n_events;
+}
+
+/* Fills OUT from S's champion track, if it has stepped. */
+static int served_fill(const eddy_evaluator_t *ev, const evseries_t *s,
+                       const char *series_id, eddy_eval_served_t *out)
+{
+    const track_t *t = track_find(s, s->champ.champion);
+
+    if (!t || t->last_seq == NONE)
+        return 0;
+    memset(out, 0, sizeof(*out));
+    snprintf(out->series_id, sizeof(out->series_id), "%s", series_id);
+    snprintf(out->model, sizeof(out->model), "%s", t->model);
+    out->model_version = t->model_version;
+    out->seq = t->last_seq;
+    out->event_time_ms = t->event_time_ms;
+    out->n_forecast = (int)t->n_forecast;
+    memcpy(out->forecast, t->forecast, t->n_forecast * sizeof(double));
+    out->n_forecast_event_times = forecast_times(t, out->forecast_event_times_ms);
+    out->window = eddy_champ_window(&ev->conf.champ, &s->champ);
+    out->error = track_error(ev, t, out->window, &out->error_n);
+    return 1;
+}
+
+int eddy_evaluator_served(const eddy_evaluator_t *ev, eddy_eval_served_t *served)
+{
+    return ev->last_series &&
+           served_fill(ev, ev->last_series, ev->last_series_id, served);
+}
+
+int eddy_evaluator_pin(eddy_evaluator_t *ev, const char *series_id, const char *model,
+                       const char *reason, eddy_champ_event_t *event)
+{
+    evseries_t *s = eddy_series_get(ev->series, series_id);
+    int rc;
+
+    if (!s)
+        return -1;
+    rc = eddy_champ_pin(&s->champ, model, reason, event);
+    ev->last_series = rc == 1 && eddy_champ_serving(&s->champ) ? s : NULL;
+    ev->last_series_id = series_id;
+    return rc;
+}
+
+const char *eddy_evaluator_pinned(const eddy_evaluator_t *ev, const char *series_id)
+{
+    const evseries_t *s = eddy_series_get(ev->series, series_id);
+
+    return s ? s->champ.pinned : NULL;
+}
+
+const char *eddy_evaluator_champion(const eddy_evaluator_t *ev, const char *series_id)
+{
+    const evseries_t *s = eddy_series_get(ev->series, series_id);
+
+    return s ? s->champ.champion : NULL;
 }
 
 eddy_eval_result_t eddy_evaluator_process(eddy_evaluator_t *ev, const eddy_pred_t *pred,
@@ -412,6 +577,8 @@ eddy_eval_result_t eddy_evaluator_process(eddy_evaluator_t *ev, const eddy_pred_
     eddy_eval_note_t scratch;
     track_t *t = track_get(ev, pred->series_id, pred->model, &result);
 
+    ev->n_events = 0;
+    ev->last_series = NULL;
     note = note ? note : &scratch;
     memset(note, 0, sizeof(*note));
     if (!t)
@@ -427,6 +594,7 @@ eddy_eval_result_t eddy_evaluator_process(eddy_evaluator_t *ev, const eddy_pred_
     }
     track_step(ev, t, pred, note);
     fill_score(ev, pred->series_id, t, score);
+    champ_step(ev, eddy_series_get(ev->series, pred->series_id), score->series_id, t);
     return EDDY_EVAL_SCORED;
 }
 
@@ -455,6 +623,21 @@ int eddy_eval_parse_windows(eddy_eval_conf_t *conf, const char *text, char *errs
     return 0;
 }
 
+/* 1 when CONF's champion settings (when given: window not 0) are out of
+ * range. */
+static int champ_conf_bad(const eddy_eval_conf_t *conf)
+{
+    const eddy_champ_conf_t *c = &conf->champ;
+
+    if (!c->window)
+        return 0;
+    return c->horizon < 1 || c->horizon > conf->horizons || c->window < 1 ||
+           c->window > EDDY_EVAL_WINDOW_MAX || c->drift_window < 1 ||
+           c->drift_window > EDDY_EVAL_WINDOW_MAX || !(c->margin >= 0.0) ||
+           !(c->margin < 1.0) || c->consecutive < 1 || c->contract_n < 1 ||
+           (unsigned)c->metric > EDDY_CHAMP_RMSE;
+}
+
 eddy_evaluator_t *eddy_evaluator_new(const eddy_eval_conf_t *conf, char *errstr,
                                      size_t errstr_size)
 {
@@ -462,12 +645,18 @@ eddy_evaluator_t *eddy_evaluator_new(const eddy_eval_conf_t *conf, char *errstr,
 
     if (conf->horizons < 1 || conf->horizons > EDDY_FORECAST_MAX || conf->season < 1 ||
         conf->season > EDDY_EVAL_SEASON_MAX || conf->n_windows < 0 ||
-        conf->n_windows > EDDY_SCORE_WINDOWS_MAX || conf->max_series < 1) {
+        conf->n_windows > EDDY_SCORE_WINDOWS_MAX || conf->max_series < 1 ||
+        champ_conf_bad(conf)) {
         snprintf(errstr, errstr_size,
-                 "horizons %d (1..%d), season %d (1..%d), %d windows (0..%d) or "
-                 "max-series %zu out of range",
+                 "horizons %d (1..%d), season %d (1..%d), %d windows (0..%d), "
+                 "max-series %zu, or champion horizon %d (1..horizons), window %d and "
+                 "drift window %d (1..%d), margin %g (0..1), consecutive %d and "
+                 "contract records %d (1..) out of range",
                  conf->horizons, EDDY_FORECAST_MAX, conf->season, EDDY_EVAL_SEASON_MAX,
-                 conf->n_windows, EDDY_SCORE_WINDOWS_MAX, conf->max_series);
+                 conf->n_windows, EDDY_SCORE_WINDOWS_MAX, conf->max_series,
+                 conf->champ.horizon, conf->champ.window, conf->champ.drift_window,
+                 EDDY_EVAL_WINDOW_MAX, conf->champ.margin, conf->champ.consecutive,
+                 conf->champ.contract_n);
         return NULL;
     }
     if (!(ev = calloc(1, sizeof(*ev))) ||
@@ -477,7 +666,11 @@ eddy_evaluator_t *eddy_evaluator_new(const eddy_eval_conf_t *conf, char *errstr,
         return NULL;
     }
     ev->conf = *conf;
-    ev->wmax = 1;
+    if (!conf->champ.window)
+        ev->conf.champ = eddy_champ_conf_default();
+    ev->wmax = ev->conf.champ.window > ev->conf.champ.drift_window
+                   ? ev->conf.champ.window
+                   : ev->conf.champ.drift_window;
     for (int i = 0; i < conf->n_windows; i++)
         if (conf->windows[i] > ev->wmax)
             ev->wmax = (int)conf->windows[i];
@@ -508,6 +701,20 @@ static void count_tracks(const char *id, void *value, void *arg)
     *(size_t *)arg += (size_t)((evseries_t *)value)->n;
 }
 
+static void count_unserved(const char *id, void *value, void *arg)
+{
+    (void)id;
+    *(size_t *)arg += !eddy_champ_serving(&((evseries_t *)value)->champ);
+}
+
+size_t eddy_evaluator_unserved_count(const eddy_evaluator_t *ev)
+{
+    size_t n = 0;
+
+    eddy_series_foreach(ev->series, count_unserved, &n);
+    return n;
+}
+
 size_t eddy_evaluator_track_count(const eddy_evaluator_t *ev)
 {
     size_t n = 0;
@@ -516,19 +723,20 @@ size_t eddy_evaluator_track_count(const eddy_evaluator_t *ev)
     return n;
 }
 
-/* ---- state: an "EEVL" frame (version 1) whose payload is, little-endian:
+/* ---- state: an "EEVL" frame (version 2) whose payload is, little-endian:
  *   u32 horizons H, u32 season m, u32 longest window W, u32 tracks
  *   per track:
  *     u32 length, model name bytes
  *     u64 last_seq, prev_seq, event_time, prev_event_time,
  *         failing_predictions, failing_forecasts, last_failing_seq,
- *         duplicates, gap_dropped
+ *         duplicates, gap_dropped, model_version
  *     f64 prediction, target; u32 n; n x f64 latest forecast
  *     f64 scale sum, its compensation; u64 scale pairs
  *     m x (u64 seq, f64 truth)                    the season ring
  *     H x (u64 origin, u32 n, H x f64)            the pending forecasts
  *     H x (u64 n, mape_n; 6 x f64 the sums; u32 ring_n, ring_head;
  *          W x f64 |e|; W x f64 y)                the horizons
+ *   the champion state (champion.c)                 (version 2)
  * Doubles are stored bit for bit, so a restored run continues exactly. */
 
 static void put_i64s(eddy_buf_t *out, const int64_t *v, int n)
@@ -571,7 +779,8 @@ static void save_track(const eddy_evaluator_t *ev, const track_t *t, eddy_buf_t 
                             t->failing_forecasts,
                             t->last_failing_seq,
                             t->duplicates,
-                            t->gap_dropped};
+                            t->gap_dropped,
+                            t->model_version};
 
     eddy_buf_put_u32(out, (uint32_t)strlen(t->model));
     eddy_buf_append(out, t->model, strlen(t->model));
@@ -606,6 +815,7 @@ static int evseries_save(const void *ctx, const void *value, eddy_buf_t *out)
     eddy_buf_put_u32(out, (uint32_t)s->n);
     for (int i = 0; i < s->n; i++)
         save_track(ev, s->tracks[i], out);
+    eddy_champ_save(&s->champ, out);
     return out->failed ? -1 : 0;
 }
 
@@ -654,7 +864,8 @@ static void load_track_body(const eddy_evaluator_t *ev, track_t *t, eddy_reader_
                        &t->failing_forecasts,
                        &t->last_failing_seq,
                        &t->duplicates,
-                       &t->gap_dropped};
+                       &t->gap_dropped,
+                       &t->model_version};
 
     for (size_t i = 0; i < sizeof(head) / sizeof(head[0]); i++)
         *head[i] = (int64_t)eddy_read_u64(r);
@@ -722,6 +933,8 @@ static void *evseries_load(const void *ctx, const char *series_id, eddy_reader_t
     for (uint32_t i = 0; !r->err && i < n; i++)
         if (load_track(ev, s, r))
             r->err = 1;
+    if (!r->err)
+        eddy_champ_load(&s->champ, r);
     if (r->err || r->pos != r->len) {
         snprintf(errstr, errstr_size,
                  "state of series '%s' is not an evaluator state (%zu bytes; damaged "
@@ -733,8 +946,12 @@ static void *evseries_load(const void *ctx, const char *series_id, eddy_reader_t
     return s;
 }
 
-static const eddy_series_codec_t evseries_codec = {
-    .magic = "EEVL", .version = 1, .save = evseries_save, .load = evseries_load};
+#define EEVL_VERSION 2
+
+static const eddy_series_codec_t evseries_codec = {.magic = "EEVL",
+                                                   .version = EEVL_VERSION,
+                                                   .save = evseries_save,
+                                                   .load = evseries_load};
 
 int eddy_evaluator_save(const eddy_evaluator_t *ev, const char *series_id,
                         eddy_buf_t *out)
@@ -745,6 +962,19 @@ int eddy_evaluator_save(const eddy_evaluator_t *ev, const char *series_id,
 int eddy_evaluator_load(eddy_evaluator_t *ev, const char *series_id, const void *buf,
                         size_t len, char *errstr, size_t errstr_size)
 {
+    const uint8_t *payload;
+    size_t n;
+
+    if (eddy_snapshot_read(buf, len, "EEVL", 1, &payload, &n, NULL, 0) ==
+        EDDY_SNAPSHOT_OK) {
+        snprintf(errstr, errstr_size,
+                 "state of series '%s' is an EEVL version 1 state, saved by an "
+                 "eddy-evaluate without champion selection; version %d is needed: "
+                 "rebuild the scores from the predictions under a new --group (or "
+                 "delete the <group>-state topic)",
+                 series_id, EEVL_VERSION);
+        return -1;
+    }
     return eddy_series_load(ev->series, series_id, buf, len, &evseries_codec, ev,
                             errstr, errstr_size);
 }

@@ -30,8 +30,20 @@
  * enters a score; it is counted as failing (failing_predictions,
  * failing_forecasts, last_failing_seq).
  *
- * State is per series (the input key), holding every model seen on it; it
- * is saved and loaded per series as a util/snapshot.h frame "EEVL".
+ * Champion (champion.h): after each scored record the series' champion is
+ * decided from every model's rolling error (conf.champ: metric, horizon,
+ * window, margin, consecutive steps); the decisions of the record are
+ * events (eddy_evaluator_events) and, when the champion stepped or
+ * changed, the served forecast is its latest one (eddy_evaluator_served).
+ * The contract gate of a model: none of its last contract_n records had a
+ * non-finite prediction or forecast (HOOK: a fallback-marked record will
+ * count as failing once Prediction has its `fallback` field, see
+ * track_contract_ok in evaluate_core.c).
+ *
+ * State is per series (the input key), holding every model seen on it and
+ * the champion state; it is saved and loaded per series as a
+ * util/snapshot.h frame "EEVL" version 2 (version 1, without champion, is
+ * refused with what to do).
  */
 #ifndef EDDY_EVALUATE_CORE_H
 #define EDDY_EVALUATE_CORE_H
@@ -39,6 +51,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "champion.h"
 #include "codec/records.h"
 #include "util/buf.h"
 
@@ -53,7 +66,25 @@ typedef struct eddy_eval_conf_s {
     int n_windows;
     int64_t windows[EDDY_SCORE_WINDOWS_MAX]; /* each 1..EDDY_EVAL_WINDOW_MAX */
     size_t max_series;                       /* series held at once */
+    eddy_champ_conf_t champ; /* champion selection; window 0: the defaults
+                                (eddy_champ_conf_default) */
 } eddy_eval_conf_t;
+
+/* The served forecast of a series: its champion's latest forecast. */
+typedef struct eddy_eval_served_s {
+    char series_id[EDDY_SERIES_ID_MAX + 1];
+    char model[EDDY_MODEL_NAME_MAX + 1];
+    int64_t model_version;
+    int64_t seq;           /* the champion's last step */
+    int64_t event_time_ms; /* of that step */
+    int n_forecast;        /* H values, item h-1 for step seq + h */
+    double forecast[EDDY_FORECAST_MAX];
+    int n_forecast_event_times; /* 0 until two steps were seen */
+    int64_t forecast_event_times_ms[EDDY_FORECAST_MAX];
+    int window;      /* the window in force (conf.champ, shorter after a drift) */
+    double error;    /* the champion's rolling error (conf.champ metric) */
+    int64_t error_n; /* scored pairs in that window */
+} eddy_eval_served_t;
 
 typedef enum {
     EDDY_EVAL_SCORED = 0, /* SCORE filled */
@@ -94,6 +125,29 @@ void eddy_evaluator_destroy(eddy_evaluator_t *ev);
 eddy_eval_result_t eddy_evaluator_process(eddy_evaluator_t *ev, const eddy_pred_t *pred,
                                           eddy_score_t *score, eddy_eval_note_t *note);
 
+/* The champion decisions of the last eddy_evaluator_process call: sets
+ * *EVENTS (borrowed, valid until the next call) and returns how many. */
+int eddy_evaluator_events(const eddy_evaluator_t *ev,
+                          const eddy_champ_event_t **events);
+
+/* Fills SERVED when the last eddy_evaluator_process call changed the served
+ * forecast of its series (the champion stepped or changed, and passes the
+ * contract gate); returns 1 then, 0 otherwise. */
+int eddy_evaluator_served(const eddy_evaluator_t *ev, eddy_eval_served_t *served);
+
+/* Pins MODEL ("" unpins) on SERIES_ID with REASON; fills EVENT. Returns 1
+ * when it changed something, 0 for a no-op, -1 when the series is unknown.
+ * eddy_evaluator_served then gives the new champion's forecast (SERIES_ID
+ * borrowed until then). */
+int eddy_evaluator_pin(eddy_evaluator_t *ev, const char *series_id, const char *model,
+                       const char *reason, eddy_champ_event_t *event);
+
+/* The model pinned on SERIES_ID ("" none; NULL unknown series). */
+const char *eddy_evaluator_pinned(const eddy_evaluator_t *ev, const char *series_id);
+
+/* The champion of SERIES_ID ("" none; NULL unknown series). */
+const char *eddy_evaluator_champion(const eddy_evaluator_t *ev, const char *series_id);
+
 /* Appends the state of SERIES_ID (every model on it) to OUT as an "EEVL"
  * frame. Returns 0, 1 when the series is unknown, -1 when out of memory. */
 int eddy_evaluator_save(const eddy_evaluator_t *ev, const char *series_id,
@@ -113,5 +167,8 @@ void eddy_evaluator_drop(eddy_evaluator_t *ev, const char *series_id);
 /* Series held, and (model, series) pairs held. */
 size_t eddy_evaluator_series_count(const eddy_evaluator_t *ev);
 size_t eddy_evaluator_track_count(const eddy_evaluator_t *ev);
+
+/* Series held whose champion is unset or fails the contract gate. */
+size_t eddy_evaluator_unserved_count(const eddy_evaluator_t *ev);
 
 #endif

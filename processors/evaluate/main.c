@@ -6,16 +6,23 @@
 
 #include "codec/codec.h"
 #include "evaluate_core.h"
+#include "pins.h"
+#include "runtime/tail.h"
 #include "runtime/kafka.h"
 #include "runtime/stage.h"
 #include "util/log.h"
+#include "util/prom.h"
 #include "util/reason.h"
 
 typedef struct evaluate_conf_s {
-    const char *input, *output;
+    const char *input, *output, *forecasts, *events, *control;
     int horizons, season;
     const char *windows;
     int64_t max_series;
+    const char *champion_metric, *champion_default;
+    int champion_horizon, champion_window, champion_drift_window;
+    int champion_consecutive, contract_records;
+    double champion_margin;
 } evaluate_conf_t;
 
 static const eddy_opt_t evaluate_opts[] = {
@@ -23,6 +30,14 @@ static const eddy_opt_t evaluate_opts[] = {
              "topic of Prediction records (every model)"),
     EDDY_OPT(evaluate_conf_t, STR, output, "output", 'o', "scores",
              "compacted topic of Score records, key <model>/<series_id>"),
+    EDDY_OPT(evaluate_conf_t, STR, forecasts, "forecasts", 0, "forecasts",
+             "compacted topic of Forecast records, key <series_id>: each series' "
+             "served forecast (its champion's)"),
+    EDDY_OPT(evaluate_conf_t, STR, events, "events", 0, "model-events",
+             "topic of ModelEvent records, key <series_id>: every champion decision"),
+    EDDY_OPT(evaluate_conf_t, STR, control, "control", 0, "control",
+             "topic of Control records (eddy-ctl pin, unpin), read whole by every "
+             "replica; 'off': no operator commands"),
     EDDY_OPT(evaluate_conf_t, INT, horizons, "horizons", 'H', "5",
              "horizons scored, h = 1..H (forecast steps beyond H are ignored)",
              .min = 1, .max = EDDY_FORECAST_MAX),
@@ -35,6 +50,30 @@ static const eddy_opt_t evaluate_opts[] = {
     EDDY_OPT(evaluate_conf_t, INT, max_series, "max-series", 0, "100000",
              "series held in memory; records of further series are dead-lettered",
              .min = 1, .max = EDDY_OPT_NO_MAX),
+    EDDY_OPT(evaluate_conf_t, STR, champion_metric, "champion-metric", 0, "mase",
+             "rolling error that chooses the champion: mase, mae or rmse"),
+    EDDY_OPT(evaluate_conf_t, INT, champion_horizon, "champion-horizon", 0, "1",
+             "horizon h whose rolling error chooses the champion (1..--horizons)",
+             .min = 1, .max = EDDY_FORECAST_MAX),
+    EDDY_OPT(evaluate_conf_t, INT, champion_window, "champion-window", 0, "24",
+             "scored steps in the champion's rolling window (coverage gate)", .min = 1,
+             .max = EDDY_EVAL_WINDOW_MAX),
+    EDDY_OPT(evaluate_conf_t, INT, champion_drift_window, "champion-drift-window", 0,
+             "8", "the shorter window a series uses after a drift", .min = 1,
+             .max = EDDY_EVAL_WINDOW_MAX),
+    EDDY_OPT(evaluate_conf_t, DOUBLE, champion_margin, "champion-margin", 0, "0.05",
+             "relative margin a challenger must beat the champion by (and a promoted "
+             "champion may lose to the one it replaced by before a revert)",
+             .min = 0, .max = 0.99),
+    EDDY_OPT(evaluate_conf_t, INT, champion_consecutive, "champion-consecutive", 0, "3",
+             "steps in a row a challenger must win (hysteresis; also for a revert)",
+             .min = 1, .max = 1000000),
+    EDDY_OPT(evaluate_conf_t, INT, contract_records, "contract-records", 0, "5",
+             "contract gate: a model's last N records must all be finite", .min = 1,
+             .max = 1000000),
+    EDDY_OPT(evaluate_conf_t, STR, champion_default, "champion-default", 0, "snaive",
+             "default champion of a new series; until it has a record the first model "
+             "seen serves (empty: the first model seen)"),
     EDDY_OPT_TABLE_END};
 
 static evaluate_conf_t conf;
@@ -45,6 +84,16 @@ typedef struct evaluate_ctx_s {
     const char *output;
     eddy_pred_t pred;
     eddy_score_t score;
+    eddy_forecast_t forecast;
+    eddy_model_event_t event;
+    eddy_eval_served_t served;
+    eddy_champ_conf_t champ;
+    eddy_tail_t *control; /* NULL: --control off */
+    eddy_pins_t *pins;
+    eddy_control_t command;
+    int64_t commands_refused;
+    int64_t decisions[EDDY_CHAMP_EV_GATE_FAILURE + 1]; /* by kind, since start */
+    double last_forecast_s; /* wall clock of the last Forecast written */
     char key[EDDY_MODEL_NAME_MAX + 1 + EDDY_SERIES_ID_MAX + 1];
 } evaluate_ctx_t;
 
@@ -68,6 +117,139 @@ static void log_note(const eddy_pred_t *pred, const eddy_eval_note_t *note)
                       "failing (logged once per model and series)",
                       "model=%s series=%s seq=%" PRId64, pred->model, pred->series_id,
                       pred->seq);
+}
+
+/* Fills the ModelEvent of E on SERIES_ID at step SEQ (-1: a command). */
+static void event_record(evaluate_ctx_t *ctx, const char *series_id,
+                         const eddy_champ_event_t *e, int64_t seq,
+                         int64_t event_time_ms)
+{
+    eddy_model_event_t *r = &ctx->event;
+
+    memset(r, 0, sizeof(*r));
+    snprintf(r->series_id, sizeof(r->series_id), "%s", series_id);
+    snprintf(r->kind, sizeof(r->kind), "%s", eddy_champ_kind_name(e->kind));
+    snprintf(r->model, sizeof(r->model), "%s", e->model);
+    snprintf(r->previous_model, sizeof(r->previous_model), "%s", e->previous);
+    snprintf(r->reason, sizeof(r->reason), "%s", e->reason);
+    snprintf(r->metric, sizeof(r->metric), "%s",
+             eddy_champ_metric_name(ctx->champ.metric));
+    r->horizon = ctx->champ.horizon;
+    r->window = e->window;
+    r->model_error = e->model_err;
+    r->previous_error = e->previous_err;
+    r->model_n = e->model_n;
+    r->previous_n = e->previous_n;
+    r->seq = seq;
+    r->event_time_ms = event_time_ms;
+    r->made_at_us = eddy_now_us();
+}
+
+/* Logs and emits one champion decision. */
+static const char *emit_event(evaluate_ctx_t *ctx, eddy_emit_t *emit,
+                              const char *series_id, const eddy_champ_event_t *e,
+                              int64_t seq, int64_t event_time_ms, char *errstr,
+                              size_t errstr_size)
+{
+    eddy_log_info("champion decision",
+                  "series=%s kind=%s model=%s previous=%s model_error=%.6g "
+                  "previous_error=%.6g reason=\"%s\"",
+                  series_id, eddy_champ_kind_name(e->kind), e->model, e->previous,
+                  e->model_err, e->previous_err, e->reason);
+    event_record(ctx, series_id, e, seq, event_time_ms);
+    ctx->decisions[e->kind]++;
+    return eddy_stage_emit_rec(emit, ctx->codec, EDDY_REC_MODEL_EVENT, &ctx->event,
+                               conf.events, series_id, errstr, errstr_size);
+}
+
+/* Emits the served forecast when the last record changed it. */
+static const char *emit_served(evaluate_ctx_t *ctx, eddy_emit_t *emit, char *errstr,
+                               size_t errstr_size)
+{
+    const eddy_eval_served_t *v = &ctx->served;
+    eddy_forecast_t *f = &ctx->forecast;
+
+    if (!eddy_evaluator_served(ctx->evaluator, &ctx->served))
+        return NULL;
+    memset(f, 0, sizeof(*f));
+    snprintf(f->series_id, sizeof(f->series_id), "%s", v->series_id);
+    snprintf(f->model, sizeof(f->model), "%s", v->model);
+    f->model_version = v->model_version;
+    f->seq = v->seq;
+    f->event_time_ms = v->event_time_ms;
+    f->n_forecast = v->n_forecast;
+    memcpy(f->forecast, v->forecast, sizeof(f->forecast));
+    f->n_forecast_event_times = v->n_forecast_event_times;
+    memcpy(f->forecast_event_times_ms, v->forecast_event_times_ms,
+           sizeof(f->forecast_event_times_ms));
+    snprintf(f->metric, sizeof(f->metric), "%s",
+             eddy_champ_metric_name(ctx->champ.metric));
+    f->horizon = ctx->champ.horizon;
+    f->window = v->window;
+    f->error = v->error;
+    f->error_n = v->error_n;
+    f->made_at_us = eddy_now_us();
+    ctx->last_forecast_s = (double)f->made_at_us / 1e6;
+    return eddy_stage_emit_rec(emit, ctx->codec, EDDY_REC_FORECAST, f, conf.forecasts,
+                               f->series_id, errstr, errstr_size);
+}
+
+/* The champion's outputs of the last record: its events, then the served
+ * forecast. */
+static const char *emit_champion(evaluate_ctx_t *ctx, eddy_emit_t *emit, char *errstr,
+                                 size_t errstr_size)
+{
+    const eddy_champ_event_t *e;
+    int n = eddy_evaluator_events(ctx->evaluator, &e);
+    const char *reason;
+
+    for (int i = 0; i < n; i++)
+        if ((reason = emit_event(ctx, emit, ctx->pred.series_id, &e[i], ctx->pred.seq,
+                                 ctx->pred.event_time_ms, errstr, errstr_size)))
+            return reason;
+    return emit_served(ctx, emit, errstr, errstr_size);
+}
+
+/* One Control record from the control topic: applied to the pins in force
+ * (a refused one is logged and counted; it changes nothing). */
+static void on_control(void *arg, const eddy_msg_t *msg)
+{
+    evaluate_ctx_t *ctx = arg;
+    char errstr[512];
+
+    if (!eddy_stage_decode_rec(ctx->codec, EDDY_REC_CONTROL, msg, &ctx->command, errstr,
+                               sizeof(errstr)) &&
+        !eddy_pins_apply(ctx->pins, &ctx->command, errstr, sizeof(errstr))) {
+        eddy_log_info("operator command", "command=%s series=%s model=%s operator=%s",
+                      ctx->command.command, ctx->command.series_id, ctx->command.model,
+                      ctx->command.operator_name);
+        return;
+    }
+    ctx->commands_refused++;
+    eddy_log_warn("operator command refused: nothing changed",
+                  "topic=%s partition=%d offset=%lld error=\"%s\"", msg->topic,
+                  (int)msg->partition, (long long)msg->offset, errstr);
+}
+
+/* Brings the series of the current record in line with the pins in force:
+ * a pin or unpin event and the new champion's forecast when they differ. */
+static const char *apply_pin(evaluate_ctx_t *ctx, eddy_emit_t *emit, char *errstr,
+                             size_t errstr_size)
+{
+    const char *series = ctx->pred.series_id, *now;
+    const eddy_pin_t *want = eddy_pins_for(ctx->pins, series);
+    eddy_champ_event_t e;
+    const char *reason;
+
+    if (!(now = eddy_evaluator_pinned(ctx->evaluator, series)) ||
+        !strcmp(now, want ? want->model : ""))
+        return NULL;
+    if (eddy_evaluator_pin(ctx->evaluator, series, want ? want->model : "",
+                           want ? want->reason : "operator: unpinned", &e) != 1)
+        return NULL;
+    if ((reason = emit_event(ctx, emit, series, &e, -1, 0, errstr, errstr_size)))
+        return reason;
+    return emit_served(ctx, emit, errstr, errstr_size);
 }
 
 /* The dead-letter reason of a record the evaluator refused. */
@@ -101,6 +283,8 @@ static const char *evaluate_process(void *arg, const eddy_msg_t *msg, eddy_emit_
     eddy_eval_result_t r;
     const char *reason;
 
+    if (ctx->control)
+        eddy_tail_poll(ctx->control, on_control, ctx);
     if ((reason = eddy_stage_decode_rec(ctx->codec, EDDY_REC_PREDICTION, msg,
                                         &ctx->pred, errstr, errstr_size)))
         return reason;
@@ -115,11 +299,34 @@ static const char *evaluate_process(void *arg, const eddy_msg_t *msg, eddy_emit_
     }
     ctx->score.scored_at_us = eddy_now_us();
     snprintf(ctx->key, sizeof(ctx->key), "%s/%s", ctx->pred.model, ctx->pred.series_id);
-    return eddy_stage_emit_rec(emit, ctx->codec, EDDY_REC_SCORE, &ctx->score,
-                               ctx->output, ctx->key, errstr, errstr_size);
+    if ((reason = eddy_stage_emit_rec(emit, ctx->codec, EDDY_REC_SCORE, &ctx->score,
+                                      ctx->output, ctx->key, errstr, errstr_size)))
+        return reason;
+    if ((reason = emit_champion(ctx, emit, errstr, errstr_size)))
+        return reason;
+    return ctx->pins ? apply_pin(ctx, emit, errstr, errstr_size) : NULL;
 }
 
 EDDY_STAGE_STATE_CALLBACKS(evaluate, evaluate_ctx_t, evaluator, eddy_evaluator)
+
+/* eddy_evaluate_champion_decisions_total{kind}: every kind, 0 included. */
+static void decisions_metric(const evaluate_ctx_t *ctx, eddy_buf_t *out)
+{
+    eddy_prom_buf_t *p = eddy_prom_buf_over(out);
+
+    if (!p) {
+        out->failed = 1;
+        return;
+    }
+    eddy_prom_family(p, "eddy_evaluate_champion_decisions_total", EDDY_PROM_COUNTER,
+                     "Champion decisions written to the model-events topic since "
+                     "start, by kind.");
+    for (int k = 0; k <= EDDY_CHAMP_EV_GATE_FAILURE; k++) {
+        eddy_prom_label_t l = {"kind", eddy_champ_kind_name((eddy_champ_kind_t)k)};
+        eddy_prom_sample(p, &l, 1, (double)ctx->decisions[k]);
+    }
+    eddy_prom_buf_destroy(p);
+}
 
 static void evaluate_metrics(void *arg, eddy_buf_t *out)
 {
@@ -130,6 +337,19 @@ static void evaluate_metrics(void *arg, eddy_buf_t *out)
     eddy_stage_gauge(out, "eddy_evaluate_tracks",
                      "(model, series) pairs with scores in memory.",
                      (double)eddy_evaluator_track_count(ctx->evaluator));
+    eddy_stage_gauge(out, "eddy_evaluate_series_unserved",
+                     "Series held with no champion passing the contract gate (no "
+                     "forecast served).",
+                     (double)eddy_evaluator_unserved_count(ctx->evaluator));
+    eddy_stage_gauge(out, "eddy_evaluate_forecast_last_made_timestamp_seconds",
+                     "Wall clock when the last served Forecast was written (0: none "
+                     "yet).",
+                     ctx->last_forecast_s);
+    decisions_metric(ctx, out);
+    eddy_stage_gauge(out, "eddy_evaluate_commands_refused",
+                     "Operator commands on the control topic refused since start (each "
+                     "logged).",
+                     (double)ctx->commands_refused);
 }
 
 static evaluate_ctx_t ctx;
@@ -139,17 +359,44 @@ static int evaluate_start(eddy_stage_t *stage, eddy_codec_t *codec, char *errstr
 {
     eddy_eval_conf_t ec = {.horizons = conf.horizons,
                            .season = conf.season,
-                           .max_series = (size_t)conf.max_series};
+                           .max_series = (size_t)conf.max_series,
+                           .champ = {.horizon = conf.champion_horizon,
+                                     .window = conf.champion_window,
+                                     .drift_window = conf.champion_drift_window,
+                                     .margin = conf.champion_margin,
+                                     .consecutive = conf.champion_consecutive,
+                                     .contract_n = conf.contract_records,
+                                     .drift = eddy_ph_default()}};
 
     (void)stage;
     if (eddy_eval_parse_windows(&ec, conf.windows, errstr, errstr_size))
         return 2;
+    if (eddy_champ_metric_parse(conf.champion_metric, &ec.champ.metric)) {
+        snprintf(errstr, errstr_size,
+                 "--champion-metric '%s': expected mase, mae or rmse",
+                 conf.champion_metric);
+        return 2;
+    }
+    if (conf.champion_horizon > conf.horizons) {
+        snprintf(errstr, errstr_size,
+                 "--champion-horizon %d is past --horizons %d: choose 1..%d",
+                 conf.champion_horizon, conf.horizons, conf.horizons);
+        return 2;
+    }
+    snprintf(ec.champ.default_model, sizeof(ec.champ.default_model), "%s",
+             conf.champion_default ? conf.champion_default : "");
     if (!(ctx.evaluator = eddy_evaluator_new(&ec, errstr, errstr_size)))
         return 2;
     eddy_log_info("evaluator ready", "horizons=%d season=%d windows=%s output=%s",
                   conf.horizons, conf.season, conf.windows, conf.output);
+    if (strcmp(conf.control, "off") &&
+        (!(ctx.pins = eddy_pins_new((size_t)conf.max_series)) ||
+         !(ctx.control =
+               eddy_tail_new(eddy_stage_opts(), conf.control, errstr, errstr_size))))
+        return 1;
     ctx.codec = codec;
     ctx.output = conf.output;
+    ctx.champ = ec.champ;
     return 0;
 }
 
@@ -157,6 +404,8 @@ static void evaluate_stop(eddy_stage_t *stage)
 {
     (void)stage;
     eddy_evaluator_destroy(ctx.evaluator);
+    eddy_tail_destroy(ctx.control);
+    eddy_pins_destroy(ctx.pins);
 }
 
 static const eddy_stage_def_t evaluate_def = {
@@ -174,6 +423,8 @@ static const eddy_stage_def_t evaluate_def = {
     .input_topic = &conf.input,
     .output_topic = &conf.output,
     .output_compacted = 1,
+    .extra_outputs = {{&conf.forecasts, EDDY_REC_FORECAST, 1},
+                      {&conf.events, EDDY_REC_MODEL_EVENT, 0}},
     .loop = {.ctx = &ctx,
              .process = evaluate_process,
              .metrics = evaluate_metrics,

@@ -26,6 +26,7 @@ typedef struct series_model_s {
 
 struct eddy_learner_s {
     char model[EDDY_MODEL_NAME_MAX + 1];
+    char name[EDDY_MODEL_NAME_MAX + 1]; /* published as Prediction.model */
     char *params;
     int n_lags;
     int horizon;
@@ -74,6 +75,7 @@ eddy_learner_t *eddy_learner_new(const char *model, const char *params, int n_la
     if (!(l = calloc(1, sizeof(*l))))
         goto nomem;
     snprintf(l->model, sizeof(l->model), "%s", model);
+    snprintf(l->name, sizeof(l->name), "%s", model);
     l->n_lags = n_lags;
     l->horizon = horizon;
     l->bound = EDDY_DIVERGENCE_BOUND_DEFAULT;
@@ -272,7 +274,7 @@ eddy_learn_result_t eddy_learner_process(eddy_learner_t *l, const eddy_fv_t *fv,
         return EDDY_LEARN_DUPLICATE;
 
     memcpy(pred->series_id, fv->series_id, sizeof(pred->series_id));
-    snprintf(pred->model, sizeof(pred->model), "%s", l->model);
+    snprintf(pred->model, sizeof(pred->model), "%s", l->name);
     pred->seq = fv->seq;
     pred->event_time_ms = fv->event_time_ms;
     pred->produced_at_us = fv->produced_at_us;
@@ -371,4 +373,14 @@ int eddy_learner_load(eddy_learner_t *l, const char *series_id, const void *buf,
 void eddy_learner_drop(eddy_learner_t *l, const char *series_id)
 {
     eddy_series_remove(l->series, series_id);
+}
+
+int eddy_learner_set_name(eddy_learner_t *l, const char *name)
+{
+    size_t n = strlen(name);
+
+    if (!n || n > EDDY_MODEL_NAME_MAX || strchr(name, '/'))
+        return -1;
+    memcpy(l->name, name, n + 1);
+    return 0;
 }

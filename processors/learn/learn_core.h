@@ -104,4 +104,11 @@ int64_t eddy_learner_series_fallbacks(const eddy_learner_t *learner,
 /* "nonfinite", "diverged"; "" for EDDY_FALLBACK_NONE and outside the table. */
 const char *eddy_fallback_name(eddy_fallback_t reason);
 
+/* Publishes the predictions under NAME (Prediction.model: what every
+ * score, event and metric shows) instead of the model's name, so two
+ * settings of one model run side by side. Returns 0, or -1 when NAME is
+ * empty, longer than EDDY_MODEL_NAME_MAX or holds a '/' (the scores' key
+ * separator). */
+int eddy_learner_set_name(eddy_learner_t *l, const char *name);
+
 #endif

@@ -15,7 +15,7 @@
 #include "util/reason.h"
 
 typedef struct learn_conf_s {
-    const char *model;
+    const char *model, *name;
     eddy_opt_list_t params;
     int list_models;
     const char *input, *output;
@@ -27,6 +27,10 @@ typedef struct learn_conf_s {
 static const eddy_opt_t learn_opts[] = {
     EDDY_OPT(learn_conf_t, STR, model, "model", 'm', "linear",
              "model to run (see --list-models)"),
+    EDDY_OPT(learn_conf_t, STR, name, "name", 'n', NULL,
+             "name the predictions are published under (default: the model's), e.g. "
+             "ridge-l2-0.5 for --model ridge --param l2=0.5; the default group (and "
+             "so the transactional id and state topic) derives from it"),
     EDDY_OPT(learn_conf_t, LIST, params, "param", 'P', NULL,
              "model hyperparameter key=value, e.g. --param l2=0.5 (repeatable)"),
     EDDY_OPT(learn_conf_t, BOOL, list_models, "list-models", 0, "false",
@@ -239,6 +243,15 @@ static int learn_start(eddy_stage_t *stage, eddy_codec_t *codec, char *errstr,
     free(params);
     if (!ctx.learner)
         return 2;
+    if (conf.name && eddy_learner_set_name(ctx.learner, conf.name)) {
+        snprintf(errstr, errstr_size,
+                 "--name '%s': expected 1..%d bytes without '/' (it keys the scores "
+                 "as <name>/<series>)",
+                 conf.name, EDDY_MODEL_NAME_MAX);
+        return 2;
+    }
+    if (conf.name)
+        eddy_log_info("publishing as", "name=%s model=%s", conf.name, conf.model);
     ctx.codec = codec;
     ctx.output = conf.output;
     eddy_ratelog_init(&ctx.ratelog, 60000);
@@ -264,7 +277,8 @@ static const eddy_stage_def_t learn_def = {
     .conf = &conf,
     .input_topic = &conf.input,
     .output_topic = &conf.output,
-    .group_suffix = &conf.model,
+    .group_suffix = &conf.name,
+    .group_suffix_fallback = &conf.model,
     .describe = describe_models,
     .loop = {.ctx = &ctx,
              .process = learn_process,

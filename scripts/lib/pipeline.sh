@@ -13,6 +13,7 @@ eddy_bin() { # name -> path of the built program
     eddy-metrics) echo "$EDDY_BIN/sinks/metrics/eddy-metrics" ;;
     eddy-cat) echo "$EDDY_BIN/sinks/cat/eddy-cat" ;;
     eddy-bench) echo "$EDDY_BIN/bench/pipeline/eddy-bench" ;;
+    eddy-ctl) echo "$EDDY_BIN/tools/ctl/eddy-ctl" ;;
     *) echo "unknown program $1" >&2; return 1 ;;
   esac
 }

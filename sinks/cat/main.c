@@ -43,7 +43,8 @@ static eddy_cat_stats_t stats; /* what could not be shown as it was */
 static const eddy_stage_def_t cat_def = {
     EDDY_STAGE_NAME("cat"),
     .summary =
-        "Reads an eddy topic (observations, features, predictions, scores, deadletter) "
+        "Reads an eddy topic (observations, features, predictions, scores, forecasts, "
+        "model-events, deadletter) "
         "and prints one JSON object per record on stdout, decoding by schema id.",
     .input_type = -1,
     .output_type = -1,

@@ -18,6 +18,7 @@
 typedef struct metrics_conf_s {
     const char *input;
     const char *scores;
+    const char *forecasts, *events;
     const char *chart_js;
     int per_series;
     int64_t max_series, max_models, max_points;
@@ -42,6 +43,12 @@ static const eddy_opt_t metrics_opts[] = {
     EDDY_OPT(metrics_conf_t, STR, scores, "scores", 0, "scores",
              "compacted topic of Score records (eddy-evaluate), read from its start on "
              "every assignment; \"off\" to read none"),
+    EDDY_OPT(metrics_conf_t, STR, forecasts, "forecasts", 0, "forecasts",
+             "compacted topic of served Forecasts (eddy-evaluate), read whole, for GET "
+             "/forecast?series=X and /champion/X; \"off\" to serve none"),
+    EDDY_OPT(metrics_conf_t, STR, events, "events", 0, "model-events",
+             "topic of ModelEvents (eddy-evaluate), read whole, for /champion/X; "
+             "\"off\" to read none"),
     EDDY_OPT(metrics_conf_t, INT, max_points, "max-points", 0, "5000",
              "predictions kept per (model, series) for the status page and the ranking",
              .min = 4, .max = 10000000),
@@ -230,6 +237,11 @@ static int sink_start(eddy_stage_t *stage, eddy_codec_t *codec, char *errstr,
         !(sink.ledger = eddy_ledger_new(&lcfg, errstr, errstr_size)))
         return 1;
     sink.chart_js = conf.chart_js;
+    if (strcmp(conf.forecasts, "off") &&
+        !(sink.serve = eddy_serve_new(eddy_stage_opts(), codec, conf.forecasts,
+                                      strcmp(conf.events, "off") ? conf.events : NULL,
+                                      (size_t)conf.max_series, errstr, errstr_size)))
+        return 1;
     sink.scores_topic = strcmp(conf.scores, "off") && *conf.scores ? conf.scores : NULL;
     stage->extra_input_topic = sink.scores_topic;
     stage->from_beginning = conf.replay;
@@ -241,6 +253,7 @@ static void sink_stop(eddy_stage_t *stage)
     (void)stage;
     eddy_metrics_destroy(sink.metrics);
     eddy_ledger_destroy(sink.ledger);
+    eddy_serve_destroy(sink.serve);
 }
 
 static const eddy_stage_def_t metrics_def = {

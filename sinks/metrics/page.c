@@ -318,7 +318,10 @@ static int json_route(eddy_buf_t *body, const char **ctype, json_t *j)
 int eddy_page_http(void *arg, const char *path, eddy_buf_t *body, const char **ctype)
 {
     sink_t *sink = arg;
+    int status;
 
+    if (sink->serve && (status = eddy_serve_http(sink->serve, path, body, ctype)))
+        return status;
     if (!strcmp(path, "/") || !strncmp(path, "/series/", 8)) {
         *ctype = "text/html; charset=utf-8";
         eddy_buf_printf(body, "%s", eddy_page_html);

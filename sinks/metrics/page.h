@@ -7,6 +7,7 @@
 #include "codec/codec.h"
 #include "ledger_core.h"
 #include "metrics_core.h"
+#include "serve.h"
 #include "util/buf.h"
 
 /* The sink: its cores and decoding buffers (owned by main.c). */
@@ -16,6 +17,7 @@ typedef struct sink_s {
     eddy_ledger_t *ledger;    /* points, scores, ranking, eddy_* families */
     const char *scores_topic; /* NULL: scores not read */
     const char *chart_js;     /* path of Chart.js (UMD) */
+    eddy_serve_t *serve;      /* /forecast, /champion/X (NULL: off) */
     eddy_pred_t pred;
     eddy_score_t score;
     eddy_ledger_score_t lscore;
@@ -24,7 +26,8 @@ typedef struct sink_s {
 
 /* The loop's http callback (HTTP thread, under the stage lock): "/" and
  * "/series/<name>" (the page), "/chart.js", "/api/series",
- * "/api/series/<name>", "/leaderboard", "/leaderboard.txt", "/forecasts".
+ * "/api/series/<name>", "/leaderboard", "/leaderboard.txt", "/forecasts", and
+ * serve.h's "/forecast?series=X" and "/champion/<name>".
  * Returns the HTTP status, or 0 for a path that is not the sink's. */
 int eddy_page_http(void *arg, const char *path, eddy_buf_t *body, const char **ctype);
 

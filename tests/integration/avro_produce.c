@@ -4,7 +4,8 @@
  *   avro_produce BOOTSTRAP TOPIC SCHEMA_FILE SCHEMA_ID KEY_FIELD < records.jsonl
  *
  * Each stdin line is a JSON object with one member per field of the record
- * schema (ints, longs, doubles, strings, booleans, arrays of those); it is
+ * schema (ints, longs, doubles, strings, booleans, arrays of those; a double
+ * may be the string "NaN", "Infinity" or "-Infinity"); it is
  * encoded with avro-c's generic API under the schema, framed with SCHEMA_ID
  * and produced keyed by the string field KEY_FIELD. Exits 0 once every
  * record is delivered. */
@@ -31,6 +32,9 @@ static int set_value(avro_value_t *v, json_t *j)
     case AVRO_INT64:
         return json_is_integer(j) ? avro_value_set_long(v, json_integer_value(j)) : -1;
     case AVRO_DOUBLE:
+        /* "NaN", "Infinity", "-Infinity": the non-finite values JSON lacks */
+        if (json_is_string(j))
+            return avro_value_set_double(v, strtod(json_string_value(j), NULL));
         return json_is_number(j) ? avro_value_set_double(v, json_number_value(j)) : -1;
     case AVRO_FLOAT:
         return json_is_number(j) ? avro_value_set_float(v, (float)json_number_value(j))

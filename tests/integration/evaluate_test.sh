@@ -10,7 +10,10 @@
 # learners' prequential 38.8623; a second evaluator killed with SIGKILL
 # mid-run and restarted ends with the same latest scores; on Kafka, the same
 # again after its group is reset with --reset-offsets --to-earliest (the
-# state is rebuilt, nothing is scored twice).
+# state is rebuilt, nothing is scored twice). The champion outputs: every
+# series gets an initial decision and a served forecast, and the killed
+# evaluator ends with the same model-events (each series' list) and the
+# same latest forecasts as the uninterrupted one.
 set -euo pipefail
 mode=${1:?usage: evaluate_test.sh embedded|kafka}
 # shellcheck source=lib.sh
@@ -20,8 +23,9 @@ data=$root/data/airpassengers-extended.csv
 rows=744
 s="-ev-$$-$(date +%s)"
 obs=obs$s feat=feat$s pred=pred$s scores=scores$s scores2=scores2$s dlq=dlq$s
+fc=fc$s fc2=fc2$s ev=ev$s ev2=ev2$s
 case $mode in
-  embedded) eddy_start_broker --topics "$obs,$feat,$pred,$scores,$scores2,$dlq" ;;
+  embedded) eddy_start_broker --topics "$obs,$feat,$pred,$scores,$scores2,$dlq,$fc,$fc2,$ev,$ev2" ;;
   kafka) it_need_kafka ;;
   *) echo "unknown mode $mode" >&2; exit 2 ;;
 esac
@@ -35,10 +39,12 @@ for m in "${models[@]}"; do
   eddy_start "learn-$m" eddy-learn "${common[@]}" --model "$m" --input "$feat" --output "$pred" \
     --group "learn-$m$s"
 done
-eddy_start evaluate eddy-evaluate "${common[@]}" --input "$pred" --output "$scores" --group "eval$s"
+eddy_start evaluate eddy-evaluate "${common[@]}" --input "$pred" --output "$scores" --group "eval$s" \
+  --forecasts "$fc" --events "$ev"
 # The second evaluator, killed mid-run below: small transactions.
-eddy_start eval2 eddy-evaluate "${common[@]}" --input "$pred" --output "$scores2" \
-  --group "eval2$s" --batch-size 20 --transactional-id "eval2$s"
+ev2_args=(--input "$pred" --output "$scores2" --forecasts "$fc2" --events "$ev2" --group "eval2$s")
+eddy_start eval2 eddy-evaluate "${common[@]}" "${ev2_args[@]}" --batch-size 20 \
+  --transactional-id "eval2$s"
 "$(eddy_bin eddy-ingest)" --topic "$obs" --deadletter-topic "$dlq" --series-id airpassengers \
   --rate 250 "$data" 2>"$EDDY_RUN/ingest.log" &
 ingest_pid=$!
@@ -55,8 +61,8 @@ kill -KILL "$(cat "$EDDY_RUN/eval2.pid")"
 wait "$(cat "$EDDY_RUN/eval2.pid")" 2>/dev/null || true
 [ "$before" -gt 0 ] && [ "$before" -lt $((rows * ${#models[@]})) ] ||
   fail "eval2 was not killed mid-run ($before scores committed)"
-eddy_start eval2 eddy-evaluate "${common[@]}" --input "$pred" --output "$scores2" \
-  --group "eval2$s" --batch-size 20 --transactional-id "eval2$s"
+eddy_start eval2 eddy-evaluate "${common[@]}" "${ev2_args[@]}" --batch-size 20 \
+  --transactional-id "eval2$s"
 ok "eval2 killed with SIGKILL after $before of $((rows * ${#models[@]})) scores, restarted"
 wait $ingest_pid || fail "eddy-ingest exited non-zero"
 
@@ -74,6 +80,15 @@ python3 "$check" "$EDDY_RUN/pred.jsonl" "$EDDY_RUN/scores.jsonl" --expect-mae li
   fail "scores differ from the direct computation"
 python3 "$check" --same "$EDDY_RUN/scores.jsonl" "$EDDY_RUN/scores2.jsonl" ||
   fail "the evaluator killed mid-run ends with other scores"
+for t in "$fc" "$ev" "$fc2" "$ev2"; do cat_ "$t" >"$EDDY_RUN/$t.jsonl"; done
+champ=$root/tests/integration/champion_check.py
+python3 "$champ" show "$EDDY_RUN/$ev.jsonl" "$EDDY_RUN/$fc.jsonl"
+grep -q '"kind": *"initial"' "$EDDY_RUN/$ev.jsonl" || fail "no initial champion decision"
+[ -s "$EDDY_RUN/$fc.jsonl" ] || fail "no served forecast"
+dedupe=""
+[ "$mode" = embedded ] && dedupe=--dedupe
+python3 "$champ" same "$EDDY_RUN/$ev.jsonl" "$EDDY_RUN/$ev2.jsonl" "$EDDY_RUN/$fc.jsonl" \
+  "$EDDY_RUN/$fc2.jsonl" $dedupe || fail "the evaluator killed mid-run ends with other champion outputs"
 
 # The embedded broker drops transactional offset commits (README), so there
 # a restart replays from the start (rebuilding the state, as the latest
@@ -89,15 +104,18 @@ if [ "$mode" = kafka ]; then
   eddy_stop eval2 || fail "eval2 did not stop cleanly"
   "$kafka" tool consumer-groups --group "eval2$s" --topic "$pred" --reset-offsets --to-earliest \
     --execute >/dev/null || fail "reset-offsets"
-  eddy_start eval2 eddy-evaluate "${common[@]}" --input "$pred" --output "$scores2" \
-    --group "eval2$s" --transactional-id "eval2$s" --exit-idle 3s
+  eddy_start eval2 eddy-evaluate "${common[@]}" "${ev2_args[@]}" \
+    --transactional-id "eval2$s" --exit-idle 3s
   wait "$(cat "$EDDY_RUN/eval2.pid")" || fail "the replaying evaluator exited non-zero"
   rm -f "$EDDY_RUN/eval2.pid"
   grep -q 'rebuilding=[1-9]' "$EDDY_RUN/eval2.log" || fail "the replay did not notice its state was ahead"
   cat_ "$scores2" >"$EDDY_RUN/scores2.jsonl"
   python3 "$check" --same "$EDDY_RUN/scores.jsonl" "$EDDY_RUN/scores2.jsonl" ||
     fail "the replayed scores differ"
-  ok "replay after --reset-offsets --to-earliest: the same latest scores, nothing scored twice"
+  for t in "$fc2" "$ev2"; do cat_ "$t" >"$EDDY_RUN/$t.jsonl"; done
+  python3 "$champ" same "$EDDY_RUN/$ev.jsonl" "$EDDY_RUN/$ev2.jsonl" "$EDDY_RUN/$fc.jsonl" \
+    "$EDDY_RUN/$fc2.jsonl" || fail "the replay changed the champion outputs"
+  ok "replay after --reset-offsets --to-earliest: the same latest scores and champion outputs, nothing scored or decided twice"
 fi
 
 python3 "$root/scripts/lib/scores.py" table "$EDDY_RUN/scores.jsonl"

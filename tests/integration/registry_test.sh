@@ -3,7 +3,7 @@
 # its schemas under <topic>-value and decodes by the writer's schema id.
 #
 #   0. on a registry started here (fresh), eddy-register-schemas hands out
-#      eddy's built-in ids 1-5, Prediction v1 (id 3) and v2 (id 5) as
+#      eddy's built-in ids 1-8, Prediction v1 (id 3) and v2 (id 5) as
 #      versions 1 and 2 of predictions-value;
 #   1. eddy-ingest registers Observation (v1) under <obs>-value;
 #   2. v2 (Observation + a "unit" field with a default) is registered as the
@@ -49,7 +49,7 @@ if [ $started_registry = 1 ]; then
   EDDY_SCHEMA_DIR="$root/schemas" sh "$root/deploy/docker/register-schemas.sh" "$R" \
     >"$EDDY_RUN/register.out" 2>&1 || fail "eddy-register-schemas: $(cat "$EDDY_RUN/register.out")"
   got=$(sed -n 's/^eddy-register-schemas: \([a-z-]*\) -> id \([0-9?]*\) .*/\1 \2/p' "$EDDY_RUN/register.out" | tr '\n' ' ')
-  want="observations-value 1 features-value 2 predictions-value 3 scores-value 4 predictions-value 5 "
+  want="observations-value 1 features-value 2 predictions-value 3 scores-value 4 predictions-value 5 forecasts-value 6 model-events-value 7 control-value 8 "
   [ "$got" = "$want" ] || fail "eddy-register-schemas ids: '$got', expected '$want': $(cat "$EDDY_RUN/register.out")"
   grep -q WARNING "$EDDY_RUN/register.out" && fail "eddy-register-schemas warned: $(cat "$EDDY_RUN/register.out")"
   [ "$(curl -fsS "$R/subjects/predictions-value/versions/1" | jget id)" = 3 ] || fail "predictions-value version 1 is not id 3"

@@ -54,10 +54,11 @@ import math, sys
 with open(f"{sys.argv[1]}/wild.csv", "w") as out:
     out.write("series_id,input,value\n")
     for t in range(80):
-        out.write(f"shift,{t},{3.0 if t < 40 else 300.0!r}\n")
-        out.write(f"huge,{t},{1e300 * (1.5 + math.sin(t)):.17g}\n")
+        month = f"{2000 + t // 12}-{t % 12 + 1:02d}"  # the event time
+        out.write(f"shift,{month},{3.0 if t < 40 else 300.0!r}\n")
+        out.write(f"huge,{month},{1e300 * (1.5 + math.sin(t)):.17g}\n")
         if t in (10, 30, 50):
-            out.write(f"shift,{t},not-a-number\n")
+            out.write(f"shift,{month},not-a-number\n")
 PY
 good_wild=160 bad_rows=3
 t0=$(date +%s)

@@ -207,6 +207,36 @@ static void test_duplicates(void **state)
     eddy_learner_destroy(l);
 }
 
+/* --name: two settings of one model publish under their own names and
+ * predict differently; bad names are refused. */
+static void test_named_models(void **state)
+{
+    (void)state;
+    static eddy_fv_t fv[STEPS];
+    eddy_learner_t *a =
+        eddy_learner_new("ridge", "l2=0.5", N_LAGS, 2, 10, err, sizeof(err));
+    eddy_learner_t *b =
+        eddy_learner_new("ridge", "l2=5", N_LAGS, 2, 10, err, sizeof(err));
+    eddy_pred_t pa, pb;
+
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_int_equal(eddy_learner_set_name(a, "ridge-l2-0.5"), 0);
+    assert_int_equal(eddy_learner_set_name(b, "ridge-l2-5"), 0);
+    assert_int_equal(eddy_learner_set_name(b, "a/b"), -1);
+    assert_int_equal(eddy_learner_set_name(b, ""), -1);
+    make_fvs("n", 0, STEPS, fv);
+    for (int t = 0; t < 40; t++) {
+        process_ok(a, &fv[t], &pa);
+        process_ok(b, &fv[t], &pb);
+    }
+    assert_string_equal(pa.model, "ridge-l2-0.5");
+    assert_string_equal(pb.model, "ridge-l2-5");
+    assert_true(pa.prediction != pb.prediction);
+    eddy_learner_destroy(a);
+    eddy_learner_destroy(b);
+}
+
 static void test_wrong_lags(void **state)
 {
     (void)state;
@@ -325,6 +355,7 @@ int main(void)
         cmocka_unit_test(test_prequential_models),
         cmocka_unit_test(test_forecast),
         cmocka_unit_test(test_duplicates),
+        cmocka_unit_test(test_named_models),
         cmocka_unit_test(test_wrong_lags),
         cmocka_unit_test(test_bad_settings),
         cmocka_unit_test(test_series_cap),

@@ -28,10 +28,11 @@ static const eddy_opt_t broker_opts[] = {
              .min = 1, .max = 64),
     EDDY_OPT(broker_conf_t, INT, partitions, "partitions", 'p', "4",
              "partitions of each pipeline topic", .min = 1, .max = 100000),
-    EDDY_OPT(broker_conf_t, STR, topics, "topics", 't',
-             "observations,features,predictions,scores,deadletter",
-             "topics to create (comma-separated); others are auto-created with 4 "
-             "partitions"),
+    EDDY_OPT(
+        broker_conf_t, STR, topics, "topics", 't',
+        "observations,features,predictions,scores,forecasts,model-events,deadletter",
+        "topics to create (comma-separated); others are auto-created with 4 "
+        "partitions"),
     EDDY_OPT(
         broker_conf_t, DURATION, chaos_interval_ms, "chaos-interval", 0, NULL,
         "inject a fault this often, in turn: produce, fetch and transaction "

@@ -1,0 +1,129 @@
+/* pins.c: the pins in force (see pins.h). */
+#include "pins.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/series.h"
+
+struct eddy_pins_s {
+    size_t max;
+    eddy_series_t *map; /* series id or "*" -> eddy_pin_t */
+};
+
+eddy_pins_t *eddy_pins_new(size_t max)
+{
+    eddy_pins_t *p = calloc(1, sizeof(*p));
+
+    if (!p || !(p->map = eddy_series_new(max + 1, free))) {
+        free(p);
+        return NULL;
+    }
+    p->max = max;
+    return p;
+}
+
+void eddy_pins_destroy(eddy_pins_t *p)
+{
+    if (!p)
+        return;
+    eddy_series_destroy(p->map);
+    free(p);
+}
+
+/* Replaces the whole table by an empty one. */
+static int pins_clear(eddy_pins_t *p)
+{
+    eddy_series_t *fresh = eddy_series_new(p->max + 1, free);
+
+    if (!fresh)
+        return -1;
+    eddy_series_destroy(p->map);
+    p->map = fresh;
+    return 0;
+}
+
+static int pin(eddy_pins_t *p, const eddy_control_t *cmd, char *errstr,
+               size_t errstr_size)
+{
+    eddy_pin_t *v;
+    int rc;
+
+    if (!cmd->model[0]) {
+        snprintf(errstr, errstr_size,
+                 "pin of series '%s' without a model: name the model to pin",
+                 cmd->series_id);
+        return -1;
+    }
+    if (!(v = calloc(1, sizeof(*v))) ||
+        (!strcmp(cmd->series_id, "*") && pins_clear(p))) {
+        free(v);
+        snprintf(errstr, errstr_size, "out of memory");
+        return -1;
+    }
+    snprintf(v->model, sizeof(v->model), "%s", cmd->model);
+    snprintf(v->reason, sizeof(v->reason), "operator %s: %.400s",
+             cmd->operator_name[0] ? cmd->operator_name : "(unnamed)", cmd->reason);
+    eddy_series_remove(p->map, cmd->series_id);
+    if ((rc = eddy_series_put(p->map, cmd->series_id, v))) {
+        free(v);
+        snprintf(errstr, errstr_size,
+                 rc > 0 ? "pin of series '%s': %zu series are pinned already"
+                        : "out of memory pinning series '%s'",
+                 cmd->series_id, p->max);
+        return -1;
+    }
+    return 0;
+}
+
+int eddy_pins_apply(eddy_pins_t *p, const eddy_control_t *cmd, char *errstr,
+                    size_t errstr_size)
+{
+    if (!cmd->series_id[0]) {
+        snprintf(errstr, errstr_size,
+                 "%s command without a series: name one, or * for all", cmd->command);
+        return -1;
+    }
+    if (!strcmp(cmd->command, "pin"))
+        return pin(p, cmd, errstr, errstr_size);
+    if (strcmp(cmd->command, "unpin")) {
+        snprintf(errstr, errstr_size, "command '%s' is not pin or unpin", cmd->command);
+        return -1;
+    }
+    if (!strcmp(cmd->series_id, "*") && pins_clear(p)) {
+        snprintf(errstr, errstr_size, "out of memory");
+        return -1;
+    }
+    eddy_series_remove(p->map, cmd->series_id);
+    return 0;
+}
+
+const eddy_pin_t *eddy_pins_for(const eddy_pins_t *p, const char *series_id)
+{
+    const eddy_pin_t *v = eddy_series_get(p->map, series_id);
+
+    return v ? v : eddy_series_get(p->map, "*");
+}
+
+typedef struct each_s {
+    void (*fn)(void *arg, const char *series_id, const eddy_pin_t *pin);
+    void *arg;
+} each_t;
+
+static void each(const char *id, void *value, void *arg)
+{
+    each_t *e = arg;
+
+    e->fn(e->arg, id, value);
+}
+
+void eddy_pins_foreach(const eddy_pins_t *p,
+                       void (*fn)(void *arg, const char *series_id,
+                                  const eddy_pin_t *pin),
+                       void *arg)
+{
+    each_t e = {fn, arg};
+
+    eddy_series_foreach(p->map, each, &e);
+}

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# The champion per series on the real broker (label kafka), on synthetic
+# predictions (champion_gen.py: every model's one-step error set by hand)
+# read by eddy-evaluate with its defaults (h=1 MASE over 24 steps, margin
+# 0.05, 3 steps in a row) and --champion-default a:
+#
+#   promote   b becomes better at step 60; its window beats a's by the
+#             margin from step 77 (18 of 24 errors at 0.2): promoted at 79,
+#             the third winning step in a row, and not before
+#   revert    b (0.2) promoted at 25; degraded to 5.0 from step 100, its
+#             window is above 1.05 x a's from step 104: reverted at 106
+#   contract  c has the best errors but NaN forecasts: one gate_failure,
+#             never served
+#   pin       eddy-ctl pin b overrides a (worse b is served), unpin restores a
+#   drift     a level shift of +60 (10 MASE scales) in the champion's
+#             residuals at step 80 is a drift event (Page-Hinkley, River's
+#             defaults, on residuals / MASE scale) within 10 steps
+#
+# Asserts the exact event lists, read_committed from model-events, and the
+# served forecasts from the compacted forecasts topic; then eddy-metrics
+# serves them: GET /forecast?series=X (404 naming an unknown series) and
+# GET /champion/X (forecast and events).
+set -euo pipefail
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh" champion
+it_need_kafka
+
+s="-ch-$$-$(date +%s)"
+pred=pred$s fc=fc$s ev=ev$s ctl=ctl$s scores=scores$s dlq=dlq$s
+gen=$root/tests/integration/champion_gen.py
+check=$root/tests/integration/champion_check.py
+produce() { # SERIES FROM TO
+  python3 "$gen" "$1" "$2" "$3" |
+    "$EDDY_BIN/tests/integration/avro_produce" "$EDDY_BOOTSTRAP" "$pred" \
+      "$root/schemas/prediction.avsc" 3 series_id 2>>"$EDDY_RUN/produce.log" ||
+    fail "avro_produce $1"
+}
+cat_() { "$(eddy_bin eddy-cat)" -X isolation.level=read_committed --topic "$1" 2>/dev/null; }
+ctl() { "$(eddy_bin eddy-ctl)" "$@" --topic "$ctl" --operator test >>"$EDDY_RUN/ctl.out" ||
+  fail "eddy-ctl $*"; }
+# wait_served SERIES SEQ MODEL: the latest forecast of SERIES is MODEL's at SEQ.
+wait_served() {
+  for _ in $(seq 300); do
+    cat_ "$fc" >"$EDDY_RUN/fc.jsonl" || true
+    python3 "$check" expect "$EDDY_RUN/ev.jsonl" "$EDDY_RUN/fc.jsonl" --series "$1" \
+      --champion "$3" --seq "$2" >/dev/null 2>&1 && return 0
+    sleep 0.2
+  done
+  return 1
+}
+
+produce pin 0 1 # creates the topic before the evaluator waits for it
+ctl unpin --series '*' --reason "start clean" # creates the control topic
+eddy_start evaluate eddy-evaluate -X session.timeout.ms=6000 --deadletter-topic "$dlq" \
+  --http 127.0.0.1:0 --input "$pred" --output "$scores" --forecasts "$fc" --events "$ev" \
+  --control "$ctl" --group "eval$s" --champion-default a
+produce promote 0 120
+produce revert 0 130
+produce contract 0 60
+produce pin 1 50
+produce drift 0 120
+: >"$EDDY_RUN/ev.jsonl"
+wait_served pin 49 a || fail "pin: a not served at step 49"
+ctl pin --series pin --model b --reason "test the override"
+sleep 1 # the evaluator follows the control topic at its next record
+produce pin 50 60
+wait_served pin 59 b || fail "pin: the pinned b was not served"
+ctl unpin --series pin --reason "done"
+sleep 1
+produce pin 60 70
+wait_served pin 69 a || fail "pin: unpin did not restore a"
+ok "pin overrides the automatic choice, unpin restores it"
+wait_served promote 119 b || fail "promote: b is not served at the end"
+wait_served revert 129 a || fail "revert: a is not served at the end"
+wait_served drift 119 a || fail "drift: a is not served at the end"
+cat_ "$ev" >"$EDDY_RUN/ev.jsonl"
+python3 "$check" show "$EDDY_RUN/ev.jsonl" "$EDDY_RUN/fc.jsonl"
+x() { python3 "$check" expect "$EDDY_RUN/ev.jsonl" "$EDDY_RUN/fc.jsonl" "$@"; }
+x --series promote --kinds initial,promotion --first-seq promotion=79..79 ||
+  fail "promote: not promoted at step 79 exactly"
+ok "promote: promoted after the hysteresis (step 79) and not before"
+x --series revert --kinds initial,promotion,revert --first-seq promotion=25..25 \
+  --first-seq revert=106..106 || fail "revert: not reverted at step 106"
+ok "revert: the degraded champion was reverted at step 106"
+x --series contract --kinds initial,gate_failure --champion a --never-served c ||
+  fail "contract: c was served or not refused"
+ok "contract: c (NaN forecasts) failed the gate once and was never served"
+x --series pin --kinds initial,pin,unpin || fail "pin: other decisions"
+ok "pin: one pin and one unpin event (the operator's reason in each)"
+x --series drift --kinds initial,drift --first-seq drift=80..90 ||
+  fail "drift: the level shift at step 80 was not detected within 10 steps"
+ok "drift: the level shift at step 80 detected within 10 steps (Page-Hinkley)"
+eddy_start metrics eddy-metrics -X session.timeout.ms=6000 --deadletter-topic "$dlq" \
+  --http 127.0.0.1:0 --input "$pred" --scores "$scores" --forecasts "$fc" --events "$ev" \
+  --group "metrics$s"
+url=http://127.0.0.1:$(eddy_http_port metrics)
+for _ in $(seq 100); do
+  curl -fsS "$url/forecast?series=promote" >"$EDDY_RUN/served.json" 2>/dev/null &&
+    grep -q '"seq": *119' "$EDDY_RUN/served.json" && break
+  sleep 0.2
+done
+python3 -c 'import json,sys; f=json.load(open(sys.argv[1])); assert f["model"]=="b" and f["seq"]==119 and len(f["forecast"])==3, f' \
+  "$EDDY_RUN/served.json" || fail "GET /forecast?series=promote: $(cat "$EDDY_RUN/served.json")"
+code=$(curl -s -o "$EDDY_RUN/missing.json" -w '%{http_code}' "$url/forecast?series=nope")
+[ "$code" = 404 ] && grep -q '"nope"' "$EDDY_RUN/missing.json" ||
+  fail "GET /forecast?series=nope: $code $(cat "$EDDY_RUN/missing.json")"
+curl -fsS "$url/champion/revert" >"$EDDY_RUN/champion.json" || fail "GET /champion/revert"
+python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); k=[e["kind"] for e in c["events"]]; assert k==["initial","promotion","revert"] and c["forecast"]["model"]=="a", c' \
+  "$EDDY_RUN/champion.json" || fail "GET /champion/revert: $(cat "$EDDY_RUN/champion.json")"
+ok "eddy-metrics serves GET /forecast?series=X (404 naming an unknown series) and /champion/X"
+eddy_stop_all || fail "a stage did not stop cleanly"
+ok "every stage exited 0 on SIGTERM"

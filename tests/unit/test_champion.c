@@ -1,0 +1,442 @@
+/* test_champion.c: the per-series champion (processors/evaluate/champion.h)
+ * on hand-made views, then through the evaluator (evaluate_core.h) on
+ * synthetic predictions: initial default, promotion after exactly K
+ * winning steps, revert, contract gate, pin and unpin, drift window, the
+ * state round trip and the refusal of an EEVL version 1 state.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "evaluate_core.h"
+#include "util/snapshot.h"
+
+static eddy_champ_conf_t conf_small(void)
+{
+    eddy_champ_conf_t c = eddy_champ_conf_default();
+
+    c.window = 4;
+    c.drift_window = 2;
+    c.consecutive = 3;
+    c.margin = 0.1;
+    c.contract_n = 2;
+    snprintf(c.default_model, sizeof(c.default_model), "a");
+    return c;
+}
+
+/* Steps model STEPPED (0: a, 1: b) with errors EA, EB and full windows,
+ * the other model already at the same step (aligned). */
+static int step2(const eddy_champ_conf_t *c, eddy_champ_t *st, int stepped, double ea,
+                 double eb, int ok_b, eddy_champ_event_t *ev)
+{
+    eddy_champ_view_t v[2] = {{"a", ea, c->window, 1, 1},
+                              {"b", eb, c->window, ok_b, 1}};
+
+    return eddy_champ_step(c, st, v, 2, stepped, ev);
+}
+
+/* Steps a alone (b at another step: not aligned). */
+static int step_a_alone(const eddy_champ_conf_t *c, eddy_champ_t *st, double ea,
+                        double eb, eddy_champ_event_t *ev)
+{
+    eddy_champ_view_t v[2] = {{"a", ea, c->window, 1, 1}, {"b", eb, c->window, 1, 0}};
+
+    return eddy_champ_step(c, st, v, 2, 0, ev);
+}
+
+static void test_initial_and_provisional(void **state)
+{
+    eddy_champ_conf_t c = conf_small();
+    eddy_champ_t st = {0};
+    eddy_champ_event_t ev[EDDY_CHAMP_EVENTS_MAX];
+    eddy_champ_view_t vb = {"b", 1.0, 0, 1, 1};
+
+    (void)state;
+    /* b comes first: serves provisionally; a (the default) takes over */
+    assert_int_equal(eddy_champ_step(&c, &st, &vb, 1, 0, ev), 1);
+    assert_int_equal(ev[0].kind, EDDY_CHAMP_EV_INITIAL);
+    assert_string_equal(st.champion, "b");
+    assert_int_equal(st.provisional, 1);
+    assert_int_equal(step2(&c, &st, 0, 1.0, 1.0, 1, ev), 1);
+    assert_int_equal(ev[0].kind, EDDY_CHAMP_EV_INITIAL);
+    assert_string_equal(ev[0].previous, "b");
+    assert_string_equal(st.champion, "a");
+    assert_int_equal(st.provisional, 0);
+    /* b stepping again changes nothing */
+    assert_int_equal(step2(&c, &st, 1, 1.0, 1.0, 1, ev), 0);
+    assert_string_equal(st.champion, "a");
+}
+
+/* A champion "a" crowned, b a challenger. */
+static eddy_champ_t crowned(const eddy_champ_conf_t *c)
+{
+    eddy_champ_t st = {0};
+    eddy_champ_event_t ev[EDDY_CHAMP_EVENTS_MAX];
+
+    assert_int_equal(step2(c, &st, 0, 1.0, 1.0, 1, ev), 1);
+    assert_string_equal(st.champion, "a");
+    return st;
+}
+
+static void test_promotion_after_k(void **state)
+{
+    eddy_champ_conf_t c = conf_small();
+    eddy_champ_t st = crowned(&c);
+    eddy_champ_event_t ev[EDDY_CHAMP_EVENTS_MAX];
+
+    (void)state;
+    /* within the margin: 0.95 is not below 0.9 x 1.0 */
+    for (int i = 0; i < 10; i++)
+        assert_int_equal(step2(&c, &st, 1, 1.0, 0.95, 1, ev), 0);
+    /* better by the margin: K - 1 steps, then a champion step not aligned
+     * with b (not compared), then a losing step resets the streak */
+    assert_int_equal(step2(&c, &st, 1, 1.0, 0.5, 1, ev), 0);
+    assert_int_equal(step_a_alone(&c, &st, 1.0, 0.5, ev), 0);
+    assert_int_equal(step2(&c, &st, 1, 1.0, 0.5, 1, ev), 0);
+    assert_int_equal(step2(&c, &st, 1, 1.0, 1.5, 1, ev), 0);
+    assert_string_equal(st.champion, "a");
+    assert_int_equal(step2(&c, &st, 1, 1.0, 0.5, 1, ev), 0);
+    assert_int_equal(step2(&c, &st, 1, 1.0, 0.5, 1, ev), 0);
+    assert_string_equal(st.champion, "a");
+    assert_int_equal(step2(&c, &st, 1, 1.0, 0.5, 1, ev), 1);
+    assert_int_equal(ev[0].kind, EDDY_CHAMP_EV_PROMOTION);
+    assert_string_equal(ev[0].model, "b");
+    assert_string_equal(ev[0].previous, "a");
+    assert_true(ev[0].model_err == 0.5 && ev[0].previous_err == 1.0);
+    assert_non_null(strstr(ev[0].reason, "3 compared steps in a row"));
+    assert_string_equal(st.champion, "b");
+    assert_string_equal(st.replaced, "a");
+}
+
+/* A champion reaching a step the challenger already reached counts it. */
+static void test_champion_step_counts_challengers(void **state)
+{
+    eddy_champ_conf_t c = conf_small();
+    eddy_champ_t st = crowned(&c);
+    eddy_champ_event_t ev[EDDY_CHAMP_EVENTS_MAX];
+
+    (void)state;
+    assert_int_equal(step2(&c, &st, 0, 1.0, 0.5, 1, ev), 0);
+    assert_int_equal(step2(&c, &st, 0, 1.0, 0.5, 1, ev), 0);
+    assert_int_equal(step_a_alone(&c, &st, 1.0, 0.5, ev), 0);
+    assert_string_equal(st.champion, "a");
+    assert_int_equal(step2(&c, &st, 0, 1.0, 0.5, 1, ev), 1);
+    assert_int_equal(ev[0].kind, EDDY_CHAMP_EV_PROMOTION);
+    assert_string_equal(st.champion, "b");
+}
+
+static void test_coverage_gate(void **state)
+{
+    eddy_champ_conf_t c = conf_small();
+    eddy_champ_t st = crowned(&c);
+    eddy_champ_event_t ev[EDDY_CHAMP_EVENTS_MAX];
+    eddy_champ_view_t v[2] = {{"a", 1.0, 4, 1, 1}, {"b", 0.1, 3, 1, 1}};
+
+    (void)state;
+    for (int i = 0; i < 10; i++)
+        assert_int_equal(eddy_champ_step(&c, &st, v, 2, 1, ev), 0);
+    assert_string_equal(st.champion, "a");
+}
+
+static void test_revert(void **state)
+{
+    eddy_champ_conf_t c = conf_small();
+    eddy_champ_t st = crowned(&c);
+    eddy_champ_event_t ev[EDDY_CHAMP_EVENTS_MAX];
+
+    (void)state;
+    for (int i = 0; i < 3; i++)
+        step2(&c, &st, 1, 1.0, 0.5, 1, ev);
+    assert_string_equal(st.champion, "b");
+    /* b degrades: worse than a by the margin on its own steps */
+    assert_int_equal(step2(&c, &st, 1, 1.0, 1.05, 1, ev), 0); /* within margin */
+    assert_int_equal(step2(&c, &st, 1, 1.0, 2.0, 1, ev), 0);
+    assert_int_equal(step2(&c, &st, 1, 1.0, 2.0, 1, ev), 0);
+    assert_int_equal(step2(&c, &st, 1, 1.0, 2.0, 1, ev), 1);
+    assert_int_equal(ev[0].kind, EDDY_CHAMP_EV_REVERT);
+    assert_string_equal(ev[0].model, "a");
+    assert_string_equal(ev[0].previous, "b");
+    assert_true(ev[0].model_err == 1.0 && ev[0].previous_err == 2.0);
+    assert_string_equal(st.champion, "a");
+    assert_string_equal(st.replaced, "");
+}
+
+static void test_contract_gate(void **state)
+{
+    eddy_champ_conf_t c = conf_small();
+    eddy_champ_t st = crowned(&c);
+    eddy_champ_event_t ev[EDDY_CHAMP_EVENTS_MAX];
+
+    (void)state;
+    /* b far better but failing the contract: one gate_failure, never crowned */
+    assert_int_equal(step2(&c, &st, 1, 1.0, 0.1, 0, ev), 1);
+    assert_int_equal(ev[0].kind, EDDY_CHAMP_EV_GATE_FAILURE);
+    assert_string_equal(ev[0].model, "b");
+    for (int i = 0; i < 10; i++)
+        assert_int_equal(step2(&c, &st, 1, 1.0, 0.1, 0, ev), 0);
+    assert_string_equal(st.champion, "a");
+    /* it recovers: promoted after K more steps */
+    for (int i = 0; i < 3; i++)
+        step2(&c, &st, 1, 1.0, 0.1, 1, ev);
+    assert_string_equal(st.champion, "b");
+    /* the champion b fails: replaced at once by a, no revert target */
+    assert_int_equal(step2(&c, &st, 1, 1.0, 0.1, 0, ev), 2);
+    assert_int_equal(ev[0].kind, EDDY_CHAMP_EV_GATE_FAILURE);
+    assert_int_equal(ev[1].kind, EDDY_CHAMP_EV_PROMOTION);
+    assert_string_equal(ev[1].model, "a");
+    assert_string_equal(st.champion, "a");
+    assert_true(eddy_champ_serving(&st));
+}
+
+static void test_no_passing_model_not_served(void **state)
+{
+    eddy_champ_conf_t c = conf_small();
+    eddy_champ_t st = crowned(&c);
+    eddy_champ_event_t ev[EDDY_CHAMP_EVENTS_MAX];
+    eddy_champ_view_t v[1] = {{"a", 1.0, 4, 0, 1}};
+
+    (void)state;
+    assert_int_equal(eddy_champ_step(&c, &st, v, 1, 0, ev), 1);
+    assert_false(eddy_champ_serving(&st));
+}
+
+static void test_pin_unpin(void **state)
+{
+    eddy_champ_conf_t c = conf_small();
+    eddy_champ_t st = crowned(&c);
+    eddy_champ_event_t ev[EDDY_CHAMP_EVENTS_MAX], e;
+
+    (void)state;
+    assert_int_equal(eddy_champ_pin(&st, "b", "ops: test", &e), 1);
+    assert_int_equal(e.kind, EDDY_CHAMP_EV_PIN);
+    assert_string_equal(e.model, "b");
+    assert_string_equal(e.previous, "a");
+    assert_string_equal(e.reason, "ops: test");
+    assert_int_equal(eddy_champ_pin(&st, "b", "again", &e), 0);
+    /* a far better: no automatic change while pinned */
+    for (int i = 0; i < 10; i++)
+        assert_int_equal(step2(&c, &st, 0, 0.1, 5.0, 1, ev), 0);
+    assert_string_equal(st.champion, "b");
+    assert_int_equal(eddy_champ_pin(&st, "", "done", &e), 1);
+    assert_int_equal(e.kind, EDDY_CHAMP_EV_UNPIN);
+    assert_string_equal(st.champion, "a");
+    assert_int_equal(eddy_champ_pin(&st, NULL, "none", &e), 0);
+}
+
+static void test_drift_window(void **state)
+{
+    eddy_champ_conf_t c = conf_small();
+    eddy_champ_t st = crowned(&c);
+    eddy_champ_event_t e;
+
+    (void)state;
+    assert_int_equal(eddy_champ_window(&c, &st), 4);
+    eddy_champ_drift(&c, &st, "ADWIN", &e);
+    assert_int_equal(e.kind, EDDY_CHAMP_EV_DRIFT);
+    assert_int_equal(e.window, 2);
+    for (int i = 0; i < 3; i++)
+        eddy_champ_champion_stepped(&st);
+    assert_int_equal(eddy_champ_window(&c, &st), 2);
+    eddy_champ_champion_stepped(&st);
+    assert_int_equal(eddy_champ_window(&c, &st), 4);
+}
+
+static void test_state_round_trip(void **state)
+{
+    eddy_champ_conf_t c = conf_small();
+    eddy_champ_t st = crowned(&c), back;
+    eddy_champ_event_t ev[EDDY_CHAMP_EVENTS_MAX];
+    eddy_buf_t buf = EDDY_BUF_INIT;
+    eddy_reader_t r;
+
+    (void)state;
+    step2(&c, &st, 1, 1.0, 0.5, 1, ev);
+    eddy_champ_pin(&st, "b", "x", ev);
+    eddy_champ_save(&st, &buf);
+    r = (eddy_reader_t){(const uint8_t *)buf.data, buf.len, 0, 0};
+    eddy_champ_load(&back, &r);
+    assert_false(r.err);
+    assert_int_equal(r.pos, buf.len);
+    assert_memory_equal(&back, &st, sizeof(st));
+    /* truncated: refused */
+    r = (eddy_reader_t){(const uint8_t *)buf.data, buf.len - 3, 0, 0};
+    eddy_champ_load(&back, &r);
+    assert_true(r.err);
+    eddy_buf_free(&buf);
+}
+
+/* ---- through the evaluator */
+
+/* A prediction of MODEL at step T on series "s": truth sin-like, error E. */
+static void feed(eddy_evaluator_t *ev, const char *model, int t, double e,
+                 double forecast)
+{
+    eddy_pred_t p;
+    eddy_score_t sc;
+
+    memset(&p, 0, sizeof(p));
+    snprintf(p.series_id, sizeof(p.series_id), "s");
+    snprintf(p.model, sizeof(p.model), "%s", model);
+    p.seq = t;
+    p.event_time_ms = 1000LL * t;
+    p.model_version = t + 1;
+    p.target = 100.0 + 0.5 * t + (t % 12) * 3.0; /* MASE scale 6 */
+    p.prediction = p.target + e;
+    p.n_forecast = 2;
+    p.forecast[0] = forecast;
+    p.forecast[1] = forecast;
+    assert_int_equal(eddy_evaluator_process(ev, &p, &sc, NULL), EDDY_EVAL_SCORED);
+}
+
+static eddy_evaluator_t *evaluator(void)
+{
+    eddy_eval_conf_t c = {.horizons = 2, .season = 12, .max_series = 4};
+    char err[512];
+    eddy_evaluator_t *ev;
+
+    c.champ = conf_small();
+    c.champ.metric = EDDY_CHAMP_MAE;
+    assert_int_equal(eddy_eval_parse_windows(&c, "5", err, sizeof(err)), 0);
+    ev = eddy_evaluator_new(&c, err, sizeof(err));
+    assert_non_null(ev);
+    return ev;
+}
+
+static void test_evaluator_promotes_and_serves(void **state)
+{
+    eddy_evaluator_t *ev = evaluator();
+    const eddy_champ_event_t *e;
+    eddy_eval_served_t sv;
+    int promoted_at = -1;
+
+    (void)state;
+    /* a is the default and good, b bad; at t = 20 b becomes far better */
+    for (int t = 0; t < 60; t++) {
+        feed(ev, "a", t, 1.0, 7.0);
+        assert_true(eddy_evaluator_served(ev, &sv) ==
+                    !strcmp(eddy_evaluator_champion(ev, "s"), "a"));
+        feed(ev, "b", t, t < 20 ? 3.0 : 0.1, 9.0);
+        if (eddy_evaluator_events(ev, &e) && e[0].kind == EDDY_CHAMP_EV_PROMOTION)
+            promoted_at = t;
+    }
+    /* b's window of 4 beats 0.9 x 1.0 once its mean error is below 0.9:
+     * from t = 22 (3, 0.1, 0.1, 0.1 -> 0.825); promoted on its third such
+     * step in a row (K = 3), t = 24, and not before */
+    assert_int_equal(promoted_at, 24);
+    assert_string_equal(eddy_evaluator_champion(ev, "s"), "b");
+    feed(ev, "b", 60, 0.1, 9.5);
+    assert_int_equal(eddy_evaluator_served(ev, &sv), 1);
+    assert_string_equal(sv.model, "b");
+    assert_int_equal(sv.seq, 60);
+    assert_int_equal(sv.model_version, 61);
+    assert_int_equal(sv.n_forecast, 2);
+    assert_true(sv.forecast[0] == 9.5 && sv.forecast[1] == 9.5);
+    assert_int_equal(sv.n_forecast_event_times, 2);
+    assert_int_equal(sv.forecast_event_times_ms[0], 61000);
+    assert_int_equal(sv.forecast_event_times_ms[1], 62000);
+    assert_true(fabs(sv.error - 0.1) < 1e-9);
+    eddy_evaluator_destroy(ev);
+}
+
+static void test_evaluator_non_finite_never_served(void **state)
+{
+    eddy_evaluator_t *ev = evaluator();
+    eddy_eval_served_t sv;
+
+    (void)state;
+    for (int t = 0; t < 40; t++) {
+        feed(ev, "a", t, 1.0, 7.0);
+        feed(ev, "b", t, 0.1, t >= 10 ? NAN : 9.0);
+        if (eddy_evaluator_served(ev, &sv))
+            assert_true(isfinite(sv.forecast[0]) && sv.n_forecast == 2);
+    }
+    assert_string_equal(eddy_evaluator_champion(ev, "s"), "a");
+    eddy_evaluator_destroy(ev);
+}
+
+/* A level shift of the champion's residuals, 10 MASE scales (60): a drift
+ * event within 10 steps (Page-Hinkley with River's defaults, on residuals
+ * divided by the scale), the window then shortened. */
+static void test_evaluator_drift(void **state)
+{
+    eddy_evaluator_t *ev = evaluator();
+    const eddy_champ_event_t *e;
+    eddy_eval_served_t sv;
+    int drift_at = -1;
+
+    (void)state;
+    for (int t = 0; t < 150; t++) {
+        feed(ev, "a", t, t < 100 ? (t % 2 ? 0.5 : -0.5) : 60.0, 7.0);
+        for (int i = 0; i < eddy_evaluator_events(ev, &e); i++)
+            if (e[i].kind == EDDY_CHAMP_EV_DRIFT && drift_at < 0) {
+                drift_at = t;
+                assert_int_equal(e[i].window, 2); /* conf_small's drift window */
+                assert_non_null(strstr(e[i].reason, "Page-Hinkley"));
+                assert_int_equal(eddy_evaluator_served(ev, &sv), 1);
+                assert_int_equal(sv.window, 2);
+            }
+    }
+    assert_in_range(drift_at, 100, 110);
+    eddy_evaluator_destroy(ev);
+}
+
+static void test_evaluator_state_keeps_champion(void **state)
+{
+    eddy_evaluator_t *ev = evaluator(), *back = evaluator();
+    eddy_buf_t buf = EDDY_BUF_INIT, again = EDDY_BUF_INIT, v1 = EDDY_BUF_INIT;
+    eddy_champ_event_t e;
+    char err[512];
+
+    (void)state;
+    for (int t = 0; t < 30; t++) {
+        feed(ev, "a", t, 1.0, 7.0);
+        feed(ev, "b", t, 0.1, 9.0);
+    }
+    assert_int_equal(eddy_evaluator_pin(ev, "s", "a", "ops", &e), 1);
+    assert_int_equal(eddy_evaluator_pin(ev, "unknown", "a", "ops", &e), -1);
+    assert_int_equal(eddy_evaluator_save(ev, "s", &buf), 0);
+    assert_int_equal(
+        eddy_evaluator_load(back, "s", buf.data, buf.len, err, sizeof(err)), 0);
+    assert_string_equal(eddy_evaluator_champion(back, "s"), "a");
+    assert_int_equal(eddy_evaluator_save(back, "s", &again), 0);
+    assert_int_equal(again.len, buf.len);
+    assert_memory_equal(again.data, buf.data, buf.len);
+    /* a version 1 frame is refused with what to do */
+    eddy_snapshot_write(&v1, "EEVL", 1, "x", 1);
+    assert_int_equal(eddy_evaluator_load(back, "t", v1.data, v1.len, err, sizeof(err)),
+                     -1);
+    assert_non_null(strstr(err, "version 1"));
+    assert_non_null(strstr(err, "new --group"));
+    eddy_buf_free(&buf);
+    eddy_buf_free(&again);
+    eddy_buf_free(&v1);
+    eddy_evaluator_destroy(ev);
+    eddy_evaluator_destroy(back);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_initial_and_provisional),
+        cmocka_unit_test(test_promotion_after_k),
+        cmocka_unit_test(test_champion_step_counts_challengers),
+        cmocka_unit_test(test_coverage_gate),
+        cmocka_unit_test(test_revert),
+        cmocka_unit_test(test_contract_gate),
+        cmocka_unit_test(test_no_passing_model_not_served),
+        cmocka_unit_test(test_pin_unpin),
+        cmocka_unit_test(test_drift_window),
+        cmocka_unit_test(test_state_round_trip),
+        cmocka_unit_test(test_evaluator_promotes_and_serves),
+        cmocka_unit_test(test_evaluator_non_finite_never_served),
+        cmocka_unit_test(test_evaluator_drift),
+        cmocka_unit_test(test_evaluator_state_keeps_champion),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
