@@ -36,7 +36,7 @@
 #define EDDY_FORECAST_MAX      64
 #define EDDY_SCORE_WINDOWS_MAX 8 /* rolling windows of a Score */
 #define EDDY_SCORE_ROLLING_MAX (EDDY_SCORE_WINDOWS_MAX * EDDY_FORECAST_MAX)
-#define EDDY_FALLBACK_MAX      15 /* a Prediction's fallback reason */
+#define EDDY_FALLBACK_MAX      15  /* a Prediction's fallback reason */
 #define EDDY_WORD_MAX          15  /* a short name: event kind, metric */
 #define EDDY_TEXT_MAX          511 /* a reason in words */
 

@@ -84,7 +84,7 @@ static int command_of(const char *verb, eddy_control_t *cmd)
 static int send_command(const eddy_opts_t *opts, eddy_codec_t *codec,
                         const eddy_control_t *cmd)
 {
-    eddy_delivery_t dr = {0, 0};
+    eddy_delivery_t dr = {0};
     rd_kafka_conf_t *kc;
     rd_kafka_t *rk = NULL;
     const void *val;
