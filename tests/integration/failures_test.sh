@@ -39,7 +39,7 @@ count() {
 ingest() {
   python3 -c "
 print('input,target')
-for i in range($2): print(f'2020-{i % 12 + 1:02d},{10 + i}')" >"$EDDY_RUN/$1.csv"
+for i in range($2): print(f'{2020 + i // 12}-{i % 12 + 1:02d},{10 + i}')" >"$EDDY_RUN/$1.csv"
   "$(eddy_bin eddy-ingest)" --topic "$obs" --series-id "$1" "$EDDY_RUN/$1.csv" \
     2>>"$EDDY_RUN/ingest.log" || fail "eddy-ingest"
 }
