@@ -29,10 +29,12 @@ s="-ch-$$-$(date +%s)"
 pred=pred$s fc=fc$s ev=ev$s ctl=ctl$s scores=scores$s dlq=dlq$s
 gen=$root/tests/integration/champion_gen.py
 check=$root/tests/integration/champion_check.py
+# Predictions in the layout before `fallback` (schema id 3, as an older
+# eddy-learn wrote them): the evaluator reads them with fallback "".
 produce() { # SERIES FROM TO
   python3 "$gen" "$1" "$2" "$3" |
     "$EDDY_BIN/tests/integration/avro_produce" "$EDDY_BOOTSTRAP" "$pred" \
-      "$root/schemas/prediction.avsc" 3 series_id 2>>"$EDDY_RUN/produce.log" ||
+      "$root/schemas/prediction_v1.avsc" 3 series_id 2>>"$EDDY_RUN/produce.log" ||
     fail "avro_produce $1"
 }
 cat_() { "$(eddy_bin eddy-cat)" -X isolation.level=read_committed --topic "$1" 2>/dev/null; }
