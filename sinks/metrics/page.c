@@ -80,14 +80,14 @@ static void leaderboard_text(sink_t *sink, eddy_buf_t *body)
     char rk[16], a[32], b[32], c[32], d[32];
     size_t i;
 
-    eddy_buf_printf(body, "%-4s %-16s %-8s %11s %7s %12s %12s %14s\n", "rank", "model",
-                    "status", "scaled_MAE", "series", "MAE", "RMSE", "next_forecast");
+    eddy_buf_printf(body, "%-4s %-18s %-8s %11s %7s %12s %12s %14s\n", "rank", "model",
+                    "status", "scaled_MAE", "n", "MAE", "RMSE", "next_forecast");
     json_array_foreach(rows, i, r)
     {
         int rank = (int)json_integer_value(json_object_get(r, "rank"));
         snprintf(rk, sizeof(rk), rank ? "%d" : "-", rank);
         eddy_buf_printf(
-            body, "%-4s %-16s %-8s %11s %7" JSON_INTEGER_FORMAT " %12s %12s %14s\n", rk,
+            body, "%-4s %-18s %-8s %11s %7" JSON_INTEGER_FORMAT " %12s %12s %14s\n", rk,
             json_string_value(json_object_get(r, "model")),
             json_is_true(json_object_get(r, "failing")) ? "failing" : "ok",
             fmt(json_object_get(r, "scaled_mae"), a, sizeof(a)),
