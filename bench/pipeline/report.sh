@@ -6,6 +6,10 @@
 #
 #   scripts/kafka.sh start && bench/pipeline/report.sh
 #
+# Then runs bench/pipeline/peer.sh (eddy against a Python peer) and
+# bench/pipeline/memory.sh (memory per series), which rewrite their own
+# sections; REPORT_PIPELINE_ONLY=1 skips them.
+#
 # For exactly-once and at-least-once in turn: eddy-features -> eddy-learn
 # (linear) at 100, 1,000 and 10,000 observations/s (open loop) and flat out,
 # and eddy-features alone flat out; each eddy-bench run also measures the
@@ -241,3 +245,10 @@ else:
 open(out, "w").write(doc)
 print(section)
 PY
+
+# The other generated sections of the pipeline's figures: eddy against a
+# typical Python peer, and memory per series (REPORT_PIPELINE_ONLY=1 skips).
+if [ -z "${REPORT_PIPELINE_ONLY:-}" ]; then
+  EDDY_BOOTSTRAP=$bs BUILD_DIR=$build "$root/bench/pipeline/peer.sh" >/dev/null
+  EDDY_BOOTSTRAP=$bs BUILD_DIR=$build "$root/bench/pipeline/memory.sh" >/dev/null
+fi
