@@ -19,6 +19,9 @@ Outputs (next to this script):
                        River's split count per step (column splits)
   noisy-<seed>.csv     non-integer (decimal) seasonal series with noise,
                        2,400 steps, every deterministic model
+  snarimax-<data>.csv  time_series.SNARIMAX's forecast(12) before each step
+                       (h1 is the one-step prediction), per parameter set
+                       (`gen_golden.py snarimax` writes only these)
 A None prediction (AMFRegressor before its first sample) is written as 0.0,
 eddy's prediction there.
 """
@@ -228,9 +231,50 @@ def noisy_traces():
         print(f"noisy-{seed}", "rows", len(ys), file=sys.stderr)
 
 
+SNARIMAX_HORIZON = 12
+# name -> (p, d, q, m, sp, sd, sq): eddy's defaults (River's docstring
+# example); a seasonal ARMA with regular and seasonal error terms; a seasonal
+# ARIMA with two seasonal AR lags; m=1 where the two differencers' lags
+# collide (coefficient -2 at lag 1) and d=2 with a short season
+SNARIMAX_SETS = {
+    "default": (12, 1, 12, 12, 0, 1, 0),
+    "arma": (2, 0, 1, 12, 1, 0, 1),
+    "sarima": (1, 1, 0, 12, 2, 1, 0),
+    "m1": (2, 1, 1, 1, 1, 1, 0),
+    "d2": (3, 2, 2, 4, 1, 1, 1),
+}
+
+
+def snarimax_run(params, ys):
+    """forecast(12) before learning each target: rows of 12 values."""
+    p, d, q, m, sp, sd, sq = params
+    model = time_series.SNARIMAX(p=p, d=d, q=q, m=m, sp=sp, sd=sd, sq=sq)
+    rows = []
+    for y in ys:
+        rows.append([float(v) for v in model.forecast(horizon=SNARIMAX_HORIZON)])
+        model.learn_one(y)
+    return rows
+
+
+def snarimax_traces():
+    series = {"airpassengers": load("airpassengers"), "noisy-1": noisy_series(1),
+              "noisy-3": noisy_series(3)}
+    for ds, ys in series.items():
+        cols = {}
+        for name, params in SNARIMAX_SETS.items():
+            rows = snarimax_run(params, ys)
+            for h in range(SNARIMAX_HORIZON):
+                cols[f"{name}_h{h + 1}"] = [r[h] for r in rows]
+        write_trace(f"snarimax-{ds}", ys, cols)
+        print(f"snarimax-{ds}", "rows", len(ys), file=sys.stderr)
+
+
 def main():
     if river.__version__ != RIVER_VERSION:
         sys.exit(f"need river=={RIVER_VERSION}, found {river.__version__}")
+    if sys.argv[1:] == ["snarimax"]:
+        snarimax_traces()
+        return
     for ds in DATASETS:
         ys = load(ds)
         models = deterministic_models()
@@ -250,6 +294,7 @@ def main():
         print(ds, "rows", len(ys), "models", list(cols), file=sys.stderr)
     synthetic_tree()
     noisy_traces()
+    snarimax_traces()
 
 
 def synthetic_series(n=2400):
