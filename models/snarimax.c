@@ -33,7 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { P_P, P_D, P_Q, P_M, P_SP, P_SD, P_SQ, N_P };
+enum { P_P, P_D, P_Q, P_M, P_SP, P_SD, P_SQ, P_LR, P_ILR, N_P };
 
 #define SNX_ORDER_MAX  60
 #define SNX_DIFF_MAX   2
@@ -43,17 +43,21 @@ enum { P_P, P_D, P_Q, P_M, P_SP, P_SD, P_SQ, N_P };
 #define SNX_COEFS ((SNX_DIFF_MAX + 1) * (SNX_DIFF_MAX + 1))
 
 static const eddy_opt_t snx_params[N_P + 1] = {
-    EDDY_PARAM_INT(P_P, "p", 12, 0, SNX_ORDER_MAX,
+    EDDY_PARAM_INT(P_P, "p", 3, 0, SNX_ORDER_MAX,
                    "autoregressive order: lags of the differenced target"),
-    EDDY_PARAM_INT(P_D, "d", 1, 0, SNX_DIFF_MAX, "regular differencing order"),
-    EDDY_PARAM_INT(P_Q, "q", 12, 0, SNX_ORDER_MAX,
+    EDDY_PARAM_INT(P_D, "d", 0, 0, SNX_DIFF_MAX, "regular differencing order"),
+    EDDY_PARAM_INT(P_Q, "q", 0, 0, SNX_ORDER_MAX,
                    "moving-average order: lags of the one-step errors"),
     EDDY_PARAM_INT(P_M, "m", 12, 1, SNX_SEASON_MAX, "season length in steps"),
-    EDDY_PARAM_INT(P_SP, "sp", 0, 0, SNX_SORDER_MAX,
+    EDDY_PARAM_INT(P_SP, "sp", 1, 0, SNX_SORDER_MAX,
                    "seasonal autoregressive order (lags m, 2m, ..)"),
     EDDY_PARAM_INT(P_SD, "sd", 1, 0, SNX_DIFF_MAX, "seasonal differencing order"),
-    EDDY_PARAM_INT(P_SQ, "sq", 0, 0, SNX_SORDER_MAX,
+    EDDY_PARAM_INT(P_SQ, "sq", 1, 0, SNX_SORDER_MAX,
                    "seasonal moving-average order (error lags m, 2m, ..)"),
+    EDDY_PARAM_NUM(P_LR, "lr", 0.001, 0.0, 1e3,
+                   "SGD learning rate of the regression's weights"),
+    EDDY_PARAM_NUM(P_ILR, "intercept_lr", 0.3, 0.0, 1e3,
+                   "learning rate of the regression's intercept"),
     EDDY_OPT_TABLE_END};
 
 /* A window of the latest values, newest first (River's deque with maxlen,
@@ -219,8 +223,8 @@ static int snx_init(eddy_model_t *m)
 {
     snx_state_t *s = m->state;
     const double *p = m->params;
-    /* River's LinearRegression() defaults: SGD(0.01), intercept_lr 0.01 */
-    eddy_glm_params_t gp = {.lr = 0.01, .intercept_lr = 0.01, .clip = 1e12};
+    /* River's LinearRegression(optimizer=optim.SGD(lr), intercept_lr=...) */
+    eddy_glm_params_t gp = {.lr = p[P_LR], .intercept_lr = p[P_ILR], .clip = 1e12};
     s->p = (int)p[P_P];
     s->q = (int)p[P_Q];
     s->m = (int)p[P_M];
@@ -356,8 +360,9 @@ static int snx_load(eddy_reader_t *r, eddy_model_t *m)
 const eddy_model_ops_t eddy_snarimax_ops = {
     EDDY_MODEL_OPS(
         snx, "snarimax", snx_params,
-        "seasonal ARIMA learned online: SGD linear regression on standardized "
-        "lags of the differenced target and of its one-step errors (lag "
-        "features ignored); River time_series.SNARIMAX(p=12, d=1, q=12, m=12, "
-        "sd=1) with its default StandardScaler() | LinearRegression()"),
+        "seasonal ARIMA learned online: SGD linear regression on "
+        "standardized lags of the differenced target and of its one-step "
+        "errors (lag features ignored); River time_series.SNARIMAX(p=3, d=0, "
+        "q=0, m=12, sp=1, sd=1, sq=1, regressor=StandardScaler() | "
+        "LinearRegression(optimizer=SGD(0.001), intercept_lr=0.3))"),
     .forecast = snx_forecast};

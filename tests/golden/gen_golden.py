@@ -32,7 +32,16 @@ import random
 import sys
 
 import river
-from river import ensemble, forest, linear_model, neighbors, preprocessing, time_series, tree
+from river import (
+    ensemble,
+    forest,
+    linear_model,
+    neighbors,
+    optim,
+    preprocessing,
+    time_series,
+    tree,
+)
 
 RIVER_VERSION = "0.26.1"
 N_LAGS = 15
@@ -232,23 +241,30 @@ def noisy_traces():
 
 
 SNARIMAX_HORIZON = 12
-# name -> (p, d, q, m, sp, sd, sq): eddy's defaults (River's docstring
-# example); a seasonal ARMA with regular and seasonal error terms; a seasonal
-# ARIMA with two seasonal AR lags; m=1 where the two differencers' lags
-# collide (coefficient -2 at lag 1) and d=2 with a short season
+# name -> (p, d, q, m, sp, sd, sq, lr, intercept_lr), the regressor being
+# StandardScaler() | LinearRegression(optimizer=optim.SGD(lr),
+# intercept_lr=intercept_lr): eddy's defaults; River's docstring example
+# with River's default regressor (lr 0.01); a seasonal ARMA with regular
+# and seasonal error terms; m=1, where the two differencers' lags collide
+# (coefficient -2 at lag 1); d=2 with a short season and two seasonal AR lags
 SNARIMAX_SETS = {
-    "default": (12, 1, 12, 12, 0, 1, 0),
-    "arma": (2, 0, 1, 12, 1, 0, 1),
-    "sarima": (1, 1, 0, 12, 2, 1, 0),
-    "m1": (2, 1, 1, 1, 1, 1, 0),
-    "d2": (3, 2, 2, 4, 1, 1, 1),
+    "default": (3, 0, 0, 12, 1, 1, 1, 0.001, 0.3),
+    "docs": (12, 1, 12, 12, 0, 1, 0, 0.01, 0.01),
+    "arma": (2, 0, 1, 12, 1, 0, 1, 0.01, 0.01),
+    "m1": (2, 1, 1, 1, 1, 1, 0, 0.01, 0.01),
+    "d2": (3, 2, 2, 4, 2, 1, 1, 0.003, 0.1),
 }
 
 
 def snarimax_run(params, ys):
     """forecast(12) before learning each target: rows of 12 values."""
-    p, d, q, m, sp, sd, sq = params
-    model = time_series.SNARIMAX(p=p, d=d, q=q, m=m, sp=sp, sd=sd, sq=sq)
+    p, d, q, m, sp, sd, sq, lr, ilr = params
+    regressor = preprocessing.StandardScaler() | linear_model.LinearRegression(
+        optimizer=optim.SGD(lr), intercept_lr=ilr
+    )
+    model = time_series.SNARIMAX(
+        p=p, d=d, q=q, m=m, sp=sp, sd=sd, sq=sq, regressor=regressor
+    )
     rows = []
     for y in ys:
         rows.append([float(v) for v in model.forecast(horizon=SNARIMAX_HORIZON)])

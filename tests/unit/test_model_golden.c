@@ -287,10 +287,10 @@ typedef struct {
 
 static const snx_case_t snx_cases[] = {
     {"default", NULL},
-    {"arma", "p=2,d=0,q=1,m=12,sp=1,sd=0,sq=1"},
-    {"sarima", "p=1,d=1,q=0,m=12,sp=2,sd=1,sq=0"},
-    {"m1", "p=2,d=1,q=1,m=1,sp=1,sd=1,sq=0"},
-    {"d2", "p=3,d=2,q=2,m=4,sp=1,sd=1,sq=1"},
+    {"docs", "p=12,d=1,q=12,m=12,sp=0,sd=1,sq=0,lr=0.01,intercept_lr=0.01"},
+    {"arma", "p=2,d=0,q=1,m=12,sp=1,sd=0,sq=1,lr=0.01,intercept_lr=0.01"},
+    {"m1", "p=2,d=1,q=1,m=1,sp=1,sd=1,sq=0,lr=0.01,intercept_lr=0.01"},
+    {"d2", "p=3,d=2,q=2,m=4,sp=2,sd=1,sq=1,lr=0.003,intercept_lr=0.1"},
 };
 
 static eddy_model_t *snx_reborn(eddy_model_t *m)
