@@ -256,15 +256,19 @@ SNARIMAX_SETS = {
 }
 
 
-def snarimax_run(params, ys):
-    """forecast(12) before learning each target: rows of 12 values."""
+def snarimax_model(params=SNARIMAX_SETS["default"]):
     p, d, q, m, sp, sd, sq, lr, ilr = params
     regressor = preprocessing.StandardScaler() | linear_model.LinearRegression(
         optimizer=optim.SGD(lr), intercept_lr=ilr
     )
-    model = time_series.SNARIMAX(
+    return time_series.SNARIMAX(
         p=p, d=d, q=q, m=m, sp=sp, sd=sd, sq=sq, regressor=regressor
     )
+
+
+def snarimax_run(params, ys):
+    """forecast(12) before learning each target: rows of 12 values."""
+    model = snarimax_model(params)
     rows = []
     for y in ys:
         rows.append([float(v) for v in model.forecast(horizon=SNARIMAX_HORIZON)])
