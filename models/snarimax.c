@@ -233,7 +233,10 @@ static int snx_init(eddy_model_t *m)
     s->n = s->p + s->sp + s->q + s->sq;
     build_differencer(s, (int)p[P_D], (int)p[P_SD]);
     int nh = differencer_span(s), ny = max_int(s->p, s->m * s->sp),
-        ne = max_int(s->q, s->m * s->sq), nf = s->n > 0 ? s->n : 1;
+        ne = max_int(s->q, s->m * s->sq);
+    /* without features (p = q = sp = sq = 0: the intercept alone) the
+     * arrays keep one slot, never present, so no allocation is of size 0 */
+    int nf = s->n > 0 ? s->n : 1;
     if (win_init(&s->hist, nh) || win_init(&s->ydiff, ny) || win_init(&s->err, ne) ||
         win_init(&s->fhist, nh) || win_init(&s->fydiff, ny) || win_init(&s->ferr, ne))
         return -1;
@@ -242,8 +245,7 @@ static int snx_init(eddy_model_t *m)
     s->xs = calloc((size_t)nf, sizeof(double));
     s->has = calloc((size_t)nf, 1);
     if (!s->count || !s->x || !s->xs || !s->has ||
-        eddy_scaler_init(&s->scaler, s->n) != 0 ||
-        eddy_glm_init(&s->glm, s->n, &gp) != 0)
+        eddy_scaler_init(&s->scaler, nf) != 0 || eddy_glm_init(&s->glm, nf, &gp) != 0)
         return -1;
     return 0;
 }
