@@ -257,6 +257,10 @@ void eddy_model_forecast(eddy_model_t *model, const double *x_next, double *out,
 {
     if (h <= 0)
         return;
+    if (model->ops->forecast) {
+        model->ops->forecast(model, out, h);
+        return;
+    }
     if (model->ops->forecast_at) {
         for (int k = 0; k < h; k++)
             out[k] = model->ops->forecast_at(model->state, k);

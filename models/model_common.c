@@ -172,36 +172,39 @@ void eddy_scaler_free(eddy_scaler_t *s)
 /* River computes var**0.5, i.e. C pow(var, 0.5), which is not always sqrt(var)
  * (glibc's pow can round the other way near a midpoint): keep pow, but once
  * per learn rather than per transform. */
+void eddy_scaler_learn_at(eddy_scaler_t *s, int i, double xi, double c)
+{
+    double old = s->mean[i], mean = old + (xi - old) / c;
+    double var = s->var[i] + ((xi - old) * (xi - mean) - s->var[i]) / c;
+    s->mean[i] = mean;
+    s->var[i] = var;
+    s->sd[i] = eddy_pow_half(var);
+}
+
+double eddy_scaler_transform_at(const eddy_scaler_t *s, int i, double xi)
+{
+    return s->var[i] != 0.0 ? (xi - s->mean[i]) / s->sd[i] : 0.0;
+}
+
 void eddy_scaler_learn(eddy_scaler_t *s, const double *x)
 {
     s->count += 1.0;
-    double c = s->count;
-    for (int i = 0; i < s->n; i++) {
-        double old = s->mean[i];
-        s->mean[i] += (x[i] - old) / c;
-        s->var[i] += ((x[i] - old) * (x[i] - s->mean[i]) - s->var[i]) / c;
-        s->sd[i] = eddy_pow_half(s->var[i]);
-    }
+    for (int i = 0; i < s->n; i++)
+        eddy_scaler_learn_at(s, i, x[i], s->count);
 }
 
 void eddy_scaler_transform(const eddy_scaler_t *s, const double *x, double *out)
 {
     for (int i = 0; i < s->n; i++)
-        out[i] = s->var[i] != 0.0 ? (x[i] - s->mean[i]) / s->sd[i] : 0.0;
+        out[i] = eddy_scaler_transform_at(s, i, x[i]);
 }
 
 void eddy_scaler_learn_transform(eddy_scaler_t *s, const double *x, double *out)
 {
     s->count += 1.0;
-    double c = s->count;
     for (int i = 0; i < s->n; i++) {
-        double old = s->mean[i], mean = old + (x[i] - old) / c;
-        double var = s->var[i] + ((x[i] - old) * (x[i] - mean) - s->var[i]) / c;
-        double sd = eddy_pow_half(var);
-        s->mean[i] = mean;
-        s->var[i] = var;
-        s->sd[i] = sd;
-        out[i] = var != 0.0 ? (x[i] - mean) / sd : 0.0;
+        eddy_scaler_learn_at(s, i, x[i], s->count);
+        out[i] = eddy_scaler_transform_at(s, i, x[i]);
     }
 }
 

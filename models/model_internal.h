@@ -89,6 +89,13 @@ void eddy_scaler_learn_transform(eddy_scaler_t *s, const double *x, double *out)
 void eddy_scaler_save(eddy_buf_t *w, const eddy_scaler_t *s);
 void eddy_scaler_load(eddy_reader_t *r, eddy_scaler_t *s);
 int eddy_scaler_copy(eddy_scaler_t *dst, const eddy_scaler_t *src);
+/* One feature's share of learn: feature I learns XI as its C-th value (C
+ * counts that feature's values: River keeps a count per feature, which
+ * differs between features only when some are absent from early samples,
+ * as in snarimax; S->count is then unused). */
+void eddy_scaler_learn_at(eddy_scaler_t *s, int i, double xi, double c);
+/* One feature's share of transform: XI standardized, 0 while its variance is 0. */
+double eddy_scaler_transform_at(const eddy_scaler_t *s, int i, double xi);
 
 /* ---- River's LinearRegression (SGD, squared loss, optional l2 / l1) ---- */
 
@@ -172,6 +179,11 @@ struct eddy_model_ops_s {
      * after the last learned target (0: the next step) from m->state. NULL:
      * the generic recursive forecast (predict, shift into in_1). */
     double (*forecast_at)(const void *state, int k);
+    /* For models of the target alone whose forecast is a recursion (each
+     * step feeds the next): OUT gets the next H forecasts at once, the model
+     * left unchanged (its scratch space may be used). NULL: forecast_at or
+     * the generic recursive forecast. */
+    void (*forecast)(eddy_model_t *m, double *out, int h);
     /* Optional: NULL while the model is well, else why it predicts its
      * fallback (a static string). */
     const char *(*trouble)(const eddy_model_t *m);
@@ -206,7 +218,8 @@ struct eddy_model_ops_s {
     X(hoeffding_tree) \
     X(amf) \
     X(snaive_drift) \
-    X(holt_winters_auto)
+    X(holt_winters_auto) \
+    X(snarimax)
 /* clang-format on */
 
 #define EDDY_MODEL_DECLARE_OPS(name) extern const eddy_model_ops_t eddy_##name##_ops;

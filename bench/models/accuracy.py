@@ -36,11 +36,12 @@ BASELINES = [
 ]
 MODELS = [
     "linear", "ridge", "lasso", "knn", "holt_winters", "rls", "bagging",
-    "hoeffding_tree", "amf", "holt_winters_auto",
+    "hoeffding_tree", "amf", "holt_winters_auto", "snarimax",
 ]
 EXTRA = [
     "holt_winters:multiplicative=1", "ridge:seasonal_diff=12",
     "rls:seasonal_diff=12", "linear:seasonal_diff=12", "knn:seasonal_diff=12",
+    "snarimax:p=12,d=1,q=12,sp=0,sq=0,lr=0.01,intercept_lr=0.01",
 ]
 
 

@@ -15,7 +15,18 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "golden"))
 
-from gen_golden import HW, N_LAGS, deterministic_models, randomized_models  # noqa: E402
+from gen_golden import (  # noqa: E402
+    HW,
+    N_LAGS,
+    deterministic_models,
+    randomized_models,
+    snarimax_model,
+)
+
+
+def twins(seed):
+    """Every River twin by eddy name (snarimax with eddy's defaults)."""
+    return {**deterministic_models(), **randomized_models(seed), "snarimax": HW(snarimax_model())}
 
 
 def main():
@@ -29,8 +40,7 @@ def main():
     ]
 
     def factories():
-        names = list(deterministic_models()) + list(randomized_models(0))
-        for name in names:
+        for name in twins(0):
             if name in ("snaive", "holt_winters_mult"):
                 continue  # snaive is no River model
             yield name
@@ -39,8 +49,7 @@ def main():
     for name in factories():
         best, preds = math.inf, None
         for _ in range(repeats):
-            models = {**deterministic_models(), **randomized_models(0)}
-            m = models[name]
+            m = twins(0)[name]
             out = []
             t0 = time.perf_counter_ns()
             for x, y in zip(xs, ys):

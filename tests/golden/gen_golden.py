@@ -19,6 +19,9 @@ Outputs (next to this script):
                        River's split count per step (column splits)
   noisy-<seed>.csv     non-integer (decimal) seasonal series with noise,
                        2,400 steps, every deterministic model
+  snarimax-<data>.csv  time_series.SNARIMAX's forecast(12) before each step
+                       (h1 is the one-step prediction), per parameter set
+                       (`gen_golden.py snarimax` writes only these)
 A None prediction (AMFRegressor before its first sample) is written as 0.0,
 eddy's prediction there.
 """
@@ -29,7 +32,16 @@ import random
 import sys
 
 import river
-from river import ensemble, forest, linear_model, neighbors, preprocessing, time_series, tree
+from river import (
+    ensemble,
+    forest,
+    linear_model,
+    neighbors,
+    optim,
+    preprocessing,
+    time_series,
+    tree,
+)
 
 RIVER_VERSION = "0.26.1"
 N_LAGS = 15
@@ -228,9 +240,61 @@ def noisy_traces():
         print(f"noisy-{seed}", "rows", len(ys), file=sys.stderr)
 
 
+SNARIMAX_HORIZON = 12
+# name -> (p, d, q, m, sp, sd, sq, lr, intercept_lr), the regressor being
+# StandardScaler() | LinearRegression(optimizer=optim.SGD(lr),
+# intercept_lr=intercept_lr): eddy's defaults; River's docstring example
+# with River's default regressor (lr 0.01); a seasonal ARMA with regular
+# and seasonal error terms; m=1, where the two differencers' lags collide
+# (coefficient -2 at lag 1); d=2 with a short season and two seasonal AR lags
+SNARIMAX_SETS = {
+    "default": (3, 0, 0, 12, 1, 1, 1, 0.001, 0.3),
+    "docs": (12, 1, 12, 12, 0, 1, 0, 0.01, 0.01),
+    "arma": (2, 0, 1, 12, 1, 0, 1, 0.01, 0.01),
+    "m1": (2, 1, 1, 1, 1, 1, 0, 0.01, 0.01),
+    "d2": (3, 2, 2, 4, 2, 1, 1, 0.003, 0.1),
+}
+
+
+def snarimax_model(params=SNARIMAX_SETS["default"]):
+    p, d, q, m, sp, sd, sq, lr, ilr = params
+    regressor = preprocessing.StandardScaler() | linear_model.LinearRegression(
+        optimizer=optim.SGD(lr), intercept_lr=ilr
+    )
+    return time_series.SNARIMAX(
+        p=p, d=d, q=q, m=m, sp=sp, sd=sd, sq=sq, regressor=regressor
+    )
+
+
+def snarimax_run(params, ys):
+    """forecast(12) before learning each target: rows of 12 values."""
+    model = snarimax_model(params)
+    rows = []
+    for y in ys:
+        rows.append([float(v) for v in model.forecast(horizon=SNARIMAX_HORIZON)])
+        model.learn_one(y)
+    return rows
+
+
+def snarimax_traces():
+    series = {"airpassengers": load("airpassengers"), "noisy-1": noisy_series(1),
+              "noisy-3": noisy_series(3)}
+    for ds, ys in series.items():
+        cols = {}
+        for name, params in SNARIMAX_SETS.items():
+            rows = snarimax_run(params, ys)
+            for h in range(SNARIMAX_HORIZON):
+                cols[f"{name}_h{h + 1}"] = [r[h] for r in rows]
+        write_trace(f"snarimax-{ds}", ys, cols)
+        print(f"snarimax-{ds}", "rows", len(ys), file=sys.stderr)
+
+
 def main():
     if river.__version__ != RIVER_VERSION:
         sys.exit(f"need river=={RIVER_VERSION}, found {river.__version__}")
+    if sys.argv[1:] == ["snarimax"]:
+        snarimax_traces()
+        return
     for ds in DATASETS:
         ys = load(ds)
         models = deterministic_models()
@@ -250,6 +314,7 @@ def main():
         print(ds, "rows", len(ys), "models", list(cols), file=sys.stderr)
     synthetic_tree()
     noisy_traces()
+    snarimax_traces()
 
 
 def synthetic_series(n=2400):

@@ -299,6 +299,15 @@ static void test_amf_payload_damage(void **state)
     check_payload_damage("amf", "n_estimators=1,max_nodes=5", 30);
 }
 
+/* snarimax's windows carry their own lengths: a damaged length must be
+ * refused or stay within the window (ASan), before and after it fills */
+static void test_snarimax_payload_damage(void **state)
+{
+    (void)state;
+    check_payload_damage("snarimax", "p=2,q=2,m=4,sp=1,sq=1", 3);
+    check_payload_damage("snarimax", "p=2,q=2,m=4,sp=1,sq=1,d=1", 30);
+}
+
 /* max_nodes caps every tree: the snapshot stops growing, learning goes on and
  * snapshot/restore still continues bit for bit */
 static void test_amf_max_nodes(void **state)
@@ -397,6 +406,7 @@ int main(void)
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_amf_max_nodes),
         cmocka_unit_test(test_amf_payload_damage),
+        cmocka_unit_test(test_snarimax_payload_damage),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
