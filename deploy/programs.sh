@@ -2,7 +2,7 @@
 # eddy_stage_def_t): change the programs, rebuild, run deploy/gen.sh.
 # shellcheck shell=bash disable=SC2034
 EDDY_PROGRAMS=(eddy-ingest eddy-features eddy-learn eddy-evaluate eddy-metrics eddy-cat eddy-broker eddy-ctl)
-EDDY_MODELS=(linear ridge lasso knn snaive holt_winters rls bagging hoeffding_tree amf snaive_drift holt_winters_auto)
+EDDY_MODELS=(linear ridge lasso knn snaive holt_winters rls bagging hoeffding_tree amf snaive_drift holt_winters_auto snarimax)
 EDDY_DEADLETTER_TOPIC=deadletter
 EDDY_TOPICS=(observations features predictions scores forecasts model-events control deadletter)
 EDDY_COMPACTED_TOPICS=(scores forecasts)
