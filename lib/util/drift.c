@@ -190,7 +190,7 @@ int eddy_adwin_update(const eddy_adwin_conf_t *conf, eddy_adwin_t *a, double x)
 {
     int change = 0;
 
-    if (a->detected)
+    if (a->detected || a->n_levels == 0)
         eddy_adwin_reset(a);
     insert(conf, a, x);
     a->tick++;
@@ -244,7 +244,7 @@ void eddy_adwin_load(eddy_adwin_t *a, eddy_reader_t *r)
     a->n_levels = (int32_t)eddy_read_count(r, EDDY_ADWIN_LEVELS);
     for (int i = 0; !r->err && i < a->n_levels; i++)
         held += load_level(a, i, r);
-    if (!r->err && (a->n_levels < 1 || a->tick < 0 || held != (uint64_t)a->width ||
-                    !isfinite(a->total) || !isfinite(a->variance)))
+    if (!r->err && (a->tick < 0 || held != (uint64_t)a->width || !isfinite(a->total) ||
+                    !isfinite(a->variance)))
         r->err = 1;
 }

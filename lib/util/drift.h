@@ -86,14 +86,14 @@ typedef struct eddy_adwin_conf_s {
     int grace_period;      /* 10, >= 0 */
 } eddy_adwin_conf_t;
 
-/* The state (eddy_adwin_reset, or eddy_adwin_load). */
+/* The state (eddy_adwin_reset, zeroed, or eddy_adwin_load). */
 typedef struct eddy_adwin_s {
     int64_t width;    /* values in the window */
     int64_t tick;     /* values since the last reset */
     double total;     /* their sum */
     double variance;  /* their sum of squared deviations from the mean */
     int32_t detected; /* the last update detected a drift */
-    int32_t n_levels; /* levels in use, >= 1 */
+    int32_t n_levels; /* levels in use, >= 1 (0: zeroed, an empty window) */
     int32_t count[EDDY_ADWIN_LEVELS];
     double sum[EDDY_ADWIN_LEVELS][EDDY_ADWIN_SLOTS]; /* oldest first */
     double var[EDDY_ADWIN_LEVELS][EDDY_ADWIN_SLOTS];
