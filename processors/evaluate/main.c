@@ -241,6 +241,7 @@ static const char *apply_pin(evaluate_ctx_t *ctx, eddy_emit_t *emit, char *errst
 {
     const char *series = ctx->pred.series_id, *now;
     const eddy_pin_t *want = eddy_pins_for(ctx->pins, series);
+    const char *unpin = eddy_pins_unpin_reason(ctx->pins, series);
     eddy_champ_event_t e;
     const char *reason;
 
@@ -248,7 +249,10 @@ static const char *apply_pin(evaluate_ctx_t *ctx, eddy_emit_t *emit, char *errst
         !strcmp(now, want ? want->model : ""))
         return NULL;
     if (eddy_evaluator_pin(ctx->evaluator, series, want ? want->model : "",
-                           want ? want->reason : "operator: unpinned", &e) != 1)
+                           want    ? want->reason
+                           : unpin ? unpin
+                                   : "operator: unpinned",
+                           &e) != 1)
         return NULL;
     if ((reason = emit_event(ctx, emit, series, &e, -1, 0, errstr, errstr_size)))
         return reason;

@@ -87,7 +87,8 @@ ok "revert: the degraded champion was reverted at step 106"
 x --series contract --kinds initial,gate_failure --champion a --never-served c ||
   fail "contract: c was served or not refused"
 ok "contract: c (NaN forecasts) failed the gate once and was never served"
-x --series pin --kinds initial,pin,unpin || fail "pin: other decisions"
+x --series pin --kinds initial,pin,unpin --reason "pin=operator test: test the override" \
+  --reason "unpin=operator test: done" || fail "pin: other decisions, or not the operator's reasons"
 ok "pin: one pin and one unpin event (the operator's reason in each)"
 x --series drift --kinds initial,drift --first-seq drift=80..90 ||
   fail "drift: the level shift at step 80 was not detected within 10 steps"
