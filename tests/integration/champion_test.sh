@@ -11,15 +11,17 @@
 #             window is above 1.05 x a's from step 104: reverted at 106
 #   contract  c has the best errors but NaN forecasts: one gate_failure,
 #             never served
-#   pin       eddy-ctl pin b overrides a (worse b is served), unpin restores a
+#   pin       eddy-ctl pin b overrides a (worse b is served), unpin restores a;
+#             the pin and unpin events carry each command's operator and reason
 #   drift     a level shift of +60 (10 MASE scales) in the champion's
 #             residuals at step 80 is a drift event (Page-Hinkley, River's
 #             defaults, on residuals / MASE scale) within 10 steps
 #
 # Asserts the exact event lists, read_committed from model-events, and the
 # served forecasts from the compacted forecasts topic; then eddy-metrics
-# serves them: GET /forecast?series=X (404 naming an unknown series) and
-# GET /champion/X (forecast and events).
+# serves them: GET /forecast?series=X (404 naming an unknown series),
+# GET /champion/X (forecast and events) and the gauge
+# eddy_series_champion_info{series,model} on /metrics.
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh" champion
@@ -111,5 +113,11 @@ curl -fsS "$url/champion/revert" >"$EDDY_RUN/champion.json" || fail "GET /champi
 python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); k=[e["kind"] for e in c["events"]]; assert k==["initial","promotion","revert"] and c["forecast"]["model"]=="a", c' \
   "$EDDY_RUN/champion.json" || fail "GET /champion/revert: $(cat "$EDDY_RUN/champion.json")"
 ok "eddy-metrics serves GET /forecast?series=X (404 naming an unknown series) and /champion/X"
+curl -fsS "$url/metrics" >"$EDDY_RUN/metrics.txt" || fail "GET /metrics"
+grep -qx 'eddy_series_champion_info{series="promote",model="b"} 1' "$EDDY_RUN/metrics.txt" &&
+  grep -qx 'eddy_series_champion_info{series="revert",model="a"} 1' "$EDDY_RUN/metrics.txt" &&
+  [ "$(grep -c '^eddy_series_champion_info{series="promote"' "$EDDY_RUN/metrics.txt")" = 1 ] ||
+  fail "eddy_series_champion_info: $(grep champion "$EDDY_RUN/metrics.txt")"
+ok "eddy-metrics exports eddy_series_champion_info{series,model} (one champion per series)"
 eddy_stop_all || fail "a stage did not stop cleanly"
 ok "every stage exited 0 on SIGTERM"
