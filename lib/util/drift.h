@@ -115,7 +115,8 @@ double eddy_adwin_estimation(const eddy_adwin_t *a);
 /* Appends A to OUT, little-endian (util/bytes.h), only the levels in use:
  *   u64 width, tick; f64 total, variance; u32 detected, n_levels;
  *   n_levels x (u32 count; count x (f64 sum, f64 var))
- * at most 32 + 8 + 32 * 4 * 8 * 16 bytes. */
+ * at most 40 + 32 x (4 + 7 x 16) = 3,752 bytes (with River's max_buckets 5,
+ * 40 + 32 x (4 + 5 x 16)). */
 void eddy_adwin_save(const eddy_adwin_t *a, eddy_buf_t *out);
 
 /* Reads A from R; fails R (r->err) on a damaged state: a count or level
