@@ -8,6 +8,7 @@
 eddy_champ_conf_t eddy_champ_conf_default(void)
 {
     eddy_champ_conf_t c = {.drift = eddy_ph_default(),
+                           .adwin = eddy_adwin_default(),
                            .metric = EDDY_CHAMP_MASE,
                            .horizon = 1,
                            .window = 24,
@@ -99,6 +100,7 @@ static void reset_streaks(eddy_champ_t *st)
         st->cand[i].streak = 0;
     st->revert_streak = 0;
     st->ph.n = 0; /* a new champion: its residuals start afresh */
+    eddy_adwin_reset(&st->adwin);
 }
 
 /* Makes V the champion after an event of kind K; REPLACED is remembered
@@ -350,14 +352,31 @@ void eddy_champ_drift(const eddy_champ_conf_t *conf, eddy_champ_t *st,
              detector, st->champion, out->window, conf->window);
 }
 
+static const char *const detector_labels[EDDY_CHAMP_DETECTORS] = {"page_hinkley",
+                                                                  "adwin"};
+
+const char *eddy_champ_detector_label(int i)
+{
+    return i >= 0 && i < EDDY_CHAMP_DETECTORS ? detector_labels[i] : "?";
+}
+
 int eddy_champ_residual(const eddy_champ_conf_t *conf, eddy_champ_t *st,
                         double residual, eddy_champ_event_t *out)
 {
+    static const char *const names[] = {"", "Page-Hinkley", "ADWIN",
+                                        "Page-Hinkley and ADWIN"};
+    unsigned hits = 0;
+
     if (st->ph.n == 0)
         eddy_ph_reset(&st->ph);
-    if (!eddy_ph_update(&conf->drift, &st->ph, residual))
+    if (eddy_ph_update(&conf->drift, &st->ph, residual))
+        hits |= EDDY_CHAMP_DET_PH;
+    if (eddy_adwin_update(&conf->adwin, &st->adwin, residual))
+        hits |= EDDY_CHAMP_DET_ADWIN;
+    if (!hits)
         return 0;
-    eddy_champ_drift(conf, st, "Page-Hinkley", out);
+    eddy_champ_drift(conf, st, names[hits], out); /* restarts both */
+    out->detectors = hits;
     return 1;
 }
 
@@ -376,7 +395,8 @@ int eddy_champ_serving(const eddy_champ_t *st)
  *   4 x (u32 length, name bytes)   champion, replaced, pinned, before_pin
  *   u32 provisional, revert_streak, drift_left, n_cand
  *   n_cand x (u32 length, name bytes; u32 streak, contract_ok)
- *   u64 ph.n; f64 ph.mean, inc, dec, min_inc, max_dec; u32 ph.detected */
+ *   u64 ph.n; f64 ph.mean, inc, dec, min_inc, max_dec; u32 ph.detected
+ *   the ADWIN state (eddy_adwin_save, util/drift.h)    (EEVL version 3) */
 
 static void put_name(eddy_buf_t *out, const char *s)
 {
@@ -415,6 +435,7 @@ void eddy_champ_save(const eddy_champ_t *st, eddy_buf_t *out)
     eddy_buf_put_f64(out, st->ph.min_inc);
     eddy_buf_put_f64(out, st->ph.max_dec);
     eddy_buf_put_u32(out, (uint32_t)st->ph.detected);
+    eddy_adwin_save(&st->adwin, out);
 }
 
 /* A u32 in 0..MAX (fails R otherwise). */
@@ -452,4 +473,6 @@ void eddy_champ_load(eddy_champ_t *st, eddy_reader_t *r)
     st->ph.detected = read_small(r, 1);
     if (st->ph.n < 0)
         r->err = 1;
+    if (!r->err)
+        eddy_adwin_load(&st->adwin, r);
 }

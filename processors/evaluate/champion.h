@@ -38,11 +38,13 @@
  *                   champion; the replaced model is remembered for revert.
  *
  * Every change is an event (eddy_champ_event_t) carrying the errors that
- * decided it. Drift: the champion's one-step residuals feed a Page-Hinkley
- * detector (util/drift.h, River's defaults), reset whenever the champion
- * changes; after a detection (a drift event) the window used for this
- * series is `drift_window` until `window` more steps of the champion have
- * been scored, so a better challenger can take over quickly.
+ * decided it. Drift: the champion's one-step residuals feed two detectors
+ * (util/drift.h, River's defaults), Page-Hinkley and ADWIN, both restarted
+ * whenever the champion changes and after every drift event; a detection by
+ * either (or both at one step) is one drift event naming the detector(s);
+ * the window used for this series is then `drift_window` until `window`
+ * more steps of the champion have been scored, so a better challenger can
+ * take over quickly.
  */
 #ifndef EDDY_EVALUATE_CHAMPION_H
 #define EDDY_EVALUATE_CHAMPION_H
@@ -72,8 +74,10 @@ typedef struct eddy_champ_conf_s {
     int consecutive;            /* K steps in a row (default 3) */
     int contract_n;             /* last N records finite (default 5) */
     char default_model[EDDY_MODEL_NAME_MAX + 1]; /* default "snaive"; "": the first */
-    eddy_ph_conf_t drift; /* Page-Hinkley on the champion's residuals (River's
-                             defaults, util/drift.h) */
+    eddy_ph_conf_t drift;    /* Page-Hinkley on the champion's residuals (River's
+                                defaults, util/drift.h) */
+    eddy_adwin_conf_t adwin; /* ADWIN on the same residuals (River's defaults;
+                                clock 0: the defaults, eddy_evaluator_new) */
 } eddy_champ_conf_t;
 
 /* One model of the series at this step. */
@@ -105,7 +109,17 @@ typedef struct eddy_champ_event_s {
     int64_t model_n, previous_n;    /* pairs in their windows */
     int window;                     /* the window in force */
     char reason[256];
+    unsigned detectors; /* drift: the detectors that fired (EDDY_CHAMP_DET_*) */
 } eddy_champ_event_t;
+
+/* The drift detectors, as bits of eddy_champ_event_t.detectors. */
+#define EDDY_CHAMP_DET_PH    1u /* Page-Hinkley */
+#define EDDY_CHAMP_DET_ADWIN 2u /* ADWIN */
+#define EDDY_CHAMP_DETECTORS 2  /* how many */
+
+/* "page_hinkley", "adwin" for detector I (0..EDDY_CHAMP_DETECTORS - 1), the
+ * value of the metrics' `detector` label. */
+const char *eddy_champ_detector_label(int i);
 
 typedef struct eddy_champ_cand_s {
     char model[EDDY_MODEL_NAME_MAX + 1];
@@ -124,7 +138,8 @@ typedef struct eddy_champ_s {
     int32_t drift_left;    /* champion steps left on drift_window */
     int32_t n_cand;
     eddy_champ_cand_t cand[EDDY_CHAMP_CANDIDATES_MAX];
-    eddy_ph_t ph; /* on the current champion's residuals (n 0: fresh) */
+    eddy_ph_t ph;       /* on the current champion's residuals (n 0: fresh) */
+    eddy_adwin_t adwin; /* on the same residuals (zeroed: fresh) */
 } eddy_champ_t;
 
 /* The defaults above. */
@@ -162,9 +177,10 @@ void eddy_champ_drift(const eddy_champ_conf_t *conf, eddy_champ_t *st,
 
 /* Adds the champion's one-step RESIDUAL of its latest step (y - yhat,
  * finite; the evaluator divides it by the series' MASE scale, and feeds
- * nothing while that scale is 0) to the drift detector (reset whenever the
- * champion changes). On a
- * detection starts the drift window and fills OUT: returns 1, else 0. */
+ * nothing while that scale is 0) to both drift detectors (restarted whenever
+ * the champion changes and after a drift event). On a detection by either
+ * starts the drift window and fills OUT (reason naming "Page-Hinkley",
+ * "ADWIN" or both; detectors set): returns 1, else 0. */
 int eddy_champ_residual(const eddy_champ_conf_t *conf, eddy_champ_t *st,
                         double residual, eddy_champ_event_t *out);
 

@@ -668,6 +668,8 @@ eddy_evaluator_t *eddy_evaluator_new(const eddy_eval_conf_t *conf, char *errstr,
     ev->conf = *conf;
     if (!conf->champ.window)
         ev->conf.champ = eddy_champ_conf_default();
+    if (!ev->conf.champ.adwin.clock)
+        ev->conf.champ.adwin = eddy_adwin_default();
     ev->wmax = ev->conf.champ.window > ev->conf.champ.drift_window
                    ? ev->conf.champ.window
                    : ev->conf.champ.drift_window;
@@ -723,7 +725,7 @@ size_t eddy_evaluator_track_count(const eddy_evaluator_t *ev)
     return n;
 }
 
-/* ---- state: an "EEVL" frame (version 2) whose payload is, little-endian:
+/* ---- state: an "EEVL" frame (version 3) whose payload is, little-endian:
  *   u32 horizons H, u32 season m, u32 longest window W, u32 tracks
  *   per track:
  *     u32 length, model name bytes
@@ -736,7 +738,8 @@ size_t eddy_evaluator_track_count(const eddy_evaluator_t *ev)
  *     H x (u64 origin, u32 n, H x f64)            the pending forecasts
  *     H x (u64 n, mape_n; 6 x f64 the sums; u32 ring_n, ring_head;
  *          W x f64 |e|; W x f64 y)                the horizons
- *   the champion state (champion.c)                 (version 2)
+ *   the champion state (champion.c)                 (version 2; its ADWIN
+ *                                                    block at its end: 3)
  * Doubles are stored bit for bit, so a restored run continues exactly. */
 
 static void put_i64s(eddy_buf_t *out, const int64_t *v, int n)
@@ -946,7 +949,13 @@ static void *evseries_load(const void *ctx, const char *series_id, eddy_reader_t
     return s;
 }
 
-#define EEVL_VERSION 2
+#define EEVL_VERSION 3
+
+/* The versions refused, each with what it lacks (the fix is the same). */
+static const char *const eevl_old[] = {
+    [1] = "saved by an eddy-evaluate without champion selection",
+    [2] = "saved by an eddy-evaluate without the ADWIN drift detector's state",
+};
 
 static const eddy_series_codec_t evseries_codec = {.magic = "EEVL",
                                                    .version = EEVL_VERSION,
@@ -965,16 +974,16 @@ int eddy_evaluator_load(eddy_evaluator_t *ev, const char *series_id, const void 
     const uint8_t *payload;
     size_t n;
 
-    if (eddy_snapshot_read(buf, len, "EEVL", 1, &payload, &n, NULL, 0) ==
-        EDDY_SNAPSHOT_OK) {
-        snprintf(errstr, errstr_size,
-                 "state of series '%s' is an EEVL version 1 state, saved by an "
-                 "eddy-evaluate without champion selection; version %d is needed: "
-                 "rebuild the scores from the predictions under a new --group (or "
-                 "delete the <group>-state topic)",
-                 series_id, EEVL_VERSION);
-        return -1;
-    }
+    for (int v = 1; v < EEVL_VERSION; v++)
+        if (eddy_snapshot_read(buf, len, "EEVL", (uint32_t)v, &payload, &n, NULL, 0) ==
+            EDDY_SNAPSHOT_OK) {
+            snprintf(errstr, errstr_size,
+                     "state of series '%s' is an EEVL version %d state, %s; version "
+                     "%d is needed: rebuild the scores from the predictions under a "
+                     "new --group (or delete the <group>-state topic)",
+                     series_id, v, eevl_old[v], EEVL_VERSION);
+            return -1;
+        }
     return eddy_series_load(ev->series, series_id, buf, len, &evseries_codec, ev,
                             errstr, errstr_size);
 }

@@ -42,8 +42,8 @@
  *
  * State is per series (the input key), holding every model seen on it and
  * the champion state; it is saved and loaded per series as a
- * util/snapshot.h frame "EEVL" version 2 (version 1, without champion, is
- * refused with what to do).
+ * util/snapshot.h frame "EEVL" version 3 (version 1, without champion, and
+ * 2, without the ADWIN state, are refused with what to do).
  */
 #ifndef EDDY_EVALUATE_CORE_H
 #define EDDY_EVALUATE_CORE_H

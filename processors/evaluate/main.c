@@ -93,6 +93,7 @@ typedef struct evaluate_ctx_s {
     eddy_control_t command;
     int64_t commands_refused;
     int64_t decisions[EDDY_CHAMP_EV_GATE_FAILURE + 1]; /* by kind, since start */
+    int64_t detections[EDDY_CHAMP_DETECTORS];          /* drift, by detector */
     double last_forecast_s; /* wall clock of the last Forecast written */
     char key[EDDY_MODEL_NAME_MAX + 1 + EDDY_SERIES_ID_MAX + 1];
 } evaluate_ctx_t;
@@ -158,6 +159,8 @@ static const char *emit_event(evaluate_ctx_t *ctx, eddy_emit_t *emit,
                   e->model_err, e->previous_err, e->reason);
     event_record(ctx, series_id, e, seq, event_time_ms);
     ctx->decisions[e->kind]++;
+    for (int i = 0; i < EDDY_CHAMP_DETECTORS; i++)
+        ctx->detections[i] += (e->detectors >> i) & 1u;
     return eddy_stage_emit_rec(emit, ctx->codec, EDDY_REC_MODEL_EVENT, &ctx->event,
                                conf.events, series_id, errstr, errstr_size);
 }
@@ -238,6 +241,7 @@ static const char *apply_pin(evaluate_ctx_t *ctx, eddy_emit_t *emit, char *errst
 {
     const char *series = ctx->pred.series_id, *now;
     const eddy_pin_t *want = eddy_pins_for(ctx->pins, series);
+    const char *unpin = eddy_pins_unpin_reason(ctx->pins, series);
     eddy_champ_event_t e;
     const char *reason;
 
@@ -245,7 +249,10 @@ static const char *apply_pin(evaluate_ctx_t *ctx, eddy_emit_t *emit, char *errst
         !strcmp(now, want ? want->model : ""))
         return NULL;
     if (eddy_evaluator_pin(ctx->evaluator, series, want ? want->model : "",
-                           want ? want->reason : "operator: unpinned", &e) != 1)
+                           want    ? want->reason
+                           : unpin ? unpin
+                                   : "operator: unpinned",
+                           &e) != 1)
         return NULL;
     if ((reason = emit_event(ctx, emit, series, &e, -1, 0, errstr, errstr_size)))
         return reason;
@@ -309,7 +316,8 @@ static const char *evaluate_process(void *arg, const eddy_msg_t *msg, eddy_emit_
 
 EDDY_STAGE_STATE_CALLBACKS(evaluate, evaluate_ctx_t, evaluator, eddy_evaluator)
 
-/* eddy_evaluate_champion_decisions_total{kind}: every kind, 0 included. */
+/* eddy_evaluate_champion_decisions_total{kind}: every kind, 0 included;
+ * eddy_evaluate_champion_drift_detections_total{detector}: every detector. */
 static void decisions_metric(const evaluate_ctx_t *ctx, eddy_buf_t *out)
 {
     eddy_prom_buf_t *p = eddy_prom_buf_over(out);
@@ -324,6 +332,15 @@ static void decisions_metric(const evaluate_ctx_t *ctx, eddy_buf_t *out)
     for (int k = 0; k <= EDDY_CHAMP_EV_GATE_FAILURE; k++) {
         eddy_prom_label_t l = {"kind", eddy_champ_kind_name((eddy_champ_kind_t)k)};
         eddy_prom_sample(p, &l, 1, (double)ctx->decisions[k]);
+    }
+    eddy_prom_family(p, "eddy_evaluate_champion_drift_detections_total",
+                     EDDY_PROM_COUNTER,
+                     "Drift detections on champions' residuals since start, by "
+                     "detector (page_hinkley, adwin; one drift event may count for "
+                     "both).");
+    for (int i = 0; i < EDDY_CHAMP_DETECTORS; i++) {
+        eddy_prom_label_t l = {"detector", eddy_champ_detector_label(i)};
+        eddy_prom_sample(p, &l, 1, (double)ctx->detections[i]);
     }
     eddy_prom_buf_destroy(p);
 }
@@ -366,7 +383,8 @@ static int evaluate_start(eddy_stage_t *stage, eddy_codec_t *codec, char *errstr
                                      .margin = conf.champion_margin,
                                      .consecutive = conf.champion_consecutive,
                                      .contract_n = conf.contract_records,
-                                     .drift = eddy_ph_default()}};
+                                     .drift = eddy_ph_default(),
+                                     .adwin = eddy_adwin_default()}};
 
     (void)stage;
     if (eddy_eval_parse_windows(&ec, conf.windows, errstr, errstr_size))

@@ -38,6 +38,11 @@ int eddy_pins_apply(eddy_pins_t *p, const eddy_control_t *cmd, char *errstr,
 /* The pin in force for SERIES_ID (borrowed until the next apply), or NULL. */
 const eddy_pin_t *eddy_pins_for(const eddy_pins_t *p, const char *series_id);
 
+/* The reason of the last unpin command for SERIES_ID (its own, else the
+ * last unpin of *), "operator NAME: REASON", as the unpin event carries
+ * it; NULL when none is known. Borrowed until the next apply. */
+const char *eddy_pins_unpin_reason(const eddy_pins_t *p, const char *series_id);
+
 /* Calls FN(ARG, SERIES_ID, PIN) for every pin ("*" included). */
 void eddy_pins_foreach(const eddy_pins_t *p,
                        void (*fn)(void *arg, const char *series_id,

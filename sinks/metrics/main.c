@@ -195,6 +195,19 @@ static const char *sink_process(void *arg, const eddy_msg_t *msg, eddy_emit_t *e
     return sink_prediction(sink, msg, errstr, errstr_size);
 }
 
+/* The served champions (serve.h), when served. Returns 0, or -1 with ERRSTR. */
+static int serve_render(sink_t *sink, eddy_prom_buf_t *prom, char *errstr,
+                        size_t errstr_size)
+{
+    if (!sink->serve)
+        return 0;
+    eddy_serve_metrics(sink->serve, prom);
+    if (eddy_prom_buf_error(prom) == EDDY_PROM_OK)
+        return 0;
+    snprintf(errstr, errstr_size, "%s", eddy_prom_buf_errstr(prom));
+    return -1;
+}
+
 static void sink_metrics(void *arg, eddy_buf_t *out)
 {
     sink_t *sink = arg;
@@ -209,7 +222,8 @@ static void sink_metrics(void *arg, eddy_buf_t *out)
     eddy_process_metrics(prom, "eddy-metrics", EDDY_VERSION);
     if (eddy_ledger_render(sink->ledger, prom, (size_t)conf.max_series, errstr,
                            sizeof(errstr)) ||
-        eddy_metrics_render(sink->metrics, prom, errstr, sizeof(errstr))) {
+        eddy_metrics_render(sink->metrics, prom, errstr, sizeof(errstr)) ||
+        serve_render(sink, prom, errstr, sizeof(errstr))) {
         eddy_log_error("cannot render metrics", "error=\"%s\"", errstr);
         out->len = mark; /* nothing of a failed rendering */
         if (out->data)

@@ -20,6 +20,7 @@ typedef struct raw_s {
 
 typedef struct entry_s {
     raw_t forecast;
+    char model[EDDY_MODEL_NAME_MAX + 1]; /* the latest Forecast's champion */
     raw_t events[EDDY_SERVE_EVENTS];
     int n_events, head;
 } entry_t;
@@ -107,10 +108,18 @@ static void raw_set(raw_t *r, const eddy_msg_t *msg)
 
 static void on_forecast(void *arg, const eddy_msg_t *msg)
 {
-    entry_t *e = entry_of(arg, msg);
+    eddy_serve_t *s = arg;
+    entry_t *e = entry_of(s, msg);
+    const char *model;
+    json_t *j;
 
-    if (e && msg->value)
-        raw_set(&e->forecast, msg);
+    if (!e || !msg->value)
+        return;
+    raw_set(&e->forecast, msg);
+    j = eddy_cat_value_json(s->codec, msg->value, msg->value_len, 0, NULL);
+    model = json_string_value(json_object_get(j, "model"));
+    snprintf(e->model, sizeof(e->model), "%s", model ? model : "");
+    json_decref(j);
 }
 
 static void on_event(void *arg, const eddy_msg_t *msg)
@@ -170,6 +179,33 @@ static int champion(eddy_serve_t *s, const char *id, eddy_buf_t *body,
                          raw_json(s, &e->forecast), "events", events));
 }
 
+/* Reads what arrived on both topics since the last call (non-blocking). */
+static void serve_poll(eddy_serve_t *s)
+{
+    if (s->forecasts)
+        eddy_tail_poll(s->forecasts, on_forecast, s);
+    if (s->events)
+        eddy_tail_poll(s->events, on_event, s);
+}
+
+static void champion_sample(const char *id, void *value, void *arg)
+{
+    const entry_t *e = value;
+    eddy_prom_label_t l[] = {{"series", id}, {"model", e->model}};
+
+    if (e->model[0])
+        eddy_prom_sample(arg, l, 2, 1.0);
+}
+
+void eddy_serve_metrics(eddy_serve_t *s, eddy_prom_buf_t *p)
+{
+    serve_poll(s);
+    eddy_prom_family(p, "eddy_series_champion_info", EDDY_PROM_GAUGE,
+                     "1 for the model whose forecast is served for the series (the "
+                     "champion of its latest Forecast on the forecasts topic).");
+    eddy_series_foreach(s->series, champion_sample, p);
+}
+
 int eddy_serve_http(eddy_serve_t *s, const char *path, eddy_buf_t *body,
                     const char **ctype)
 {
@@ -178,10 +214,7 @@ int eddy_serve_http(eddy_serve_t *s, const char *path, eddy_buf_t *body,
 
     if (strcmp(path, "/forecast") && strncmp(path, "/champion/", 10))
         return 0;
-    if (s->forecasts)
-        eddy_tail_poll(s->forecasts, on_forecast, s);
-    if (s->events)
-        eddy_tail_poll(s->events, on_event, s);
+    serve_poll(s);
     if (!strncmp(path, "/champion/", 10))
         return champion(s, path + 10, body, ctype);
     if (!(id = eddy_http_query("series")) || !*id)

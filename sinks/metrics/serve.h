@@ -21,6 +21,7 @@
 #include "codec/codec.h"
 #include "util/buf.h"
 #include "util/opts.h"
+#include "util/prom.h"
 
 #define EDDY_SERVE_EVENTS 20 /* events kept per series */
 
@@ -35,6 +36,12 @@ eddy_serve_t *eddy_serve_new(const eddy_opts_t *opts, eddy_codec_t *codec,
 
 /* Frees S; NULL is a no-op. */
 void eddy_serve_destroy(eddy_serve_t *s);
+
+/* Reads what arrived, then appends to P (HTTP thread) the gauge
+ *   eddy_series_champion_info{series, model} 1
+ * for each series with a served forecast: its champion, as the latest
+ * Forecast names it. */
+void eddy_serve_metrics(eddy_serve_t *s, eddy_prom_buf_t *p);
 
 /* The routes above for PATH (HTTP thread): the status, or 0 when PATH is
  * not one of them. */

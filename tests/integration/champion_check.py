@@ -13,10 +13,11 @@
         prints each series' decisions and served forecast
     champion_check.py expect EVENTS FORECASTS [--series S] [--champion M]
         [--seq N] [--kinds k1,k2,...] [--never-served M]
-        [--first-seq KIND=LO..HI ...]
+        [--first-seq KIND=LO..HI ...] [--reason KIND=TEXT ...]
         the latest served forecast of S is M's, made at step N; the decisions
         of S are exactly those kinds, in order; M never appears in the
-        forecasts; the first event of KIND has its seq in LO..HI
+        forecasts; the first event of KIND has its seq in LO..HI (its reason
+        TEXT)
 """
 import json
 import sys
@@ -100,6 +101,10 @@ def expect(events, forecasts, args):
             seqs = [e["seq"] for e in evs if e["kind"] == kind]
             assert seqs and lo <= seqs[0] <= hi, \
                 f"{series}: first {kind} at {seqs[:1]}, want {lo}..{hi}"
+        if k == "--reason":
+            kind, text = v.split("=", 1)
+            got = [e["reason"] for e in evs if e["kind"] == kind]
+            assert got and got[0] == text, f"{series}: {kind} reason {got[:1]}, want {text!r}"
     print(f"ok: {series}: {[(e['kind'], e['model'], e['seq']) for e in evs]}")
 
 

@@ -12,6 +12,9 @@ is 6 for every model; errors are |prediction - y|):
   pin       a: 1.0;  b: 3.0
   drift     a alone, residual y - yhat = +-0.5 before step 80, +60 from 80
             (a level shift of 10 MASE scales)
+  adwin     a alone, residual +-0.05 before step 100, +3 from 100 (a small
+            lasting shift, 0.5 MASE scales: ADWIN finds it, Page-Hinkley's
+            threshold is never reached)
 """
 import json
 import math
@@ -23,13 +26,14 @@ ERR = {
     "contract": {"a": lambda t: 1.0, "c": lambda t: 0.1},
     "pin": {"a": lambda t: 1.0, "b": lambda t: 3.0},
     "drift": {"a": lambda t: (0.5 if t % 2 else -0.5) if t < 80 else 60.0},
+    "adwin": {"a": lambda t: (0.05 if t % 2 else -0.05) if t < 100 else 3.0},
 }
 
 
 def record(series, model, t):
     y = 100.0 + 0.5 * t + 10.0 * math.sin(2 * math.pi * t / 12)
     e = ERR[series][model](t)
-    sign = -1 if series == "drift" else 1 if t % 2 else -1
+    sign = -1 if series in ("drift", "adwin") else 1 if t % 2 else -1
     fc = ["NaN"] * 3 if series == "contract" and model == "c" else [y + 1.0, y + 2.0, y + 3.0]
     return {"series_id": series, "seq": t, "event_time": 1700000000000 + t * 3600000,
             "produced_at": 0, "model": model, "model_version": t + 1,

@@ -11,15 +11,22 @@
 #             window is above 1.05 x a's from step 104: reverted at 106
 #   contract  c has the best errors but NaN forecasts: one gate_failure,
 #             never served
-#   pin       eddy-ctl pin b overrides a (worse b is served), unpin restores a
+#   pin       eddy-ctl pin b overrides a (worse b is served), unpin restores a;
+#             the pin and unpin events carry each command's operator and reason
 #   drift     a level shift of +60 (10 MASE scales) in the champion's
 #             residuals at step 80 is a drift event (Page-Hinkley, River's
 #             defaults, on residuals / MASE scale) within 10 steps
+#   adwin     a shift of +3 (0.5 MASE scales) in residuals of +-0.05 at step
+#             100 is a drift event naming ADWIN alone within 60 steps (it
+#             tests its window every 32 residuals; Page-Hinkley's threshold
+#             is never reached)
 #
 # Asserts the exact event lists, read_committed from model-events, and the
 # served forecasts from the compacted forecasts topic; then eddy-metrics
-# serves them: GET /forecast?series=X (404 naming an unknown series) and
-# GET /champion/X (forecast and events).
+# serves them: GET /forecast?series=X (404 naming an unknown series),
+# GET /champion/X (forecast and events), the gauge
+# eddy_series_champion_info{series,model} on /metrics, and the status
+# page's champion timeline (headless Chromium).
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh" champion
@@ -61,6 +68,7 @@ produce revert 0 130
 produce contract 0 60
 produce pin 1 50
 produce drift 0 120
+produce adwin 0 170
 : >"$EDDY_RUN/ev.jsonl"
 wait_served pin 49 a || fail "pin: a not served at step 49"
 ctl pin --series pin --model b --reason "test the override"
@@ -75,6 +83,7 @@ ok "pin overrides the automatic choice, unpin restores it"
 wait_served promote 119 b || fail "promote: b is not served at the end"
 wait_served revert 129 a || fail "revert: a is not served at the end"
 wait_served drift 119 a || fail "drift: a is not served at the end"
+wait_served adwin 169 a || fail "adwin: a is not served at the end"
 cat_ "$ev" >"$EDDY_RUN/ev.jsonl"
 python3 "$check" show "$EDDY_RUN/ev.jsonl" "$EDDY_RUN/fc.jsonl"
 x() { python3 "$check" expect "$EDDY_RUN/ev.jsonl" "$EDDY_RUN/fc.jsonl" "$@"; }
@@ -87,11 +96,23 @@ ok "revert: the degraded champion was reverted at step 106"
 x --series contract --kinds initial,gate_failure --champion a --never-served c ||
   fail "contract: c was served or not refused"
 ok "contract: c (NaN forecasts) failed the gate once and was never served"
-x --series pin --kinds initial,pin,unpin || fail "pin: other decisions"
+x --series pin --kinds initial,pin,unpin --reason "pin=operator test: test the override" \
+  --reason "unpin=operator test: done" || fail "pin: other decisions, or not the operator's reasons"
 ok "pin: one pin and one unpin event (the operator's reason in each)"
 x --series drift --kinds initial,drift --first-seq drift=80..90 ||
   fail "drift: the level shift at step 80 was not detected within 10 steps"
 ok "drift: the level shift at step 80 detected within 10 steps (Page-Hinkley)"
+x --series adwin --kinds initial,drift --first-seq drift=100..160 \
+  --reason "drift=ADWIN detected a change in the residuals of 'a'; selection window 8 for the next 24 champion steps" ||
+  fail "adwin: the small shift at step 100 was not one drift event naming ADWIN within 60 steps"
+ok "adwin: the small shift at step 100 detected by ADWIN alone within 60 steps"
+curl -fsS "http://127.0.0.1:$(eddy_http_port evaluate)/metrics" >"$EDDY_RUN/evaluate-metrics.txt" ||
+  fail "GET eddy-evaluate /metrics"
+grep -qx 'eddy_evaluate_champion_drift_detections_total{detector="adwin"} [1-9][0-9]*' "$EDDY_RUN/evaluate-metrics.txt" &&
+  grep -qx 'eddy_evaluate_champion_drift_detections_total{detector="page_hinkley"} [1-9][0-9]*' "$EDDY_RUN/evaluate-metrics.txt" &&
+  grep -qx 'eddy_evaluate_champion_decisions_total{kind="drift"} 2' "$EDDY_RUN/evaluate-metrics.txt" ||
+  fail "drift metrics: $(grep drift "$EDDY_RUN/evaluate-metrics.txt")"
+ok "eddy-evaluate counts the drift events (2) and the detections by detector (adwin, page_hinkley)"
 eddy_start metrics eddy-metrics -X session.timeout.ms=6000 --deadletter-topic "$dlq" \
   --http 127.0.0.1:0 --input "$pred" --scores "$scores" --forecasts "$fc" --events "$ev" \
   --group "metrics$s"
@@ -110,5 +131,29 @@ curl -fsS "$url/champion/revert" >"$EDDY_RUN/champion.json" || fail "GET /champi
 python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); k=[e["kind"] for e in c["events"]]; assert k==["initial","promotion","revert"] and c["forecast"]["model"]=="a", c' \
   "$EDDY_RUN/champion.json" || fail "GET /champion/revert: $(cat "$EDDY_RUN/champion.json")"
 ok "eddy-metrics serves GET /forecast?series=X (404 naming an unknown series) and /champion/X"
+curl -fsS "$url/metrics" >"$EDDY_RUN/metrics.txt" || fail "GET /metrics"
+grep -qx 'eddy_series_champion_info{series="promote",model="b"} 1' "$EDDY_RUN/metrics.txt" &&
+  grep -qx 'eddy_series_champion_info{series="revert",model="a"} 1' "$EDDY_RUN/metrics.txt" &&
+  [ "$(grep -c '^eddy_series_champion_info{series="promote"' "$EDDY_RUN/metrics.txt")" = 1 ] ||
+  fail "eddy_series_champion_info: $(grep champion "$EDDY_RUN/metrics.txt")"
+ok "eddy-metrics exports eddy_series_champion_info{series,model} (one champion per series)"
+# The status page's champion timeline of series pin, in headless Chromium:
+# initial, pin, unpin rows with the operator's reasons; periods a, b, a.
+chromium --headless --no-sandbox --disable-gpu --window-size=1400,1500 --virtual-time-budget=8000 \
+  --dump-dom "$url/series/pin" >"$EDDY_RUN/page.html" 2>"$EDDY_RUN/chromium.log" || fail "chromium --dump-dom"
+python3 - "$EDDY_RUN/page.html" <<'PY' || fail "the champion timeline of series pin"
+import re, sys
+dom = open(sys.argv[1]).read()
+assert 'data-ready="1"' in dom, "the page did not finish drawing"
+sec = dom[dom.index('id="champion"'):]
+sec = sec[:sec.index("</section>")]
+rows = re.findall(r'<tr data-kind="([^"]*)" data-model="([^"]*)">', sec)
+assert rows == [("initial", "a"), ("pin", "b"), ("unpin", "a")], rows
+assert "operator test: test the override" in sec and "operator test: done" in sec, "reasons"
+periods = re.findall(r'<span [^>]*data-model="([^"]*)" data-kind="([^"]*)"', sec)
+assert periods == [("a", "initial"), ("b", "pin"), ("a", "unpin")], periods
+print(f"ok: timeline of pin: {rows}")
+PY
+ok "the status page's champion timeline of series pin: initial a, pin b, unpin a, with the operator's reasons"
 eddy_stop_all || fail "a stage did not stop cleanly"
 ok "every stage exited 0 on SIGTERM"

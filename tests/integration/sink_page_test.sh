@@ -8,8 +8,10 @@
 #                                  Score record read with eddy-cat, 744...)
 #   sink_page_test.sh page         headless Chromium loads the status page
 #                                  of airpassengers: a screenshot is kept in
-#                                  the build tree (sink-page.png) and the
-#                                  main chart holds one point per record
+#                                  the build tree (sink-page.png), the
+#                                  main chart holds one point per record and
+#                                  the champion timeline one row per decision
+#                                  of /champion/airpassengers
 set -euo pipefail
 mode=${1:?usage: sink_page_test.sh prometheus|page}
 # shellcheck source=lib.sh
@@ -134,6 +136,29 @@ page_mode() {
   for m in "${models[@]}"; do grep -q "<td>$m</td>" "$dom" || fail "no table row for $m"; done
   grep -q '<td>5</td>' "$dom" || fail "no horizon 5 in the error table"
   ok "leaderboards and the per-horizon table list ${models[*]}"
+  # The champion timeline beside the plot: one row per decision of
+  # /champion/airpassengers (eddy-evaluate's model-events), in order; one
+  # strip period per decision that set the champion; the served one last.
+  curl -fsS "$url/champion/airpassengers" >"$EDDY_RUN/champion.json" || fail "GET /champion/airpassengers"
+  python3 - "$dom" "$EDDY_RUN/champion.json" <<'PY' || fail "the champion timeline does not match /champion/airpassengers"
+import json, re, sys
+dom, c = open(sys.argv[1]).read(), json.load(open(sys.argv[2]))
+sec = dom[dom.index('id="champion"'):]
+sec = sec[:sec.index("</section>")]
+want = [(e["kind"], e["model"]) for e in c["events"]]
+assert want and want[0][0] == "initial", f"model-events of airpassengers: {want}"
+rows = re.findall(r'<tr data-kind="([^"]*)" data-model="([^"]*)">', sec)
+assert rows == want, f"timeline rows {rows}, model-events {want}"
+for e in c["events"]:
+    assert e["reason"] and e["reason"] in sec.replace("&amp;", "&").replace("&gt;", ">").replace("&lt;", "<"), f"no reason {e['reason']!r}"
+periods = re.findall(r'<span [^>]*data-model="([^"]*)" data-kind="([^"]*)"', sec)
+sets = [(e["model"], e["kind"]) for e in c["events"] if e["kind"] in ("initial", "promotion", "revert", "pin", "unpin")]
+assert periods == sets, f"strip periods {periods}, decisions {sets}"
+assert periods[-1][0] == c["forecast"]["model"], f"last period {periods[-1]}, served {c['forecast']['model']}"
+assert f'data-champion="{c["forecast"]["model"]}"' in sec and f'data-events="{len(want)}"' in sec
+print(f"ok: timeline {len(rows)} decisions {[k for k, _ in rows]}, {len(periods)} periods, serving {periods[-1][0]}")
+PY
+  ok "the champion timeline lists every decision of /champion/airpassengers, in order, with its reason"
   # Chart.js missing: a clear message, not a blank page.
   eddy_stop metrics || fail "the sink did not stop"
   eddy_start metrics2 eddy-metrics "${common[@]}" --input "$pred" --group "metrics2$s" --chart-js /nonexistent/chart.js

@@ -247,6 +247,33 @@ static void test_drift_window(void **state)
     assert_int_equal(eddy_champ_window(&c, &st), 4);
 }
 
+/* A small shift of the residuals (0.5 in noise of 0.01) is found by ADWIN
+ * at its first check after it (step 127: every 32 values), long before
+ * Page-Hinkley's threshold of 50 is reached: one drift event naming ADWIN,
+ * the drift window in force, both detectors restarted. */
+static void test_adwin_drift(void **state)
+{
+    eddy_champ_conf_t c = conf_small();
+    eddy_champ_t st = crowned(&c);
+    eddy_champ_event_t e;
+    int at = -1;
+
+    (void)state;
+    for (int t = 0; t < 160 && at < 0; t++)
+        if (eddy_champ_residual(&c, &st,
+                                (t >= 100 ? 0.5 : 0.0) + (t % 2 ? 0.01 : -0.01), &e))
+            at = t;
+    assert_int_equal(at, 127);
+    assert_int_equal(e.kind, EDDY_CHAMP_EV_DRIFT);
+    assert_int_equal(e.detectors, EDDY_CHAMP_DET_ADWIN);
+    assert_non_null(strstr(e.reason, "ADWIN"));
+    assert_null(strstr(e.reason, "Page-Hinkley"));
+    assert_int_equal(e.window, 2);
+    assert_int_equal(st.adwin.width, 0);
+    assert_int_equal(st.ph.n, 0);
+    assert_string_equal(eddy_champ_detector_label(1), "adwin");
+}
+
 static void test_state_round_trip(void **state)
 {
     eddy_champ_conf_t c = conf_small();
@@ -413,6 +440,14 @@ static void test_evaluator_state_keeps_champion(void **state)
                      -1);
     assert_non_null(strstr(err, "version 1"));
     assert_non_null(strstr(err, "new --group"));
+    /* so is a version 2 frame (no ADWIN state) */
+    eddy_buf_reset(&v1);
+    eddy_snapshot_write(&v1, "EEVL", 2, "x", 1);
+    assert_int_equal(eddy_evaluator_load(back, "t", v1.data, v1.len, err, sizeof(err)),
+                     -1);
+    assert_non_null(strstr(err, "version 2"));
+    assert_non_null(strstr(err, "ADWIN"));
+    assert_non_null(strstr(err, "new --group"));
     eddy_buf_free(&buf);
     eddy_buf_free(&again);
     eddy_buf_free(&v1);
@@ -432,6 +467,7 @@ int main(void)
         cmocka_unit_test(test_no_passing_model_not_served),
         cmocka_unit_test(test_pin_unpin),
         cmocka_unit_test(test_drift_window),
+        cmocka_unit_test(test_adwin_drift),
         cmocka_unit_test(test_state_round_trip),
         cmocka_unit_test(test_evaluator_promotes_and_serves),
         cmocka_unit_test(test_evaluator_non_finite_never_served),
