@@ -2,8 +2,11 @@
 #include "serve.h"
 
 #include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cat_json.h"
 #include "runtime/http.h"
@@ -21,16 +24,30 @@ typedef struct raw_s {
 typedef struct entry_s {
     raw_t forecast;
     char model[EDDY_MODEL_NAME_MAX + 1]; /* the latest Forecast's champion */
+    int model_stale;                     /* forecast changed since model was read */
     raw_t events[EDDY_SERVE_EVENTS];
     int n_events, head;
 } entry_t;
 
+/* Kafka I/O (the tails, which look a topic up until it exists) runs on the
+ * serve's own thread with no lock held; it stores the raw records under
+ * LOCK, which the HTTP thread takes to read them. LOCK is never held across
+ * network I/O, so neither an HTTP request nor the processing loop (which
+ * shares the stage lock with HTTP handlers) waits for the broker. */
 struct eddy_serve_s {
     eddy_codec_t *codec;
     eddy_tail_t *forecasts, *events;
+    pthread_mutex_t lock;  /* series and dropped */
     eddy_series_t *series; /* series id (the record key) -> entry_t */
     int dropped;           /* records past the series cap (logged once) */
+    pthread_t thread;
+    int thread_started;
+    atomic_int stop;
 };
+
+#define SERVE_IDLE_US 20000 /* the thread's pause when nothing arrived */
+
+static void *serve_thread(void *arg);
 
 static void entry_free(void *value)
 {
@@ -56,12 +73,21 @@ eddy_serve_t *eddy_serve_new(const eddy_opts_t *opts, eddy_codec_t *codec,
         return NULL;
     }
     s->codec = codec;
+    pthread_mutex_init(&s->lock, NULL);
+    atomic_init(&s->stop, 0);
     if ((forecasts &&
          !(s->forecasts = eddy_tail_new(opts, forecasts, errstr, errstr_size))) ||
         (events && !(s->events = eddy_tail_new(opts, events, errstr, errstr_size)))) {
         eddy_serve_destroy(s);
         return NULL;
     }
+    if (pthread_create(&s->thread, NULL, serve_thread, s)) {
+        snprintf(errstr, errstr_size, "cannot start the thread following %s",
+                 forecasts);
+        eddy_serve_destroy(s);
+        return NULL;
+    }
+    s->thread_started = 1;
     return s;
 }
 
@@ -69,6 +95,10 @@ void eddy_serve_destroy(eddy_serve_t *s)
 {
     if (!s)
         return;
+    atomic_store(&s->stop, 1);
+    if (s->thread_started)
+        pthread_join(s->thread, NULL);
+    pthread_mutex_destroy(&s->lock);
     eddy_tail_destroy(s->forecasts);
     eddy_tail_destroy(s->events);
     eddy_series_destroy(s->series);
@@ -109,29 +139,47 @@ static void raw_set(raw_t *r, const eddy_msg_t *msg)
 static void on_forecast(void *arg, const eddy_msg_t *msg)
 {
     eddy_serve_t *s = arg;
-    entry_t *e = entry_of(s, msg);
-    const char *model;
-    json_t *j;
+    entry_t *e;
 
-    if (!e || !msg->value)
-        return;
-    raw_set(&e->forecast, msg);
-    j = eddy_cat_value_json(s->codec, msg->value, msg->value_len, 0, NULL);
-    model = json_string_value(json_object_get(j, "model"));
-    snprintf(e->model, sizeof(e->model), "%s", model ? model : "");
-    json_decref(j);
+    pthread_mutex_lock(&s->lock);
+    if ((e = entry_of(s, msg)) && msg->value) {
+        raw_set(&e->forecast, msg);
+        e->model_stale = 1;
+    }
+    pthread_mutex_unlock(&s->lock);
 }
 
 static void on_event(void *arg, const eddy_msg_t *msg)
 {
-    entry_t *e = entry_of(arg, msg);
+    eddy_serve_t *s = arg;
+    entry_t *e;
 
-    if (!e || !msg->value)
-        return;
-    raw_set(&e->events[e->head], msg);
-    e->head = (e->head + 1) % EDDY_SERVE_EVENTS;
-    if (e->n_events < EDDY_SERVE_EVENTS)
-        e->n_events++;
+    pthread_mutex_lock(&s->lock);
+    if ((e = entry_of(s, msg)) && msg->value) {
+        raw_set(&e->events[e->head], msg);
+        e->head = (e->head + 1) % EDDY_SERVE_EVENTS;
+        if (e->n_events < EDDY_SERVE_EVENTS)
+            e->n_events++;
+    }
+    pthread_mutex_unlock(&s->lock);
+}
+
+/* The serve thread: follows both topics until eddy_serve_destroy. */
+static void *serve_thread(void *arg)
+{
+    eddy_serve_t *s = arg;
+
+    while (!atomic_load(&s->stop)) {
+        int n = 0;
+
+        if (s->forecasts)
+            n += eddy_tail_poll(s->forecasts, on_forecast, s);
+        if (s->events)
+            n += eddy_tail_poll(s->events, on_event, s);
+        if (!n)
+            usleep(SERVE_IDLE_US);
+    }
+    return NULL;
 }
 
 static json_t *raw_json(eddy_serve_t *s, const raw_t *r)
@@ -179,42 +227,56 @@ static int champion(eddy_serve_t *s, const char *id, eddy_buf_t *body,
                          raw_json(s, &e->forecast), "events", events));
 }
 
-/* Reads what arrived on both topics since the last call (non-blocking). */
-static void serve_poll(eddy_serve_t *s)
+typedef struct sample_ctx_s {
+    eddy_serve_t *s;
+    eddy_prom_buf_t *p;
+} sample_ctx_t;
+
+/* Reads the champion's name of E's latest Forecast when it changed. */
+static void model_refresh(eddy_serve_t *s, entry_t *e)
 {
-    if (s->forecasts)
-        eddy_tail_poll(s->forecasts, on_forecast, s);
-    if (s->events)
-        eddy_tail_poll(s->events, on_event, s);
+    const char *model;
+    json_t *j;
+
+    if (!e->model_stale)
+        return;
+    e->model_stale = 0;
+    j = eddy_cat_value_json(s->codec, e->forecast.data, e->forecast.len, 0, NULL);
+    model = json_string_value(json_object_get(j, "model"));
+    snprintf(e->model, sizeof(e->model), "%s", model ? model : "");
+    json_decref(j);
 }
 
 static void champion_sample(const char *id, void *value, void *arg)
 {
-    const entry_t *e = value;
+    sample_ctx_t *c = arg;
+    entry_t *e = value;
     eddy_prom_label_t l[] = {{"series", id}, {"model", e->model}};
 
+    model_refresh(c->s, e);
     if (e->model[0])
-        eddy_prom_sample(arg, l, 2, 1.0);
+        eddy_prom_sample(c->p, l, 2, 1.0);
 }
 
 void eddy_serve_metrics(eddy_serve_t *s, eddy_prom_buf_t *p)
 {
-    serve_poll(s);
+    sample_ctx_t c = {s, p};
+
     eddy_prom_family(p, "eddy_series_champion_info", EDDY_PROM_GAUGE,
                      "1 for the model whose forecast is served for the series (the "
                      "champion of its latest Forecast on the forecasts topic).");
-    eddy_series_foreach(s->series, champion_sample, p);
+    pthread_mutex_lock(&s->lock);
+    eddy_series_foreach(s->series, champion_sample, &c);
+    pthread_mutex_unlock(&s->lock);
 }
 
-int eddy_serve_http(eddy_serve_t *s, const char *path, eddy_buf_t *body,
-                    const char **ctype)
+/* The routes of serve.h, with S->lock held. */
+static int serve_route(eddy_serve_t *s, const char *path, eddy_buf_t *body,
+                       const char **ctype)
 {
     const char *id;
     const entry_t *e;
 
-    if (strcmp(path, "/forecast") && strncmp(path, "/champion/", 10))
-        return 0;
-    serve_poll(s);
     if (!strncmp(path, "/champion/", 10))
         return champion(s, path + 10, body, ctype);
     if (!(id = eddy_http_query("series")) || !*id)
@@ -223,4 +285,17 @@ int eddy_serve_http(eddy_serve_t *s, const char *path, eddy_buf_t *body,
     if (!(e = eddy_series_get(s->series, id)) || !e->forecast.data)
         return not_found(body, ctype, "series", id);
     return put(body, ctype, 200, raw_json(s, &e->forecast));
+}
+
+int eddy_serve_http(eddy_serve_t *s, const char *path, eddy_buf_t *body,
+                    const char **ctype)
+{
+    int status;
+
+    if (strcmp(path, "/forecast") && strncmp(path, "/champion/", 10))
+        return 0;
+    pthread_mutex_lock(&s->lock);
+    status = serve_route(s, path, body, ctype);
+    pthread_mutex_unlock(&s->lock);
+    return status;
 }

@@ -11,7 +11,10 @@
  *                            EDDY_SERVE_EVENTS ModelEvents of X, oldest
  *                            first}; 404 naming X when unknown
  *
- * Each request first reads what arrived since the last one (non-blocking).
+ * A thread of its own follows both topics (polling every 20 ms when idle)
+ * and keeps the raw records under a lock that is never held across network
+ * I/O: a request never waits for the broker, and answers from the records
+ * committed so far while partitions move or the broker is away.
  */
 #ifndef EDDY_METRICS_SERVE_H
 #define EDDY_METRICS_SERVE_H
@@ -37,7 +40,7 @@ eddy_serve_t *eddy_serve_new(const eddy_opts_t *opts, eddy_codec_t *codec,
 /* Frees S; NULL is a no-op. */
 void eddy_serve_destroy(eddy_serve_t *s);
 
-/* Reads what arrived, then appends to P (HTTP thread) the gauge
+/* Appends to P (HTTP thread) the gauge
  *   eddy_series_champion_info{series, model} 1
  * for each series with a served forecast: its champion, as the latest
  * Forecast names it. */
