@@ -104,6 +104,8 @@ typedef struct eddy_champ_event_s {
     double model_err, previous_err; /* their rolling errors (0: unknown) */
     int64_t model_n, previous_n;    /* pairs in their windows */
     int window;                     /* the window in force */
+    int64_t seq;           /* the step decided (set by the evaluator; 0 here) */
+    int64_t event_time_ms; /* of that step (set by the evaluator) */
     char reason[256];
 } eddy_champ_event_t;
 

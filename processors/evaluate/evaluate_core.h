@@ -55,10 +55,11 @@
 #include "codec/records.h"
 #include "util/buf.h"
 
-#define EDDY_EVAL_MODELS_MAX 64              /* models per series */
-#define EDDY_EVAL_WINDOW_MAX 10000           /* longest rolling window, in steps */
-#define EDDY_EVAL_SEASON_MAX 10000           /* longest season m, in steps */
-#define EDDY_EVAL_SEQ_MAX    (INT64_MAX / 2) /* largest seq scored */
+#define EDDY_EVAL_MODELS_MAX      64              /* models per series */
+#define EDDY_EVAL_WINDOW_MAX      10000           /* longest rolling window, in steps */
+#define EDDY_EVAL_SEASON_MAX      10000           /* longest season m, in steps */
+#define EDDY_EVAL_SEQ_MAX         (INT64_MAX / 2) /* largest seq scored */
+#define EDDY_EVAL_MAX_LAG_DEFAULT 1000 /* steps a decision waits for a model */
 
 typedef struct eddy_eval_conf_s {
     int horizons; /* H, 1..EDDY_FORECAST_MAX */
@@ -68,6 +69,10 @@ typedef struct eddy_eval_conf_s {
     size_t max_series;                       /* series held at once */
     eddy_champ_conf_t champ; /* champion selection; window 0: the defaults
                                 (eddy_champ_conf_default) */
+    int n_wait; /* the models every decision waits for (0: every model seen) */
+    char wait[EDDY_EVAL_MODELS_MAX][EDDY_MODEL_NAME_MAX + 1];
+    int64_t max_lag; /* steps behind the leader a model is waited for (0: the
+                        default, EDDY_EVAL_MAX_LAG_DEFAULT) */
 } eddy_eval_conf_t;
 
 /* The served forecast of a series: its champion's latest forecast. */
@@ -110,6 +115,11 @@ typedef struct eddy_evaluator_s eddy_evaluator_t;
  * the bad item and the allowed range. */
 int eddy_eval_parse_windows(eddy_eval_conf_t *conf, const char *text, char *errstr,
                             size_t errstr_size);
+
+/* Parses "snaive,holt_winters" into CONF's wait list ("" : none, every model
+ * seen is waited for). Returns 0, or -1 with ERRSTR naming the bad list. */
+int eddy_eval_parse_models(eddy_eval_conf_t *conf, const char *text, char *errstr,
+                           size_t errstr_size);
 
 /* A new evaluator for CONF (copied), or NULL with ERRSTR (a value out of
  * range, out of memory). */

@@ -19,7 +19,8 @@ typedef struct evaluate_conf_s {
     int horizons, season;
     const char *windows;
     int64_t max_series;
-    const char *champion_metric, *champion_default;
+    const char *champion_metric, *champion_default, *champion_models;
+    int64_t champion_max_lag;
     int champion_horizon, champion_window, champion_drift_window;
     int champion_consecutive, contract_records;
     double champion_margin;
@@ -74,6 +75,14 @@ static const eddy_opt_t evaluate_opts[] = {
     EDDY_OPT(evaluate_conf_t, STR, champion_default, "champion-default", 0, "snaive",
              "default champion of a new series; until it has a record the first model "
              "seen serves (empty: the first model seen)"),
+    EDDY_OPT(evaluate_conf_t, STR, champion_models, "champion-models", 0, "",
+             "models every champion decision waits for (comma-separated): step s is "
+             "decided once each has reached s, so decisions do not depend on the "
+             "learners' pace (empty: every model seen on the series)"),
+    EDDY_OPT(evaluate_conf_t, INT, champion_max_lag, "champion-max-lag", 0, "1000",
+             "steps behind the leading model after which a model is no longer waited "
+             "for (bounds the per-step error history)",
+             .min = 1, .max = 1000000000),
     EDDY_OPT_TABLE_END};
 
 static evaluate_conf_t conf;
@@ -204,8 +213,8 @@ static const char *emit_champion(evaluate_ctx_t *ctx, eddy_emit_t *emit, char *e
     const char *reason;
 
     for (int i = 0; i < n; i++)
-        if ((reason = emit_event(ctx, emit, ctx->pred.series_id, &e[i], ctx->pred.seq,
-                                 ctx->pred.event_time_ms, errstr, errstr_size)))
+        if ((reason = emit_event(ctx, emit, ctx->pred.series_id, &e[i], e[i].seq,
+                                 e[i].event_time_ms, errstr, errstr_size)))
             return reason;
     return emit_served(ctx, emit, errstr, errstr_size);
 }
@@ -369,7 +378,9 @@ static int evaluate_start(eddy_stage_t *stage, eddy_codec_t *codec, char *errstr
                                      .drift = eddy_ph_default()}};
 
     (void)stage;
-    if (eddy_eval_parse_windows(&ec, conf.windows, errstr, errstr_size))
+    ec.max_lag = conf.champion_max_lag;
+    if (eddy_eval_parse_windows(&ec, conf.windows, errstr, errstr_size) ||
+        eddy_eval_parse_models(&ec, conf.champion_models, errstr, errstr_size))
         return 2;
     if (eddy_champ_metric_parse(conf.champion_metric, &ec.champ.metric)) {
         snprintf(errstr, errstr_size,
