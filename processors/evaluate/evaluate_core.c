@@ -76,7 +76,7 @@ struct eddy_evaluator_s {
     eddy_champ_event_t *events;
     int events_failed;             /* out of memory while adding one */
     const evseries_t *last_series; /* NULL: no served forecast changed */
-    const char *last_series_id;
+    char last_series_id[EDDY_SERIES_ID_MAX + 1];
 };
 
 static double ratio(double num, double den);
@@ -625,7 +625,7 @@ static void champ_step(eddy_evaluator_t *ev, evseries_t *s, const char *series_i
     if (eddy_champ_serving(&s->champ) &&
         (strcmp(before, s->champ.champion) || !strcmp(t->model, s->champ.champion))) {
         ev->last_series = s;
-        ev->last_series_id = series_id;
+        snprintf(ev->last_series_id, sizeof(ev->last_series_id), "%s", series_id);
     }
 }
 
@@ -673,7 +673,7 @@ int eddy_evaluator_pin(eddy_evaluator_t *ev, const char *series_id, const char *
         return -1;
     rc = eddy_champ_pin(&s->champ, model, reason, event);
     ev->last_series = rc == 1 && eddy_champ_serving(&s->champ) ? s : NULL;
-    ev->last_series_id = series_id;
+    snprintf(ev->last_series_id, sizeof(ev->last_series_id), "%s", series_id);
     return rc;
 }
 
