@@ -147,8 +147,7 @@ int eddy_evaluator_served(const eddy_evaluator_t *ev, eddy_eval_served_t *served
 
 /* Pins MODEL ("" unpins) on SERIES_ID with REASON; fills EVENT. Returns 1
  * when it changed something, 0 for a no-op, -1 when the series is unknown.
- * eddy_evaluator_served then gives the new champion's forecast (SERIES_ID
- * borrowed until then). */
+ * eddy_evaluator_served then gives the new champion's forecast. */
 int eddy_evaluator_pin(eddy_evaluator_t *ev, const char *series_id, const char *model,
                        const char *reason, eddy_champ_event_t *event);
 
