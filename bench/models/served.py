@@ -38,7 +38,7 @@ def measure(models):
 
 
 def table(res, models):
-    lines = ["| series | steps | champion changes | served | best model | served vs best | "
+    lines = ["| series | steps | champions crowned | served | best model | served vs best | "
              + " | ".join(f"`{m}`" for m in models) + " |",
              "|---" * (len(models) + 6) + "|"]
     below = 0

@@ -550,8 +550,9 @@ static void champ_model_step(eddy_evaluator_t *ev, evseries_t *s, track_t *const
         event_add(ev, out, e->seq, e->event_time_ms);
 }
 
-/* Decides step D of S: every model with a record of step D steps, in the
- * order of their names, as if they had arrived in that order together. */
+/* Decides step D of S: every model with a record of step D steps, the
+ * default champion first and the others in the order of their names, as if
+ * they had arrived in that order together. */
 static void champ_decide(eddy_evaluator_t *ev, evseries_t *s, int64_t d)
 {
     track_t *order[EDDY_EVAL_MODELS_MAX];
@@ -559,6 +560,12 @@ static void champ_decide(eddy_evaluator_t *ev, evseries_t *s, int64_t d)
 
     memcpy(order, s->tracks, (size_t)s->n * sizeof(order[0]));
     qsort(order, (size_t)s->n, sizeof(order[0]), by_model);
+    for (int i = 1; i < s->n; i++) /* the default first: it is crowned at once */
+        if (!strcmp(order[i]->model, ev->conf.champ.default_model)) {
+            track_t *first = order[i];
+            memmove(order + 1, order, (size_t)i * sizeof(order[0]));
+            order[0] = first;
+        }
     for (int i = 0; i < s->n; i++) {
         const eddy_hist_entry_t *e = eddy_hist_at(&order[i]->hist, d);
         if (!e)
