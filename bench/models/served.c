@@ -12,12 +12,11 @@
 #include "learn_core.h"
 #include "series_csv.h"
 
-#define MAX_ROWS    100000
-#define MAX_MODELS  EDDY_EVAL_MODELS_MAX
-#define HORIZONS    5 /* eddy-learn --horizon and eddy-evaluate --horizons */
-#define LAGS        15
-#define MONTH_MS    (30LL * 86400 * 1000)
-#define SERIES_NAME "s"
+#define MAX_ROWS   100000
+#define MAX_MODELS EDDY_EVAL_MODELS_MAX
+#define HORIZONS   5 /* eddy-learn --horizon and eddy-evaluate --horizons */
+#define LAGS       15
+#define MONTH_MS   (30LL * 86400 * 1000)
 
 typedef struct served_run_s {
     int n_models;
@@ -28,6 +27,7 @@ typedef struct served_run_s {
     double served_sum;
     int steps, unserved, changes;
     eddy_evaluator_t *ev;
+    char series_id[EDDY_SERIES_ID_MAX + 1]; /* seeds bagging's and amf's draws */
 } served_run_t;
 
 /* Applies one --set KEY=VALUE to the champion settings C; -1 when unknown. */
@@ -74,11 +74,12 @@ static eddy_learner_t *learner_of(const char *spec)
     return l;
 }
 
-/* The feature vector of step T of YS, as eddy-features builds it. */
-static void features(const double *ys, int t, eddy_fv_t *fv)
+/* The feature vector of step T of YS on SERIES_ID, as eddy-features builds
+ * it. */
+static void features(const char *series_id, const double *ys, int t, eddy_fv_t *fv)
 {
     memset(fv, 0, sizeof(*fv));
-    snprintf(fv->series_id, sizeof(fv->series_id), SERIES_NAME);
+    snprintf(fv->series_id, sizeof(fv->series_id), "%s", series_id);
     fv->seq = t;
     fv->event_time_ms = t * MONTH_MS;
     fv->target = ys[t];
@@ -113,12 +114,12 @@ static int step(served_run_t *r, const double *ys, int t, int timeline)
 {
     static eddy_pred_t preds[MAX_MODELS];
     char errstr[512], before[EDDY_MODEL_NAME_MAX + 1];
-    const char *champion = eddy_evaluator_champion(r->ev, SERIES_NAME);
+    const char *champion = eddy_evaluator_champion(r->ev, r->series_id);
     eddy_score_t sc;
     eddy_fv_t fv;
 
     snprintf(before, sizeof(before), "%s", champion ? champion : "");
-    features(ys, t, &fv);
+    features(r->series_id, ys, t, &fv);
     for (int m = 0; m < r->n_models; m++) {
         memset(&preds[m], 0, sizeof(preds[m]));
         if (eddy_learner_process(r->learner[m], &fv, &preds[m], errstr,
@@ -132,7 +133,7 @@ static int step(served_run_t *r, const double *ys, int t, int timeline)
     score_step(r, t, preds, ys[t], before[0] ? before : NULL);
     for (int m = 0; m < r->n_models; m++)
         r->next[m] = preds[m].n_forecast > 0 ? preds[m].forecast[0] : NAN;
-    champion = eddy_evaluator_champion(r->ev, SERIES_NAME);
+    champion = eddy_evaluator_champion(r->ev, r->series_id);
     if (champion && strcmp(before, champion)) {
         r->changes++;
         if (timeline)
@@ -148,6 +149,10 @@ static int run_file(served_run_t *r, const eddy_eval_conf_t *ec, const char *fil
     char err[512];
     int rc = 0;
 
+    /* the file's name up to its first '-' or '.': "airpassengers", the
+       series id scripts/demo.sh gives the seed */
+    snprintf(r->series_id, sizeof(r->series_id), "%.*s", (int)strcspn(file, "-."),
+             file);
     r->served_sum = 0.0;
     r->steps = r->unserved = r->changes = 0;
     for (int m = 0; m < r->n_models; m++) {

@@ -6,7 +6,9 @@
  * decisions as eddy-evaluate) chooses the champion. The served forecast of
  * step t is forecast[0] of the champion after step t - 1, as
  * tests/integration/champion_check.py served-mae pairs them on the
- * forecasts topic. Prints per CSV
+ * forecasts topic. The series id (which seeds the randomized models) is
+ * the file's name up to its first '-' or '.' (the seed: "airpassengers",
+ * as scripts/demo.sh names it). Prints per CSV
  *   file served MAE steps unserved changes model=MAE ...
  * every MAE over the same steps (1..n-1 where a champion served). */
 #ifndef EDDY_BENCH_SERVED_H

@@ -14,9 +14,8 @@ EDDY_BUILD_DIR (default build/) holds eddy-accuracy.
 import os
 import re
 import subprocess
-import sys
 
-from accuracy import BUILD, DOC, ROOT, SERIES, path_of
+from accuracy import BUILD, ROOT, SERIES, path_of, write_between
 
 
 def pipeline_models():
@@ -58,16 +57,7 @@ def main():
     text, below = table(res, models)
     text += (f"\n\nServed below every model on {below} of {len(SERIES)} series "
              "(bold: the best single model).")
-    with open(DOC) as f:
-        doc = f.read()
-    a, b = "<!-- served:begin -->", "<!-- served:end -->"
-    if a not in doc or b not in doc:
-        sys.exit(f"{DOC}: no {a} ... {b} markers")
-    doc = doc[: doc.index(a) + len(a)] + "\n" + text + "\n" + doc[doc.index(b):]
-    with open(DOC, "w") as f:
-        f.write(doc)
-    print(text)
-
+    write_between("served", text)
 
 if __name__ == "__main__":
     main()
