@@ -6,12 +6,13 @@
  * "stepped" one) the caller passes a view of every model on the series:
  * its rolling error (metric at one horizon over the last `window` scored
  * pairs), how many pairs that window holds, whether it passes the
- * contract gate, and whether its window ends at the stepped record's step
- * (aligned). Errors are only compared between aligned models: learners
- * run at their own pace (one may be hundreds of steps ahead during a
- * backfill), so a challenger is compared with the champion at step s once,
- * when the later of the two reaches s; models never at the same step are
- * not compared. eddy_champ_step then applies, in order:
+ * contract gate, and whether it has stepped at the stepped record's step
+ * (aligned). Errors are only compared between aligned models: a challenger
+ * is compared with the champion at step s once, when the later of the two
+ * steps at s. The evaluator (evaluate_core.h) steps every model of a step
+ * together, in one order, once all of them have reached it, from each
+ * model's window ending at that step, so the learners' pace does not
+ * change the decisions. eddy_champ_step then applies, in order:
  *
  *   contract gate   a model whose last contract_n records were not all
  *                   finite (or were fallback-marked) fails it: a

@@ -31,19 +31,27 @@
  * failing_forecasts, last_failing_seq).
  *
  * Champion (champion.h): after each scored record the series' champion is
- * decided from every model's rolling error (conf.champ: metric, horizon,
- * window, margin, consecutive steps); the decisions of the record are
- * events (eddy_evaluator_events) and, when the champion stepped or
+ * decided, step by step up to the frontier (below), from every model's rolling error
+ * (conf.champ: metric, horizon, window, margin, consecutive steps); the decisions of
+ * the record are events (eddy_evaluator_events) and, when the champion stepped or
  * changed, the served forecast is its latest one (eddy_evaluator_served).
  * The contract gate of a model: none of its last contract_n records had a
  * non-finite prediction or forecast (HOOK: a fallback-marked record will
  * count as failing once Prediction has its `fallback` field, see
  * track_contract_ok in evaluate_core.c).
  *
- * State is per series (the input key), holding every model seen on it and
- * the champion state; it is saved and loaded per series as a
- * util/snapshot.h frame "EEVL" version 2 (version 1, without champion, is
- * refused with what to do).
+ * Pace: the champion of step s is decided once every model of conf.wait
+ * (every model seen when empty) has reached s, or lags the leading model by
+ * more than max_lag steps; each model's view is its window ending at s
+ * (history.h keeps the steps not decided yet), and the models of a step
+ * step in one order (the default champion, then by name). The decisions
+ * (eddy_evaluator_events: each carries the step it decided) are then the
+ * same whatever order the models' records arrive in.
+ *
+ * State is per series (the input key), holding every model seen on it (and
+ * its history) and the champion state; it is saved and loaded per series as
+ * a util/snapshot.h frame "EEVL" version 3 (versions 1, without champion,
+ * and 2, without the history, are refused with what to do).
  */
 #ifndef EDDY_EVALUATE_CORE_H
 #define EDDY_EVALUATE_CORE_H
