@@ -82,9 +82,16 @@ eddy_stage_argv() {
   [ -n "$http" ] || [ "$name" = ingest ] || http=0.0.0.0:$(eddy_stage_port "$name")
   EDDY_PROG=$(eddy_stage_program "$name") || return 1
   case "$name" in
-    features | evaluate)
+    features)
       EDDY_ARGV=("${EDDY_COMMON_ARGS[@]}" --input "$in" --output "$out"
         --deadletter-topic "$dlq" --group "$(eddy_stage_group "$name")" --http "$http")
+      ;;
+    evaluate)
+      # every decision waits for every learner of the pipeline, so the
+      # champion chosen at each step does not depend on the learners' pace
+      EDDY_ARGV=("${EDDY_COMMON_ARGS[@]}" --input "$in" --output "$out"
+        --deadletter-topic "$dlq" --group "$(eddy_stage_group "$name")" --http "$http"
+        --champion-models "$(IFS=,; echo "${EDDY_MODELS[*]}")")
       ;;
     learn-*)
       EDDY_ARGV=("${EDDY_COMMON_ARGS[@]}" --model "${name#learn-}" --input "$in"

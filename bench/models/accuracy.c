@@ -8,9 +8,11 @@
  *
  *   eddy-accuracy [--lags N] CSV... -- SPEC...
  *   SPEC: model or model:key=value,key=value  (e.g. ridge:seasonal_diff=12)
+ *   eddy-accuracy --served ...   the served forecast's MAE (served.h)
  */
 #include "eddy_model.h"
 #include "series_csv.h"
+#include "served.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -60,6 +62,8 @@ static const char *base(const char *path)
 int main(int argc, char **argv)
 {
     int lags = 15, i = 1;
+    if (argc > 1 && strcmp(argv[1], "--served") == 0)
+        return bench_served_main(argc - 2, argv + 2);
     if (i + 1 < argc && strcmp(argv[i], "--lags") == 0) {
         lags = atoi(argv[i + 1]);
         i += 2;

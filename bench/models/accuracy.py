@@ -101,10 +101,15 @@ def main():
         "",
     ]
     parts += [f"- {label}: `{rv[s][2]}`" for s, label in SERIES if s in rv]
-    text = "\n".join(parts)
+    write_between("baselines", "\n".join(parts))
+
+
+def write_between(marker, text):
+    """Replaces docs/models.md's text between <!-- MARKER:begin --> and
+    <!-- MARKER:end --> by TEXT, and prints it."""
     with open(DOC) as f:
         doc = f.read()
-    a, b = "<!-- baselines:begin -->", "<!-- baselines:end -->"
+    a, b = f"<!-- {marker}:begin -->", f"<!-- {marker}:end -->"
     if a not in doc or b not in doc:
         sys.exit(f"{DOC}: no {a} ... {b} markers")
     doc = doc[: doc.index(a) + len(a)] + "\n" + text + "\n" + doc[doc.index(b):]

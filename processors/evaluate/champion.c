@@ -7,16 +7,18 @@
 
 eddy_champ_conf_t eddy_champ_conf_default(void)
 {
+    /* chosen with eddy-accuracy --served on the seed and the six public
+       series (docs/models.md, "The served forecast") */
     eddy_champ_conf_t c = {.drift = eddy_ph_default(),
                            .adwin = eddy_adwin_default(),
-                           .metric = EDDY_CHAMP_MASE,
+                           .metric = EDDY_CHAMP_RMSE,
                            .horizon = 1,
-                           .window = 24,
+                           .window = 120,
                            .drift_window = 8,
-                           .margin = 0.05,
-                           .consecutive = 3,
+                           .margin = 0.1,
+                           .consecutive = 2,
                            .contract_n = 5,
-                           .default_model = "snaive"};
+                           .default_model = "holt_winters_auto"};
     return c;
 }
 

@@ -6,12 +6,13 @@
  * "stepped" one) the caller passes a view of every model on the series:
  * its rolling error (metric at one horizon over the last `window` scored
  * pairs), how many pairs that window holds, whether it passes the
- * contract gate, and whether its window ends at the stepped record's step
- * (aligned). Errors are only compared between aligned models: learners
- * run at their own pace (one may be hundreds of steps ahead during a
- * backfill), so a challenger is compared with the champion at step s once,
- * when the later of the two reaches s; models never at the same step are
- * not compared. eddy_champ_step then applies, in order:
+ * contract gate, and whether it has stepped at the stepped record's step
+ * (aligned). Errors are only compared between aligned models: a challenger
+ * is compared with the champion at step s once, when the later of the two
+ * steps at s. The evaluator (evaluate_core.h) steps every model of a step
+ * together, in one order, once all of them have reached it, from each
+ * model's window ending at that step, so the learners' pace does not
+ * change the decisions. eddy_champ_step then applies, in order:
  *
  *   contract gate   a model whose last contract_n records were not all
  *                   finite (or were fallback-marked) fails it: a
@@ -66,14 +67,15 @@ typedef enum {
 } eddy_champ_metric_t;
 
 typedef struct eddy_champ_conf_s {
-    eddy_champ_metric_t metric; /* rolling error compared (default MASE) */
+    eddy_champ_metric_t metric; /* rolling error compared (default RMSE) */
     int horizon;                /* h compared, 1..H (default 1) */
-    int window;                 /* scored pairs in the window (default 24) */
+    int window;                 /* steps in the window (default 120) */
     int drift_window;           /* the window after a drift (default 8) */
-    double margin;              /* relative, 0..1 (default 0.05) */
-    int consecutive;            /* K steps in a row (default 3) */
+    double margin;              /* relative, 0..1 (default 0.1) */
+    int consecutive;            /* K steps in a row (default 2) */
     int contract_n;             /* last N records finite (default 5) */
-    char default_model[EDDY_MODEL_NAME_MAX + 1]; /* default "snaive"; "": the first */
+    char default_model[EDDY_MODEL_NAME_MAX + 1]; /* default "holt_winters_auto";
+                                                    "": the first */
     eddy_ph_conf_t drift;    /* Page-Hinkley on the champion's residuals (River's
                                 defaults, util/drift.h) */
     eddy_adwin_conf_t adwin; /* ADWIN on the same residuals (River's defaults;
@@ -108,6 +110,8 @@ typedef struct eddy_champ_event_s {
     double model_err, previous_err; /* their rolling errors (0: unknown) */
     int64_t model_n, previous_n;    /* pairs in their windows */
     int window;                     /* the window in force */
+    int64_t seq;           /* the step decided (set by the evaluator; 0 here) */
+    int64_t event_time_ms; /* of that step (set by the evaluator) */
     char reason[256];
     unsigned detectors; /* drift: the detectors that fired (EDDY_CHAMP_DET_*) */
 } eddy_champ_event_t;

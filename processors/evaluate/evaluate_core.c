@@ -1,4 +1,5 @@
 #include "evaluate_core.h"
+#include "history.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -39,9 +40,7 @@ typedef struct track_s {
     int64_t duplicates, gap_dropped;
     int64_t model_version;
     double prediction, target;
-    double last_residual; /* y - prediction of the last step (not saved:
-                             from target and prediction) */
-    int last_residual_ok;
+    double step_err; /* |e| at the champion horizon of the step being read */
     uint32_t n_forecast;
     double forecast[EDDY_FORECAST_MAX];
     eddy_ksum_t scale;
@@ -54,6 +53,7 @@ typedef struct track_s {
     double *pend;
     int64_t *season_seq;
     double *season_y;
+    eddy_hist_t hist; /* the steps the champion decisions still read */
 } track_t;
 
 enum { NOTE_DUPLICATE = 1, NOTE_GAP = 2, NOTE_FAILING = 4 };
@@ -63,18 +63,23 @@ typedef struct evseries_s {
     int n;
     track_t *tracks[EDDY_EVAL_MODELS_MAX];
     eddy_champ_t champ;
+    int64_t decided; /* the last step whose champion was decided (NONE: none) */
 } evseries_t;
 
 struct eddy_evaluator_s {
     eddy_eval_conf_t conf;
-    int wmax; /* the longest window */
+    int wmax;        /* the longest window */
+    int64_t max_lag; /* conf.max_lag, or its default */
     eddy_series_t *series;
     /* what the last eddy_evaluator_process call decided */
-    int n_events;
-    eddy_champ_event_t events[EDDY_CHAMP_EVENTS_MAX];
+    size_t n_events, cap_events;
+    eddy_champ_event_t *events;
+    int events_failed;             /* out of memory while adding one */
     const evseries_t *last_series; /* NULL: no served forecast changed */
-    const char *last_series_id;
+    char last_series_id[EDDY_SERIES_ID_MAX + 1];
 };
+
+static double ratio(double num, double den);
 
 /* X mod M in 0..M-1 for any X. */
 static int64_t slot_of(int64_t x, int64_t m)
@@ -97,6 +102,7 @@ static void track_free(track_t *t)
     free(t->pend);
     free(t->season_seq);
     free(t->season_y);
+    eddy_hist_free(&t->hist);
     free(t);
 }
 
@@ -161,6 +167,7 @@ static track_t *track_get(eddy_evaluator_t *ev, const char *series_id,
             *result = EDDY_EVAL_NOMEM;
             return NULL;
         }
+        s->decided = NONE;
         if ((rc = eddy_series_put(ev->series, series_id, s))) {
             free(s);
             *result = rc > 0 ? EDDY_EVAL_SERIES_CAP : EDDY_EVAL_NOMEM;
@@ -198,6 +205,8 @@ static void score_pair(const eddy_evaluator_t *ev, track_t *t, int h, double yha
         eddy_ksum_add(&hz->ape, e / fabs(y));
         hz->mape_n++;
     }
+    if (h == ev->conf.champ.horizon)
+        t->step_err = e;
     t->ring_abs[at] = e;
     t->ring_y[at] = y;
     hz->ring_head = (hz->ring_head + 1) % (uint32_t)ev->wmax;
@@ -281,11 +290,15 @@ static void note_failing(track_t *t, int64_t s, int64_t *counter,
     }
 }
 
-/* Everything PRED (not a duplicate) does to its track. */
-static void track_step(const eddy_evaluator_t *ev, track_t *t, const eddy_pred_t *pred,
-                       eddy_eval_note_t *note)
+/* Everything PRED (not a duplicate) does to its track; its step enters the
+ * history. Returns 0, -1 out of memory. */
+static int track_step(const eddy_evaluator_t *ev, track_t *t, const eddy_pred_t *pred,
+                      eddy_eval_note_t *note)
 {
     int64_t s = pred->seq;
+    eddy_hist_entry_t e = {.seq = s, .event_time_ms = pred->event_time_ms};
+
+    t->step_err = NAN;
 
     if (t->last_seq != NONE && s - 1 > t->last_seq) {
         note->dropped = drop_gap(ev, t, s);
@@ -302,8 +315,10 @@ static void track_step(const eddy_evaluator_t *ev, track_t *t, const eddy_pred_t
         note_failing(t, s, &t->failing_forecasts, note);
     if (pred->fallback[0]) /* the learner's guard replaced the model's output */
         t->last_failing_seq = s;
-    t->last_residual_ok = isfinite(pred->prediction);
-    t->last_residual = t->last_residual_ok ? pred->target - pred->prediction : 0.0;
+    e.err = t->step_err;
+    e.resid = isfinite(pred->prediction) ? pred->target - pred->prediction : NAN;
+    e.scale = ratio(eddy_ksum_get(&t->scale), (double)t->scale_n);
+    e.failing = t->last_failing_seq == s;
     t->prediction = isfinite(pred->prediction) ? pred->prediction : 0.0;
     t->target = pred->target;
     t->prev_seq = t->last_seq;
@@ -311,6 +326,7 @@ static void track_step(const eddy_evaluator_t *ev, track_t *t, const eddy_pred_t
     t->last_seq = s;
     t->event_time_ms = pred->event_time_ms;
     t->model_version = pred->model_version;
+    return eddy_hist_push(&t->hist, &e);
 }
 
 /* ---- the Score record */
@@ -431,87 +447,199 @@ static void fill_score(const eddy_evaluator_t *ev, const char *series_id,
 
 /* ---- the champion */
 
-/* The contract gate of T (champion.h): none of its last contract_n records
- * had a non-finite prediction or forecast, or was marked `fallback` by the
- * learner's output guard (its model's own output was not usable). */
-static int track_contract_ok(const eddy_evaluator_t *ev, const track_t *t)
+/* The error of the sums ABS, SQ of N pairs by the champion metric (MASE:
+ * divided by SCALE). */
+static double champ_metric(const eddy_evaluator_t *ev, double abs, double sq, int64_t n,
+                           double scale)
 {
-    return t->last_failing_seq < 0 ||
-           t->last_seq - t->last_failing_seq >= ev->conf.champ.contract_n;
-}
+    double mae = ratio(abs, (double)n);
 
-/* T's rolling error by the champion metric over the last WINDOW pairs of
- * the champion horizon; *N the pairs in it. */
-static double track_error(const eddy_evaluator_t *ev, const track_t *t, int window,
-                          int64_t *n)
-{
-    window_sums_t ws = window_sums(ev, t, ev->conf.champ.horizon, window);
-    double mae = ratio(ws.abs, (double)ws.n);
-
-    *n = ws.n;
     switch (ev->conf.champ.metric) {
     case EDDY_CHAMP_MAE:
         return mae;
     case EDDY_CHAMP_RMSE:
-        return sqrt(ratio(ws.sq, (double)ws.n));
+        return sqrt(ratio(sq, (double)n));
     default:
-        return ratio(mae, ratio(eddy_ksum_get(&t->scale), (double)t->scale_n));
+        return ratio(mae, scale);
     }
 }
 
-/* Views of every stepped model of S into V; *STEPPED the index of T. */
-static int champ_views(const eddy_evaluator_t *ev, const evseries_t *s,
-                       const track_t *t, eddy_champ_view_t *v, int *stepped)
+/* T's rolling error by the champion metric over the last WINDOW pairs of
+ * the champion horizon (its latest step); *N the pairs in it. */
+static double track_error(const eddy_evaluator_t *ev, const track_t *t, int window,
+                          int64_t *n)
 {
-    int w = eddy_champ_window(&ev->conf.champ, &s->champ), n = 0;
+    window_sums_t ws = window_sums(ev, t, ev->conf.champ.horizon, window);
+
+    *n = ws.n;
+    return champ_metric(ev, ws.abs, ws.sq, ws.n,
+                        ratio(eddy_ksum_get(&t->scale), (double)t->scale_n));
+}
+
+/* The view of T at step D (its window ending there); 0 when T has no step
+ * at or before D. */
+static int view_at(const eddy_evaluator_t *ev, const evseries_t *s, const track_t *t,
+                   int64_t d, eddy_champ_view_t *v)
+{
+    long at = eddy_hist_upto(&t->hist, d);
+    double abs, sq;
+
+    if (at < 0)
+        return 0;
+    v->model = t->model;
+    v->n = eddy_hist_window(&t->hist, at, eddy_champ_window(&ev->conf.champ, &s->champ),
+                            &abs, &sq);
+    v->err = champ_metric(ev, abs, sq, v->n, t->hist.e[at].scale);
+    v->contract_ok = eddy_hist_contract_ok(&t->hist, at, ev->conf.champ.contract_n);
+    v->aligned = 0;
+    return 1;
+}
+
+/* Adds a copy of E, decided at step D (event time TIME_MS), to the events
+ * of the current record. */
+static void event_add(eddy_evaluator_t *ev, const eddy_champ_event_t *e, int64_t d,
+                      int64_t time_ms)
+{
+    if (eddy_grow(&ev->events, ev->n_events, &ev->cap_events, sizeof(*ev->events),
+                  EDDY_CHAMP_EVENTS_MAX)) {
+        ev->events_failed = 1;
+        return;
+    }
+    ev->events[ev->n_events] = *e;
+    ev->events[ev->n_events].seq = d;
+    ev->events[ev->n_events].event_time_ms = time_ms;
+    ev->n_events++;
+}
+
+static int by_model(const void *a, const void *b)
+{
+    return strcmp((*(const track_t *const *)a)->model,
+                  (*(const track_t *const *)b)->model);
+}
+
+/* The champion step of T's record of step D (T's history entry E), with the
+ * models in ORDER[0..N) whose ARRIVED flag is set aligned with it. */
+static void champ_model_step(eddy_evaluator_t *ev, evseries_t *s, track_t *const *order,
+                             int n, const int *arrived, const track_t *t,
+                             const eddy_hist_entry_t *e)
+{
+    eddy_champ_view_t views[EDDY_EVAL_MODELS_MAX];
+    eddy_champ_event_t out[EDDY_CHAMP_EVENTS_MAX];
+    char before[EDDY_MODEL_NAME_MAX + 1];
+    int nv = 0, stepped = 0, k;
+
+    for (int i = 0; i < n; i++) {
+        if (!view_at(ev, s, order[i], e->seq, &views[nv]))
+            continue;
+        views[nv].aligned = arrived[i];
+        if (order[i] == t)
+            stepped = nv;
+        nv++;
+    }
+    snprintf(before, sizeof(before), "%s", s->champ.champion);
+    k = eddy_champ_step(&ev->conf.champ, &s->champ, views, nv, stepped, out);
+    for (int i = 0; i < k; i++)
+        event_add(ev, &out[i], e->seq, e->event_time_ms);
+    if (strcmp(t->model, s->champ.champion))
+        return;
+    eddy_champ_champion_stepped(&s->champ);
+    /* residuals in units of the MASE scale: River's default threshold then
+       means the same on every series, whatever its units */
+    if (!strcmp(before, t->model) && isfinite(e->resid) && e->scale > 0.0 &&
+        eddy_champ_residual(&ev->conf.champ, &s->champ, e->resid / e->scale, out))
+        event_add(ev, out, e->seq, e->event_time_ms);
+}
+
+/* Decides step D of S: every model with a record of step D steps, the
+ * default champion first and the others in the order of their names, as if
+ * they had arrived in that order together. */
+static void champ_decide(eddy_evaluator_t *ev, evseries_t *s, int64_t d)
+{
+    track_t *order[EDDY_EVAL_MODELS_MAX];
+    int arrived[EDDY_EVAL_MODELS_MAX] = {0};
+
+    memcpy(order, s->tracks, (size_t)s->n * sizeof(order[0]));
+    qsort(order, (size_t)s->n, sizeof(order[0]), by_model);
+    for (int i = 1; i < s->n; i++) /* the default first: it is crowned at once */
+        if (!strcmp(order[i]->model, ev->conf.champ.default_model)) {
+            track_t *first = order[i];
+            memmove(order + 1, order, (size_t)i * sizeof(order[0]));
+            order[0] = first;
+        }
+    for (int i = 0; i < s->n; i++) {
+        const eddy_hist_entry_t *e = eddy_hist_at(&order[i]->hist, d);
+        if (!e)
+            continue;
+        arrived[i] = 1;
+        champ_model_step(ev, s, order, s->n, arrived, order[i], e);
+    }
+}
+
+/* The last step of S that can be decided: the lowest step reached by the
+ * models decisions wait for (conf.wait, or every model seen), leaving out
+ * those more than max_lag steps behind the leader. NONE before any. */
+static int64_t frontier(const eddy_evaluator_t *ev, const evseries_t *s)
+{
+    int64_t lead = NONE, f = INT64_MAX;
+
+    for (int i = 0; i < s->n; i++)
+        if (s->tracks[i]->last_seq > lead)
+            lead = s->tracks[i]->last_seq;
+    for (int i = 0; lead != NONE && i < (ev->conf.n_wait ? ev->conf.n_wait : s->n);
+         i++) {
+        const track_t *t =
+            ev->conf.n_wait ? track_find(s, ev->conf.wait[i]) : s->tracks[i];
+        int64_t last = t && t->last_seq != NONE ? t->last_seq : -1;
+        if (lead - last <= ev->max_lag && last < f)
+            f = last;
+    }
+    return f == INT64_MAX ? lead : f;
+}
+
+/* The step after AFTER that some model of S has a record of (NONE: none). */
+static int64_t next_step(const evseries_t *s, int64_t after)
+{
+    int64_t next = NONE;
 
     for (int i = 0; i < s->n; i++) {
-        const track_t *u = s->tracks[i];
-        if (u->last_seq == NONE)
-            continue;
-        if (u == t)
-            *stepped = n;
-        v[n].model = u->model;
-        v[n].err = track_error(ev, u, w, &v[n].n);
-        v[n].contract_ok = track_contract_ok(ev, u);
-        v[n].aligned = u->last_seq == t->last_seq;
-        n++;
+        const eddy_hist_t *h = &s->tracks[i]->hist;
+        long at = eddy_hist_upto(h, after) + 1;
+        if (at < (long)h->n && (next == NONE || h->e[at].seq < next))
+            next = h->e[at].seq;
     }
-    return n;
+    return next;
 }
 
-/* The champion step after T's record on series S (SERIES_ID). */
+/* The champion steps after T's record on series S (SERIES_ID): every step
+ * up to the frontier is decided, in order; then the histories are trimmed
+ * to what later decisions read. */
 static void champ_step(eddy_evaluator_t *ev, evseries_t *s, const char *series_id,
                        const track_t *t)
 {
-    eddy_champ_view_t views[EDDY_EVAL_MODELS_MAX];
+    const eddy_champ_conf_t *c = &ev->conf.champ;
     char before[EDDY_MODEL_NAME_MAX + 1];
-    int stepped = 0, n = champ_views(ev, s, t, views, &stepped), k;
+    int64_t f = frontier(ev, s), d;
 
     snprintf(before, sizeof(before), "%s", s->champ.champion);
-    k = eddy_champ_step(&ev->conf.champ, &s->champ, views, n, stepped, ev->events);
-    ev->n_events = k > 0 ? k : 0;
-    if (!strcmp(t->model, s->champ.champion)) {
-        double scale = ratio(eddy_ksum_get(&t->scale), (double)t->scale_n);
-        eddy_champ_champion_stepped(&s->champ);
-        /* residuals in units of the MASE scale: River's default threshold
-           then means the same on every series, whatever its units */
-        if (!strcmp(before, t->model) && t->last_residual_ok && scale > 0.0 &&
-            eddy_champ_residual(&ev->conf.champ, &s->champ, t->last_residual / scale,
-                                &ev->events[ev->n_events]))
-            ev->n_events++;
+    while (f != NONE && (d = next_step(s, s->decided)) != NONE && d <= f) {
+        champ_decide(ev, s, d);
+        s->decided = d;
     }
+    for (int i = 0; s->decided != NONE && i < s->n; i++)
+        eddy_hist_trim(&s->tracks[i]->hist, s->decided,
+                       c->window > c->drift_window ? c->window : c->drift_window,
+                       c->contract_n);
     if (eddy_champ_serving(&s->champ) &&
         (strcmp(before, s->champ.champion) || !strcmp(t->model, s->champ.champion))) {
         ev->last_series = s;
-        ev->last_series_id = series_id;
+        snprintf(ev->last_series_id, sizeof(ev->last_series_id), "%s", series_id);
     }
 }
 
 int eddy_evaluator_events(const eddy_evaluator_t *ev, const eddy_champ_event_t **events)
 {
     *events = ev->events;
-    return ev->n_events;
+    return (int)ev->n_events;
 }
 
 /* Fills OUT from S's champion track, if it has stepped. */
@@ -552,7 +680,7 @@ int eddy_evaluator_pin(eddy_evaluator_t *ev, const char *series_id, const char *
         return -1;
     rc = eddy_champ_pin(&s->champ, model, reason, event);
     ev->last_series = rc == 1 && eddy_champ_serving(&s->champ) ? s : NULL;
-    ev->last_series_id = series_id;
+    snprintf(ev->last_series_id, sizeof(ev->last_series_id), "%s", series_id);
     return rc;
 }
 
@@ -578,6 +706,7 @@ eddy_eval_result_t eddy_evaluator_process(eddy_evaluator_t *ev, const eddy_pred_
     track_t *t = track_get(ev, pred->series_id, pred->model, &result);
 
     ev->n_events = 0;
+    ev->events_failed = 0;
     ev->last_series = NULL;
     note = note ? note : &scratch;
     memset(note, 0, sizeof(*note));
@@ -592,10 +721,11 @@ eddy_eval_result_t eddy_evaluator_process(eddy_evaluator_t *ev, const eddy_pred_
         t->logged |= NOTE_DUPLICATE;
         return EDDY_EVAL_DUPLICATE;
     }
-    track_step(ev, t, pred, note);
+    if (track_step(ev, t, pred, note))
+        return EDDY_EVAL_NOMEM;
     fill_score(ev, pred->series_id, t, score);
     champ_step(ev, eddy_series_get(ev->series, pred->series_id), score->series_id, t);
-    return EDDY_EVAL_SCORED;
+    return ev->events_failed ? EDDY_EVAL_NOMEM : EDDY_EVAL_SCORED;
 }
 
 /* ---- configuration */
@@ -619,6 +749,28 @@ int eddy_eval_parse_windows(eddy_eval_conf_t *conf, const char *text, char *errs
         }
         conf->windows[conf->n_windows++] = w;
         p = *end ? end + 1 : end;
+    }
+    return 0;
+}
+
+int eddy_eval_parse_models(eddy_eval_conf_t *conf, const char *text, char *errstr,
+                           size_t errstr_size)
+{
+    const char *p = text ? text : "";
+
+    conf->n_wait = 0;
+    while (*p) {
+        size_t len = strcspn(p, ",");
+        if (!len || len > EDDY_MODEL_NAME_MAX || conf->n_wait == EDDY_EVAL_MODELS_MAX) {
+            snprintf(errstr, errstr_size,
+                     "--champion-models '%s': expected up to %d comma-separated model "
+                     "names of 1..%d bytes (e.g. snaive,holt_winters)",
+                     text, EDDY_EVAL_MODELS_MAX, EDDY_MODEL_NAME_MAX);
+            return -1;
+        }
+        snprintf(conf->wait[conf->n_wait++], EDDY_MODEL_NAME_MAX + 1, "%.*s", (int)len,
+                 p);
+        p += len + (p[len] == ',');
     }
     return 0;
 }
@@ -670,6 +822,7 @@ eddy_evaluator_t *eddy_evaluator_new(const eddy_eval_conf_t *conf, char *errstr,
         ev->conf.champ = eddy_champ_conf_default();
     if (!ev->conf.champ.adwin.clock)
         ev->conf.champ.adwin = eddy_adwin_default();
+    ev->max_lag = conf->max_lag > 0 ? conf->max_lag : EDDY_EVAL_MAX_LAG_DEFAULT;
     ev->wmax = ev->conf.champ.window > ev->conf.champ.drift_window
                    ? ev->conf.champ.window
                    : ev->conf.champ.drift_window;
@@ -684,6 +837,7 @@ void eddy_evaluator_destroy(eddy_evaluator_t *ev)
     if (!ev)
         return;
     eddy_series_destroy(ev->series);
+    free(ev->events);
     free(ev);
 }
 
@@ -725,6 +879,18 @@ size_t eddy_evaluator_track_count(const eddy_evaluator_t *ev)
     return n;
 }
 
+/* The longest history a track can hold: the steps not decided yet (at
+ * most max_lag past the frontier) and the window and contract records
+ * before them. */
+static uint32_t hist_max(const eddy_evaluator_t *ev)
+{
+    const eddy_champ_conf_t *c = &ev->conf.champ;
+
+    return (uint32_t)(ev->max_lag + 2 +
+                      (c->window > c->drift_window ? c->window : c->drift_window) +
+                      c->contract_n);
+}
+
 /* ---- state: an "EEVL" frame (version 3) whose payload is, little-endian:
  *   u32 horizons H, u32 season m, u32 longest window W, u32 tracks
  *   per track:
@@ -738,8 +904,10 @@ size_t eddy_evaluator_track_count(const eddy_evaluator_t *ev)
  *     H x (u64 origin, u32 n, H x f64)            the pending forecasts
  *     H x (u64 n, mape_n; 6 x f64 the sums; u32 ring_n, ring_head;
  *          W x f64 |e|; W x f64 y)                the horizons
+ *     the per-step history (history.c)           (version 3)
  *   the champion state (champion.c)                 (version 2; its ADWIN
- *                                                    block at its end: 3)
+ *                                                    block at its end: 4)
+ *   u64 the last step decided                       (version 3)
  * Doubles are stored bit for bit, so a restored run continues exactly. */
 
 static void put_i64s(eddy_buf_t *out, const int64_t *v, int n)
@@ -805,6 +973,7 @@ static void save_track(const eddy_evaluator_t *ev, const track_t *t, eddy_buf_t 
     }
     for (int h = 0; h < H; h++)
         save_horizon(ev, t, h, out);
+    eddy_hist_save(&t->hist, out);
 }
 
 static int evseries_save(const void *ctx, const void *value, eddy_buf_t *out)
@@ -819,6 +988,7 @@ static int evseries_save(const void *ctx, const void *value, eddy_buf_t *out)
     for (int i = 0; i < s->n; i++)
         save_track(ev, s->tracks[i], out);
     eddy_champ_save(&s->champ, out);
+    eddy_buf_put_u64(out, (uint64_t)s->decided);
     return out->failed ? -1 : 0;
 }
 
@@ -893,6 +1063,7 @@ static void load_track_body(const eddy_evaluator_t *ev, track_t *t, eddy_reader_
     }
     for (int h = 0; h < H; h++)
         load_horizon(ev, t, h, r);
+    eddy_hist_load(&t->hist, r, hist_max(ev));
 }
 
 /* Reads one track into S; -1 (the reader failed, or a model repeated). */
@@ -938,6 +1109,8 @@ static void *evseries_load(const void *ctx, const char *series_id, eddy_reader_t
             r->err = 1;
     if (!r->err)
         eddy_champ_load(&s->champ, r);
+    s->decided = (int64_t)eddy_read_u64(r);
+    r->err |= !seq_ok(s->decided);
     if (r->err || r->pos != r->len) {
         snprintf(errstr, errstr_size,
                  "state of series '%s' is not an evaluator state (%zu bytes; damaged "
@@ -949,12 +1122,16 @@ static void *evseries_load(const void *ctx, const char *series_id, eddy_reader_t
     return s;
 }
 
-#define EEVL_VERSION 3
+#define EEVL_VERSION 4
 
 /* The versions refused, each with what it lacks (the fix is the same). */
 static const char *const eevl_old[] = {
     [1] = "saved by an eddy-evaluate without champion selection",
-    [2] = "saved by an eddy-evaluate without the ADWIN drift detector's state",
+    [2] = "saved by an eddy-evaluate whose champion compared models only when their "
+          "records met (no per-step error history) and without the ADWIN drift "
+          "detector's state",
+    [3] = "saved by a development build of eddy-evaluate with only one of the "
+          "per-step error history and the ADWIN state",
 };
 
 static const eddy_series_codec_t evseries_codec = {.magic = "EEVL",

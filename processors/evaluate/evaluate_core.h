@@ -31,19 +31,28 @@
  * failing_forecasts, last_failing_seq).
  *
  * Champion (champion.h): after each scored record the series' champion is
- * decided from every model's rolling error (conf.champ: metric, horizon,
- * window, margin, consecutive steps); the decisions of the record are
- * events (eddy_evaluator_events) and, when the champion stepped or
+ * decided, step by step up to the frontier (below), from every model's rolling error
+ * (conf.champ: metric, horizon, window, margin, consecutive steps); the decisions of
+ * the record are events (eddy_evaluator_events) and, when the champion stepped or
  * changed, the served forecast is its latest one (eddy_evaluator_served).
  * The contract gate of a model: none of its last contract_n records had a
  * non-finite prediction or forecast (HOOK: a fallback-marked record will
  * count as failing once Prediction has its `fallback` field, see
  * track_contract_ok in evaluate_core.c).
  *
- * State is per series (the input key), holding every model seen on it and
- * the champion state; it is saved and loaded per series as a
- * util/snapshot.h frame "EEVL" version 3 (version 1, without champion, and
- * 2, without the ADWIN state, are refused with what to do).
+ * Pace: the champion of step s is decided once every model of conf.wait
+ * (every model seen when empty) has reached s, or lags the leading model by
+ * more than max_lag steps; each model's view is its window ending at s
+ * (history.h keeps the steps not decided yet), and the models of a step
+ * step in one order (the default champion, then by name). The decisions
+ * (eddy_evaluator_events: each carries the step it decided) are then the
+ * same whatever order the models' records arrive in.
+ *
+ * State is per series (the input key), holding every model seen on it (and
+ * its history) and the champion state; it is saved and loaded per series as
+ * a util/snapshot.h frame "EEVL" version 4 (versions 1, without champion,
+ * 2, without the history and ADWIN, and 3, a development build with one of
+ * them, are refused with what to do).
  */
 #ifndef EDDY_EVALUATE_CORE_H
 #define EDDY_EVALUATE_CORE_H
@@ -55,10 +64,11 @@
 #include "codec/records.h"
 #include "util/buf.h"
 
-#define EDDY_EVAL_MODELS_MAX 64              /* models per series */
-#define EDDY_EVAL_WINDOW_MAX 10000           /* longest rolling window, in steps */
-#define EDDY_EVAL_SEASON_MAX 10000           /* longest season m, in steps */
-#define EDDY_EVAL_SEQ_MAX    (INT64_MAX / 2) /* largest seq scored */
+#define EDDY_EVAL_MODELS_MAX      64              /* models per series */
+#define EDDY_EVAL_WINDOW_MAX      10000           /* longest rolling window, in steps */
+#define EDDY_EVAL_SEASON_MAX      10000           /* longest season m, in steps */
+#define EDDY_EVAL_SEQ_MAX         (INT64_MAX / 2) /* largest seq scored */
+#define EDDY_EVAL_MAX_LAG_DEFAULT 1000 /* steps a decision waits for a model */
 
 typedef struct eddy_eval_conf_s {
     int horizons; /* H, 1..EDDY_FORECAST_MAX */
@@ -68,6 +78,10 @@ typedef struct eddy_eval_conf_s {
     size_t max_series;                       /* series held at once */
     eddy_champ_conf_t champ; /* champion selection; window 0: the defaults
                                 (eddy_champ_conf_default) */
+    int n_wait; /* the models every decision waits for (0: every model seen) */
+    char wait[EDDY_EVAL_MODELS_MAX][EDDY_MODEL_NAME_MAX + 1];
+    int64_t max_lag; /* steps behind the leader a model is waited for (0: the
+                        default, EDDY_EVAL_MAX_LAG_DEFAULT) */
 } eddy_eval_conf_t;
 
 /* The served forecast of a series: its champion's latest forecast. */
@@ -111,6 +125,11 @@ typedef struct eddy_evaluator_s eddy_evaluator_t;
 int eddy_eval_parse_windows(eddy_eval_conf_t *conf, const char *text, char *errstr,
                             size_t errstr_size);
 
+/* Parses "snaive,holt_winters" into CONF's wait list ("" : none, every model
+ * seen is waited for). Returns 0, or -1 with ERRSTR naming the bad list. */
+int eddy_eval_parse_models(eddy_eval_conf_t *conf, const char *text, char *errstr,
+                           size_t errstr_size);
+
 /* A new evaluator for CONF (copied), or NULL with ERRSTR (a value out of
  * range, out of memory). */
 eddy_evaluator_t *eddy_evaluator_new(const eddy_eval_conf_t *conf, char *errstr,
@@ -137,8 +156,7 @@ int eddy_evaluator_served(const eddy_evaluator_t *ev, eddy_eval_served_t *served
 
 /* Pins MODEL ("" unpins) on SERIES_ID with REASON; fills EVENT. Returns 1
  * when it changed something, 0 for a no-op, -1 when the series is unknown.
- * eddy_evaluator_served then gives the new champion's forecast (SERIES_ID
- * borrowed until then). */
+ * eddy_evaluator_served then gives the new champion's forecast. */
 int eddy_evaluator_pin(eddy_evaluator_t *ev, const char *series_id, const char *model,
                        const char *reason, eddy_champ_event_t *event);
 

@@ -19,7 +19,8 @@ typedef struct evaluate_conf_s {
     int horizons, season;
     const char *windows;
     int64_t max_series;
-    const char *champion_metric, *champion_default;
+    const char *champion_metric, *champion_default, *champion_models;
+    int64_t champion_max_lag;
     int champion_horizon, champion_window, champion_drift_window;
     int champion_consecutive, contract_records;
     double champion_margin;
@@ -50,30 +51,40 @@ static const eddy_opt_t evaluate_opts[] = {
     EDDY_OPT(evaluate_conf_t, INT, max_series, "max-series", 0, "100000",
              "series held in memory; records of further series are dead-lettered",
              .min = 1, .max = EDDY_OPT_NO_MAX),
-    EDDY_OPT(evaluate_conf_t, STR, champion_metric, "champion-metric", 0, "mase",
+    EDDY_OPT(evaluate_conf_t, STR, champion_metric, "champion-metric", 0, "rmse",
              "rolling error that chooses the champion: mase, mae or rmse"),
     EDDY_OPT(evaluate_conf_t, INT, champion_horizon, "champion-horizon", 0, "1",
              "horizon h whose rolling error chooses the champion (1..--horizons)",
              .min = 1, .max = EDDY_FORECAST_MAX),
-    EDDY_OPT(evaluate_conf_t, INT, champion_window, "champion-window", 0, "24",
-             "scored steps in the champion's rolling window (coverage gate)", .min = 1,
-             .max = EDDY_EVAL_WINDOW_MAX),
+    EDDY_OPT(
+        evaluate_conf_t, INT, champion_window, "champion-window", 0, "120",
+        "steps in the champion's rolling window, each model's last (coverage gate)",
+        .min = 1, .max = EDDY_EVAL_WINDOW_MAX),
     EDDY_OPT(evaluate_conf_t, INT, champion_drift_window, "champion-drift-window", 0,
              "8", "the shorter window a series uses after a drift", .min = 1,
              .max = EDDY_EVAL_WINDOW_MAX),
-    EDDY_OPT(evaluate_conf_t, DOUBLE, champion_margin, "champion-margin", 0, "0.05",
+    EDDY_OPT(evaluate_conf_t, DOUBLE, champion_margin, "champion-margin", 0, "0.1",
              "relative margin a challenger must beat the champion by (and a promoted "
              "champion may lose to the one it replaced by before a revert)",
              .min = 0, .max = 0.99),
-    EDDY_OPT(evaluate_conf_t, INT, champion_consecutive, "champion-consecutive", 0, "3",
+    EDDY_OPT(evaluate_conf_t, INT, champion_consecutive, "champion-consecutive", 0, "2",
              "steps in a row a challenger must win (hysteresis; also for a revert)",
              .min = 1, .max = 1000000),
     EDDY_OPT(evaluate_conf_t, INT, contract_records, "contract-records", 0, "5",
              "contract gate: a model's last N records must all be finite", .min = 1,
              .max = 1000000),
-    EDDY_OPT(evaluate_conf_t, STR, champion_default, "champion-default", 0, "snaive",
+    EDDY_OPT(evaluate_conf_t, STR, champion_default, "champion-default", 0,
+             "holt_winters_auto",
              "default champion of a new series; until it has a record the first model "
              "seen serves (empty: the first model seen)"),
+    EDDY_OPT(evaluate_conf_t, STR, champion_models, "champion-models", 0, "",
+             "models every champion decision waits for (comma-separated): step s is "
+             "decided once each has reached s, so decisions do not depend on the "
+             "learners' pace (empty: every model seen on the series)"),
+    EDDY_OPT(evaluate_conf_t, INT, champion_max_lag, "champion-max-lag", 0, "1000",
+             "steps behind the leading model after which a model is no longer waited "
+             "for (bounds the per-step error history)",
+             .min = 1, .max = 1000000000),
     EDDY_OPT_TABLE_END};
 
 static evaluate_conf_t conf;
@@ -207,8 +218,8 @@ static const char *emit_champion(evaluate_ctx_t *ctx, eddy_emit_t *emit, char *e
     const char *reason;
 
     for (int i = 0; i < n; i++)
-        if ((reason = emit_event(ctx, emit, ctx->pred.series_id, &e[i], ctx->pred.seq,
-                                 ctx->pred.event_time_ms, errstr, errstr_size)))
+        if ((reason = emit_event(ctx, emit, ctx->pred.series_id, &e[i], e[i].seq,
+                                 e[i].event_time_ms, errstr, errstr_size)))
             return reason;
     return emit_served(ctx, emit, errstr, errstr_size);
 }
@@ -387,7 +398,9 @@ static int evaluate_start(eddy_stage_t *stage, eddy_codec_t *codec, char *errstr
                                      .adwin = eddy_adwin_default()}};
 
     (void)stage;
-    if (eddy_eval_parse_windows(&ec, conf.windows, errstr, errstr_size))
+    ec.max_lag = conf.champion_max_lag;
+    if (eddy_eval_parse_windows(&ec, conf.windows, errstr, errstr_size) ||
+        eddy_eval_parse_models(&ec, conf.champion_models, errstr, errstr_size))
         return 2;
     if (eddy_champ_metric_parse(conf.champion_metric, &ec.champ.metric)) {
         snprintf(errstr, errstr_size,

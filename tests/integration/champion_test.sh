@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The champion per series on the real broker (label kafka), on synthetic
 # predictions (champion_gen.py: every model's one-step error set by hand)
-# read by eddy-evaluate with its defaults (h=1 MASE over 24 steps, margin
-# 0.05, 3 steps in a row) and --champion-default a:
+# read by eddy-evaluate with h=1 MASE over 24 steps, margin 0.05, 3 steps in
+# a row (the defaults before the served-accuracy tuning, given explicitly)
+# and --champion-default a:
 #
 #   promote   b becomes better at step 60; its window beats a's by the
 #             margin from step 77 (18 of 24 errors at 0.2): promoted at 79,
@@ -62,7 +63,8 @@ produce pin 0 1 # creates the topic before the evaluator waits for it
 ctl unpin --series '*' --reason "start clean" # creates the control topic
 eddy_start evaluate eddy-evaluate -X session.timeout.ms=6000 --deadletter-topic "$dlq" \
   --http 127.0.0.1:0 --input "$pred" --output "$scores" --forecasts "$fc" --events "$ev" \
-  --control "$ctl" --group "eval$s" --champion-default a
+  --control "$ctl" --group "eval$s" --champion-default a --champion-metric mase \
+  --champion-window 24 --champion-margin 0.05 --champion-consecutive 3
 produce promote 0 120
 produce revert 0 130
 produce contract 0 60

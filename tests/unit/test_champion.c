@@ -455,6 +455,142 @@ static void test_evaluator_state_keeps_champion(void **state)
     eddy_evaluator_destroy(back);
 }
 
+/* ---- pace independence */
+
+#define PACE_STEPS 160
+
+/* The error of model M (0: a, 1: b, 2: c) at step T: b better from 30,
+ * worse again from 70 (a revert), c better from 100; a non-finite
+ * forecast of c at 120..121 (the contract gate). */
+static double pace_err(int m, int t)
+{
+    static const double base[3] = {1.0, 1.6, 1.3};
+
+    if (m == 1 && t >= 30 && t < 70)
+        return 0.4 + 0.01 * (t % 3);
+    if (m == 2 && t >= 100)
+        return 0.2 + 0.02 * (t % 5);
+    return base[m] + 0.05 * ((t * (m + 3)) % 7);
+}
+
+/* Feeds step T of model M to EV; appends its events to LOG (text lines). */
+static void pace_feed(eddy_evaluator_t *ev, int m, int t, char *log, size_t size)
+{
+    static const char *const names[3] = {"a", "b", "c"};
+    const eddy_champ_event_t *e;
+
+    feed(ev, names[m], t, pace_err(m, t), m == 2 && t >= 120 && t < 122 ? NAN : 7.0);
+    for (int i = 0; i < eddy_evaluator_events(ev, &e); i++) {
+        size_t len = strlen(log);
+        snprintf(log + len, size - len, "%lld %s %s<-%s %.9g %.9g\n",
+                 (long long)e[i].seq, eddy_champ_kind_name(e[i].kind), e[i].model,
+                 e[i].previous, e[i].model_err, e[i].previous_err);
+    }
+}
+
+/* evaluator()'s settings, every decision waiting for a, b and c. */
+static eddy_evaluator_t *pace_evaluator(void)
+{
+    eddy_eval_conf_t c = {.horizons = 2, .season = 12, .max_series = 4};
+    eddy_evaluator_t *ev;
+    char err[256];
+
+    c.champ = conf_small();
+    c.champ.metric = EDDY_CHAMP_MAE;
+    assert_int_equal(eddy_eval_parse_windows(&c, "5", err, sizeof(err)), 0);
+    assert_int_equal(eddy_eval_parse_models(&c, "a,b,c", err, sizeof(err)), 0);
+    ev = eddy_evaluator_new(&c, err, sizeof(err));
+    assert_non_null(ev);
+    return ev;
+}
+
+/* EV saved and restored into a new evaluator (as after a restart). */
+static eddy_evaluator_t *pace_restore(eddy_evaluator_t *ev)
+{
+    eddy_buf_t buf = EDDY_BUF_INIT;
+    eddy_evaluator_t *back = pace_evaluator();
+    char err[256];
+
+    assert_int_equal(eddy_evaluator_save(ev, "s", &buf), 0);
+    assert_int_equal(
+        eddy_evaluator_load(back, "s", buf.data, buf.len, err, sizeof(err)), 0);
+    eddy_buf_free(&buf);
+    eddy_evaluator_destroy(ev);
+    return back;
+}
+
+/* The events of a run where model m reaches step t at time t + LAG[m]
+ * (ties in the order ORDER), decisions waiting for a, b and c; restarted
+ * from its saved state at time RESTORE_AT (-1: never). */
+static void pace_run(const int lag[3], const int order[3], int restore_at, char *log,
+                     size_t size)
+{
+    eddy_evaluator_t *ev = pace_evaluator();
+
+    log[0] = '\0';
+    for (int time = 0; time < PACE_STEPS + 400; time++)
+        for (int k = 0; k < 3; k++) {
+            if (time == restore_at && k == 0)
+                ev = pace_restore(ev);
+            int m = order[k], t = time - lag[m];
+            if (t >= 0 && t < PACE_STEPS)
+                pace_feed(ev, m, t, log, size);
+        }
+    eddy_evaluator_destroy(ev);
+}
+
+/* The decisions (their steps, kinds, models and the errors that decided)
+ * are the same whether the models arrive in lockstep or one is hundreds
+ * of steps behind, in any order. */
+static void test_pace_independent(void **state)
+{
+    static char lockstep[16384], other[16384];
+    static const int none[3] = {0, 0, 0}, abc[3] = {0, 1, 2}, cba[3] = {2, 1, 0};
+    static const int c_late[3] = {0, 0, 300}, a_late[3] = {250, 0, 37},
+                     b_late[3] = {5, 140, 0};
+
+    (void)state;
+    pace_run(none, abc, -1, lockstep, sizeof(lockstep));
+    /* the run has something to agree on: a promotion, a revert, a gate
+       failure and a promotion of c */
+    assert_non_null(strstr(lockstep, "promotion b<-a"));
+    assert_non_null(strstr(lockstep, "revert a<-b"));
+    assert_non_null(strstr(lockstep, "promotion c<-a"));
+    assert_non_null(strstr(lockstep, "gate_failure c<-c"));
+    pace_run(none, cba, -1, other, sizeof(other));
+    assert_string_equal(other, lockstep);
+    pace_run(c_late, abc, 200, other, sizeof(other));
+    assert_string_equal(other, lockstep);
+    pace_run(a_late, cba, 280, other, sizeof(other));
+    assert_string_equal(other, lockstep);
+    pace_run(b_late, abc, -1, other, sizeof(other));
+    assert_string_equal(other, lockstep);
+}
+
+/* A listed model that never comes is waited for max_lag steps only. */
+static void test_max_lag(void **state)
+{
+    eddy_eval_conf_t c = {.horizons = 2, .season = 12, .max_series = 4, .max_lag = 10};
+    eddy_evaluator_t *ev;
+    char err[256];
+
+    (void)state;
+    c.champ = conf_small();
+    assert_int_equal(eddy_eval_parse_windows(&c, "5", err, sizeof(err)), 0);
+    assert_int_equal(eddy_eval_parse_models(&c, "a,zz", err, sizeof(err)), 0);
+    assert_int_equal(eddy_eval_parse_models(&c, "a,,b", err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "--champion-models 'a,,b'"));
+    assert_int_equal(eddy_eval_parse_models(&c, "a,zz", err, sizeof(err)), 0);
+    ev = eddy_evaluator_new(&c, err, sizeof(err));
+    for (int t = 0; t < 10; t++) {
+        feed(ev, "a", t, 1.0, 7.0);
+        assert_string_equal(eddy_evaluator_champion(ev, "s"), "");
+    }
+    feed(ev, "a", 10, 1.0, 7.0); /* zz, not seen, is now 11 steps behind */
+    assert_string_equal(eddy_evaluator_champion(ev, "s"), "a");
+    eddy_evaluator_destroy(ev);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -473,6 +609,8 @@ int main(void)
         cmocka_unit_test(test_evaluator_non_finite_never_served),
         cmocka_unit_test(test_evaluator_drift),
         cmocka_unit_test(test_evaluator_state_keeps_champion),
+        cmocka_unit_test(test_pace_independent),
+        cmocka_unit_test(test_max_lag),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
