@@ -32,6 +32,8 @@
  * waited for while unstable (an abandoned transaction holds them until the
  * broker aborts it, transaction.timeout.ms) or the coordinator moves. */
 #define COMMITTED_US (30 * 1000000LL)
+/* The longest wait for a producer's first metadata (use_producer). */
+#define METADATA_US (5 * 1000000LL)
 /* While all brokers are down: ask once a second, waiting half a second. */
 #define BROKER_CHECK_US      (1000 * 1000LL)
 #define BROKER_CHECK_WAIT_US (500 * 1000LL)
@@ -67,9 +69,10 @@ typedef struct loop_s {
     rd_kafka_t *producers[EDDY_LOOP_TXN_PRODUCERS_MAX];
     eddy_txn_t *txns[EDDY_LOOP_TXN_PRODUCERS_MAX];
     int n_producers;
-    int cur;              /* index of the current producer and txn */
-    rd_kafka_t *producer; /* producers[cur]: the open batch's */
-    eddy_delivery_t dr;   /* every producer's delivery reports */
+    int warm[EDDY_LOOP_TXN_PRODUCERS_MAX]; /* producer k's metadata was read */
+    int cur;                               /* index of the current producer and txn */
+    rd_kafka_t *producer;                  /* producers[cur]: the open batch's */
+    eddy_delivery_t dr;                    /* every producer's delivery reports */
     eddy_batch_t *batch;
     eddy_txn_t *txn;             /* txns[cur] */
     eddy_changelog_t *changelog; /* NULL unless stateful */
@@ -288,9 +291,23 @@ static void poll_producers(loop_t *loop)
         rd_kafka_poll(loop->producers[k], 0);
 }
 
-/* Makes producer K (and its txn) the one the next batch writes with. */
+/* Makes producer K (and its txn) the one the next batch writes with. On
+ * its first use, K's metadata cache is filled with every topic (one
+ * bounded request): a producer's first record to a topic it does not know
+ * waits for the topic's metadata and then for librdkafka's 1 s topic scan
+ * (measured: 2 s), and the topics exist by now (the first batch, on
+ * producer 0, created its outputs). */
 static void use_producer(loop_t *loop, int k)
 {
+    const struct rd_kafka_metadata *md = NULL;
+
+    if (k > 0 && !loop->warm[k]) {
+        phase(loop, EDDY_PHASE_COMMITTING, METADATA_US + SLACK_US);
+        if (!rd_kafka_metadata(loop->producers[k], 1, NULL, &md,
+                               (int)(METADATA_US / 1000)))
+            rd_kafka_metadata_destroy(md);
+        loop->warm[k] = 1;
+    }
     loop->cur = k;
     loop->producer = loop->producers[k];
     loop->txn = loop->txns[k];
@@ -330,6 +347,7 @@ static int renew_producer(loop_t *loop, eddy_err_t *err)
     rd_kafka_purge(loop->producer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
     rd_kafka_destroy(loop->producer);
     loop->producers[loop->cur] = fresh;
+    loop->warm[loop->cur] = 0;
     eddy_txn_set_producer(loop->txn, fresh);
     use_producer(loop, loop->cur);
     if (loop->changelog)
