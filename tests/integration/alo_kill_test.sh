@@ -44,14 +44,7 @@ sleep 0.5
 kill_features last
 eddy_start features eddy-features "${common[@]}"
 # Done when the group has committed the end of every input partition.
-for _ in $(seq 120); do
-  desc=$("$kafka" tool consumer-groups --describe --group "features$s" 2>/dev/null || true)
-  done_parts=$(echo "$desc" | awk -v t="$obs" '$2 == t && $4 != "-" && $4 >= $5 {n++} END {print n+0}')
-  [ "$done_parts" = 4 ] && break
-  eddy_check_alive || fail "features died"
-  sleep 0.5
-done
-[ "$done_parts" = 4 ] || fail "features did not finish: $desc"
+it_wait_group_done "features$s" "$obs" 4 0 60
 eddy_stop features || fail "features did not stop cleanly"
 
 export CAT; CAT=$(eddy_bin eddy-cat)
