@@ -17,7 +17,11 @@
 # Environment: EDDY_BOOTSTRAP (default: scripts/kafka.sh bootstrap),
 # BUILD_DIR (default build), DURATION (per rate, default 10s), FLAT_COUNT
 # (records of a flat-out run, default 50000), EDDY_BENCH_PORT (first of two
-# HTTP ports for the stages, default 19781).
+# HTTP ports for the stages, default 19781), BASELINE_BUILD (a build tree of
+# another version, e.g. the previous commit's: then both guarantees at
+# 1,000/s are also run with its stages and again with this one's, one after
+# the other, and compared in a table: the same load for both) and
+# BASELINE_NAME (how the table names it, default "baseline").
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${BUILD_DIR:-$root/build}
@@ -41,7 +45,7 @@ trap cleanup EXIT
 start_stage() {
   local name=$1
   shift
-  "$build/processors/$name/eddy-$name" -b "$bs" --log-level warn "$@" \
+  "${stage_build:-$build}/processors/$name/eddy-$name" -b "$bs" --log-level warn "$@" \
     2>>"$tmp/$name.log" &
   pids+=($!)
 }
@@ -93,11 +97,29 @@ for mode in eos alos; do
     --series 100 --no-passthrough
   stop_stages
 done
+# The same load for two builds: the baseline's stages, then this one's.
+if [ -n "${BASELINE_BUILD:-}" ]; then
+  for mode in eos alos; do
+    flag=$([ $mode = eos ] && echo --exactly-once || echo --no-exactly-once)
+    for which in base this; do
+      stage_build=$([ $which = base ] && echo "$BASELINE_BUILD" || echo "$build")
+      run=rb$$-$mode-$which
+      start_stage features "$flag" -i "obs-$run" -o "feat-$run" -g "feat-$run" \
+        --http "127.0.0.1:$port"
+      start_stage learn "$flag" -i "feat-$run" -o "pred-$run" -g "learn-$run" \
+        --http "127.0.0.1:$((port + 1))"
+      bench "$which-$mode-1000" -t "obs-$run" -o "pred-$run" --rate 1000 --duration "$duration"
+      scrape "$which-$mode"
+      stop_stages
+    done
+  done
+  stage_build=
+fi
 uptime >"$tmp/load-end"
 
-python3 - "$tmp" "$out" "$duration" "$flat" <<'PY'
+python3 - "$tmp" "$out" "$duration" "$flat" "${BASELINE_NAME:-baseline}" <<'PY'
 import json, os, platform, re, sys
-tmp, out, duration, flat = sys.argv[1:]
+tmp, out, duration, flat, base_name = sys.argv[1:]
 
 def res(tag):
     return json.load(open(f"{tmp}/{tag}.json"))
@@ -174,6 +196,26 @@ for mode, name in (("eos", "exactly-once"), ("alos", "at-least-once")):
 L.append("")
 L += ["At-least-once, a batch's commit is the hand-over of its offsets: they are "
       "committed asynchronously once its outputs are delivered.", ""]
+
+if os.path.exists(f"{tmp}/base-eos-1000.json"):
+    L += [f"### The same load: this build against {base_name}", "",
+          "Each guarantee at 1,000 obs/s with the other build's stages, then this build's, "
+          "one right after the other (the host's load moves less between them than "
+          "across the whole run).", "",
+          "| guarantee | build | p50 ms | p90 ms | p99 ms | max ms | pass-through p50 ms "
+          "| pass-through p99 ms | mean commit ms, slower stage |", "|---|---|---|---|---|---|---|---|---|"]
+    for mode, name in (("eos", "exactly-once"), ("alos", "at-least-once")):
+        for which, label in (("base", base_name), ("this", "this build")):
+            p, t = run(f"{which}-{mode}-1000"), run(f"{which}-{mode}-1000", 1)
+            l, tl = p["latency_ms"], t["latency_ms"]
+            c = [1e3 * prom(f"{tmp}/{which}-{mode}-{st}.prom", "eddy_stage_commit_seconds_sum")
+                 / max(1.0, prom(f"{tmp}/{which}-{mode}-{st}.prom",
+                                 "eddy_stage_commit_seconds_count"))
+                 for st in ("features", "learn")]
+            L.append(f"| {name} | {label} | {ms(l['p50'])} | {ms(l['p90'])} | "
+                     f"{ms(l['p99'])} | {ms(l['max'])} | {ms(tl['p50'])} | {ms(tl['p99'])} | "
+                     f"{max(c):.2f} |")
+    L.append("")
 
 cl = []
 for stage, short in (("features", "feat"), ("learn", "learn")):

@@ -463,11 +463,14 @@ static int alo_commit(loop_t *loop, int wait, eddy_err_t *err)
                             "%" PRIu64 " outputs were not delivered",
                             loop->dr.failed - loop->dr.deadletter_failed);
     }
-    /* A failed commit is logged by the consumer's offset_commit_cb
-     * (runtime/kafka.c), served by its poll. */
+    /* An asynchronous commit's failure is logged by the consumer's
+     * offset_commit_cb (runtime/kafka.c) when its poll serves the result;
+     * the next commit covers the same offsets. */
     e = rd_kafka_commit(loop->consumer, loop->alo_pending, !wait);
-    if (!e || e == RD_KAFKA_RESP_ERR__NO_OFFSET)
-        loop->c->commits++;
+    if (wait && e && e != RD_KAFKA_RESP_ERR__NO_OFFSET)
+        eddy_log_warn("offset commit failed; records after the last commit will be "
+                      "seen again",
+                      "error=\"%s\"", rd_kafka_err2str(e));
     alo_forget(loop);
     return 0;
 }
@@ -494,6 +497,7 @@ static int commit_offsets(loop_t *loop, eddy_err_t *err)
                                                   tp->partition);
         p->offset = tp->offset;
     }
+    loop->c->commits++; /* a batch done: its offsets follow its outputs */
     return alo_commit(loop, 0, err);
 }
 
@@ -564,10 +568,7 @@ static void commit_batch(loop_t *loop)
         rc = loop->conf.exactly_once ? commit_transaction(loop, &err)
                                      : commit_offsets(loop, &err);
     if (rc == 0) {
-        /* At-least-once, a batch is done once its offsets wait for their
-         * outputs' delivery (alo_commit). */
-        if (loop->conf.exactly_once ? loop->c->commits > commits
-                                    : !eddy_batch_empty(loop->batch))
+        if (loop->c->commits > commits)
             observe_commit(loop, t0_us, eddy_now_us());
         eddy_batch_reset(loop->batch);
         loop->dlq_mode = DLQ_WHOLE;
