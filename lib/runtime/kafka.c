@@ -198,6 +198,20 @@ static int group_conf(rd_kafka_conf_t *conf, const eddy_opts_t *opts, char *errs
                : 0;
 }
 
+/* Logs a failed offset commit (at-least-once commits asynchronously; the
+ * records after the last commit are processed again after a restart). */
+static void on_offset_commit(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                             rd_kafka_topic_partition_list_t *offsets, void *opaque)
+{
+    (void)rk;
+    (void)offsets;
+    (void)opaque;
+    if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET)
+        eddy_log_warn("offset commit failed; records after the last commit will be "
+                      "seen again",
+                      "error=\"%s\"", rd_kafka_err2str(err));
+}
+
 rd_kafka_t *eddy_kafka_loop_consumer_new(
     const eddy_opts_t *opts, const char *group,
     void (*rebalance_cb)(rd_kafka_t *, rd_kafka_resp_err_t,
@@ -211,6 +225,7 @@ rd_kafka_t *eddy_kafka_loop_consumer_new(
         return NULL;
     rd_kafka_conf_set_opaque(conf, opaque);
     rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
+    rd_kafka_conf_set_offset_commit_cb(conf, on_offset_commit);
     if (set(conf, "group.id", group, errstr, errstr_size) ||
         set(conf, "enable.auto.commit", "false", errstr, errstr_size) ||
         eddy_kafka_conf_default(conf, opts, "auto.offset.reset", "earliest", errstr,

@@ -37,7 +37,8 @@ rd_kafka_t *eddy_kafka_producer_new(rd_kafka_conf_t *conf, char *errstr,
  * assignment handled by REBALANCE_CB (with OPAQUE), read_committed, from the
  * earliest offset when the group has none, session.timeout.ms 6 s,
  * heartbeats every 1.5 s, max.poll.interval.ms 15 s (each default
- * overridable by -X). Its queue is the main one (rd_kafka_poll_set_consumer).
+ * overridable by -X). Its queue is the main one (rd_kafka_poll_set_consumer);
+ * a failed offset commit is logged (warn) when its poll serves the result.
  * Returns NULL and fills ERRSTR. */
 rd_kafka_t *eddy_kafka_loop_consumer_new(
     const eddy_opts_t *opts, const char *group,

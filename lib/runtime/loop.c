@@ -32,6 +32,8 @@
  * waited for while unstable (an abandoned transaction holds them until the
  * broker aborts it, transaction.timeout.ms) or the coordinator moves. */
 #define COMMITTED_US (30 * 1000000LL)
+/* The longest wait for a producer's first metadata (use_producer). */
+#define METADATA_US (5 * 1000000LL)
 /* While all brokers are down: ask once a second, waiting half a second. */
 #define BROKER_CHECK_US      (1000 * 1000LL)
 #define BROKER_CHECK_WAIT_US (500 * 1000LL)
@@ -40,6 +42,9 @@
 /* Longest wait for input before the loop looks at its clocks (publish,
  * --exit-idle) again. */
 #define IDLE_WAIT_US (100 * 1000LL)
+/* The wait instead while at-least-once offsets wait for their outputs'
+ * delivery reports. */
+#define ALO_WAIT_US (1000LL)
 
 /* How the open batch writes dead letters. The broker refusing one aborts the
  * batch (exactly-once) and the batch is replayed one mode further, so a
@@ -58,10 +63,18 @@ typedef struct loop_s {
     char state_topic[300];
     int stateful; /* exactly-once and the stage has state callbacks */
     rd_kafka_t *consumer;
-    rd_kafka_t *producer;
-    eddy_delivery_t dr;
+    /* Exactly-once: --transactional-producers producers, used in turn one
+     * batch each, so a transaction never begins on a producer whose previous
+     * one the broker is still completing (its markers being written). */
+    rd_kafka_t *producers[EDDY_LOOP_TXN_PRODUCERS_MAX];
+    eddy_txn_t *txns[EDDY_LOOP_TXN_PRODUCERS_MAX];
+    int n_producers;
+    int warm[EDDY_LOOP_TXN_PRODUCERS_MAX]; /* producer k's metadata was read */
+    int cur;                               /* index of the current producer and txn */
+    rd_kafka_t *producer;                  /* producers[cur]: the open batch's */
+    eddy_delivery_t dr;                    /* every producer's delivery reports */
     eddy_batch_t *batch;
-    eddy_txn_t *txn;
+    eddy_txn_t *txn;             /* txns[cur] */
     eddy_changelog_t *changelog; /* NULL unless stateful */
     eddy_stats_t *stats;
     eddy_counters_t *c; /* the stats' working copy */
@@ -82,6 +95,10 @@ typedef struct loop_s {
     int aborting;          /* the open transaction failed: abort and replay the batch */
     int64_t idle_since_us; /* last input, or the end of the last assignment
                               (restoring state is not idling: --exit-idle) */
+    /* At-least-once: offsets of closed batches whose outputs may not all be
+     * delivered yet (NULL or empty: none), pending since ALO_SINCE_US. */
+    rd_kafka_topic_partition_list_t *alo_pending;
+    int64_t alo_since_us;
 } loop_t;
 
 struct eddy_emit_s {
@@ -265,7 +282,38 @@ static int rewind_to_committed(loop_t *loop, eddy_err_t *err)
     return rc;
 }
 
-static rd_kafka_t *producer_new(loop_t *loop, char *errstr, size_t errstr_size);
+static rd_kafka_t *producer_new(loop_t *loop, int k, char *errstr, size_t errstr_size);
+
+/* Serves every producer's delivery reports (into loop->dr). */
+static void poll_producers(loop_t *loop)
+{
+    for (int k = 0; k < loop->n_producers; k++)
+        rd_kafka_poll(loop->producers[k], 0);
+}
+
+/* Makes producer K (and its txn) the one the next batch writes with. On
+ * its first use, K's metadata cache is filled with every topic (one
+ * bounded request): a producer's first record to a topic it does not know
+ * waits for the topic's metadata and then for librdkafka's 1 s topic scan
+ * (measured: 2 s), and the topics exist by now (the first batch, on
+ * producer 0, created its outputs). */
+static void use_producer(loop_t *loop, int k)
+{
+    const struct rd_kafka_metadata *md = NULL;
+
+    if (k > 0 && !loop->warm[k]) {
+        phase(loop, EDDY_PHASE_COMMITTING, METADATA_US + SLACK_US);
+        if (!rd_kafka_metadata(loop->producers[k], 1, NULL, &md,
+                               (int)(METADATA_US / 1000)))
+            rd_kafka_metadata_destroy(md);
+        loop->warm[k] = 1;
+    }
+    loop->cur = k;
+    loop->producer = loop->producers[k];
+    loop->txn = loop->txns[k];
+    if (loop->changelog)
+        eddy_changelog_set_producer(loop->changelog, loop->producer);
+}
 
 /* Fewest microseconds between two re-creations of the producer. */
 #define RENEW_US (10 * 1000000LL)
@@ -293,17 +341,17 @@ static int renew_producer(loop_t *loop, eddy_err_t *err)
         "or the broker away, longer than transaction.timeout.ms): re-creating it and "
         "replaying the batch from the last commit",
         "error=\"%s\"", err->msg);
-    if (!(fresh = producer_new(loop, errstr, sizeof(errstr))))
+    if (!(fresh = producer_new(loop, loop->cur, errstr, sizeof(errstr))))
         return -1;
     loop->renewed_us = now;
     rd_kafka_purge(loop->producer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
     rd_kafka_destroy(loop->producer);
-    loop->producer = fresh;
+    loop->producers[loop->cur] = fresh;
+    loop->warm[loop->cur] = 0;
     eddy_txn_set_producer(loop->txn, fresh);
-    if (loop->changelog) {
-        eddy_changelog_set_producer(loop->changelog, fresh);
+    use_producer(loop, loop->cur);
+    if (loop->changelog)
         eddy_changelog_clear_dirty(loop->changelog);
-    }
     eddy_batch_reset(loop->batch);
     loop->c->aborts++;
     eddy_err_clear(err);
@@ -356,18 +404,46 @@ static int commit_transaction(loop_t *loop, eddy_err_t *err)
     if (rc)
         return -1;
     loop->c->commits++;
+    use_producer(loop, (loop->cur + 1) % loop->n_producers);
     return 0;
 }
 
-/* At-least-once: make every output durable, then commit the offsets. */
-static int commit_offsets(loop_t *loop, eddy_err_t *err)
+/* At-least-once: forgets the offsets waiting to be committed (committed,
+ * or the assignment was lost: another member replays those records). */
+static void alo_forget(loop_t *loop)
 {
-    rd_kafka_resp_err_t e;
+    if (loop->alo_pending)
+        rd_kafka_topic_partition_list_destroy(loop->alo_pending);
+    loop->alo_pending = NULL;
+}
 
-    if (eddy_batch_empty(loop->batch))
+/* At-least-once: the outputs' delivery reports are all in (or, with WAIT
+ * or once the oldest pending batch is --batch-time old, after a flush).
+ * Returns 1 when they are, 0 when not yet. */
+static int alo_delivered(loop_t *loop, int wait)
+{
+    if (rd_kafka_outq_len(loop->producer) == 0)
+        return 1; /* every record produced so far: delivered or failed, reported */
+    if (!wait && eddy_now_us() - loop->alo_since_us < loop->conf.batch_time_ms * 1000)
         return 0;
     phase(loop, EDDY_PHASE_COMMITTING, FLUSH_US + SLACK_US);
     eddy_produce_flush(loop->producer, 0);
+    return 1;
+}
+
+/* At-least-once: commits the offsets of the batches closed so far once
+ * every output produced before is delivered: asynchronously as soon as the
+ * producer's queue is empty, with a flush and a synchronous commit when
+ * WAIT (revoke, shutdown) or once the oldest of them is --batch-time old
+ * (a queue that never empties). Outputs that failed stop the stage
+ * uncommitted (replayed after a restart); refused dead letters are counted
+ * as lost. Returns 0, or -1 with ERR FATAL. */
+static int alo_commit(loop_t *loop, int wait, eddy_err_t *err)
+{
+    rd_kafka_resp_err_t e;
+
+    if (!loop->alo_pending || loop->alo_pending->cnt == 0 || !alo_delivered(loop, wait))
+        return 0;
     if (loop->dr.deadletter_failed > loop->dlq_failed_seen) {
         eddy_log_error("dead letters not written: their records are skipped",
                        "count=%" PRIu64 " deadletter_topic=%s",
@@ -387,15 +463,61 @@ static int commit_offsets(loop_t *loop, eddy_err_t *err)
                             "%" PRIu64 " outputs were not delivered",
                             loop->dr.failed - loop->dr.deadletter_failed);
     }
-    e = rd_kafka_commit(loop->consumer, eddy_batch_offsets(loop->batch), 0);
-    if (e && e != RD_KAFKA_RESP_ERR__NO_OFFSET)
-        eddy_log_warn(
-            "offset commit failed; records after the last commit will be seen "
-            "again",
-            "error=\"%s\"", rd_kafka_err2str(e));
-    else
-        loop->c->commits++;
+    /* An asynchronous commit's failure is logged by the consumer's
+     * offset_commit_cb (runtime/kafka.c) when its poll serves the result;
+     * the next commit covers the same offsets. */
+    e = rd_kafka_commit(loop->consumer, loop->alo_pending, !wait);
+    if (wait && e && e != RD_KAFKA_RESP_ERR__NO_OFFSET)
+        eddy_log_warn("offset commit failed; records after the last commit will be "
+                      "seen again",
+                      "error=\"%s\"", rd_kafka_err2str(e));
+    alo_forget(loop);
     return 0;
+}
+
+/* At-least-once: adds the batch's offsets to those waiting for their
+ * outputs' delivery (alo_commit), which commits them when it can. */
+static int commit_offsets(loop_t *loop, eddy_err_t *err)
+{
+    const rd_kafka_topic_partition_list_t *offsets = eddy_batch_offsets(loop->batch);
+
+    if (eddy_batch_empty(loop->batch))
+        return 0;
+    if (!loop->alo_pending &&
+        !(loop->alo_pending = rd_kafka_topic_partition_list_new(8)))
+        return eddy_err_set(err, EDDY_ERR_FATAL, 0, "out of memory");
+    if (loop->alo_pending->cnt == 0)
+        loop->alo_since_us = eddy_now_us();
+    for (int i = 0; i < offsets->cnt; i++) {
+        const rd_kafka_topic_partition_t *tp = &offsets->elems[i];
+        rd_kafka_topic_partition_t *p = rd_kafka_topic_partition_list_find(
+            loop->alo_pending, tp->topic, tp->partition);
+        if (!p)
+            p = rd_kafka_topic_partition_list_add(loop->alo_pending, tp->topic,
+                                                  tp->partition);
+        p->offset = tp->offset;
+    }
+    loop->c->commits++; /* a batch done: its offsets follow its outputs */
+    return alo_commit(loop, 0, err);
+}
+
+/* At-least-once: commits what alo_commit can without waiting. */
+static void alo_poll(loop_t *loop)
+{
+    eddy_err_t err = EDDY_ERR_INIT;
+
+    if (!failed(loop) && alo_commit(loop, 0, &err))
+        fail(loop, &err);
+}
+
+/* At-least-once: waits for the outputs of every closed batch, then commits
+ * their offsets (revoke, shutdown). */
+static void alo_settle(loop_t *loop)
+{
+    eddy_err_t err = EDDY_ERR_INIT;
+
+    if (!failed(loop) && alo_commit(loop, 1, &err))
+        fail(loop, &err);
 }
 
 /* After an abortable commit failure: when dead letters were refused, the
@@ -453,7 +575,7 @@ static void commit_batch(loop_t *loop)
     } else if (err.cls == EDDY_ERR_ABORT) {
         loop->aborting = 0;
         abort_batch(loop, 1);
-        rd_kafka_poll(loop->producer, 0); /* the refused records' reports */
+        poll_producers(loop); /* the refused records' reports */
         dead_letters_refused(loop);
     } else if (renew_producer(loop, &err)) {
         fail(loop, &err);
@@ -518,9 +640,11 @@ static void on_revoke(loop_t *loop, rd_kafka_t *rk,
         if (eddy_txn_is_open(loop->txn))
             abort_batch(loop, 0);
         eddy_batch_reset(loop->batch);
+        alo_forget(loop);
         loop->c->ready = 0;
     } else {
         commit_batch(loop);
+        alo_settle(loop);
     }
     if (loop->changelog)
         eddy_changelog_drop(loop->changelog, parts);
@@ -747,13 +871,14 @@ static rd_kafka_message_t *next_message(loop_t *loop, int64_t wait_us)
  * record comes at all. */
 static void poll_batch(loop_t *loop)
 {
-    int64_t wait_us;
+    /* At-least-once offsets waiting for delivery: look again soon. */
+    int64_t wait_us, idle_us = loop->alo_pending ? ALO_WAIT_US : IDLE_WAIT_US;
 
     eddy_batch_open(loop->batch, eddy_now_us());
     while (!eddy_loop_stopping() && !failed(loop) && !loop->aborting &&
            (wait_us = eddy_batch_wait_us(loop->batch, eddy_now_us())) >= 0) {
         rd_kafka_message_t *m =
-            next_message(loop, wait_us < IDLE_WAIT_US ? wait_us : IDLE_WAIT_US);
+            next_message(loop, wait_us < idle_us ? wait_us : idle_us);
         int64_t now = eddy_now_us();
 
         loop->c->last_progress_us = now;
@@ -768,7 +893,7 @@ static void poll_batch(loop_t *loop)
         else if (!loop->partial) /* else state is missing: left for the next run */
             handle_record(loop, m, now);
         rd_kafka_message_destroy(m);
-        rd_kafka_poll(loop->producer, 0);
+        poll_producers(loop);
     }
 }
 
@@ -783,7 +908,8 @@ static void run_batches(loop_t *loop)
             if (!failed(loop))
                 commit_batch(loop);
         }
-        rd_kafka_poll(loop->producer, 0);
+        poll_producers(loop);
+        alo_poll(loop);
         publish(loop, eddy_now_us());
         if (loop->conf.exit_idle_ms > 0 &&
             eddy_now_us() - loop->idle_since_us > loop->conf.exit_idle_ms * 1000) {
@@ -794,19 +920,34 @@ static void run_batches(loop_t *loop)
     }
 }
 
-static rd_kafka_t *producer_new(loop_t *loop, char *errstr, size_t errstr_size)
+/* The replica's transactional id into ID: --transactional-id, or
+ * <group>-<hostname>. Returns snprintf's count. */
+static int base_txn_id(const loop_t *loop, char *id, size_t size)
 {
-    char txn_id[400], host[128] = "localhost";
+    char host[128] = "localhost";
+
+    if (loop->conf.transactional_id)
+        return snprintf(id, size, "%s", loop->conf.transactional_id);
+    gethostname(host, sizeof(host) - 1);
+    return snprintf(id, size, "%s-%s", loop->group, host);
+}
+
+/* Producer K of the loop: at-least-once, the one idempotent producer;
+ * exactly-once, transactional with id <id> (K 0) or <id>.<K>, where <id> is
+ * --transactional-id or <group>-<hostname>: stable as <id> is, so a
+ * restarted replica fences its predecessor's producers, each of them. */
+static rd_kafka_t *producer_new(loop_t *loop, int k, char *errstr, size_t errstr_size)
+{
+    char txn_id[400];
     rd_kafka_t *rk;
+    int n;
 
     if (!loop->conf.exactly_once)
         return eddy_kafka_loop_producer_new(loop->opts, loop->group, NULL, &loop->dr,
                                             errstr, errstr_size);
-    gethostname(host, sizeof(host) - 1);
-    if (loop->conf.transactional_id)
-        snprintf(txn_id, sizeof(txn_id), "%s", loop->conf.transactional_id);
-    else
-        snprintf(txn_id, sizeof(txn_id), "%s-%s", loop->group, host);
+    n = base_txn_id(loop, txn_id, sizeof(txn_id));
+    if (k > 0 && n > 0 && (size_t)n < sizeof(txn_id))
+        snprintf(txn_id + n, sizeof(txn_id) - (size_t)n, ".%d", k);
     if ((rk = eddy_kafka_loop_producer_new(loop->opts, loop->group, txn_id, &loop->dr,
                                            errstr, errstr_size)))
         eddy_log_info("exactly-once: transactional producer",
@@ -886,23 +1027,46 @@ static int compacted_output_start(loop_t *loop, const char *topic, eddy_err_t *e
     return 0;
 }
 
+/* Creates the loop's other producers (producer 0 exists) and their txns,
+ * and initialises the transactions of each: this fences the previous
+ * instance's producer under each id. Producer 0 is the current one. */
+static int producers_start(loop_t *loop, eddy_err_t *err)
+{
+    char errstr[512];
+
+    loop->n_producers = loop->conf.exactly_once ? loop->conf.txn_producers : 1;
+    if (loop->n_producers < 1 || loop->n_producers > EDDY_LOOP_TXN_PRODUCERS_MAX)
+        loop->n_producers = 1;
+    for (int k = 0; k < loop->n_producers; k++) {
+        if (k > 0 &&
+            !(loop->producers[k] = producer_new(loop, k, errstr, sizeof(errstr))))
+            return eddy_err_set(err, EDDY_ERR_FATAL, 0, "%s", errstr);
+        if (!(loop->txns[k] =
+                  eddy_txn_new(loop->producers[k], loop->conf.exactly_once)))
+            return eddy_err_set(err, EDDY_ERR_FATAL, 0, "out of memory");
+        if (eddy_txn_init(loop->txns[k], eddy_loop_stopping, err))
+            return -1;
+    }
+    use_producer(loop, 0);
+    return 0;
+}
+
 static int loop_start(loop_t *loop, eddy_err_t *err)
 {
     char errstr[512];
 
     phase(loop, EDDY_PHASE_STARTING, 10 * 1000000LL + TXN_US + SLACK_US);
-    if (!(loop->producer = producer_new(loop, errstr, sizeof(errstr))) ||
+    if (!(loop->producers[0] = producer_new(loop, 0, errstr, sizeof(errstr))) ||
         !(loop->consumer = eddy_kafka_loop_consumer_new(
               loop->opts, loop->group, on_rebalance, loop, errstr, sizeof(errstr))) ||
-        eddy_kafka_check_reachable(loop->producer, loop->conf.bootstrap, 10000, errstr,
-                                   sizeof(errstr)))
+        eddy_kafka_check_reachable(loop->producers[0], loop->conf.bootstrap, 10000,
+                                   errstr, sizeof(errstr)))
         return eddy_err_set(err, EDDY_ERR_FATAL, 0, "%s", errstr);
     atomic_store(&loop->probe.consumer, loop->consumer);
-    if (!(loop->txn = eddy_txn_new(loop->producer, loop->conf.exactly_once)) ||
-        !(loop->batch = eddy_batch_new(loop->conf.batch_size, loop->conf.batch_time_ms,
+    if (!(loop->batch = eddy_batch_new(loop->conf.batch_size, loop->conf.batch_time_ms,
                                        loop->conf.batch_linger_us)))
         return eddy_err_set(err, EDDY_ERR_FATAL, 0, "out of memory");
-    if (eddy_txn_init(loop->txn, eddy_loop_stopping, err))
+    if (producers_start(loop, err))
         return -1;
     loop->dlq_limit =
         eddy_kafka_topic_limit_new(loop->producer, loop->conf.deadletter_topic, 10000);
@@ -966,6 +1130,7 @@ static void finish(loop_t *loop)
     phase(loop, EDDY_PHASE_STOPPING, TXN_US + SLACK_US);
     if (!failed(loop)) {
         commit_batch(loop);
+        alo_settle(loop);
         return;
     }
     eddy_batch_reset(loop->batch);
@@ -981,11 +1146,14 @@ static void loop_destroy(loop_t *loop)
     }
     eddy_changelog_destroy(loop->changelog);
     eddy_kafka_topic_limit_destroy(loop->dlq_limit);
-    if (loop->producer) {
-        rd_kafka_flush(loop->producer, 10000);
-        rd_kafka_destroy(loop->producer);
+    alo_forget(loop);
+    for (int k = 0; k < EDDY_LOOP_TXN_PRODUCERS_MAX; k++) {
+        if (loop->producers[k]) {
+            rd_kafka_flush(loop->producers[k], 10000);
+            rd_kafka_destroy(loop->producers[k]);
+        }
+        eddy_txn_destroy(loop->txns[k]);
     }
-    eddy_txn_destroy(loop->txn);
     eddy_batch_destroy(loop->batch);
     eddy_stats_destroy(loop->stats);
     pthread_mutex_destroy(&loop->stage_lock);
@@ -1013,25 +1181,22 @@ static void loop_init(loop_t *loop, const eddy_stage_t *stage,
     atomic_init(&loop->probe.consumer, NULL);
 }
 
-/* 1 when the producer was fenced: another instance holds its transactional
- * id (copied into TXN_ID). */
+/* 1 when a producer was fenced: another instance holds the transactional
+ * id of this replica (its --transactional-id, copied into TXN_ID). */
 static int fenced(const loop_t *loop, char *txn_id, size_t size)
 {
     char why[256];
-    int code = loop->producer
-                   ? (int)rd_kafka_fatal_error(loop->producer, why, sizeof(why))
-                   : 0;
+    int code = 0;
 
+    for (int k = 0; k < loop->n_producers && !code; k++)
+        code = (int)rd_kafka_fatal_error(loop->producers[k], why, sizeof(why));
     if (!code)
         code = loop->err.code;
     if (code != RD_KAFKA_RESP_ERR__FENCED &&
         code != RD_KAFKA_RESP_ERR_PRODUCER_FENCED &&
         code != RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH)
         return 0;
-    if (!loop->producer ||
-        rd_kafka_conf_get(rd_kafka_conf(loop->producer), "transactional.id", txn_id,
-                          &size) != RD_KAFKA_CONF_OK)
-        snprintf(txn_id, size, "?");
+    base_txn_id(loop, txn_id, size);
     return 1;
 }
 

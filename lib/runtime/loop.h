@@ -16,8 +16,16 @@
  * Exactly-once (the default): each batch is one Kafka transaction holding
  * the outputs, the dead letters, a snapshot of every series whose state
  * changed (to the compacted changelog <group>-state, same partition number
- * as the input) and the input offsets. On assignment the state of the new
- * partitions is restored from the changelog before any record is processed
+ * as the input) and the input offsets. Consecutive batches use
+ * --transactional-producers producers in turn (2 by default, transactional
+ * ids <id>, <id>.1, ...): the broker writes a committed transaction's
+ * markers after the commit returns, and a producer beginning its next
+ * transaction before they are written is refused and retried 20 ms later;
+ * the next producer has no transaction in completion. Batch k+1 is produced
+ * after batch k's commit returned, so it follows batch k in every partition,
+ * and its offsets, appended later, are the ones the group keeps. On assignment the
+ * state of the new partitions is restored from the changelog before any record is
+ * processed
  * (/readyz says 503 until then); a series whose snapshot is ahead of the
  * group's committed offset (the group was reset, e.g. for a replay) is
  * dropped and rebuilt from the input instead of learning twice.
@@ -155,7 +163,12 @@ typedef struct eddy_loop_conf_s {
     int64_t max_value_bytes;      /* larger input values are dead-lettered */
     int64_t exit_idle_ms;         /* exit after this long without input; -1 never */
     int64_t batch_linger_us;      /* a batch closes when no record comes this long */
+    int txn_producers; /* exactly-once: transactional producers used in turn */
 } eddy_loop_conf_t;
+
+/* Most transactional producers a stage instance uses in turn
+ * (--transactional-producers). */
+#define EDDY_LOOP_TXN_PRODUCERS_MAX 4
 
 /* Options of every looping stage (group, batching, dead letters, HTTP),
  * bound to eddy_loop_conf_t (bootstrap comes from the common options). */

@@ -46,6 +46,12 @@ const eddy_opt_t eddy_loop_opts[] = {
              "its last one (the input is drained); under load --batch-size or "
              "--batch-time closes it first",
              .min = 0, .max = 100000),
+    EDDY_OPT(L, INT, txn_producers, "transactional-producers", 0, "2",
+             "exactly-once: transactional producers used in turn, one batch each "
+             "(ids <transactional-id>, <transactional-id>.1, ...), so a batch never "
+             "waits for the broker to finish the previous one's commit; 1: one "
+             "producer",
+             .min = 1, .max = EDDY_LOOP_TXN_PRODUCERS_MAX),
     EDDY_OPT_TABLE_END};
 
 /* DEF's own options, the common ones (unless it has none) and the loop's

@@ -94,14 +94,7 @@ export CAT; CAT=$(eddy_bin eddy-cat)
 # Done when the group has committed the end of every input partition (the
 # features were written in transactions: the log ends with a commit marker,
 # one offset past the last record).
-for _ in $(seq 300); do
-  desc=$("$kafka" tool consumer-groups --describe --group "out$s" 2>/dev/null || true)
-  done_parts=$(echo "$desc" | awk -v t="$feat" '$2 == t && $4 != "-" && $4 + 1 >= $5 {n++} END {print n+0}')
-  [ "$done_parts" = 4 ] && break
-  eddy_check_alive || fail "a replica died"
-  sleep 1
-done
-[ "$done_parts" = 4 ] || fail "the replicas did not finish: $desc"
+it_wait_group_done "out$s" "$feat" 4 1 300
 eddy_stop r1 && eddy_stop r2 || fail "replicas did not stop cleanly"
 compare "$ref" "$out" "$total" || fail "outputs differ"
 

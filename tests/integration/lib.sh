@@ -13,6 +13,11 @@
 #   ok MSG         print "ok: MSG"
 #   it_prometheus PORT  start a real Prometheus scraping 127.0.0.1:PORT every
 #                  second; sets prom_port and prom_pid (stopped on exit)
+#   it_wait_group_done GROUP TOPIC PARTITIONS SLACK SECONDS  wait until GROUP
+#                  has committed the end of each of TOPIC's PARTITIONS (SLACK
+#                  1 when the log ends with a transaction marker, one offset
+#                  past the last record; 0 otherwise), SECONDS at most; fail
+#                  when a started program died or it did not finish
 # On exit every started program is stopped, then it_cleanup runs when the
 # test defines one.
 # shellcheck shell=bash
@@ -54,6 +59,18 @@ YML
   prometheus --config.file="$EDDY_RUN/prometheus.yml" --storage.tsdb.path="$EDDY_RUN/tsdb" \
     --web.listen-address="127.0.0.1:$prom_port" >"$EDDY_RUN/prometheus.log" 2>&1 &
   prom_pid=$!
+}
+
+it_wait_group_done() {
+  local desc="" n=0
+  for _ in $(seq $(($5 * 2))); do
+    desc=$("$kafka" tool consumer-groups --describe --group "$1" 2>/dev/null || true)
+    n=$(echo "$desc" | awk -v t="$2" -v k="$4" '$2 == t && $4 != "-" && $4 + k >= $5 {n++} END {print n+0}')
+    [ "$n" = "$3" ] && return 0
+    eddy_check_alive || fail "a stage died"
+    sleep 0.5
+  done
+  fail "group $1 did not finish $2: $desc"
 }
 
 it_exit() {
