@@ -26,6 +26,7 @@ typedef struct served_run_s {
     double sum[MAX_MODELS];  /* its one-step |e| over the served steps */
     double served_sum;
     int steps, unserved, changes;
+    int dump; /* --dump: print every model's forecast of the next step */
     eddy_evaluator_t *ev;
     char series_id[EDDY_SERIES_ID_MAX + 1]; /* seeds bagging's and amf's draws */
 } served_run_t;
@@ -109,6 +110,17 @@ static void score_step(served_run_t *r, int t, const eddy_pred_t *preds, double 
     r->steps++;
 }
 
+/* --dump: "# forecast T Y F..." with Y the value of step T and F each
+ * model's forecast[0] made at T (of step T + 1; nan when none), in the
+ * order of the model list. */
+static void dump_step(const served_run_t *r, int t, double y)
+{
+    printf("# forecast %d %.17g", t, y);
+    for (int m = 0; m < r->n_models; m++)
+        printf(" %.17g", r->next[m]);
+    printf("\n");
+}
+
 /* One step T of every model, then the evaluator's decisions. */
 static int step(served_run_t *r, const double *ys, int t, int timeline)
 {
@@ -133,6 +145,8 @@ static int step(served_run_t *r, const double *ys, int t, int timeline)
     score_step(r, t, preds, ys[t], before[0] ? before : NULL);
     for (int m = 0; m < r->n_models; m++)
         r->next[m] = preds[m].n_forecast > 0 ? preds[m].forecast[0] : NAN;
+    if (r->dump)
+        dump_step(r, t, ys[t]);
     champion = eddy_evaluator_champion(r->ev, r->series_id);
     if (champion && strcmp(before, champion)) {
         r->changes++;
@@ -202,9 +216,12 @@ int bench_served_main(int argc, char **argv)
                     argv[i + 1]);
             return 2;
         }
-    if (i < argc && !strcmp(argv[i], "--timeline")) {
-        timeline = 1;
-        i++;
+    for (; i < argc && (!strcmp(argv[i], "--timeline") || !strcmp(argv[i], "--dump"));
+         i++) {
+        if (!strcmp(argv[i], "--dump"))
+            r.dump = 1;
+        else
+            timeline = 1;
     }
     for (sep = i; sep < argc && strcmp(argv[sep], "--"); sep++)
         ;
@@ -212,7 +229,7 @@ int bench_served_main(int argc, char **argv)
     if (sep == i || r.n_models < 1 || r.n_models > MAX_MODELS ||
         eddy_eval_parse_windows(&ec, "5,10,20", err, sizeof(err))) {
         fprintf(stderr, "usage: eddy-accuracy --served [--set key=value]... "
-                        "[--timeline] CSV... -- MODEL...\n");
+                        "[--timeline] [--dump] CSV... -- MODEL...\n");
         return 2;
     }
     /* every decision waits for every model, as deploy/stages.sh runs it */

@@ -14,10 +14,13 @@
 #ifndef EDDY_BENCH_SERVED_H
 #define EDDY_BENCH_SERVED_H
 
-/* eddy-accuracy --served [--set key=value]... [--timeline] CSV... -- MODEL...
+/* eddy-accuracy --served [--set key=value]... [--timeline] [--dump] CSV... -- MODEL...
  * (ARGV after "--served"): key is window, drift_window, margin,
  * consecutive, default or metric (the eddy-evaluate --champion-* options);
- * --timeline also prints each change of champion. Returns the exit code. */
+ * --timeline also prints each change of champion ("# step T: OLD -> NEW");
+ * --dump prints each step's value and every model's one-step forecast
+ * ("# forecast T Y F..." in the order of MODEL..., nan when none), the input
+ * of bench/models/combination.py. Returns the exit code. */
 int bench_served_main(int argc, char **argv);
 
 #endif
