@@ -91,6 +91,8 @@ eddy_stage_argv() {
       # champion chosen at each step does not depend on the learners' pace
       EDDY_ARGV=("${EDDY_COMMON_ARGS[@]}" --input "$in" --output "$out"
         --deadletter-topic "$dlq" --group "$(eddy_stage_group "$name")" --http "$http"
+        --forecasts "$(eddy_topic forecasts)" --events "$(eddy_topic model-events)"
+        --control "$(eddy_topic control)"
         --champion-models "$(IFS=,; echo "${EDDY_MODELS[*]}")")
       ;;
     learn-*)
@@ -100,7 +102,8 @@ eddy_stage_argv() {
       ;;
     metrics)
       EDDY_ARGV=("${EDDY_COMMON_ARGS[@]}" --input "$in" --deadletter-topic "$dlq"
-        --group "$(eddy_stage_group "$name")" --http "$http")
+        --group "$(eddy_stage_group "$name")" --http "$http" --scores "$(eddy_topic scores)"
+        --forecasts "$(eddy_topic forecasts)" --events "$(eddy_topic model-events)")
       ;;
     ingest)
       EDDY_ARGV=(--topic "$out" --deadletter-topic "$dlq" --series-id "$EDDY_SERIES_ID"

@@ -7,7 +7,8 @@
 #include <string.h>
 #include <time.h>
 
-#define MS_PER_DAY 86400000LL
+#define MS_PER_DAY          86400000LL
+#define MONTH_STEP_LIMIT_MS 10000000000000000LL /* 1e16 ms */
 
 /* A read position in the text being parsed. */
 typedef struct cur_s {
@@ -29,6 +30,64 @@ int64_t eddy_days_from_civil(int64_t y, int m, int d)
     doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
     doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     return era * 146097 + doe - 719468;
+}
+
+void eddy_civil_from_days(int64_t days, int64_t *y, int *m, int *d)
+{
+    int64_t z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = yoe + era * 400 + (*m <= 2);
+}
+
+/* T_MS split into whole days since the epoch and the time of day in ms. */
+static void split_ms(int64_t t_ms, int64_t *days, int64_t *clock)
+{
+    *days = t_ms / MS_PER_DAY;
+    *clock = t_ms % MS_PER_DAY;
+    if (*clock < 0) {
+        *clock += MS_PER_DAY;
+        (*days)--;
+    }
+}
+
+int eddy_time_month_step(int64_t prev_ms, int64_t last_ms, int64_t steps,
+                         int64_t *months_per_step)
+{
+    int64_t da, db, ca, cb, ya, yb, months;
+    int ma, mb, dda, ddb;
+
+    /* beyond +-300,000 years the projection could overflow: use ms steps */
+    if (steps < 1 || last_ms <= prev_ms || prev_ms < -MONTH_STEP_LIMIT_MS ||
+        last_ms > MONTH_STEP_LIMIT_MS)
+        return 0;
+    split_ms(prev_ms, &da, &ca);
+    split_ms(last_ms, &db, &cb);
+    eddy_civil_from_days(da, &ya, &ma, &dda);
+    eddy_civil_from_days(db, &yb, &mb, &ddb);
+    months = (yb - ya) * 12 + (mb - ma);
+    if (ca != cb || dda != ddb || dda > 28 || months < steps || months % steps)
+        return 0;
+    *months_per_step = months / steps;
+    return 1;
+}
+
+int64_t eddy_time_add_months(int64_t t_ms, int64_t months)
+{
+    int64_t days, clock, y, m0;
+    int m, d;
+
+    split_ms(t_ms, &days, &clock);
+    eddy_civil_from_days(days, &y, &m, &d);
+    m0 = y * 12 + (m - 1) + months;
+    y = m0 >= 0 ? m0 / 12 : (m0 - 11) / 12;
+    m = (int)(m0 - y * 12) + 1;
+    return eddy_days_from_civil(y, m, d) * MS_PER_DAY + clock;
 }
 
 static int days_in_month(int64_t y, int m)

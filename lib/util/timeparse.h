@@ -50,4 +50,19 @@ int eddy_time_unit_from_name(const char *name, eddy_time_unit_t *unit);
 /* Days from 1970-01-01 to the proleptic Gregorian date Y-M-D (M 1..12). */
 int64_t eddy_days_from_civil(int64_t y, int m, int d);
 
+/* The proleptic Gregorian date of DAYS since 1970-01-01 (the inverse). */
+void eddy_civil_from_days(int64_t days, int64_t *y, int *m, int *d);
+
+/* Calendar months between two event times (Unix ms, UTC) that are STEPS
+ * records apart: when both fall on the same day of the month, 1..28, at
+ * the same time of day, and are K x STEPS whole months apart (K >= 1),
+ * sets *MONTHS_PER_STEP = K (monthly data: 1, quarterly: 3, yearly: 12)
+ * and returns 1; otherwise 0 (a fixed step in ms is then the right one). */
+int eddy_time_month_step(int64_t prev_ms, int64_t last_ms, int64_t steps,
+                         int64_t *months_per_step);
+
+/* T_MS (Unix ms, UTC, day of month 1..28) plus MONTHS calendar months, the
+ * same day of the month and time of day. */
+int64_t eddy_time_add_months(int64_t t_ms, int64_t months);
+
 #endif

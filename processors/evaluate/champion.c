@@ -11,12 +11,12 @@ eddy_champ_conf_t eddy_champ_conf_default(void)
        series (docs/models.md, "The served forecast") */
     eddy_champ_conf_t c = {.drift = eddy_ph_default(),
                            .adwin = eddy_adwin_default(),
-                           .metric = EDDY_CHAMP_RMSE,
+                           .metric = EDDY_CHAMP_MAE,
                            .horizon = 1,
-                           .window = 120,
+                           .window = 240,
                            .drift_window = 8,
-                           .margin = 0.1,
-                           .consecutive = 2,
+                           .margin = 0.05,
+                           .consecutive = 8,
                            .contract_n = 5,
                            .default_model = "holt_winters_auto"};
     return c;

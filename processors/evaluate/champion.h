@@ -67,12 +67,12 @@ typedef enum {
 } eddy_champ_metric_t;
 
 typedef struct eddy_champ_conf_s {
-    eddy_champ_metric_t metric; /* rolling error compared (default RMSE) */
+    eddy_champ_metric_t metric; /* rolling error compared (default MAE) */
     int horizon;                /* h compared, 1..H (default 1) */
-    int window;                 /* steps in the window (default 120) */
+    int window;                 /* steps in the window (default 240) */
     int drift_window;           /* the window after a drift (default 8) */
-    double margin;              /* relative, 0..1 (default 0.1) */
-    int consecutive;            /* K steps in a row (default 2) */
+    double margin;              /* relative, 0..1 (default 0.05) */
+    int consecutive;            /* K steps in a row (default 8) */
     int contract_n;             /* last N records finite (default 5) */
     char default_model[EDDY_MODEL_NAME_MAX + 1]; /* default "holt_winters_auto";
                                                     "": the first */

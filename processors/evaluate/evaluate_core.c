@@ -10,6 +10,7 @@
 #include "util/ksum.h"
 #include "util/series.h"
 #include "util/snapshot.h"
+#include "util/timeparse.h"
 
 #define NONE INT64_MIN /* no seq yet */
 
@@ -403,14 +404,23 @@ static void fill_rolling(const eddy_evaluator_t *ev, const track_t *t, eddy_scor
 }
 
 /* The event time each item of T's latest forecast targets, into TIMES:
- * the last step's time plus h times the mean step between its last two
- * records. Returns how many (0 before the second record). */
+ * the last step's time plus h steps, a step being the one between its last
+ * two records: in calendar months when they fall on the same day of the
+ * month (monthly, quarterly, yearly data: 2011-01-01 follows 2010-12-01),
+ * else their mean distance in ms. Returns how many (0 before the second
+ * record). */
 static int forecast_times(const track_t *t, int64_t *times)
 {
-    int64_t step;
+    int64_t step, months;
 
     if (t->prev_seq == NONE)
         return 0;
+    if (eddy_time_month_step(t->prev_event_time_ms, t->event_time_ms,
+                             t->last_seq - t->prev_seq, &months)) {
+        for (uint32_t h = 1; h <= t->n_forecast; h++)
+            times[h - 1] = eddy_time_add_months(t->event_time_ms, (int64_t)h * months);
+        return (int)t->n_forecast;
+    }
     /* unsigned arithmetic: extreme event times wrap instead of overflowing */
     step = (int64_t)((uint64_t)t->event_time_ms - (uint64_t)t->prev_event_time_ms) /
            (t->last_seq - t->prev_seq);

@@ -178,12 +178,54 @@ static void test_units(void **state)
     assert_int_equal(ms, T_2024_03_01);
 }
 
+/* Calendar steps: monthly, quarterly and yearly data project to the same
+ * day of later months; anything else is not a month step. */
+static void test_month_step(void **state)
+{
+    const int64_t day = 86400000LL;
+    int64_t dec = eddy_days_from_civil(2010, 12, 1) * day;
+    int64_t nov = eddy_days_from_civil(2010, 11, 1) * day;
+    int64_t sep = eddy_days_from_civil(2010, 9, 1) * day;
+    int64_t k, y;
+    int m, d;
+
+    (void)state;
+    assert_int_equal(eddy_time_month_step(nov, dec, 1, &k), 1);
+    assert_int_equal(k, 1);
+    assert_int_equal(eddy_time_add_months(dec, 1),
+                     eddy_days_from_civil(2011, 1, 1) * day);
+    assert_int_equal(eddy_time_add_months(dec, 3),
+                     eddy_days_from_civil(2011, 3, 1) * day);
+    assert_int_equal(eddy_time_month_step(sep, dec, 1, &k), 1); /* quarterly */
+    assert_int_equal(k, 3);
+    assert_int_equal(eddy_time_month_step(sep, dec, 3, &k), 1); /* a gap of 2 */
+    assert_int_equal(k, 1);
+    assert_int_equal(eddy_time_month_step(sep, dec, 2, &k), 0);       /* 3 / 2 */
+    assert_int_equal(eddy_time_month_step(dec - day, dec, 1, &k), 0); /* daily */
+    assert_int_equal(eddy_time_month_step(nov + 1, dec, 1, &k), 0);   /* clock */
+    assert_int_equal(eddy_time_month_step(dec, nov, 1, &k), 0);
+    /* the 31st is not a month step (no 31st in every month) */
+    assert_int_equal(eddy_time_month_step(eddy_days_from_civil(2010, 10, 31) * day,
+                                          eddy_days_from_civil(2010, 12, 31) * day, 2,
+                                          &k),
+                     0);
+    /* before 1970, and the round trip of days */
+    assert_int_equal(
+        eddy_time_add_months(eddy_days_from_civil(1949, 12, 1) * day + 5, 2),
+        eddy_days_from_civil(1950, 2, 1) * day + 5);
+    for (int64_t n = -800000; n <= 800000; n += 997) {
+        eddy_civil_from_days(n, &y, &m, &d);
+        assert_int_equal(eddy_days_from_civil(y, m, d), n);
+    }
+    assert_int_equal(eddy_time_month_step(-20000000000000000LL, dec, 1, &k), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_iso),    cmocka_unit_test(test_epoch),
         cmocka_unit_test(test_format), cmocka_unit_test(test_refused),
-        cmocka_unit_test(test_units),
+        cmocka_unit_test(test_units),  cmocka_unit_test(test_month_step),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
