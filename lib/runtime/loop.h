@@ -14,13 +14,16 @@
  * while a commit runs) and throughput holds.
  *
  * Exactly-once (the default): each batch is one Kafka transaction holding
- * the outputs, the dead letters, a snapshot of every series whose state
- * changed (to the compacted changelog <group>-state, same partition number
- * as the input) and the input offsets. On assignment the state of the new
- * partitions is restored from the changelog before any record is processed
- * (/readyz says 503 until then); a series whose snapshot is ahead of the
- * group's committed offset (the group was reset, e.g. for a replay) is
- * dropped and rebuilt from the input instead of learning twice.
+ * the outputs, the dead letters, the snapshots due of the series whose
+ * state changed (to the compacted changelog <group>-state, same partition
+ * number as the input: a series' snapshot every --checkpoint-records of its
+ * records or --checkpoint-interval, see changelog.h) and the input offsets.
+ * On assignment the state of the new partitions is restored from the
+ * changelog, and the input since the snapshots replayed up to the committed
+ * offset with outputs suppressed, before any record is processed (/readyz
+ * says 503 until then); a series whose snapshot is ahead of the group's
+ * committed offset (the group was reset, e.g. for a replay) is dropped and
+ * rebuilt from the input instead of learning twice.
  *
  * At-least-once (--no-exactly-once): outputs are flushed, then offsets are
  * committed; a crash repeats records and never loses one.
@@ -143,18 +146,20 @@ typedef struct eddy_stage_s {
 
 /* The loop's options (eddy_loop_opts, loaded by runtime/stage.c). */
 typedef struct eddy_loop_conf_s {
-    const char *group;            /* consumer group id */
-    const char *deadletter_topic; /* where bad records go */
-    const char *http;             /* listen address; NULL: the stage's default */
-    const char *transactional_id; /* NULL: <group>-<hostname> */
-    const char *state_topic;      /* NULL: <group>-state */
-    const char *bootstrap;        /* Kafka bootstrap servers */
-    int batch_size;               /* records per batch */
-    int64_t batch_time_ms;        /* longest time a batch stays open */
-    int exactly_once;             /* transactions + changelog */
-    int64_t max_value_bytes;      /* larger input values are dead-lettered */
-    int64_t exit_idle_ms;         /* exit after this long without input; -1 never */
-    int64_t batch_linger_us;      /* a batch closes when no record comes this long */
+    const char *group;              /* consumer group id */
+    const char *deadletter_topic;   /* where bad records go */
+    const char *http;               /* listen address; NULL: the stage's default */
+    const char *transactional_id;   /* NULL: <group>-<hostname> */
+    const char *state_topic;        /* NULL: <group>-state */
+    const char *bootstrap;          /* Kafka bootstrap servers */
+    int batch_size;                 /* records per batch */
+    int64_t batch_time_ms;          /* longest time a batch stays open */
+    int exactly_once;               /* transactions + changelog */
+    int64_t max_value_bytes;        /* larger input values are dead-lettered */
+    int64_t exit_idle_ms;           /* exit after this long without input; -1 never */
+    int64_t batch_linger_us;        /* a batch closes when no record comes this long */
+    int64_t checkpoint_records;     /* snapshot a series after this many records */
+    int64_t checkpoint_interval_ms; /* ... or this long after the first of them */
 } eddy_loop_conf_t;
 
 /* Options of every looping stage (group, batching, dead letters, HTTP),
