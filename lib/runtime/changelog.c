@@ -334,12 +334,20 @@ int eddy_changelog_touch(eddy_changelog_t *cl, const char *series_id,
     return 0;
 }
 
+void eddy_changelog_force(eddy_changelog_t *cl, const char *series_id)
+{
+    owner_t *o = eddy_series_get(cl->owners, series_id);
+
+    if (o)
+        o->forced = 1;
+}
+
 void eddy_changelog_clear_dirty(eddy_changelog_t *cl)
 {
     for (size_t i = 0; i < cl->n_pending; i++) {
         owner_t *o = eddy_series_get(cl->owners, cl->pending[i]);
         if (o)
-            o->pending = o->queued = 0;
+            o->pending = o->queued = o->forced = 0;
         free(cl->pending[i]);
     }
     cl->n_pending = 0;
@@ -383,12 +391,12 @@ static int snapshot(eddy_changelog_t *cl, const char *id, const owner_t *o, int6
     return rc;
 }
 
-/* 1 when O's snapshot is due at NOW_US: it has none, its partition's batch
- * held a record keyed otherwise, or --checkpoint-records records or
- * --checkpoint-interval passed since its last one. */
+/* 1 when O's snapshot is due at NOW_US: it has none, it was forced, its
+ * partition's batch held a record keyed otherwise, or --checkpoint-records
+ * records or --checkpoint-interval passed since its last one. */
 static int due(const eddy_changelog_t *cl, const owner_t *o, int64_t now_us)
 {
-    return !o->snapshotted || cl->parts[o->partition].flush_all ||
+    return !o->snapshotted || o->forced || cl->parts[o->partition].flush_all ||
            o->pending >= cl->conf.checkpoint_records ||
            now_us - o->pending_us >= cl->conf.checkpoint_interval_us;
 }
@@ -413,7 +421,7 @@ static int write_one(eddy_changelog_t *cl, const char *id, owner_t *o, eddy_err_
     o->snapshotted = 1;
     o->legacy = 0;
     o->snap_offset = p->pos;
-    o->pending = o->queued = 0;
+    o->pending = o->queued = o->forced = 0;
     return 0;
 }
 

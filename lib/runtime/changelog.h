@@ -137,6 +137,11 @@ int eddy_changelog_ensure_topic(eddy_changelog_t *cl, int partitions, eddy_err_t
 int eddy_changelog_touch(eddy_changelog_t *cl, const char *series_id,
                          const eddy_changelog_input_t *in, eddy_err_t *err);
 
+/* Makes the snapshot of SERIES_ID (touched in the open batch) due with this
+ * batch: its state changed by something a replay of the input cannot
+ * reproduce. Unknown series: a no-op. */
+void eddy_changelog_force(eddy_changelog_t *cl, const char *series_id);
+
 /* Produces the snapshot of every changed series whose checkpoint is due,
  * stamped with the offset OFFSETS will commit for its partition, into the
  * producer's open transaction; adds their number to *N. Returns 0 or -1

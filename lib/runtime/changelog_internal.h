@@ -18,6 +18,7 @@ typedef struct owner_s {
     int legacy;           /* restored from a version 1 record (or another input
                              topic): reflects the committed offset */
     int queued;           /* in cl->pending */
+    int forced;           /* due with the open batch (eddy_changelog_force) */
     int64_t snap_offset;  /* its last snapshot reflects every input record
                              before this offset (-1: none) */
     int64_t pending;      /* records applied since that snapshot */

@@ -212,6 +212,27 @@ static int64_t replay_remaining(const restore_t *rs)
     return n;
 }
 
+/* Refuses a replay whose first offset FROM retention deleted (the input
+ * now starts at LO). */
+static int refuse_deleted(const eddy_changelog_t *cl, int32_t partition, int64_t from,
+                          int64_t lo, int64_t committed, eddy_err_t *err)
+{
+    eddy_log_error("input needed to rebuild state was deleted by retention",
+                   "topic=%s partition=%d replay_from=%" PRId64 " earliest=%" PRId64
+                   " committed=%" PRId64,
+                   cl->conf.input_topic, (int)partition, from, lo, committed);
+    return eddy_err_set(
+        err, EDDY_ERR_FATAL, 0,
+        "the state of %s partition %d needs the input from offset %" PRId64
+        " up to the committed offset %" PRId64 " (its snapshots in '%s' are older), "
+        "but retention deleted it: the topic now starts at offset %" PRId64
+        " (-1: not known): keep the input longer than --checkpoint-interval plus the "
+        "longest downtime (its retention.ms), or rebuild the state from what is left "
+        "(reset the group to the earliest offsets and delete '%s')",
+        cl->conf.input_topic, (int)partition, from, committed, cl->conf.topic, lo,
+        cl->conf.topic);
+}
+
 /* Handles one input message of the replay: applied (through CONF.replay)
  * when its key names a series whose snapshot is older than it. Returns 0
  * or -1 with ERR. */
@@ -226,6 +247,8 @@ static int replay_message(eddy_changelog_t *cl, restore_t *rs,
         mark_done(rs, i);
         return 0;
     }
+    if (m->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET)
+        return refuse_deleted(cl, m->partition, rs->next[i], -1, rs->stop[i], err);
     if (m->err) {
         eddy_log_warn("input read error while replaying", "error=\"%s\"",
                       rd_kafka_message_errstr(m));
@@ -342,27 +365,6 @@ static int read_partitions(eddy_changelog_t *cl, restore_t *rs, const char *topi
     }
     rd_kafka_assign(cl->conf.restorer, NULL);
     return rc;
-}
-
-/* Refuses a replay whose first offset FROM retention deleted (the input
- * now starts at LO). */
-static int refuse_deleted(const eddy_changelog_t *cl, int32_t partition, int64_t from,
-                          int64_t lo, int64_t committed, eddy_err_t *err)
-{
-    eddy_log_error("input needed to rebuild state was deleted by retention",
-                   "topic=%s partition=%d replay_from=%" PRId64 " earliest=%" PRId64
-                   " committed=%" PRId64,
-                   cl->conf.input_topic, (int)partition, from, lo, committed);
-    return eddy_err_set(
-        err, EDDY_ERR_FATAL, 0,
-        "the state of %s partition %d needs the input from offset %" PRId64
-        " (the snapshots in '%s' are older), but the topic now starts at offset "
-        "%" PRId64 " (retention deleted offsets %" PRId64 "..%" PRId64 "): keep the "
-        "input longer than --checkpoint-interval plus the longest downtime "
-        "(retention.ms), or rebuild the state from what is left (reset the group to "
-        "the earliest offsets and delete '%s')",
-        cl->conf.input_topic, (int)partition, from, cl->conf.topic, lo, from, lo - 1,
-        cl->conf.topic);
 }
 
 /* The input partitions of PARTS to replay (their committed offsets at

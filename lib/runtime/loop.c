@@ -158,6 +158,18 @@ void eddy_emit_touch(eddy_emit_t *emit, const char *series_id)
         eddy_changelog_touch(loop->changelog, series_id, &in, emit->err);
 }
 
+void eddy_emit_checkpoint(eddy_emit_t *emit, const char *series_id)
+{
+    eddy_emit_touch(emit, series_id);
+    if (emit->loop->changelog)
+        eddy_changelog_force(emit->loop->changelog, series_id);
+}
+
+int eddy_emit_replaying(const eddy_emit_t *emit)
+{
+    return emit->replay;
+}
+
 /* PARTS with the group's stable committed offsets (a copy the caller
  * destroys), or NULL with ERR: FATAL (fenced, authorization), or RETRIABLE
  * when a stop signal came while waiting; then no record is processed any

@@ -102,6 +102,17 @@ void eddy_emit_misconfigured(eddy_emit_t *emit);
  * transaction. */
 void eddy_emit_touch(eddy_emit_t *emit, const char *series_id);
 
+/* Marks SERIES_ID's state as changed by something outside the input (an
+ * operator's pin): its snapshot goes to the changelog with this batch
+ * whatever --checkpoint-records says, since a restore's replay of the input
+ * could not reproduce the change. */
+void eddy_emit_checkpoint(eddy_emit_t *emit, const char *series_id);
+
+/* 1 while the current record is replayed by a restore (its outputs were
+ * committed by the batch that first processed it and are suppressed): a
+ * stage skips state changes that do not come from the record itself. */
+int eddy_emit_replaying(const eddy_emit_t *emit);
+
 #define EDDY_STAGE_EXTRA_MAX 4 /* further outputs of a stage */
 
 typedef struct eddy_stage_s {
