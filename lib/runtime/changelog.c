@@ -391,12 +391,14 @@ static int snapshot(eddy_changelog_t *cl, const char *id, const owner_t *o, int6
     return rc;
 }
 
-/* 1 when O's snapshot is due at NOW_US: it has none, it was forced, its
+/* 1 when O's snapshot is due at NOW_US: it has none, or one of version 1
+ * (whose partition then gets its first replay offset), it was forced, its
  * partition's batch held a record keyed otherwise, or --checkpoint-records
  * records or --checkpoint-interval passed since its last one. */
 static int due(const eddy_changelog_t *cl, const owner_t *o, int64_t now_us)
 {
-    return !o->snapshotted || o->forced || cl->parts[o->partition].flush_all ||
+    return !o->snapshotted || o->legacy || o->forced ||
+           cl->parts[o->partition].flush_all ||
            o->pending >= cl->conf.checkpoint_records ||
            now_us - o->pending_us >= cl->conf.checkpoint_interval_us;
 }
