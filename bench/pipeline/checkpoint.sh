@@ -18,7 +18,8 @@
 # BUILD_DIR (default build), COUNT (observations per case, default 50000;
 # AMF_COUNT for amf, default 20000), SERIES (default 100), EDDY_BENCH_PORT
 # (first of two HTTP ports, default 19781), CASES (default "features linear
-# amf").
+# amf"), RATE (observations per second on an open-loop schedule for DURATION,
+# default 10s, instead of flat out; 0: flat out, the default).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${BUILD_DIR:-$root/build}
@@ -28,6 +29,8 @@ amf_count=${AMF_COUNT:-20000}
 series=${SERIES:-100}
 port=${EDDY_BENCH_PORT:-19781}
 cases=${CASES:-features linear amf}
+rate=${RATE:-0}
+duration=${DURATION:-10s}
 tmp=$(mktemp -d)
 pids=()
 
@@ -50,25 +53,28 @@ start_stage() {
 # metric PORT NAME: the sum of NAME's samples on the stage at PORT.
 metric() {
   curl -sf "http://127.0.0.1:$1/metrics" |
-    awk -v n="$2" '$1 == n || index($1, n "{") == 1 {s += $2} END {printf "%.0f", s}'
+    awk -v n="$2" '$1 == n || index($1, n "{") == 1 {s += $2} END {printf "%.0f", s}' ||
+    echo 0
 }
 
 # row LABEL PORT GROUP RATE: one table row for the stage at PORT.
 row() {
-  local label=$1 p=$2 group=$3 rate=$4 snaps recs size
+  local label=$1 p=$2 group=$3 got=$4 snaps recs size
   snaps=$(metric "$p" eddy_stage_state_snapshots_total)
   recs=$(metric "$p" eddy_stage_records_in_total)
   size=$(kcat -b "$bs" -C -t "$group-state" -e -q -f '%K %S\n' 2>/dev/null |
-    awk '$2 > 0 {n++; s += $1 + $2} END {if (n) printf "%.0f", s / n; else print 0}')
+    awk '$2 > 0 {n++; s += $1 + $2} END {if (n) printf "%.0f", s / n; else print 0}' ||
+    true)
   python3 -c "import sys
-snaps, recs, size, rate = int('$snaps'), int('$recs'), int('$size'), float('$rate')
+snaps, recs, size, rate = int('${snaps:-0}'), int('${recs:-0}'), int('${size:-0}'), float('$got')
 print(f'| $label | {rate:,.0f} | {recs:,} | {snaps:,} | {size:,} | {snaps * size / max(recs, 1):,.0f} |')"
 }
 
 for c in $cases; do
   run=ck$$-$c
-  n=$count
-  [ "$c" = amf ] && n=$amf_count
+  n=(--count "$count")
+  [ "$c" = amf ] && n=(--count "$amf_count")
+  [ "$rate" = 0 ] || n=(--duration "$duration")
   start_stage features "$port" -i "obs-$run" -o "feat-$run" -g "feat-$run" "$@"
   out=feat-$run
   if [ "$c" != features ]; then
@@ -77,11 +83,11 @@ for c in $cases; do
     out=pred-$run
   fi
   "$build/bench/pipeline/eddy-bench" -b "$bs" --log-level warn --json "$tmp/$c.json" \
-    -t "obs-$run" -o "$out" --rate 0 --count "$n" --series "$series" --no-passthrough \
+    -t "obs-$run" -o "$out" --rate "$rate" "${n[@]}" --series "$series" --no-passthrough \
     >"$tmp/$c.txt" || { cat "$tmp/$c.txt" >&2; exit 1; }
-  rate=$(python3 -c "import json; print(json.load(open('$tmp/$c.json'))['runs'][0]['throughput_per_s'])")
-  row "eddy-features ($c run)" "$port" "feat-$run" "$rate"
-  [ "$c" = features ] || row "eddy-learn $c" $((port + 1)) "learn-$run" "$rate"
+  got=$(python3 -c "import json; print(json.load(open('$tmp/$c.json'))['runs'][0]['throughput_per_s'])")
+  row "eddy-features ($c run)" "$port" "feat-$run" "$got"
+  [ "$c" = features ] || row "eddy-learn $c" $((port + 1)) "learn-$run" "$got"
   kill "${pids[@]}" 2>/dev/null || true
   wait "${pids[@]}" 2>/dev/null || true
   pids=()

@@ -666,18 +666,24 @@ static int misconfigured(loop_t *loop, const eddy_emit_t *emit, const char *reas
     return 1;
 }
 
+/* The stage's view of M (borrowing its bytes). */
+static eddy_msg_t msg_of(const rd_kafka_message_t *m)
+{
+    return (eddy_msg_t){.key = m->key,
+                        .key_len = m->key_len,
+                        .value = m->payload,
+                        .value_len = m->len,
+                        .topic = rd_kafka_topic_name(m->rkt),
+                        .partition = m->partition,
+                        .offset = m->offset,
+                        .timestamp_ms = rd_kafka_message_timestamp(m, NULL)};
+}
+
 /* Processes M, consumed at NOW_US (the batch's window opens with its first
  * record). */
 static void handle_record(loop_t *loop, const rd_kafka_message_t *m, int64_t now_us)
 {
-    eddy_msg_t msg = {.key = m->key,
-                      .key_len = m->key_len,
-                      .value = m->payload,
-                      .value_len = m->len,
-                      .topic = rd_kafka_topic_name(m->rkt),
-                      .partition = m->partition,
-                      .offset = m->offset,
-                      .timestamp_ms = rd_kafka_message_timestamp(m, NULL)};
+    eddy_msg_t msg = msg_of(m);
     eddy_err_t err = EDDY_ERR_INIT;
     eddy_emit_t emit = {.loop = loop, .err = &err};
     char errstr[512] = "";
@@ -863,14 +869,7 @@ static int wait_for_input(loop_t *loop, eddy_err_t *err)
 static int replay_record(void *arg, const rd_kafka_message_t *m, eddy_err_t *err)
 {
     loop_t *loop = arg;
-    eddy_msg_t msg = {.key = m->key,
-                      .key_len = m->key_len,
-                      .value = m->payload,
-                      .value_len = m->len,
-                      .topic = rd_kafka_topic_name(m->rkt),
-                      .partition = m->partition,
-                      .offset = m->offset,
-                      .timestamp_ms = rd_kafka_message_timestamp(m, NULL)};
+    eddy_msg_t msg = msg_of(m);
     eddy_emit_t emit = {.loop = loop, .err = err, .replay = 1};
     char errstr[512];
 
