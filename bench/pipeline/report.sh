@@ -231,10 +231,10 @@ for stage, short in (("features", "feat"), ("learn", "learn")):
                   f"({int(size) / 1e6:,.1f} MB for {rin:,.0f} records)")
 if cl:
     L += ["Changelog written by the exactly-once run (on the broker's disk, before "
-          "compaction): " + "; ".join(cl) + ". Every batch writes the whole snapshot of "
-          "every series it touched, so this grows with the state per series, not with "
-          "the input (issue 14's checkpoint design would write it every N records "
-          "instead).", ""]
+          "compaction): " + "; ".join(cl) + ". A series' whole snapshot is written "
+          "every --checkpoint-records of its records (default 100) or "
+          "--checkpoint-interval (10 s), so this grows with the state per series over "
+          "N, not per record (see \"Checkpoints\" below).", ""]
 
 def p99(tag):
     return run(tag)["latency_ms"]["p99"]

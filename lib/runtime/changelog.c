@@ -1,3 +1,5 @@
+/* runtime/changelog.c: per-series ownership, checkpoints (which snapshots
+ * a batch writes) and the state topic (see changelog.h). */
 #include "runtime/changelog.h"
 
 #include <inttypes.h>
@@ -5,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime/changelog_internal.h"
 #include "runtime/kafka.h"
 #include "runtime/produce.h"
 #include "util/buf.h"
@@ -13,25 +16,8 @@
 #include "util/series.h"
 #include "util/snapshot.h"
 
-#define EDDY_CHANGELOG_MAGIC     "ECHG"
-#define EDDY_CHANGELOG_VERSION   1u
 #define STATE_MAX_BYTES          16777216
 #define EDDY_STATE_MAX_BYTES_STR "16777216"
-
-/* Which input partition a series belongs to, and its changelog position. */
-typedef struct owner_s {
-    int32_t partition;
-    int dirty;           /* changed in the open batch */
-    int64_t snap_offset; /* input offset its last snapshot reflects */
-} owner_t;
-
-struct eddy_changelog_s {
-    eddy_changelog_conf_t conf;
-    eddy_series_t *owners; /* series -> owner_t */
-    char **dirty;          /* series changed in the open batch */
-    size_t n_dirty, cap_dirty;
-    eddy_buf_t buf; /* one snapshot being framed */
-};
 
 eddy_changelog_t *eddy_changelog_new(const eddy_changelog_conf_t *conf, eddy_err_t *err)
 {
@@ -45,6 +31,8 @@ eddy_changelog_t *eddy_changelog_new(const eddy_changelog_conf_t *conf, eddy_err
         return NULL;
     }
     cl->conf = *conf;
+    if (cl->conf.checkpoint_records < 1)
+        cl->conf.checkpoint_records = 1;
     return cl;
 }
 
@@ -58,7 +46,8 @@ void eddy_changelog_destroy(eddy_changelog_t *cl)
     if (!cl)
         return;
     eddy_changelog_clear_dirty(cl);
-    free(cl->dirty);
+    free(cl->pending);
+    free(cl->parts);
     eddy_series_destroy(cl->owners);
     eddy_buf_free(&cl->buf);
     if (cl->conf.restorer) {
@@ -81,12 +70,23 @@ static void stage_unlock(eddy_changelog_t *cl)
         pthread_mutex_unlock(cl->conf.stage.lock);
 }
 
-static void stage_drop(eddy_changelog_t *cl, const char *id)
+void eddy_changelog_stage_drop(eddy_changelog_t *cl, const char *id)
 {
     stage_lock(cl);
     cl->conf.stage.drop(cl->conf.stage.ctx, id);
     stage_unlock(cl);
     eddy_series_remove(cl->owners, id);
+}
+
+int eddy_changelog_stage_load(eddy_changelog_t *cl, const char *id, const void *buf,
+                              size_t len, char *errstr, size_t errstr_size)
+{
+    int rc;
+
+    stage_lock(cl);
+    rc = cl->conf.stage.load(cl->conf.stage.ctx, id, buf, len, errstr, errstr_size);
+    stage_unlock(cl);
+    return rc;
 }
 
 /* The state topic's settings, one row each: compacted, with an active
@@ -223,8 +223,28 @@ int eddy_changelog_ensure_topic(eddy_changelog_t *cl, int partitions, eddy_err_t
     return 0;
 }
 
-static owner_t *owner_get(eddy_changelog_t *cl, const char *series_id,
-                          int32_t partition)
+part_t *eddy_changelog_part(eddy_changelog_t *cl, int32_t partition)
+{
+    size_t want = (size_t)partition + 1, n = cl->n_parts ? cl->n_parts : 8;
+    part_t *grown;
+
+    if (partition < 0)
+        return NULL;
+    if (want <= cl->n_parts)
+        return &cl->parts[partition];
+    while (n < want)
+        n *= 2;
+    if (!(grown = realloc(cl->parts, n * sizeof(*grown))))
+        return NULL;
+    for (size_t i = cl->n_parts; i < n; i++)
+        grown[i] = (part_t){.pos = -1, .floor = INT64_MAX, .replay_from = -1};
+    cl->parts = grown;
+    cl->n_parts = n;
+    return &cl->parts[partition];
+}
+
+owner_t *eddy_changelog_owner(eddy_changelog_t *cl, const char *series_id,
+                              int32_t partition)
 {
     owner_t *o = eddy_series_get(cl->owners, series_id);
 
@@ -243,57 +263,114 @@ static owner_t *owner_get(eddy_changelog_t *cl, const char *series_id,
     return o;
 }
 
-static int dirty_add(eddy_changelog_t *cl, const char *series_id)
+static int pending_add(eddy_changelog_t *cl, const char *series_id, owner_t *o)
 {
-    if (eddy_grow(&cl->dirty, cl->n_dirty, &cl->cap_dirty, sizeof(*cl->dirty), 256) ||
-        !(cl->dirty[cl->n_dirty] = strdup(series_id)))
+    if (eddy_grow(&cl->pending, cl->n_pending, &cl->cap_pending, sizeof(*cl->pending),
+                  256) ||
+        !(cl->pending[cl->n_pending] = strdup(series_id)))
         return -1;
-    cl->n_dirty++;
+    cl->n_pending++;
+    o->queued = 1;
     return 0;
 }
 
-int eddy_changelog_touch(eddy_changelog_t *cl, const char *series_id, int32_t partition,
-                         eddy_err_t *err)
+/* A record whose key is not its series id: replay (which finds a record's
+ * series by its key) must never see it, so the batch writes every pending
+ * series of the partition and the next replay starts after it. */
+static void unkeyed(eddy_changelog_t *cl, part_t *p, const char *series_id,
+                    const eddy_changelog_input_t *in)
 {
-    owner_t *o = owner_get(cl, series_id, partition);
+    p->flush_all = 1;
+    if (cl->warned_key || cl->conf.checkpoint_records <= 1)
+        return;
+    cl->warned_key = 1;
+    eddy_log_warn("input records not keyed by their series id: their batches write "
+                  "every pending snapshot of the partition (as --checkpoint-records "
+                  "1); key records by series id (eddy's stages do) to checkpoint less",
+                  "topic=%s partition=%d offset=%" PRId64 " series=\"%s\"",
+                  cl->conf.input_topic, (int)in->partition, in->offset, series_id);
+}
 
-    if (!o)
+/* Replay applied a record to a series whose snapshot already holds it (the
+ * record's key named another series, or none). */
+static int replay_mismatch(eddy_changelog_t *cl, const char *series_id,
+                           const eddy_changelog_input_t *in, eddy_err_t *err)
+{
+    return eddy_err_set(
+        err, EDDY_ERR_FATAL, 0,
+        "replaying %s partition %d offset %" PRId64 " changed series '%s', whose "
+        "snapshot already holds it (the record is not keyed by its series id): "
+        "rebuild the state (reset the group to the earliest offsets and delete '%s'), "
+        "and key the input by series id",
+        cl->conf.input_topic, (int)in->partition, in->offset, series_id,
+        cl->conf.topic);
+}
+
+int eddy_changelog_touch(eddy_changelog_t *cl, const char *series_id,
+                         const eddy_changelog_input_t *in, eddy_err_t *err)
+{
+    owner_t *o = eddy_changelog_owner(cl, series_id, in->partition);
+    part_t *p = eddy_changelog_part(cl, in->partition);
+
+    if (!o || !p)
         return eddy_err_set(err, EDDY_ERR_FATAL, 0,
                             "out of memory tracking the state of series '%s'",
                             series_id);
-    if (o->dirty)
-        return 0;
-    if (dirty_add(cl, series_id))
+    if (cl->replaying && (!o->snapshotted || in->offset < o->snap_offset))
+        return replay_mismatch(cl, series_id, in, err);
+    if (!in->key || in->key_len != strlen(series_id) ||
+        memcmp(in->key, series_id, in->key_len))
+        unkeyed(cl, p, series_id, in);
+    if (o->pending++ == 0) {
+        o->pending_from = in->offset;
+        o->pending_us = eddy_now_us();
+    }
+    if (in->offset + 1 > p->pos)
+        p->pos = in->offset + 1;
+    if (!o->queued && pending_add(cl, series_id, o))
         return eddy_err_set(err, EDDY_ERR_FATAL, 0,
                             "out of memory tracking the state of series '%s'",
                             series_id);
-    o->dirty = 1;
     return 0;
+}
+
+void eddy_changelog_force(eddy_changelog_t *cl, const char *series_id)
+{
+    owner_t *o = eddy_series_get(cl->owners, series_id);
+
+    if (o)
+        o->forced = 1;
 }
 
 void eddy_changelog_clear_dirty(eddy_changelog_t *cl)
 {
-    for (size_t i = 0; i < cl->n_dirty; i++) {
-        owner_t *o = eddy_series_get(cl->owners, cl->dirty[i]);
+    for (size_t i = 0; i < cl->n_pending; i++) {
+        owner_t *o = eddy_series_get(cl->owners, cl->pending[i]);
         if (o)
-            o->dirty = 0;
-        free(cl->dirty[i]);
+            o->pending = o->queued = o->forced = 0;
+        free(cl->pending[i]);
     }
-    cl->n_dirty = 0;
+    cl->n_pending = 0;
+    for (size_t i = 0; i < cl->n_parts; i++)
+        cl->parts[i].flush_all = 0;
 }
 
-/* Frames the snapshot of ID (owned by O, reflecting input offset OFF) into
- * cl->buf. Returns the save callback's 0 (state) or 1 (none), or -1. */
+/* Frames the snapshot of ID (owned by O) into cl->buf: it reflects every
+ * input record before OFF; a replay of the partition starts at REPLAY_FROM.
+ * Returns the save callback's 0 (state) or 1 (none), or -1. */
 static int snapshot(eddy_changelog_t *cl, const char *id, const owner_t *o, int64_t off,
-                    eddy_err_t *err)
+                    int64_t replay_from, eddy_err_t *err)
 {
-    size_t at;
+    size_t at, topic_len = strlen(cl->conf.input_topic);
     int rc;
 
     eddy_buf_reset(&cl->buf);
     at = eddy_snapshot_begin(&cl->buf, EDDY_CHANGELOG_MAGIC, EDDY_CHANGELOG_VERSION);
     eddy_buf_put_u32(&cl->buf, (uint32_t)o->partition);
     eddy_buf_put_u64(&cl->buf, (uint64_t)off);
+    eddy_buf_put_u64(&cl->buf, (uint64_t)replay_from);
+    eddy_buf_put_u32(&cl->buf, (uint32_t)topic_len);
+    eddy_buf_append(&cl->buf, cl->conf.input_topic, topic_len);
     stage_lock(cl);
     rc = cl->conf.stage.save(cl->conf.stage.ctx, id, &cl->buf);
     stage_unlock(cl);
@@ -314,32 +391,97 @@ static int snapshot(eddy_changelog_t *cl, const char *id, const owner_t *o, int6
     return rc;
 }
 
+/* 1 when O's snapshot is due at NOW_US: it has none, or one of version 1
+ * (whose partition then gets its first replay offset), it was forced, its
+ * partition's batch held a record keyed otherwise, or --checkpoint-records
+ * records or --checkpoint-interval passed since its last one. */
+static int due(const eddy_changelog_t *cl, const owner_t *o, int64_t now_us)
+{
+    return !o->snapshotted || o->legacy || o->forced ||
+           cl->parts[o->partition].flush_all ||
+           o->pending >= cl->conf.checkpoint_records ||
+           now_us - o->pending_us >= cl->conf.checkpoint_interval_us;
+}
+
+/* Writes the snapshot of pending series ID (owner O): the state reflects
+ * every record of its partition before the partition's position. */
+static int write_one(eddy_changelog_t *cl, const char *id, owner_t *o, eddy_err_t *err)
+{
+    const part_t *p = &cl->parts[o->partition];
+    int64_t from = p->floor == INT64_MAX ? p->pos : p->floor;
+    int rc;
+
+    if ((rc = snapshot(cl, id, o, p->pos, from, err)) < 0 ||
+        eddy_produce(cl->conf.producer, cl->conf.topic, o->partition, id, strlen(id),
+                     rc == 1 ? NULL : cl->buf.data, rc == 1 ? 0 : cl->buf.len, NULL,
+                     err))
+        return -1;
+    if (rc == 1) { /* a tombstone: the series is forgotten */
+        eddy_series_remove(cl->owners, id);
+        return 0;
+    }
+    o->snapshotted = 1;
+    o->legacy = 0;
+    o->snap_offset = p->pos;
+    o->pending = o->queued = o->forced = 0;
+    return 0;
+}
+
+/* The positions the batch commits, and each partition's floor: the first
+ * record of the series that stay pending. */
+static void flush_prepare(eddy_changelog_t *cl,
+                          const rd_kafka_topic_partition_list_t *offsets, int64_t now)
+{
+    for (int i = 0; offsets && i < offsets->cnt; i++) {
+        const rd_kafka_topic_partition_t *tp = &offsets->elems[i];
+        part_t *p = strcmp(tp->topic, cl->conf.input_topic)
+                        ? NULL
+                        : eddy_changelog_part(cl, tp->partition);
+        if (p && tp->offset > p->pos)
+            p->pos = tp->offset;
+    }
+    for (size_t i = 0; i < cl->n_parts; i++)
+        cl->parts[i].floor = INT64_MAX;
+    for (size_t i = 0; i < cl->n_pending; i++) {
+        const owner_t *o = eddy_series_get(cl->owners, cl->pending[i]);
+        part_t *p;
+        if (!o || !o->pending || due(cl, o, now))
+            continue;
+        p = &cl->parts[o->partition];
+        if (o->pending_from < p->floor)
+            p->floor = o->pending_from;
+    }
+}
+
 int eddy_changelog_flush(eddy_changelog_t *cl,
                          const rd_kafka_topic_partition_list_t *offsets, uint64_t *n,
                          eddy_err_t *err)
 {
-    for (size_t i = 0; i < cl->n_dirty; i++) {
-        const char *id = cl->dirty[i];
-        owner_t *o = eddy_series_get(cl->owners, id);
-        rd_kafka_topic_partition_t *tp;
-        int64_t off;
-        int rc;
+    int64_t now = eddy_now_us();
+    size_t keep = 0, i;
+    int rc = 0;
 
-        if (!o)
+    flush_prepare(cl, offsets, now);
+    for (i = 0; i < cl->n_pending; i++) {
+        char *id = cl->pending[i];
+        owner_t *o = eddy_series_get(cl->owners, id);
+
+        if (rc == 0 && o && o->pending && due(cl, o, now)) {
+            if ((rc = write_one(cl, id, o, err)) == 0) {
+                (*n)++;
+                free(id);
+                continue;
+            }
+        } else if (rc == 0 && (!o || !o->pending)) {
+            free(id);
             continue;
-        tp = rd_kafka_topic_partition_list_find(offsets, cl->conf.input_topic,
-                                                o->partition);
-        off = tp ? tp->offset : -1;
-        if ((rc = snapshot(cl, id, o, off, err)) < 0 ||
-            eddy_produce(cl->conf.producer, cl->conf.topic, o->partition, id,
-                         strlen(id), rc == 1 ? NULL : cl->buf.data,
-                         rc == 1 ? 0 : cl->buf.len, NULL, err))
-            return -1;
-        o->snap_offset = off;
-        (*n)++;
+        }
+        cl->pending[keep++] = id; /* still pending, or not written (failure) */
     }
-    eddy_changelog_clear_dirty(cl);
-    return 0;
+    cl->n_pending = keep;
+    for (i = 0; i < cl->n_parts; i++)
+        cl->parts[i].flush_all = 0;
+    return rc;
 }
 
 typedef struct drop_ctx_s {
@@ -366,9 +508,9 @@ static void collect_victim(const char *id, void *value, void *arg)
     }
 }
 
-static size_t drop_where(eddy_changelog_t *cl,
-                         const rd_kafka_topic_partition_list_t *parts,
-                         const int64_t *committed)
+size_t eddy_changelog_drop_where(eddy_changelog_t *cl,
+                                 const rd_kafka_topic_partition_list_t *parts,
+                                 const int64_t *committed)
 {
     drop_ctx_t d = {cl, parts, committed, NULL, 0};
     size_t n;
@@ -379,7 +521,7 @@ static size_t drop_where(eddy_changelog_t *cl,
     for (size_t i = 0; i < d.n; i++) {
         if (!d.victims[i])
             continue;
-        stage_drop(cl, d.victims[i]);
+        eddy_changelog_stage_drop(cl, d.victims[i]);
         free(d.victims[i]);
     }
     n = d.n;
@@ -390,253 +532,5 @@ static size_t drop_where(eddy_changelog_t *cl,
 void eddy_changelog_drop(eddy_changelog_t *cl,
                          const rd_kafka_topic_partition_list_t *parts)
 {
-    drop_where(cl, parts, NULL);
-}
-
-static int apply_record(eddy_changelog_t *cl, const rd_kafka_message_t *m,
-                        int32_t partition, eddy_err_t *err)
-{
-    char id[512], errstr[512];
-    eddy_reader_t r;
-    uint64_t snap_offset;
-    owner_t *o;
-    int rc;
-
-    if (!m->key || m->key_len == 0 || m->key_len >= sizeof(id))
-        return 0;
-    memcpy(id, m->key, m->key_len);
-    id[m->key_len] = '\0';
-    if (!m->payload) {
-        stage_drop(cl, id);
-        return 0;
-    }
-    if (m->len >= 4 && !memcmp(m->payload, "EDS1", 4))
-        return eddy_err_set(
-            err, EDDY_ERR_FATAL, 0,
-            "changelog '%s' holds state of series '%s' in the framing of an earlier "
-            "eddy build (EDS1, before snapshot frames), which this build does not "
-            "read: "
-            "rebuild "
-            "the state from the input by resetting the group to the earliest offsets "
-            "(kafka-consumer-groups --reset-offsets --to-earliest) and deleting '%s'",
-            cl->conf.topic, id, cl->conf.topic);
-    switch (eddy_snapshot_open(&r, m->payload, m->len, EDDY_CHANGELOG_MAGIC,
-                               EDDY_CHANGELOG_VERSION, errstr, sizeof(errstr))) {
-    case EDDY_SNAPSHOT_OK:
-        break;
-    case EDDY_SNAPSHOT_ETRUNC:
-    case EDDY_SNAPSHOT_EMAGIC:
-        eddy_log_warn("ignoring a changelog record that is not eddy state",
-                      "topic=%s key=\"%s\"", cl->conf.topic, id);
-        return 0;
-    default: /* eddy state, but damaged or of another version */
-        eddy_log_error("cannot restore series state", "series=\"%s\" error=\"%s\"", id,
-                       errstr);
-        return eddy_err_set(err, EDDY_ERR_FATAL, 0,
-                            "cannot restore the state of series '%s': %s", id, errstr);
-    }
-    eddy_read_u32(&r); /* the owning partition: the one being restored */
-    snap_offset = eddy_read_u64(&r);
-    if (r.err)
-        return eddy_err_set(err, EDDY_ERR_FATAL, 0,
-                            "changelog record of series '%s' is truncated", id);
-    stage_lock(cl);
-    rc = cl->conf.stage.load(cl->conf.stage.ctx, id, r.buf + r.pos, r.len - r.pos,
-                             errstr, sizeof(errstr));
-    stage_unlock(cl);
-    if (rc) {
-        eddy_log_error("cannot restore series state", "series=\"%s\" error=\"%s\"", id,
-                       errstr);
-        return eddy_err_set(err, EDDY_ERR_FATAL, 0,
-                            "cannot restore the state of series '%s': %s", id, errstr);
-    }
-    if (!(o = owner_get(cl, id, partition)))
-        return eddy_err_set(err, EDDY_ERR_FATAL, 0, "out of memory");
-    o->snap_offset = (int64_t)snap_offset;
-    return 0;
-}
-
-/* One restore's reading state. */
-typedef struct restore_s {
-    rd_kafka_topic_partition_list_t *parts; /* changelog partitions to read */
-    int *done;                              /* per element of parts: end reached */
-    int left;                               /* partitions not at their end */
-    int64_t end_total;   /* sum of the end offsets read at the start */
-    int64_t last_us;     /* last record or end seen (the watchdog's clock) */
-    int64_t reported_us; /* last progress callback */
-    int64_t logged_us;   /* last progress log line */
-    eddy_restore_progress_t progress;
-} restore_t;
-
-/* Marks changelog partition PARTITION as read to its end. */
-static void restore_mark_done(restore_t *rs, int32_t partition)
-{
-    for (int i = 0; i < rs->parts->cnt; i++)
-        if (rs->parts->elems[i].partition == partition && !rs->done[i]) {
-            rs->done[i] = 1;
-            rs->left--;
-        }
-}
-
-/* Handles one message of the restorer. Returns 0 or -1 with ERR. */
-static int restore_message(eddy_changelog_t *cl, restore_t *rs,
-                           const rd_kafka_message_t *m, eddy_err_t *err)
-{
-    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF ||
-        m->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
-        m->err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION) {
-        restore_mark_done(rs, m->partition); /* at its end, or no changelog yet */
-        return 0;
-    }
-    if (m->err) {
-        eddy_log_warn("changelog read error", "error=\"%s\"",
-                      rd_kafka_message_errstr(m));
-        return 0;
-    }
-    if (apply_record(cl, m, m->partition, err))
-        return -1;
-    rs->progress.records++;
-    rs->progress.bytes += m->key_len + m->len;
-    rs->progress.remaining = rs->end_total > 0 ? rs->end_total - m->offset - 1 : -1;
-    return 0;
-}
-
-/* Reports progress to the callback (at most every 100 ms) and the log
- * (every 5 s). */
-static void restore_report(eddy_changelog_t *cl, restore_t *rs, int64_t now, int force)
-{
-    if (cl->conf.progress && (force || now - rs->reported_us >= 100000)) {
-        cl->conf.progress(cl->conf.progress_arg, &rs->progress);
-        rs->reported_us = now;
-    }
-    if (now - rs->logged_us >= EDDY_CHANGELOG_LOG_US) {
-        eddy_log_info("restoring state from the changelog",
-                      "topic=%s records=%" PRIu64 " bytes=%" PRIu64
-                      " partitions_left=%d end_offsets=%" PRId64,
-                      cl->conf.topic, rs->progress.records, rs->progress.bytes,
-                      rs->left, rs->end_total);
-        rs->logged_us = now;
-    }
-}
-
-/* The changelog partitions of PARTS that hold records, from their start;
- * their end offsets, read once, are summed into RS->end_total. A partition
- * whose end cannot be read is read to its end all the same. */
-static rd_kafka_topic_partition_list_t *
-restore_list(eddy_changelog_t *cl, const rd_kafka_topic_partition_list_t *parts,
-             restore_t *rs)
-{
-    rd_kafka_topic_partition_list_t *list =
-        rd_kafka_topic_partition_list_new(parts->cnt);
-
-    for (int i = 0; i < parts->cnt; i++) {
-        int64_t lo = 0, hi = 1;
-        rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(
-            cl->conf.restorer, cl->conf.topic, parts->elems[i].partition, &lo, &hi,
-            EDDY_CHANGELOG_CALL_MS);
-
-        if (e == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || (!e && hi <= lo))
-            continue; /* no changelog yet, or nothing in it */
-        if (!e)
-            rs->end_total += hi;
-        rd_kafka_topic_partition_list_add(list, cl->conf.topic,
-                                          parts->elems[i].partition)
-            ->offset = RD_KAFKA_OFFSET_BEGINNING;
-    }
-    return list;
-}
-
-/* Reads the changelog partitions of PARTS from their start to their end, all
- * at once. No deadline: it goes on while records or ends arrive, and fails
- * when none came for EDDY_CHANGELOG_STALL_US. */
-static int restore_partitions(eddy_changelog_t *cl,
-                              const rd_kafka_topic_partition_list_t *parts,
-                              restore_t *rs, eddy_err_t *err)
-{
-    int rc = 0;
-
-    rs->parts = restore_list(cl, parts, rs);
-    rs->left = rs->parts->cnt;
-    if (rs->left == 0)
-        return 0;
-    if (!(rs->done = calloc((size_t)rs->left, sizeof(*rs->done))) ||
-        rd_kafka_assign(cl->conf.restorer, rs->parts))
-        return eddy_err_set(err, EDDY_ERR_FATAL, 0, "cannot read changelog '%s'",
-                            cl->conf.topic);
-    rs->last_us = rs->logged_us = eddy_now_us();
-    while (rc == 0 && rs->left > 0) {
-        rd_kafka_message_t *m = rd_kafka_consumer_poll(cl->conf.restorer, 100);
-        int64_t now = eddy_now_us();
-
-        if (m) {
-            rs->last_us = now;
-            rc = restore_message(cl, rs, m, err);
-            rd_kafka_message_destroy(m);
-        } else if (now - rs->last_us > EDDY_CHANGELOG_STALL_US) {
-            eddy_log_error("restoring state made no progress",
-                           "topic=%s seconds=%d records=%" PRIu64 " partitions_left=%d",
-                           cl->conf.topic, (int)(EDDY_CHANGELOG_STALL_US / 1000000),
-                           rs->progress.records, rs->left);
-            rc = eddy_err_set(err, EDDY_ERR_FATAL, 0,
-                              "restoring changelog '%s' made no progress for %d s "
-                              "(%d partitions not at their end): is the broker up?",
-                              cl->conf.topic, (int)(EDDY_CHANGELOG_STALL_US / 1000000),
-                              rs->left);
-        }
-        if (rc == 0 && cl->conf.stopping && cl->conf.stopping())
-            rc = eddy_err_set(err, EDDY_ERR_RETRIABLE, 0,
-                              "stopped while restoring changelog '%s'", cl->conf.topic);
-        restore_report(cl, rs, now, 0);
-    }
-    rd_kafka_assign(cl->conf.restorer, NULL);
-    return rc;
-}
-
-int eddy_changelog_restore(eddy_changelog_t *cl,
-                           const rd_kafka_topic_partition_list_t *parts,
-                           const rd_kafka_topic_partition_list_t *committed,
-                           eddy_restore_counts_t *counts, eddy_err_t *err)
-{
-    restore_t rs = {0};
-    int64_t *offsets, t0 = eddy_now_us();
-    int rc;
-
-    counts->records = counts->rebuilt = 0;
-    counts->bytes = 0;
-    if (parts->cnt == 0)
-        return 0;
-    if (!(offsets = calloc((size_t)parts->cnt, sizeof(*offsets))))
-        return eddy_err_set(err, EDDY_ERR_FATAL, 0, "out of memory");
-    for (int i = 0; i < parts->cnt; i++) {
-        rd_kafka_topic_partition_t *tp = rd_kafka_topic_partition_list_find(
-            committed, parts->elems[i].topic, parts->elems[i].partition);
-        offsets[i] = tp ? tp->offset : -1;
-    }
-    rs.progress.remaining = -1;
-    rs.logged_us = t0;
-    rc = restore_partitions(cl, parts, &rs, err);
-    rs.progress.remaining = 0;
-    restore_report(cl, &rs, eddy_now_us(), 1);
-    if (rs.parts)
-        rd_kafka_topic_partition_list_destroy(rs.parts);
-    free(rs.done);
-    if (rc) {
-        free(offsets);
-        return -1;
-    }
-    counts->records = (size_t)rs.progress.records;
-    counts->bytes = rs.progress.bytes;
-    counts->rebuilt = drop_where(cl, parts, offsets);
-    free(offsets);
-    eddy_log_info("state restored from the changelog",
-                  "topic=%s partitions=%d records=%zu bytes=%" PRIu64
-                  " rebuilding=%zu ms=%" PRId64,
-                  cl->conf.topic, parts->cnt, counts->records, counts->bytes,
-                  counts->rebuilt, (eddy_now_us() - t0) / 1000);
-    if (counts->rebuilt)
-        eddy_log_info(
-            "snapshots ahead of the committed offsets (the group was reset or is "
-            "new): those series are rebuilt from the input",
-            "series=%zu", counts->rebuilt);
-    return 0;
+    eddy_changelog_drop_where(cl, parts, NULL);
 }

@@ -259,6 +259,8 @@ rd_kafka_t *eddy_kafka_restorer_new(const eddy_opts_t *opts, const char *group,
         set(conf, "enable.auto.commit", "false", errstr, errstr_size) ||
         set(conf, "enable.partition.eof", "true", errstr, errstr_size) ||
         set(conf, "isolation.level", "read_committed", errstr, errstr_size) ||
+        /* A replay's input deleted under it is an error, never a skip. */
+        set(conf, "auto.offset.reset", "error", errstr, errstr_size) ||
         /* A restore reads to the end: never wait at the broker for more. */
         eddy_kafka_conf_default(conf, opts, "fetch.wait.max.ms", "10", errstr,
                                 errstr_size) ||

@@ -81,11 +81,11 @@ typedef struct loop_s {
     int64_t published_us;
     pthread_mutex_t stage_lock; /* the stage's state vs its HTTP callbacks */
     eddy_probe_t probe;
-    eddy_err_t err;                /* the fatal error that stops the loop */
-    int partial;                   /* a restore was cut short by a stop signal */
-    int32_t cur_partition;         /* partition of the record being processed */
-    uint64_t restore_base[2];      /* restore records and bytes before this one */
-    int64_t renewed_us;            /* when the producer was last re-created */
+    eddy_err_t err;            /* the fatal error that stops the loop */
+    int partial;               /* a restore was cut short by a stop signal */
+    const eddy_msg_t *cur_msg; /* the record being processed */
+    uint64_t restore_base[3];  /* restore records, bytes, replayed before this one */
+    int64_t renewed_us;        /* when the producer was last re-created */
     eddy_topic_limit_t *dlq_limit; /* what the dead-letter topic accepts */
     dlq_mode_t dlq_mode;           /* how far refused dead letters pushed the batch */
     uint64_t dlq_failed_seen;      /* dr.deadletter_failed already acted on */
@@ -105,6 +105,7 @@ struct eddy_emit_s {
     loop_t *loop;
     eddy_err_t *err;   /* the record's first failure */
     int misconfigured; /* eddy_emit_misconfigured was called */
+    int replay;        /* a restore's replay: outputs and counts suppressed */
 };
 
 static int failed(const loop_t *loop)
@@ -142,6 +143,8 @@ int eddy_emit(eddy_emit_t *emit, const char *topic, const void *key, size_t key_
 {
     loop_t *loop = emit->loop;
 
+    if (emit->replay)
+        return 0; /* committed already, by the batch that first processed it */
     if (eddy_txn_begin(loop->txn, emit->err) ||
         eddy_produce(loop->producer, topic, RD_KAFKA_PARTITION_UA, key, key_len, value,
                      value_len, NULL, emit->err))
@@ -152,7 +155,9 @@ int eddy_emit(eddy_emit_t *emit, const char *topic, const void *key, size_t key_
 
 void eddy_emit_skip(eddy_emit_t *emit, const char *reason)
 {
-    eddy_stats_count_reason(emit->loop->c->skipped, &emit->loop->c->n_skipped, reason);
+    if (!emit->replay)
+        eddy_stats_count_reason(emit->loop->c->skipped, &emit->loop->c->n_skipped,
+                                reason);
 }
 
 void eddy_emit_misconfigured(eddy_emit_t *emit)
@@ -163,10 +168,23 @@ void eddy_emit_misconfigured(eddy_emit_t *emit)
 void eddy_emit_touch(eddy_emit_t *emit, const char *series_id)
 {
     loop_t *loop = emit->loop;
+    const eddy_msg_t *m = loop->cur_msg;
+    eddy_changelog_input_t in = {m->partition, m->offset, m->key, m->key_len};
 
     if (loop->changelog && emit->err->cls == EDDY_ERR_OK)
-        eddy_changelog_touch(loop->changelog, series_id, loop->cur_partition,
-                             emit->err);
+        eddy_changelog_touch(loop->changelog, series_id, &in, emit->err);
+}
+
+void eddy_emit_checkpoint(eddy_emit_t *emit, const char *series_id)
+{
+    eddy_emit_touch(emit, series_id);
+    if (emit->loop->changelog)
+        eddy_changelog_force(emit->loop->changelog, series_id);
+}
+
+int eddy_emit_replaying(const eddy_emit_t *emit)
+{
+    return emit->replay;
 }
 
 /* PARTS with the group's stable committed offsets (a copy the caller
@@ -194,6 +212,7 @@ static void restore_progress(void *arg, const eddy_restore_progress_t *p)
     loop->c->restore_records = loop->restore_base[0] + p->records;
     loop->c->restore_bytes = loop->restore_base[1] + p->bytes;
     loop->c->restore_remaining = p->remaining;
+    loop->c->replayed = loop->restore_base[2] + p->replayed;
     phase(loop, EDDY_PHASE_RESTORING, EDDY_CHANGELOG_STALL_US + SLACK_US);
 }
 
@@ -232,6 +251,7 @@ static int restore(loop_t *loop, const rd_kafka_topic_partition_list_t *parts,
     loop->c->ready = 0;
     loop->restore_base[0] = loop->c->restore_records;
     loop->restore_base[1] = loop->c->restore_bytes;
+    loop->restore_base[2] = loop->c->replayed;
     phase(loop, EDDY_PHASE_RESTORING, EDDY_CHANGELOG_STALL_US + SLACK_US);
     if (eddy_changelog_restore(loop->changelog, parts, committed, &n, err)) {
         if (err->cls != EDDY_ERR_RETRIABLE)
@@ -770,18 +790,24 @@ static int misconfigured(loop_t *loop, const eddy_emit_t *emit, const char *reas
     return 1;
 }
 
+/* The stage's view of M (borrowing its bytes). */
+static eddy_msg_t msg_of(const rd_kafka_message_t *m)
+{
+    return (eddy_msg_t){.key = m->key,
+                        .key_len = m->key_len,
+                        .value = m->payload,
+                        .value_len = m->len,
+                        .topic = rd_kafka_topic_name(m->rkt),
+                        .partition = m->partition,
+                        .offset = m->offset,
+                        .timestamp_ms = rd_kafka_message_timestamp(m, NULL)};
+}
+
 /* Processes M, consumed at NOW_US (the batch's window opens with its first
  * record). */
 static void handle_record(loop_t *loop, const rd_kafka_message_t *m, int64_t now_us)
 {
-    eddy_msg_t msg = {.key = m->key,
-                      .key_len = m->key_len,
-                      .value = m->payload,
-                      .value_len = m->len,
-                      .topic = rd_kafka_topic_name(m->rkt),
-                      .partition = m->partition,
-                      .offset = m->offset,
-                      .timestamp_ms = rd_kafka_message_timestamp(m, NULL)};
+    eddy_msg_t msg = msg_of(m);
     eddy_err_t err = EDDY_ERR_INIT;
     eddy_emit_t emit = {.loop = loop, .err = &err};
     char errstr[512] = "";
@@ -795,7 +821,7 @@ static void handle_record(loop_t *loop, const rd_kafka_message_t *m, int64_t now
         fail(loop, &err);
         return;
     }
-    loop->cur_partition = m->partition;
+    loop->cur_msg = &msg;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     if (!(reason = check_limits(loop, &msg, errstr, sizeof(errstr)))) {
         pthread_mutex_lock(&loop->stage_lock);
@@ -978,6 +1004,26 @@ static int wait_for_input(loop_t *loop, eddy_err_t *err)
     return n;
 }
 
+/* The changelog's replay: M processed again with every output, dead letter
+ * and count suppressed (its batch committed them); only the state it
+ * changes stays. */
+static int replay_record(void *arg, const rd_kafka_message_t *m, eddy_err_t *err)
+{
+    loop_t *loop = arg;
+    eddy_msg_t msg = msg_of(m);
+    eddy_emit_t emit = {.loop = loop, .err = err, .replay = 1};
+    char errstr[512];
+
+    loop->cur_msg = &msg;
+    if (!check_limits(loop, &msg, errstr, sizeof(errstr))) {
+        pthread_mutex_lock(&loop->stage_lock);
+        loop->stage->process(loop->stage->ctx, &msg, &emit, errstr, sizeof(errstr));
+        pthread_mutex_unlock(&loop->stage_lock);
+    }
+    loop->cur_msg = NULL;
+    return err->cls == EDDY_ERR_OK ? 0 : -1;
+}
+
 static int changelog_start(loop_t *loop, eddy_err_t *err)
 {
     char errstr[512];
@@ -992,7 +1038,12 @@ static int changelog_start(loop_t *loop, eddy_err_t *err)
                                           .lock = &loop->stage_lock},
                                 .stopping = eddy_loop_stopping,
                                 .progress = restore_progress,
-                                .progress_arg = loop};
+                                .progress_arg = loop,
+                                .checkpoint_records = loop->conf.checkpoint_records,
+                                .checkpoint_interval_us =
+                                    loop->conf.checkpoint_interval_ms * 1000,
+                                .replay = replay_record,
+                                .replay_arg = loop};
 
     if (n_in < 0)
         return -1;

@@ -14,18 +14,20 @@
  * while a commit runs) and throughput holds.
  *
  * Exactly-once (the default): each batch is one Kafka transaction holding
- * the outputs, the dead letters, a snapshot of every series whose state
- * changed (to the compacted changelog <group>-state, same partition number
- * as the input) and the input offsets. Consecutive batches use
- * --transactional-producers producers in turn (2 by default, transactional
- * ids <id>, <id>.1, ...): the broker writes a committed transaction's
- * markers after the commit returns, and a producer beginning its next
- * transaction before they are written is refused and retried 20 ms later;
- * the next producer has no transaction in completion. Batch k+1 is produced
- * after batch k's commit returned, so it follows batch k in every partition,
- * and its offsets, appended later, are the ones the group keeps. On assignment the
- * state of the new partitions is restored from the changelog before any record is
- * processed
+ * the outputs, the dead letters, the snapshots due of the series whose
+ * state changed (to the compacted changelog <group>-state, same partition
+ * number as the input: a series' snapshot every --checkpoint-records of its
+ * records or --checkpoint-interval, see changelog.h) and the input offsets.
+ * Consecutive batches use --transactional-producers producers in turn (2 by
+ * default, transactional ids <id>, <id>.1, ...): the broker writes a
+ * committed transaction's markers after the commit returns, and a producer
+ * beginning its next transaction before they are written is refused and
+ * retried 20 ms later; the next producer has no transaction in completion.
+ * Batch k+1 is produced after batch k's commit returned, so it follows batch
+ * k in every partition, and its offsets, appended later, are the ones the
+ * group keeps. On assignment the state of the new partitions is restored
+ * from the changelog, and the input since the snapshots replayed up to the
+ * committed offset with outputs suppressed, before any record is processed
  * (/readyz says 503 until then); a series whose snapshot is ahead of the
  * group's committed offset (the group was reset, e.g. for a replay) is
  * dropped and rebuilt from the input instead of learning twice.
@@ -107,6 +109,17 @@ void eddy_emit_misconfigured(eddy_emit_t *emit);
  * transaction. */
 void eddy_emit_touch(eddy_emit_t *emit, const char *series_id);
 
+/* Marks SERIES_ID's state as changed by something outside the input (an
+ * operator's pin): its snapshot goes to the changelog with this batch
+ * whatever --checkpoint-records says, since a restore's replay of the input
+ * could not reproduce the change. */
+void eddy_emit_checkpoint(eddy_emit_t *emit, const char *series_id);
+
+/* 1 while the current record is replayed by a restore (its outputs were
+ * committed by the batch that first processed it and are suppressed): a
+ * stage skips state changes that do not come from the record itself. */
+int eddy_emit_replaying(const eddy_emit_t *emit);
+
 #define EDDY_STAGE_EXTRA_MAX 4 /* further outputs of a stage */
 
 typedef struct eddy_stage_s {
@@ -151,18 +164,20 @@ typedef struct eddy_stage_s {
 
 /* The loop's options (eddy_loop_opts, loaded by runtime/stage.c). */
 typedef struct eddy_loop_conf_s {
-    const char *group;            /* consumer group id */
-    const char *deadletter_topic; /* where bad records go */
-    const char *http;             /* listen address; NULL: the stage's default */
-    const char *transactional_id; /* NULL: <group>-<hostname> */
-    const char *state_topic;      /* NULL: <group>-state */
-    const char *bootstrap;        /* Kafka bootstrap servers */
-    int batch_size;               /* records per batch */
-    int64_t batch_time_ms;        /* longest time a batch stays open */
-    int exactly_once;             /* transactions + changelog */
-    int64_t max_value_bytes;      /* larger input values are dead-lettered */
-    int64_t exit_idle_ms;         /* exit after this long without input; -1 never */
-    int64_t batch_linger_us;      /* a batch closes when no record comes this long */
+    const char *group;              /* consumer group id */
+    const char *deadletter_topic;   /* where bad records go */
+    const char *http;               /* listen address; NULL: the stage's default */
+    const char *transactional_id;   /* NULL: <group>-<hostname> */
+    const char *state_topic;        /* NULL: <group>-state */
+    const char *bootstrap;          /* Kafka bootstrap servers */
+    int batch_size;                 /* records per batch */
+    int64_t batch_time_ms;          /* longest time a batch stays open */
+    int exactly_once;               /* transactions + changelog */
+    int64_t max_value_bytes;        /* larger input values are dead-lettered */
+    int64_t exit_idle_ms;           /* exit after this long without input; -1 never */
+    int64_t batch_linger_us;        /* a batch closes when no record comes this long */
+    int64_t checkpoint_records;     /* snapshot a series after this many records */
+    int64_t checkpoint_interval_ms; /* ... or this long after the first of them */
     int txn_producers; /* exactly-once: transactional producers used in turn */
 } eddy_loop_conf_t;
 

@@ -52,6 +52,14 @@ const eddy_opt_t eddy_loop_opts[] = {
              "waits for the broker to finish the previous one's commit; 1: one "
              "producer",
              .min = 1, .max = EDDY_LOOP_TXN_PRODUCERS_MAX),
+    EDDY_OPT(L, INT, checkpoint_records, "checkpoint-records", 0, "100",
+             "exactly-once: write a series' snapshot to the changelog after this many "
+             "of its records (1: every batch); a restore replays the input since",
+             .min = 1, .max = EDDY_OPT_NO_MAX),
+    EDDY_OPT(L, DURATION, checkpoint_interval_ms, "checkpoint-interval", 0, "10s",
+             "exactly-once: or write it this long after the first record it lacks "
+             "(keep the input longer than this plus any downtime: a restore needs it)",
+             .min = 1, .max = EDDY_OPT_NO_MAX),
     EDDY_OPT_TABLE_END};
 
 /* DEF's own options, the common ones (unless it has none) and the loop's

@@ -167,6 +167,10 @@ void eddy_stats_render(const eddy_counters_t *c, const char *s, eddy_buf_t *b)
          "Changelog offsets left to read in the running restore (0: none runs; -1: "
          "end unknown).",
          (double)c->restore_remaining},
+        {"eddy_stage_state_replayed_records_total", EDDY_PROM_COUNTER,
+         "Input records read again by restores, outputs suppressed, to bring the "
+         "snapshots up to the committed offsets (not in records_in).",
+         (double)c->replayed},
         {"eddy_stage_exactly_once", EDDY_PROM_GAUGE,
          "1 when batches are Kafka transactions.", c->exactly_once},
     };

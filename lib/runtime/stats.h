@@ -37,6 +37,7 @@ typedef struct eddy_counters_s {
     uint64_t restored, rebuilt, snapshots;
     uint64_t restore_records, restore_bytes; /* changelog read by restores */
     int64_t restore_remaining; /* offsets left in the running restore (0: none) */
+    uint64_t replayed;         /* input records read again by restores */
     double process_seconds;
     int64_t last_progress_us; /* wall clock of the loop's last sign of life */
     int64_t busy_until_us;    /* inside a bounded call until then (0: none) */

@@ -265,6 +265,7 @@ static const char *apply_pin(evaluate_ctx_t *ctx, eddy_emit_t *emit, char *errst
                                    : "operator: unpinned",
                            &e) != 1)
         return NULL;
+    eddy_emit_checkpoint(emit, series); /* a replay of the input cannot redo it */
     if ((reason = emit_event(ctx, emit, series, &e, -1, 0, errstr, errstr_size)))
         return reason;
     return emit_served(ctx, emit, errstr, errstr_size);
@@ -322,7 +323,11 @@ static const char *evaluate_process(void *arg, const eddy_msg_t *msg, eddy_emit_
         return reason;
     if ((reason = emit_champion(ctx, emit, errstr, errstr_size)))
         return reason;
-    return ctx->pins ? apply_pin(ctx, emit, errstr, errstr_size) : NULL;
+    /* Pins come from the control topic, not the input: a restore's replay
+     * leaves them to the records after it (their snapshots hold the past). */
+    return ctx->pins && !eddy_emit_replaying(emit)
+               ? apply_pin(ctx, emit, errstr, errstr_size)
+               : NULL;
 }
 
 EDDY_STAGE_STATE_CALLBACKS(evaluate, evaluate_ctx_t, evaluator, eddy_evaluator)

@@ -207,13 +207,13 @@ static void produce_inputs(const env_t *env, const char *key, int n)
         produce(env, INPUT, key, "x", 1);
 }
 
-/* A changelog record as the loop writes it: an ECHG frame around
+/* A changelog record as version 1 wrote it: an ECHG frame around
  * partition | offset | the stage's u64. */
 static void produce_snapshot(const env_t *env, const char *id, int64_t offset,
                              uint64_t count)
 {
     eddy_buf_t v = EDDY_BUF_INIT;
-    size_t at = eddy_snapshot_begin(&v, EDDY_CHANGELOG_MAGIC, EDDY_CHANGELOG_VERSION);
+    size_t at = eddy_snapshot_begin(&v, EDDY_CHANGELOG_MAGIC, EDDY_CHANGELOG_VERSION_1);
 
     eddy_buf_put_u32(&v, 0);
     eddy_buf_put_u64(&v, (uint64_t)offset);
@@ -221,6 +221,39 @@ static void produce_snapshot(const env_t *env, const char *id, int64_t offset,
     assert_int_equal(eddy_snapshot_end(&v, at), 0);
     produce(env, STATE, id, v.data, v.len);
     eddy_buf_free(&v);
+}
+
+/* A changelog record as version 2 writes it: partition | offset | replay
+ * offset | input topic | the stage's u64. */
+static void produce_snapshot_v2(const env_t *env, const char *id, int64_t offset,
+                                int64_t replay_from, uint64_t count)
+{
+    eddy_buf_t v = EDDY_BUF_INIT;
+    size_t at = eddy_snapshot_begin(&v, EDDY_CHANGELOG_MAGIC, EDDY_CHANGELOG_VERSION);
+
+    eddy_buf_put_u32(&v, 0);
+    eddy_buf_put_u64(&v, (uint64_t)offset);
+    eddy_buf_put_u64(&v, (uint64_t)replay_from);
+    eddy_buf_put_u32(&v, (uint32_t)strlen(INPUT));
+    eddy_buf_append(&v, INPUT, strlen(INPUT));
+    eddy_buf_put_u64(&v, count);
+    assert_int_equal(eddy_snapshot_end(&v, at), 0);
+    produce(env, STATE, id, v.data, v.len);
+    eddy_buf_free(&v);
+}
+
+/* The end offset of partition 0 of TOPIC: how many records it holds. */
+static int64_t end_offset(const env_t *env, const char *topic)
+{
+    char errstr[256];
+    int64_t lo = 0, hi = -1;
+    rd_kafka_t *p =
+        rd_kafka_new(RD_KAFKA_PRODUCER, client_conf(env), errstr, sizeof(errstr));
+
+    assert_non_null(p);
+    assert_int_equal(rd_kafka_query_watermark_offsets(p, topic, 0, &lo, &hi, 5000), 0);
+    rd_kafka_destroy(p);
+    return hi;
 }
 
 /* Commits OFFSET for the input as group GROUP, outside any transaction. */
@@ -422,6 +455,34 @@ static void test_restore_on_assign(void **state)
     free(r);
 }
 
+/* Checkpoints: snapshots older than the committed offset are brought up to
+ * it by replaying the input from the replay offset of the changelog's last
+ * record, each record applied only to a series whose snapshot is older;
+ * the replay writes no output. */
+static void test_replay_since_snapshots(void **state)
+{
+    env_t *env = *state;
+    run_t *r = calloc(1, sizeof(*r));
+
+    produce_inputs(env, "a", 3);             /* 0..2 */
+    produce_inputs(env, "b", 2);             /* 3..4 */
+    produce_inputs(env, "a", 2);             /* 5..6 */
+    produce_inputs(env, "b", 1);             /* 7: after the commit */
+    produce_snapshot_v2(env, "a", 2, 2, 2);  /* holds 0..1: replays 2, 5, 6 */
+    produce_snapshot_v2(env, "b", 5, 2, 2);  /* holds 3..4; the last record: from 2 */
+    produce_snapshot_v2(env, "c", 1, 1, 40); /* ahead of nothing, no records */
+    commit_offset(env, 7);
+    run_start(r, env, "6s");
+    assert_int_equal(run_join(r), 0);
+    /* 3 records replayed into a, then offset 7 processed into b */
+    assert_int_equal(atomic_load(&r->counter.n_process), 4);
+    assert_non_null(strstr(r->counter.dropped, "a:5 "));
+    assert_non_null(strstr(r->counter.dropped, "b:3 "));
+    assert_non_null(strstr(r->counter.dropped, "c:40 "));
+    assert_int_equal(end_offset(env, "out"), 1); /* the replay produced nothing */
+    free(r);
+}
+
 /* An abortable EndTxn error: the batch is aborted, the input rewound (to
  * the start: the mock keeps no transactional offsets) and the state
  * reloaded, so each record counts once in the end. */
@@ -598,6 +659,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_restore_on_assign, env_setup,
                                         env_teardown),
         cmocka_unit_test_setup_teardown(test_abort_and_rewind, env_setup, env_teardown),
+        cmocka_unit_test_setup_teardown(test_replay_since_snapshots, env_setup,
+                                        env_teardown),
         cmocka_unit_test_setup_teardown(test_fenced_is_fatal, env_setup, env_teardown),
         cmocka_unit_test_setup_teardown(test_old_changelog_refused, env_setup,
                                         env_teardown),
