@@ -31,15 +31,9 @@ port=${EDDY_BENCH_PORT:-19781}
 cases=${CASES:-features linear amf}
 rate=${RATE:-0}
 duration=${DURATION:-10s}
-tmp=$(mktemp -d)
-pids=()
-
-cleanup() {
-  [ ${#pids[@]} -eq 0 ] || kill "${pids[@]}" 2>/dev/null || true
-  wait 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+# shellcheck source=bench/pipeline/lib.sh
+. "$root/bench/pipeline/lib.sh"
+bench_init
 
 # start_stage NAME PORT ARGS...: runs eddy-NAME (exactly-once) in the background.
 start_stage() {

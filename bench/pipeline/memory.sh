@@ -28,16 +28,10 @@ records=${RECORDS:-20}
 models=(${MODELS:-snaive linear holt_winters_auto amf})
 guarantee=${GUARANTEE:---no-exactly-once}
 out=$root/docs/benchmarks.md
-tmp=$(mktemp -d)
-pids=()
+# shellcheck source=bench/pipeline/lib.sh
+. "$root/bench/pipeline/lib.sh"
+bench_init
 names=()
-
-cleanup() {
-  [ ${#pids[@]} -eq 0 ] || kill "${pids[@]}" 2>/dev/null || true
-  wait 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
 
 # start NAME PROGRAM ARGS...: runs a stage in the background as NAME.
 start() {
@@ -100,13 +94,7 @@ for name in a:
     L.append(f"| {name} | {ka / 1024:.1f} | {kb / 1024:.1f} | {per:.2f} |")
 L += ["", "<!-- memory:end -->"]
 
-doc = open(out).read() if os.path.exists(out) else "# Benchmarks\n"
-begin, end = "<!-- memory:begin -->", "<!-- memory:end -->"
-section = "\n".join(L)
-if begin in doc and end in doc:
-    doc = doc[:doc.find(begin)] + section + doc[doc.find(end) + len(end):]
-else:
-    doc = doc.rstrip("\n") + "\n\n" + section + "\n"
-open(out, "w").write(doc)
-print(section)
+sys.path.insert(0, os.path.join(os.path.dirname(out), "..", "bench", "pipeline"))
+from section import write_section
+print(write_section(out, "memory", L[1:-1]))
 PY

@@ -25,15 +25,9 @@ flat=${FLAT_COUNT:-20000}
 venv=${EDDY_PEER_VENV:-$build/peer-venv}
 out=$root/docs/benchmarks.md
 pins=(river==0.26.1 confluent-kafka==2.16.1 fastavro==1.13.1)
-tmp=$(mktemp -d)
-pids=()
-
-cleanup() {
-  [ ${#pids[@]} -eq 0 ] || kill "${pids[@]}" 2>/dev/null || true
-  wait 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+# shellcheck source=bench/pipeline/lib.sh
+. "$root/bench/pipeline/lib.sh"
+bench_init
 
 if ! "$venv/bin/python" -c 'import river, confluent_kafka, fastavro' 2>/dev/null; then
   echo "peer: making the virtualenv $venv (${pins[*]})" >&2
@@ -129,13 +123,7 @@ for tag, name in who:
     L.append(f"| {name} | {tp:,.0f} | {tp / base:.1f}x |")
 L += ["", "<!-- peer:end -->"]
 
-doc = open(out).read() if os.path.exists(out) else "# Benchmarks\n"
-begin, end = "<!-- peer:begin -->", "<!-- peer:end -->"
-section = "\n".join(L)
-if begin in doc and end in doc:
-    doc = doc[:doc.find(begin)] + section + doc[doc.find(end) + len(end):]
-else:
-    doc = doc.rstrip("\n") + "\n\n" + section + "\n"
-open(out, "w").write(doc)
-print(section)
+sys.path.insert(0, os.path.join(os.path.dirname(out), "..", "bench", "pipeline"))
+from section import write_section
+print(write_section(out, "peer", L[1:-1]))
 PY

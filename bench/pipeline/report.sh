@@ -35,15 +35,9 @@ flat=${FLAT_COUNT:-50000}
 port=${EDDY_BENCH_PORT:-19781}
 out=$root/docs/benchmarks.md
 kdata=${EDDY_KAFKA_DIR:-$root/build/kafka}/data
-tmp=$(mktemp -d)
-pids=()
-
-cleanup() {
-  [ ${#pids[@]} -eq 0 ] || kill "${pids[@]}" 2>/dev/null || true
-  wait 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+# shellcheck source=bench/pipeline/lib.sh
+. "$root/bench/pipeline/lib.sh"
+bench_init
 
 # start_stage NAME ARGS...: runs eddy-NAME in the background.
 start_stage() {
@@ -297,15 +291,9 @@ L += ["### What limits the figures", "",
       "`-X linger.ms=0` (the producers linger 1 ms).", ""]
 L.append("<!-- pipeline:end -->")
 
-doc = open(out).read() if os.path.exists(out) else "# Benchmarks\n"
-begin, end = "<!-- pipeline:begin -->", "<!-- pipeline:end -->"
-section = "\n".join(L)
-if begin in doc and end in doc:
-    doc = doc[:doc.find(begin)] + section + doc[doc.find(end) + len(end):]
-else:
-    doc = doc.rstrip("\n") + "\n\n" + section + "\n"
-open(out, "w").write(doc)
-print(section)
+sys.path.insert(0, os.path.join(os.path.dirname(out), "..", "bench", "pipeline"))
+from section import write_section
+print(write_section(out, "pipeline", L[1:-1]))
 PY
 
 # The other generated sections of the pipeline's figures: eddy against a
