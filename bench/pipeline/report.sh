@@ -84,10 +84,11 @@ for mode in eos alos; do
   scrape "$mode"
   stop_stages
   # The changelogs' bytes on the broker's disk (a local scripts/kafka.sh
-  # broker only), before any compaction.
+  # broker only), before any compaction: the log segments only (a
+  # segment's index files are preallocated, 10 MB each, whatever it holds).
   for stage in feat learn; do
-    du -scb "$kdata/$stage-$run-state-"* 2>/dev/null | tail -1 | cut -f1 \
-      >"$tmp/$mode-$stage.changelog" || true
+    cat "$kdata/$stage-$run-state-"*/*.log 2>/dev/null | wc -c >"$tmp/$mode-$stage.changelog" ||
+      true
   done
   run=rf$$-$mode
   start_stage features "$flag" -i "obs-$run" -o "feat-$run" -g "feat-$run" --http off
