@@ -52,7 +52,7 @@ const eddy_opt_t eddy_loop_opts[] = {
              "waits for the broker to finish the previous one's commit; 1: one "
              "producer",
              .min = 1, .max = EDDY_LOOP_TXN_PRODUCERS_MAX),
-    EDDY_OPT(L, INT, checkpoint_records, "checkpoint-records", 0, "100",
+    EDDY_OPT(L, INT, checkpoint_records, "checkpoint-records", 0, "1",
              "exactly-once: write a series' snapshot to the changelog after this many "
              "of its records (1: every batch); a restore replays the input since",
              .min = 1, .max = EDDY_OPT_NO_MAX),
