@@ -227,7 +227,7 @@ for stage, short in (("features", "feat"), ("learn", "learn")):
 if cl:
     L += ["Changelog written by the exactly-once run (on the broker's disk, before "
           "compaction): " + "; ".join(cl) + ". A series' whole snapshot is written "
-          "every --checkpoint-records of its records (this run: the stages' setting; default 1) or "
+          "every --checkpoint-records of its records (this run: the stages' setting; default 100) or "
           "--checkpoint-interval (10 s), so this grows with the state per series over "
           "N, not per record (see \"Checkpoints\" below).", ""]
 

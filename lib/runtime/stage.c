@@ -48,11 +48,12 @@ const eddy_opt_t eddy_loop_opts[] = {
              .min = 0, .max = 100000),
     EDDY_OPT(L, INT, txn_producers, "transactional-producers", 0, "2",
              "exactly-once: transactional producers used in turn, one batch each "
-             "(ids <transactional-id>, <transactional-id>.1, ...), so a batch never "
-             "waits for the broker to finish the previous one's commit; 1: one "
-             "producer",
+             "(ids <transactional-id>, <transactional-id>.1, ...): a batch is "
+             "processed while the previous one's commit completes on a thread of "
+             "its own, and is committed once that one succeeded; 1: one producer, "
+             "each commit completed before the next batch",
              .min = 1, .max = EDDY_LOOP_TXN_PRODUCERS_MAX),
-    EDDY_OPT(L, INT, checkpoint_records, "checkpoint-records", 0, "1",
+    EDDY_OPT(L, INT, checkpoint_records, "checkpoint-records", 0, "100",
              "exactly-once: write a series' snapshot to the changelog after this many "
              "of its records (1: every batch); a restore replays the input since",
              .min = 1, .max = EDDY_OPT_NO_MAX),

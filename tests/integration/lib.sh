@@ -15,9 +15,12 @@
 #                  second; sets prom_port and prom_pid (stopped on exit)
 #   it_wait_group_done GROUP TOPIC PARTITIONS SLACK SECONDS  wait until GROUP
 #                  has committed the end of each of TOPIC's PARTITIONS (SLACK
-#                  1 when the log ends with a transaction marker, one offset
-#                  past the last record; 0 otherwise), SECONDS at most; fail
-#                  when a started program died or it did not finish
+#                  0: the log end; txn: one past the last record a
+#                  read_committed reader gets, for a log written in
+#                  transactions, which ends with one commit marker or more:
+#                  pipelined commits write a batch's marker after the next
+#                  batch's records), SECONDS at most; fail when a started
+#                  program died or it did not finish
 # On exit every started program is stopped, then it_cleanup runs when the
 # test defines one.
 # shellcheck shell=bash
@@ -61,16 +64,33 @@ YML
   prom_pid=$!
 }
 
+# The offset after the last record of TOPIC partition P that a
+# read_committed reader gets (0: none), from the tail of the partition.
+it_committed_end() {
+  local o
+  o=$(kcat -C -b "$EDDY_BOOTSTRAP" -t "$1" -p "$2" -o -100 -e -q \
+    -X isolation.level=read_committed -f '%o\n' 2>/dev/null | tail -n 1)
+  [ -n "$o" ] || o=$(kcat -C -b "$EDDY_BOOTSTRAP" -t "$1" -p "$2" -o beginning -e -q \
+    -X isolation.level=read_committed -f '%o\n' 2>/dev/null | tail -n 1)
+  echo $((${o:--1} + 1))
+}
+
 it_wait_group_done() {
-  local desc="" n=0
+  local desc="" n=0 ends="" p
+  if [ "$4" = txn ]; then
+    for p in $(seq 0 $(($3 - 1))); do ends="$ends $p=$(it_committed_end "$2" "$p")"; done
+  fi
   for _ in $(seq $(($5 * 2))); do
     desc=$("$kafka" tool consumer-groups --describe --group "$1" 2>/dev/null || true)
-    n=$(echo "$desc" | awk -v t="$2" -v k="$4" '$2 == t && $4 != "-" && $4 + k >= $5 {n++} END {print n+0}')
+    n=$(echo "$desc" | awk -v t="$2" -v k="$4" -v ends="$ends" '
+      BEGIN { m = split(ends, e, " "); for (i = 1; i <= m; i++) { split(e[i], kv, "="); end[kv[1]] = kv[2] } }
+      $2 == t && $4 != "-" && ((k == "txn" && $4 >= end[$3]) || (k != "txn" && $4 + k >= $5)) {n++}
+      END {print n+0}')
     [ "$n" = "$3" ] && return 0
     eddy_check_alive || fail "a stage died"
     sleep 0.5
   done
-  fail "group $1 did not finish $2: $desc"
+  fail "group $1 did not finish $2 (read_committed ends:$ends): $desc"
 }
 
 it_exit() {
