@@ -81,6 +81,7 @@ typedef struct loop_s {
      * commit_transaction); INFLIGHT is its producer (-1: none), and
      * INFLIGHT_BATCH its records (for the latency histograms). */
     eddy_committer_t *committer;
+    uint64_t failed_base; /* dr[cur].failed when producer cur became current */
     int inflight;
     eddy_batch_t *inflight_batch;
     int64_t inflight_t0_us;
@@ -356,6 +357,7 @@ static void use_producer(loop_t *loop, int k)
         loop->warm[k] = 1;
     }
     loop->cur = k;
+    loop->failed_base = loop->dr[k].failed;
     loop->producer = loop->producers[k];
     loop->txn = loop->txns[k];
     if (loop->changelog)
@@ -538,10 +540,14 @@ static int commit_transaction(loop_t *loop, int wait, eddy_err_t *err)
     /* Handed over only once its records are in the log (acknowledged): the
      * next batch's, produced meanwhile, must follow them in every output
      * partition and in the changelog (a series' records in order, its
-     * latest snapshot last). Else committed here, as with one producer. */
-    handed =
-        loop->committer && rd_kafka_flush(loop->producer, EDDY_TXN_CALL_TIMEOUT_MS) ==
-                               RD_KAFKA_RESP_ERR_NO_ERROR;
+     * latest snapshot last). Else committed here, as with one producer:
+     * also when a record of it was refused (a dead letter too large), so
+     * that its commit fails here and the batch is replayed with the next
+     * dead-letter mode before any other batch. */
+    handed = loop->committer &&
+             rd_kafka_flush(loop->producer, EDDY_TXN_CALL_TIMEOUT_MS) ==
+                 RD_KAFKA_RESP_ERR_NO_ERROR &&
+             loop->dr[loop->cur].failed == loop->failed_base;
     if (settle_inflight(loop, err))
         return -1;
     if (handed) {
@@ -711,6 +717,7 @@ static void commit_failed(loop_t *loop, eddy_err_t *err)
         abort_batch(loop, 1);
         poll_producers(loop); /* the refused records' reports */
         dead_letters_refused(loop);
+        loop->failed_base = loop->dr[loop->cur].failed; /* the replay's from here */
     } else if (renew_producer(loop, err)) {
         fail(loop, err);
     }

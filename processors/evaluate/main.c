@@ -131,7 +131,8 @@ static void log_note(const eddy_pred_t *pred, const eddy_eval_note_t *note)
                       pred->seq);
 }
 
-/* Fills the ModelEvent of E on SERIES_ID at step SEQ (-1: a command). */
+/* Fills the ModelEvent of E on SERIES_ID at step SEQ (for a pin or unpin,
+ * the step of the series' record it took effect with). */
 static void event_record(evaluate_ctx_t *ctx, const char *series_id,
                          const eddy_champ_event_t *e, int64_t seq,
                          int64_t event_time_ms)
@@ -266,7 +267,9 @@ static const char *apply_pin(evaluate_ctx_t *ctx, eddy_emit_t *emit, char *errst
                            &e) != 1)
         return NULL;
     eddy_emit_checkpoint(emit, series); /* a replay of the input cannot redo it */
-    if ((reason = emit_event(ctx, emit, series, &e, -1, 0, errstr, errstr_size)))
+    /* The step it took effect at: the series' record it came with. */
+    if ((reason = emit_event(ctx, emit, series, &e, ctx->pred.seq,
+                             ctx->pred.event_time_ms, errstr, errstr_size)))
         return reason;
     return emit_served(ctx, emit, errstr, errstr_size);
 }
