@@ -13,7 +13,6 @@
 #include "codec/records.h"
 #include "runtime/batch.h"
 #include "runtime/changelog.h"
-#include "runtime/committer.h"
 #include "runtime/http.h"
 #include "runtime/kafka.h"
 #include "runtime/probe.h"
@@ -73,18 +72,9 @@ typedef struct loop_s {
     int warm[EDDY_LOOP_TXN_PRODUCERS_MAX]; /* producer k's metadata was read */
     int cur;                               /* index of the current producer and txn */
     rd_kafka_t *producer;                  /* producers[cur]: the open batch's */
-    eddy_delivery_t dr[EDDY_LOOP_TXN_PRODUCERS_MAX]; /* producer k's delivery reports */
+    eddy_delivery_t dr;                    /* every producer's delivery reports */
     eddy_batch_t *batch;
-    eddy_txn_t *txn; /* txns[cur] */
-    /* Exactly-once with two producers or more: the previous batch's EndTxn
-     * runs on the committer thread while this one is processed (see
-     * commit_transaction); INFLIGHT is its producer (-1: none), and
-     * INFLIGHT_BATCH its records (for the latency histograms). */
-    eddy_committer_t *committer;
-    uint64_t failed_base; /* dr[cur].failed when producer cur became current */
-    int inflight;
-    eddy_batch_t *inflight_batch;
-    int64_t inflight_t0_us;
+    eddy_txn_t *txn;             /* txns[cur] */
     eddy_changelog_t *changelog; /* NULL unless stateful */
     eddy_stats_t *stats;
     eddy_counters_t *c; /* the stats' working copy */
@@ -133,25 +123,9 @@ static void fail(loop_t *loop, const eddy_err_t *err)
     eddy_log_error("fatal error: stopping", "error=\"%s\"", err->msg);
 }
 
-/* The delivery reports' counts of every producer but the one committing
- * on the committer thread (counted once its commit is settled). */
-static eddy_delivery_t delivery(const loop_t *loop)
-{
-    eddy_delivery_t sum = {0};
-
-    for (int k = 0; k < EDDY_LOOP_TXN_PRODUCERS_MAX; k++) {
-        if (k == loop->inflight)
-            continue;
-        sum.delivered += loop->dr[k].delivered;
-        sum.failed += loop->dr[k].failed;
-        sum.deadletter_failed += loop->dr[k].deadletter_failed;
-    }
-    return sum;
-}
-
 static void publish(loop_t *loop, int64_t now_us)
 {
-    loop->c->delivery_failed = delivery(loop).failed;
+    loop->c->delivery_failed = loop->dr.failed;
     eddy_stats_publish(loop->stats);
     loop->published_us = now_us;
 }
@@ -160,7 +134,7 @@ static void publish(loop_t *loop, int64_t now_us)
  * (0: not a network wait). */
 static void phase(loop_t *loop, eddy_phase_t ph, int64_t bound_us)
 {
-    loop->c->delivery_failed = delivery(loop).failed;
+    loop->c->delivery_failed = loop->dr.failed;
     eddy_stats_phase(loop->stats, ph, eddy_now_us(), bound_us);
 }
 
@@ -330,13 +304,11 @@ static int rewind_to_committed(loop_t *loop, eddy_err_t *err)
 
 static rd_kafka_t *producer_new(loop_t *loop, int k, char *errstr, size_t errstr_size);
 
-/* Serves every producer's delivery reports (into loop->dr), but the one
- * committing on the committer thread (its commit's flush serves them). */
+/* Serves every producer's delivery reports (into loop->dr). */
 static void poll_producers(loop_t *loop)
 {
     for (int k = 0; k < loop->n_producers; k++)
-        if (k != loop->inflight)
-            rd_kafka_poll(loop->producers[k], 0);
+        rd_kafka_poll(loop->producers[k], 0);
 }
 
 /* Makes producer K (and its txn) the one the next batch writes with. On
@@ -357,7 +329,6 @@ static void use_producer(loop_t *loop, int k)
         loop->warm[k] = 1;
     }
     loop->cur = k;
-    loop->failed_base = loop->dr[k].failed;
     loop->producer = loop->producers[k];
     loop->txn = loop->txns[k];
     if (loop->changelog)
@@ -409,17 +380,12 @@ static int renew_producer(loop_t *loop, eddy_err_t *err)
     return rewind_to_committed(loop, err);
 }
 
-static int settle_inflight(loop_t *loop, eddy_err_t *err);
-
 /* Aborts the open transaction and forgets the batch; with REWIND, rewinds
- * input and state to the last commit so the batch is processed again. A
- * commit still running on the committer thread is waited for first (a
- * failed one is aborted there: the rewind replays it too). */
+ * input and state to the last commit so the batch is processed again. */
 static void abort_batch(loop_t *loop, int rewind)
 {
-    eddy_err_t err = EDDY_ERR_INIT, settled = EDDY_ERR_INIT;
+    eddy_err_t err = EDDY_ERR_INIT;
 
-    settle_inflight(loop, &settled);
     phase(loop, EDDY_PHASE_COMMITTING, TXN_US + SLACK_US);
     loop->c->aborts++;
     if (loop->changelog)
@@ -439,129 +405,25 @@ static void abort_batch(loop_t *loop, int rewind)
     phase(loop, EDDY_PHASE_POLLING, 0);
 }
 
-/* Counts a committed batch in the latency histograms: its commit began at
- * T0_US and ended at NOW_US; each record of BATCH waited from its
- * consumption. */
-static void observe_commit(loop_t *loop, const eddy_batch_t *batch, int64_t t0_us,
-                           int64_t now_us)
-{
-    int n;
-    const int64_t *consumed = eddy_batch_consumed(batch, &n);
-
-    eddy_prom_latency_observe(&loop->c->commit, (double)(now_us - t0_us) / 1e6);
-    for (int i = 0; i < n; i++)
-        eddy_prom_latency_observe(&loop->c->in_stage,
-                                  (double)(now_us - consumed[i]) / 1e6);
-}
-
-/* Waits for the commit on the committer thread, if one runs, and takes its
- * result: counted when it succeeded; when it failed, its transaction is
- * aborted (ABORT) or, FATAL, the open one is, and its producer becomes the
- * current one (renew_producer's). Returns 0, or -1 with ERR. */
-static int settle_inflight(loop_t *loop, eddy_err_t *err)
-{
-    eddy_err_t abort_err = EDDY_ERR_INIT;
-    int64_t end_us = 0;
-    int k = loop->inflight;
-
-    if (k < 0)
-        return 0;
-    phase(loop, EDDY_PHASE_COMMITTING, TXN_US + SLACK_US);
-    if (eddy_committer_wait(loop->committer, err, &end_us) == 0) {
-        loop->inflight = -1;
-        loop->c->commits++;
-        observe_commit(loop, loop->inflight_batch, loop->inflight_t0_us, end_us);
-        eddy_batch_reset(loop->inflight_batch);
-        return 0;
-    }
-    loop->inflight = -1;
-    eddy_batch_reset(loop->inflight_batch);
-    if (err->cls == EDDY_ERR_ABORT) {
-        loop->c->aborts++;
-        if (eddy_txn_abort(loop->txns[k], &abort_err))
-            *err = abort_err; /* FATAL */
-        return -1;
-    }
-    if (eddy_txn_abort(loop->txn, &abort_err))
-        eddy_log_warn("cannot abort the open transaction", "error=\"%s\"",
-                      abort_err.msg);
-    use_producer(loop, k);
-    return -1;
-}
-
-/* Hands the open transaction (its offsets sent) to the committer thread and
- * makes the next producer current; its batch's records move to
- * inflight_batch, and the batch is empty again. */
-static void hand_over(loop_t *loop, int64_t t0_us)
-{
-    eddy_batch_t *b = loop->inflight_batch;
-
-    eddy_committer_start(loop->committer, loop->txn);
-    loop->inflight = loop->cur;
-    loop->inflight_t0_us = t0_us;
-    loop->inflight_batch = loop->batch;
-    loop->batch = b;
-    eddy_batch_reset(loop->batch);
-    use_producer(loop, (loop->cur + 1) % loop->n_producers);
-}
-
-/* Exactly-once: the changed state, then the offsets, in the transaction;
- * then its commit, after the previous batch's has succeeded. With a
- * committer (two producers or more) the commit's last step, EndTxn, runs on
- * its thread unless WAIT, and the loop goes on with the next batch on the
- * next producer meanwhile: the offsets of this batch are sent while the
- * previous batch's EndTxn still runs (the group keeps the later-appended
- * offset commit, so the order of TxnOffsetCommit is the order of batches),
- * and this batch's EndTxn is sent only once the previous commit succeeded,
- * so a failed commit aborts the batch after it too and both are replayed.
- * A record's hop then waits for one round trip after the previous commit
- * (EndTxn) instead of four (AddPartitionsToTxn and the produce acks,
- * AddOffsetsToTxn and TxnOffsetCommit happen meanwhile). A batch is handed
- * over only once its records are acknowledged, so the next batch's records
- * follow them in every partition. */
-static int commit_transaction(loop_t *loop, int wait, eddy_err_t *err)
+/* Exactly-once: the changed state, then the offsets, in the transaction. */
+static int commit_transaction(loop_t *loop, eddy_err_t *err)
 {
     const rd_kafka_topic_partition_list_t *offsets = eddy_batch_offsets(loop->batch);
-    int64_t t0_us = eddy_now_us();
-    int rc, handed;
+    int rc;
 
     if (!eddy_txn_is_open(loop->txn) && eddy_batch_empty(loop->batch))
-        return wait ? settle_inflight(loop, err) : 0;
+        return 0;
     if (eddy_txn_begin(loop->txn, err) ||
         (loop->changelog &&
          eddy_changelog_flush(loop->changelog, offsets, &loop->c->snapshots, err)))
         return -1;
     do {
         phase(loop, EDDY_PHASE_COMMITTING, TXN_US + SLACK_US);
-        rc = eddy_txn_send_offsets(loop->txn, offsets, loop->consumer, err);
-    } while (rc && err->cls == EDDY_ERR_RETRIABLE);
-    if (rc)
-        return -1;
-    /* Handed over only once its records are in the log (acknowledged): the
-     * next batch's, produced meanwhile, must follow them in every output
-     * partition and in the changelog (a series' records in order, its
-     * latest snapshot last). Else committed here, as with one producer:
-     * also when a record of it was refused (a dead letter too large), so
-     * that its commit fails here and the batch is replayed with the next
-     * dead-letter mode before any other batch. */
-    handed = loop->committer &&
-             rd_kafka_flush(loop->producer, EDDY_TXN_CALL_TIMEOUT_MS) ==
-                 RD_KAFKA_RESP_ERR_NO_ERROR &&
-             loop->dr[loop->cur].failed == loop->failed_base;
-    if (settle_inflight(loop, err))
-        return -1;
-    if (handed) {
-        hand_over(loop, t0_us);
-        return wait ? settle_inflight(loop, err) : 0;
-    }
-    do {
-        phase(loop, EDDY_PHASE_COMMITTING, TXN_US + SLACK_US);
-        rc = eddy_txn_end(loop->txn, err);
+        rc = eddy_txn_commit(loop->txn, offsets, loop->consumer, err);
     } while (rc && err->cls == EDDY_ERR_RETRIABLE);
     if (rc)
         return -1;
     loop->c->commits++;
-    observe_commit(loop, loop->batch, t0_us, eddy_now_us());
     use_producer(loop, (loop->cur + 1) % loop->n_producers);
     return 0;
 }
@@ -598,28 +460,28 @@ static int alo_delivered(loop_t *loop, int wait)
  * as lost. Returns 0, or -1 with ERR FATAL. */
 static int alo_commit(loop_t *loop, int wait, eddy_err_t *err)
 {
-    const eddy_delivery_t *dr = &loop->dr[0]; /* at-least-once: one producer */
     rd_kafka_resp_err_t e;
 
     if (!loop->alo_pending || loop->alo_pending->cnt == 0 || !alo_delivered(loop, wait))
         return 0;
-    if (dr->deadletter_failed > loop->dlq_failed_seen) {
+    if (loop->dr.deadletter_failed > loop->dlq_failed_seen) {
         eddy_log_error("dead letters not written: their records are skipped",
                        "count=%" PRIu64 " deadletter_topic=%s",
-                       dr->deadletter_failed - loop->dlq_failed_seen,
+                       loop->dr.deadletter_failed - loop->dlq_failed_seen,
                        loop->conf.deadletter_topic);
-        for (; loop->dlq_failed_seen < dr->deadletter_failed; loop->dlq_failed_seen++)
+        for (; loop->dlq_failed_seen < loop->dr.deadletter_failed;
+             loop->dlq_failed_seen++)
             eddy_stats_count_reason(loop->c->dead_lost, &loop->c->n_dead_lost,
                                     "delivery_failed");
     }
-    if (dr->failed > dr->deadletter_failed) {
+    if (loop->dr.failed > loop->dr.deadletter_failed) {
         eddy_log_error(
             "outputs were not delivered: not committing; the records will be "
             "processed again after a restart",
-            "failed=%" PRIu64, dr->failed - dr->deadletter_failed);
+            "failed=%" PRIu64, loop->dr.failed - loop->dr.deadletter_failed);
         return eddy_err_set(err, EDDY_ERR_FATAL, 0,
                             "%" PRIu64 " outputs were not delivered",
-                            dr->failed - dr->deadletter_failed);
+                            loop->dr.failed - loop->dr.deadletter_failed);
     }
     /* An asynchronous commit's failure is logged by the consumer's
      * offset_commit_cb (runtime/kafka.c) when its poll serves the result;
@@ -682,11 +544,9 @@ static void alo_settle(loop_t *loop)
  * replay writes them one mode further (DLQ_HEADERS, then DLQ_SKIP). */
 static void dead_letters_refused(loop_t *loop)
 {
-    uint64_t refused = delivery(loop).deadletter_failed;
-
-    if (refused == loop->dlq_failed_seen)
+    if (loop->dr.deadletter_failed == loop->dlq_failed_seen)
         return;
-    loop->dlq_failed_seen = refused;
+    loop->dlq_failed_seen = loop->dr.deadletter_failed;
     if (loop->dlq_mode < DLQ_SKIP)
         loop->dlq_mode++;
     eddy_log_error("the broker refused dead letters: replaying the batch",
@@ -699,35 +559,25 @@ static void dead_letters_refused(loop_t *loop)
                                                  : "no dead letter, error lines");
 }
 
-/* A commit that failed with ERR: ABORT replays the batch (and one the
- * committer thread was committing), FATAL stops the loop unless the fenced
- * producer can be re-created. */
-static void commit_failed(loop_t *loop, eddy_err_t *err)
+/* Counts a committed batch in the latency histograms: the commit began at
+ * T0_US and ended at NOW_US; each record waited from its consumption. */
+static void observe_commit(loop_t *loop, int64_t t0_us, int64_t now_us)
 {
-    eddy_err_t settled = EDDY_ERR_INIT;
+    int n;
+    const int64_t *consumed = eddy_batch_consumed(loop->batch, &n);
 
-    /* A fatal error of this batch's producer while the previous batch's
-     * commit runs: that one's outcome first (its own fatal error, if any,
-     * is the one acted on: its producer is the current one then). */
-    if (err->cls != EDDY_ERR_ABORT && settle_inflight(loop, &settled) &&
-        settled.cls != EDDY_ERR_ABORT)
-        *err = settled;
-    if (err->cls == EDDY_ERR_ABORT) {
-        loop->aborting = 0;
-        abort_batch(loop, 1);
-        poll_producers(loop); /* the refused records' reports */
-        dead_letters_refused(loop);
-        loop->failed_base = loop->dr[loop->cur].failed; /* the replay's from here */
-    } else if (renew_producer(loop, err)) {
-        fail(loop, err);
-    }
+    eddy_prom_latency_observe(&loop->c->commit, (double)(now_us - t0_us) / 1e6);
+    for (int i = 0; i < n; i++)
+        eddy_prom_latency_observe(&loop->c->in_stage,
+                                  (double)(now_us - consumed[i]) / 1e6);
 }
 
-/* Commits the batch; an abortable failure replays it, a fatal one stops.
- * With WAIT, every commit begun so far has ended when it returns. */
-static void commit_batch(loop_t *loop, int wait)
+/* Commits the batch; an abortable failure replays it, a fatal one stops. */
+static void commit_batch(loop_t *loop)
 {
     eddy_err_t err = EDDY_ERR_INIT;
+    uint64_t commits = loop->c->commits;
+    int64_t t0_us = eddy_now_us();
     int rc;
 
     if (failed(loop))
@@ -735,13 +585,20 @@ static void commit_batch(loop_t *loop, int wait)
     if (loop->aborting)
         rc = eddy_err_set(&err, EDDY_ERR_ABORT, 0, "the transaction failed");
     else
-        rc = loop->conf.exactly_once ? commit_transaction(loop, wait, &err)
+        rc = loop->conf.exactly_once ? commit_transaction(loop, &err)
                                      : commit_offsets(loop, &err);
     if (rc == 0) {
+        if (loop->c->commits > commits)
+            observe_commit(loop, t0_us, eddy_now_us());
         eddy_batch_reset(loop->batch);
         loop->dlq_mode = DLQ_WHOLE;
-    } else {
-        commit_failed(loop, &err);
+    } else if (err.cls == EDDY_ERR_ABORT) {
+        loop->aborting = 0;
+        abort_batch(loop, 1);
+        poll_producers(loop); /* the refused records' reports */
+        dead_letters_refused(loop);
+    } else if (renew_producer(loop, &err)) {
+        fail(loop, &err);
     }
     phase(loop, EDDY_PHASE_POLLING, 0);
 }
@@ -800,16 +657,13 @@ static void on_revoke(loop_t *loop, rd_kafka_t *rk,
         /* Another member may own them already: their batch cannot commit,
          * and the stage is not ready until partitions are assigned again.
          * The whole assignment is lost, so there is nothing to rewind. */
-        eddy_err_t settled = EDDY_ERR_INIT;
-
-        settle_inflight(loop, &settled); /* failed: aborted, like the open one */
         if (eddy_txn_is_open(loop->txn))
             abort_batch(loop, 0);
         eddy_batch_reset(loop->batch);
         alo_forget(loop);
         loop->c->ready = 0;
     } else {
-        commit_batch(loop, 1);
+        commit_batch(loop);
         alo_settle(loop);
     }
     if (loop->changelog)
@@ -1043,10 +897,8 @@ static rd_kafka_message_t *next_message(loop_t *loop, int64_t wait_us)
  * record comes at all. */
 static void poll_batch(loop_t *loop)
 {
-    /* At-least-once offsets waiting for delivery, or a commit running on the
-     * committer thread: look again soon. */
-    int64_t wait_us,
-        idle_us = loop->alo_pending || loop->inflight >= 0 ? ALO_WAIT_US : IDLE_WAIT_US;
+    /* At-least-once offsets waiting for delivery: look again soon. */
+    int64_t wait_us, idle_us = loop->alo_pending ? ALO_WAIT_US : IDLE_WAIT_US;
 
     eddy_batch_open(loop->batch, eddy_now_us());
     while (!eddy_loop_stopping() && !failed(loop) && !loop->aborting &&
@@ -1080,10 +932,7 @@ static void run_batches(loop_t *loop)
         if (eddy_batch_records(loop->batch) > 0) {
             loop->idle_since_us = eddy_now_us();
             if (!failed(loop))
-                commit_batch(loop, 0);
-        } else if (loop->inflight >= 0 && !failed(loop) &&
-                   eddy_committer_ended(loop->committer)) {
-            commit_batch(loop, 1); /* idle: the last commit's outcome */
+                commit_batch(loop);
         }
         poll_producers(loop);
         alo_poll(loop);
@@ -1120,13 +969,13 @@ static rd_kafka_t *producer_new(loop_t *loop, int k, char *errstr, size_t errstr
     int n;
 
     if (!loop->conf.exactly_once)
-        return eddy_kafka_loop_producer_new(loop->opts, loop->group, NULL, &loop->dr[0],
+        return eddy_kafka_loop_producer_new(loop->opts, loop->group, NULL, &loop->dr,
                                             errstr, errstr_size);
     n = base_txn_id(loop, txn_id, sizeof(txn_id));
     if (k > 0 && n > 0 && (size_t)n < sizeof(txn_id))
         snprintf(txn_id + n, sizeof(txn_id) - (size_t)n, ".%d", k);
-    if ((rk = eddy_kafka_loop_producer_new(loop->opts, loop->group, txn_id,
-                                           &loop->dr[k], errstr, errstr_size)))
+    if ((rk = eddy_kafka_loop_producer_new(loop->opts, loop->group, txn_id, &loop->dr,
+                                           errstr, errstr_size)))
         eddy_log_info("exactly-once: transactional producer",
                       "transactional_id=%s state=%s", txn_id, loop->state_topic);
     return rk;
@@ -1249,12 +1098,6 @@ static int producers_start(loop_t *loop, eddy_err_t *err)
         if (eddy_txn_init(loop->txns[k], eddy_loop_stopping, err))
             return -1;
     }
-    if (loop->n_producers > 1 && (!(loop->committer = eddy_committer_new()) ||
-                                  !(loop->inflight_batch = eddy_batch_new(
-                                        loop->conf.batch_size, loop->conf.batch_time_ms,
-                                        loop->conf.batch_linger_us))))
-        return eddy_err_set(err, EDDY_ERR_FATAL, 0,
-                            "cannot start the committer thread (out of memory)");
     use_producer(loop, 0);
     return 0;
 }
@@ -1337,12 +1180,10 @@ static void finish(loop_t *loop)
 
     phase(loop, EDDY_PHASE_STOPPING, TXN_US + SLACK_US);
     if (!failed(loop)) {
-        commit_batch(loop, 1);
+        commit_batch(loop);
         alo_settle(loop);
         return;
     }
-    settle_inflight(loop, &err);
-    eddy_err_clear(&err);
     eddy_batch_reset(loop->batch);
     if (eddy_txn_abort(loop->txn, &err))
         eddy_log_warn("cannot abort the open transaction", "error=\"%s\"", err.msg);
@@ -1357,8 +1198,6 @@ static void loop_destroy(loop_t *loop)
     eddy_changelog_destroy(loop->changelog);
     eddy_kafka_topic_limit_destroy(loop->dlq_limit);
     alo_forget(loop);
-    eddy_committer_destroy(loop->committer); /* after finish: nothing handed over */
-    eddy_batch_destroy(loop->inflight_batch);
     for (int k = 0; k < EDDY_LOOP_TXN_PRODUCERS_MAX; k++) {
         if (loop->producers[k]) {
             rd_kafka_flush(loop->producers[k], 10000);
@@ -1375,7 +1214,6 @@ static void loop_init(loop_t *loop, const eddy_stage_t *stage,
                       const eddy_loop_conf_t *conf, const eddy_opts_t *opts)
 {
     memset(loop, 0, sizeof(*loop));
-    loop->inflight = -1;
     eddy_ratelog_init(&loop->deadlog, 60000);
     loop->stage = stage;
     loop->opts = opts;

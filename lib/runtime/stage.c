@@ -48,10 +48,9 @@ const eddy_opt_t eddy_loop_opts[] = {
              .min = 0, .max = 100000),
     EDDY_OPT(L, INT, txn_producers, "transactional-producers", 0, "2",
              "exactly-once: transactional producers used in turn, one batch each "
-             "(ids <transactional-id>, <transactional-id>.1, ...): a batch is "
-             "processed while the previous one's commit completes on a thread of "
-             "its own, and is committed once that one succeeded; 1: one producer, "
-             "each commit completed before the next batch",
+             "(ids <transactional-id>, <transactional-id>.1, ...), so a batch never "
+             "waits for the broker to finish the previous one's commit; 1: one "
+             "producer",
              .min = 1, .max = EDDY_LOOP_TXN_PRODUCERS_MAX),
     EDDY_OPT(L, INT, checkpoint_records, "checkpoint-records", 0, "100",
              "exactly-once: write a series' snapshot to the changelog after this many "

@@ -132,14 +132,13 @@ int eddy_txn_is_open(const eddy_txn_t *txn)
     return txn->open;
 }
 
-int eddy_txn_send_offsets(eddy_txn_t *txn,
-                          const rd_kafka_topic_partition_list_t *offsets,
-                          rd_kafka_t *consumer, eddy_err_t *err)
+static int send_offsets(eddy_txn_t *txn, const rd_kafka_topic_partition_list_t *offsets,
+                        rd_kafka_t *consumer, eddy_err_t *err)
 {
     rd_kafka_consumer_group_metadata_t *cgmd;
     rd_kafka_error_t *error;
 
-    if (!txn->enabled || !txn->open || txn->offsets_sent || offsets->cnt == 0)
+    if (txn->offsets_sent || offsets->cnt == 0)
         return 0;
     cgmd = rd_kafka_consumer_group_metadata(consumer);
     error = rd_kafka_send_offsets_to_transaction(txn->producer, offsets, cgmd,
@@ -151,24 +150,19 @@ int eddy_txn_send_offsets(eddy_txn_t *txn,
     return 0;
 }
 
-int eddy_txn_end(eddy_txn_t *txn, eddy_err_t *err)
+int eddy_txn_commit(eddy_txn_t *txn, const rd_kafka_topic_partition_list_t *offsets,
+                    rd_kafka_t *consumer, eddy_err_t *err)
 {
     rd_kafka_error_t *error;
 
     if (!txn->enabled || !txn->open)
         return 0;
+    if (send_offsets(txn, offsets, consumer, err))
+        return -1;
     if ((error = rd_kafka_commit_transaction(txn->producer, EDDY_TXN_CALL_TIMEOUT_MS)))
         return classify("transaction commit failed", error, err);
     txn->open = 0;
     return 0;
-}
-
-int eddy_txn_commit(eddy_txn_t *txn, const rd_kafka_topic_partition_list_t *offsets,
-                    rd_kafka_t *consumer, eddy_err_t *err)
-{
-    if (eddy_txn_send_offsets(txn, offsets, consumer, err))
-        return -1;
-    return eddy_txn_end(txn, err);
 }
 
 int eddy_txn_abort(eddy_txn_t *txn, eddy_err_t *err)

@@ -2,11 +2,10 @@
  * librdkafka's errors sorted into RETRIABLE (call again), ABORT (abort and
  * replay the batch) and FATAL (e.g. fenced by a newer instance).
  *
- * Owned and used by the loop thread, or by the one thread it hands a
- * commit to until it takes the result (runtime/committer.h). A disabled txn
- * (at-least-once) makes every call a no-op that succeeds. Every network call is bounded
- * by EDDY_TXN_CALL_TIMEOUT_MS, so the caller can tell its liveness probe how long it
- * may take.
+ * Owned and used by the loop thread only. A disabled txn (at-least-once)
+ * makes every call a no-op that succeeds. Every network call is bounded by
+ * EDDY_TXN_CALL_TIMEOUT_MS, so the caller can tell its liveness probe how
+ * long it may take.
  */
 #ifndef EDDY_RT_TXN_H
 #define EDDY_RT_TXN_H
@@ -43,18 +42,6 @@ int eddy_txn_begin(eddy_txn_t *txn, eddy_err_t *err);
 
 /* 1 while a transaction is open. */
 int eddy_txn_is_open(const eddy_txn_t *txn);
-
-/* Adds OFFSETS (may be empty) with CONSUMER's group metadata to the open
- * transaction (AddOffsetsToTxn and TxnOffsetCommit: two round trips), once
- * per transaction; a no-op when none is open. Returns 0 or -1 with ERR
- * RETRIABLE (call again), ABORT or FATAL, logged as eddy_txn_commit's. */
-int eddy_txn_send_offsets(eddy_txn_t *txn,
-                          const rd_kafka_topic_partition_list_t *offsets,
-                          rd_kafka_t *consumer, eddy_err_t *err);
-
-/* Commits the open transaction (its outputs' flush, then EndTxn); a no-op
- * when none is open. Returns 0 or -1 with ERR as eddy_txn_commit's. */
-int eddy_txn_end(eddy_txn_t *txn, eddy_err_t *err);
 
 /* Adds OFFSETS (may be empty) with CONSUMER's group metadata to the open
  * transaction, then commits it. One attempt: on -1, ERR is RETRIABLE (call

@@ -129,7 +129,12 @@ python3 -c 'import json,sys; f=json.load(open(sys.argv[1])); assert f["model"]==
 code=$(curl -s -o "$EDDY_RUN/missing.json" -w '%{http_code}' "$url/forecast?series=nope")
 [ "$code" = 404 ] && grep -q '"nope"' "$EDDY_RUN/missing.json" ||
   fail "GET /forecast?series=nope: $code $(cat "$EDDY_RUN/missing.json")"
-curl -fsS "$url/champion/revert" >"$EDDY_RUN/champion.json" || fail "GET /champion/revert"
+# The sink follows forecasts and model-events apart: wait for the events too.
+for _ in $(seq 100); do
+  curl -fsS "$url/champion/revert" >"$EDDY_RUN/champion.json" 2>/dev/null &&
+    grep -q '"revert"' "$EDDY_RUN/champion.json" && grep -q '"kind": *"revert"' "$EDDY_RUN/champion.json" && break
+  sleep 0.2
+done
 python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); k=[e["kind"] for e in c["events"]]; assert k==["initial","promotion","revert"] and c["forecast"]["model"]=="a", c' \
   "$EDDY_RUN/champion.json" || fail "GET /champion/revert: $(cat "$EDDY_RUN/champion.json")"
 ok "eddy-metrics serves GET /forecast?series=X (404 naming an unknown series) and /champion/X"

@@ -18,7 +18,7 @@
 #                  0: the log end; txn: one past the last record a
 #                  read_committed reader gets, for a log written in
 #                  transactions, which ends with one commit marker or more:
-#                  pipelined commits write a batch's marker after the next
+#                  the broker may write a batch's marker after the next
 #                  batch's records), SECONDS at most; fail when a started
 #                  program died or it did not finish
 # On exit every started program is stopped, then it_cleanup runs when the

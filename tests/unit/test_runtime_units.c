@@ -7,12 +7,10 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "runtime/batch.h"
-#include "runtime/committer.h"
 #include "runtime/kafka.h"
 #include "runtime/stats.h"
 #include "util/err.h"
@@ -206,39 +204,6 @@ static void test_stats_latency(void **state)
     eddy_stats_destroy(stats);
 }
 
-/* The committer thread takes one commit at a time and hands its result
- * back once; a disabled txn (at-least-once) commits as a no-op. */
-static void test_committer(void **state)
-{
-    eddy_committer_t *c = eddy_committer_new();
-    eddy_txn_t *txn = eddy_txn_new(NULL, 0);
-    eddy_err_t err = EDDY_ERR_INIT;
-    int64_t end_us = -1;
-
-    (void)state;
-    assert_non_null(c);
-    assert_non_null(txn);
-    assert_int_equal(eddy_committer_busy(c), 0);
-    assert_int_equal(eddy_committer_ended(c), 0);
-    assert_int_equal(eddy_committer_wait(c, &err, &end_us), 0); /* none: at once */
-    assert_int_equal(end_us, -1);
-    assert_int_equal(eddy_committer_start(c, txn), 0);
-    assert_int_equal(eddy_committer_busy(c), 1);
-    assert_int_equal(eddy_committer_start(c, txn), -1); /* one at a time */
-    for (int i = 0; i < 1000 && !eddy_committer_ended(c); i++)
-        usleep(1000);
-    assert_int_equal(eddy_committer_ended(c), 1);
-    assert_int_equal(eddy_committer_wait(c, &err, &end_us), 0);
-    assert_true(end_us > 0);
-    assert_int_equal(err.cls, EDDY_ERR_OK);
-    assert_int_equal(eddy_committer_busy(c), 0);
-    assert_int_equal(eddy_committer_ended(c), 0);
-    assert_int_equal(eddy_committer_start(c, txn), 0); /* destroy joins it */
-    eddy_committer_destroy(c);
-    eddy_committer_destroy(NULL);
-    eddy_txn_destroy(txn);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -250,7 +215,6 @@ int main(void)
         cmocka_unit_test(test_fatal_kind),
         cmocka_unit_test(test_batch_linger),
         cmocka_unit_test(test_stats_latency),
-        cmocka_unit_test(test_committer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
