@@ -11,9 +11,9 @@
  *
  *   eddy-txn-probe -b 127.0.0.1:9092 [-n 300] [-t TOPIC]
  *
- * TOPIC (default eddy-txn-probe) gets the records and is the "input" whose
- * offsets are committed; it is created by the broker's auto-creation or must
- * exist. A stage's commit cannot be cheaper than this on that broker.
+ * TOPIC (default eddy-txn-probe, created with one partition unless it
+ * exists) gets the records and is the "input" whose offsets are committed. A stage's
+ * commit cannot be cheaper than this on that broker.
  */
 #include <librdkafka/rdkafka.h>
 #include <stdio.h>
@@ -75,6 +75,39 @@ static rd_kafka_t *client(rd_kafka_type_t type, const char *bs, const char *id)
         rd_kafka_conf_destroy(conf);
     }
     return rk;
+}
+
+/* Creates TOPIC (one partition, the broker's replication factor) with P's
+ * admin calls unless it exists. Returns 0, or -1 after printing why. */
+static int create_topic(rd_kafka_t *p, const char *topic)
+{
+    char errstr[512];
+    rd_kafka_NewTopic_t *nt =
+        rd_kafka_NewTopic_new(topic, 1, -1, errstr, sizeof(errstr));
+    rd_kafka_queue_t *q = rd_kafka_queue_new(p);
+    rd_kafka_event_t *ev;
+    rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR__TIMED_OUT;
+
+    if (nt) {
+        rd_kafka_CreateTopics(p, &nt, 1, NULL, q);
+        if ((ev = rd_kafka_queue_poll(q, 15000))) {
+            size_t n = 0;
+            const rd_kafka_topic_result_t **r = rd_kafka_CreateTopics_result_topics(
+                rd_kafka_event_CreateTopics_result(ev), &n);
+            err = rd_kafka_event_error(ev);
+            if (!err && n == 1)
+                err = rd_kafka_topic_result_error(r[0]);
+            rd_kafka_event_destroy(ev);
+        }
+        rd_kafka_NewTopic_destroy(nt);
+    }
+    rd_kafka_queue_destroy(q);
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR ||
+        err == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
+        return 0;
+    fprintf(stderr, "eddy-txn-probe: cannot create topic '%s': %s\n", topic,
+            nt ? rd_kafka_err2str(err) : errstr);
+    return -1;
 }
 
 /* Joins the group of C on TOPIC (its metadata goes with the offsets).
@@ -192,7 +225,7 @@ int main(int argc, char **argv)
             rd_kafka_error_destroy(e);
             goto out;
         }
-    if (join(c, topic))
+    if (create_topic(p[0], topic) || join(c, topic))
         goto out;
     for (int i = 0; i < n + WARMUP; i++) {
         double a = 0, b = 0, d = 0;
