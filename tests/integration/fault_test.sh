@@ -107,18 +107,23 @@ print(f"ok: {nb} read_committed predictions equal the reference, record for reco
 PY
 }
 export CAT; CAT=$(eddy_bin eddy-cat)
-# What a failed comparison needs to be diagnosed: per partition of TOPIC,
-# the end offsets read_uncommitted and read_committed (a gap is a
-# transaction still open: its start offset is in describe-producers), the
-# producers' open transactions, and every skip or dead letter the logs
-# counted.
-diagnose() { # topic
+# The producers of each partition of TOPIC (kafka-transactions.sh
+# describe-producers), each row prefixed with its partition; a transaction
+# still open shows its start offset (CurrentTransactionStartOffset, column 7).
+producers() { # topic
   local i
+  for i in 0 1 2 3; do
+    "$kafka" tool transactions describe-producers --topic "$1" --partition "$i" 2>/dev/null |
+      sed "s/^/$i /"
+  done
+}
+# What a failed comparison needs to be diagnosed: the end offsets of TOPIC's
+# partitions, their producers and open transactions, and every skip, replay,
+# abort or fence the replicas logged.
+diagnose() { # topic
   echo "--- diagnosis of $1" >&2
   "$kafka" tool get-offsets --topic "$1" >&2 || true
-  for i in 0 1 2 3; do
-    "$kafka" tool transactions describe-producers --topic "$1" --partition "$i" >&2 || true
-  done
+  producers "$1" >&2
   "$kafka" tool transactions list >&2 || true
   "$kafka" tool transactions find-hanging --broker-id 1 >&2 || true
   grep -h "skipped\|dead letter\|replay\|restored\|aborted\|fenced" "$EDDY_RUN"/r*.log | cut -c1-400 | tail -n 60 >&2 || true
@@ -139,11 +144,7 @@ eddy_stop r1 && eddy_stop r2 || fail "replicas did not stop cleanly"
 # abort, is applied, and only the records that transaction held are excused
 # from the comparison below.
 open_txns() { # topic -> "partition start-offset" per transaction still open
-  local i
-  for i in 0 1 2 3; do
-    "$kafka" tool transactions describe-producers --topic "$1" --partition "$i" 2>/dev/null |
-      awk -v p="$i" 'NR > 1 && $6 != "None" && $6 ~ /^[0-9]+$/ {print p, $6}'
-  done
+  producers "$1" | awk '$7 ~ /^[0-9]+$/ {print $1, $7}'
 }
 hanging=$EDDY_RUN/hanging.txt
 for _ in $(seq 30); do

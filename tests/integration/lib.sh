@@ -67,11 +67,11 @@ YML
 # The offset after the last record of TOPIC partition P that a
 # read_committed reader gets (0: none), from the tail of the partition.
 it_committed_end() {
-  local o
-  o=$(kcat -C -b "$EDDY_BOOTSTRAP" -t "$1" -p "$2" -o -100 -e -q \
-    -X isolation.level=read_committed -f '%o\n' 2>/dev/null | tail -n 1)
-  [ -n "$o" ] || o=$(kcat -C -b "$EDDY_BOOTSTRAP" -t "$1" -p "$2" -o beginning -e -q \
-    -X isolation.level=read_committed -f '%o\n' 2>/dev/null | tail -n 1)
+  local o="" from
+  for from in -100 beginning; do # the last 100 offsets may all be markers
+    [ -n "$o" ] || o=$(kcat -C -b "$EDDY_BOOTSTRAP" -t "$1" -p "$2" -o "$from" -e -q \
+      -X isolation.level=read_committed -f '%o\n' 2>/dev/null | tail -n 1)
+  done
   echo $((${o:--1} + 1))
 }
 
