@@ -25,15 +25,27 @@ after step t - 1 from the settings' own served errors:
 Both with the evaluator's hysteresis: the setting served is replaced by one
 whose error is below (1 - margin) of its own on `consecutive` steps in a
 row (the lowest among those ready). The default setting (eddy-evaluate's
-defaults) serves first.
+defaults) serves first. A cell is (rule, W or lam, margin or z,
+consecutive). Two variants of the window rule, because a relative
+margin lets a setting take over for a negligible gain where every error is
+near 0 (the seed's synthetic stretches where snaive_drift is exact):
+  scaled     the window's errors, the margin times the served setting's
+             mean absolute error over the whole history so far (an
+             absolute threshold on the series' error level);
+  test       the window's errors, a one-sided paired test of the mean
+             difference of absolute errors (Diebold & Mariano 1995,
+             "Comparing predictive accuracy", without the autocorrelation
+             correction): switch when it exceeds z standard errors.
 
-It prints, per settings family and meta-rule family: the whole grid's
-distribution (cells meeting the target, series below, worst loss), the best
-cell, a leave-one-series-out check (the cell chosen on six series, scored on
-the seventh), and the per-series table (meta-selector vs best single model
-vs today's default served vs the best single setting in hindsight).
+It prints, per settings family and meta-rule family (then all four
+together): the whole grid's distribution (cells meeting the target, series
+below, worst loss), the best cell, a leave-one-series-out check (the cell
+chosen on six series, scored on the seventh), and the per-series table
+(meta-selector vs best single model vs today's default served vs the best
+single setting in hindsight).
 
     scripts/build.sh && python3 bench/models/meta_select.py     # stdlib only
+    python3 bench/models/meta_select.py --cells    # also every cell's scores
 
 EDDY_BUILD_DIR (default build/) holds eddy-accuracy.
 """
@@ -59,6 +71,8 @@ META_FAMILIES = {
     "window": [("window", w, m, k) for w in (24, 48, 96, 240) for m, k in HYSTERESIS],
     "discounted": [("discounted", lam, m, k) for lam in (0.9, 0.95, 0.98, 0.99)
                    for m, k in HYSTERESIS],
+    "scaled": [("scaled", w, m, k) for w in (24, 48, 96, 240) for m in (0.02, 0.05, 0.1)
+               for k in (1, 8)],
     "test": [("test", w, z, k) for w in (48, 96, 240) for z in (1.64, 2.33, 3.09)
              for k in (1, 8)],
 }
@@ -173,6 +187,10 @@ def better_than(t, cur, rule, pre, state):
     e = [(A[s][t] - A[s][t - par]) / par for s in range(S)]
     if kind == "window":
         return {s: e[s] for s in range(S) if s != cur and e[s] < (1 - margin - TIE) * e[cur]}
+    if kind == "scaled":  # the margin on the whole history's error level
+        level = A[cur][t] / t
+        return {s: e[s] for s in range(S)
+                if s != cur and e[cur] - e[s] > max(margin * level, TIE * e[cur])}
     out = {}  # "test": the paired one-sided test of the mean error difference
     for s in range(S):
         if s == cur or e[s] >= (1 - TIE) * e[cur]:
@@ -216,47 +234,66 @@ def pct(r):
     return f"{100 * r:+.2f}%"
 
 
-def report(fam, settings, mfam, rules, data, served, files):
-    print(f"\n## settings '{fam}' ({len(settings)}), meta-rule '{mfam}' ({len(rules)} cells)")
+def scores(settings, rules, data, served, files):
+    """{rule: [served MAE / best single model's - 1 per series]}."""
     cols = {f: [served[s][f] for s in settings] for f in files}
     pre = {f: prefix(data[f][0], cols[f]) for f in files}
-    rel = {r: [mae(data[f][0], meta(data[f][0], cols[f], r, pre[f])) / data[f][2] - 1
-               for f in files] for r in rules}
-    v = {r: verdict(rel[r]) for r in rules}
-    n_met = sum(x[2] for x in v.values())
+    return {r: [mae(data[f][0], meta(data[f][0], cols[f], r, pre[f])) / data[f][2] - 1
+                for f in files] for r in rules}
+
+
+def grid(rel, files, cells):
+    """Prints the distribution of the grid REL (every cell when CELLS)."""
+    v = {r: verdict(x) for r, x in rel.items()}
     hist = {b: sum(x[0] == b for x in v.values()) for b in range(len(files) + 1)}
     worst = sorted(x[1] for x in v.values())
-    print(f"cells meeting the target: {n_met} of {len(rules)}; series below: "
-          + ", ".join(f"{b}: {c}" for b, c in hist.items() if c)
+    print(f"cells meeting the target: {sum(x[2] for x in v.values())} of {len(rel)}; "
+          "series below: " + ", ".join(f"{b}: {c}" for b, c in hist.items() if c)
           + f"; worst loss min {pct(worst[0])}, median {pct(statistics.median(worst))}, "
           f"max {pct(worst[-1])}")
     print("per series, over the cells: min / median / max vs best single model")
     for i, f in enumerate(files):
-        xs = sorted(rel[r][i] for r in rules)
+        xs = sorted(x[i] for x in rel.values())
         print(f"  {f}: {pct(xs[0])} / {pct(statistics.median(xs))} / {pct(xs[-1])}")
-    top = max(rules, key=lambda r: key(rel[r]))
-    print(f"best cell {top}: below {v[top][0]}, worst {pct(v[top][1])}, "
-          f"met {v[top][2]}")
-    loso = []
-    for i, f in enumerate(files):
-        pick = max(rules, key=lambda r: key(rel[r][:i] + rel[r][i + 1:]))
-        loso.append((pick, rel[pick][i]))
-    below, worst, met = verdict([x for _, x in loso])
+    for r, x in rel.items():
+        if cells or v[r][2]:
+            print(f"  cell {r}: {' '.join(pct(e) for e in x)}"
+                  + (" (meets the target)" if v[r][2] else ""))
+
+
+def loso(rel, files):
+    """[(cell, its score on series i)]: per series i, the cell of REL with the
+    best key on the other series, scored on i."""
+    out = []
+    for i in range(len(files)):
+        pick = max(rel, key=lambda r: key(rel[r][:i] + rel[r][i + 1:]))
+        out.append((pick, rel[pick][i]))
+    below, worst, met = verdict([x for _, x in out])
     print(f"leave-one-series-out: below {below}, worst {pct(worst)}, met {met}")
+    return out
+
+
+def table(settings, rel, held, data, served, files):
+    """The per-series table: best single model, today's default served, the
+    best single setting in hindsight, the best cell of REL, and HELD (LOSO)."""
+    top = max(rel, key=lambda r: key(rel[r]))
+    below, worst, met = verdict(rel[top])
+    print(f"best cell {top}: below {below}, worst {pct(worst)}, met {met}")
     print("| series | best single | default served | best setting (hindsight) | "
           "meta best cell | meta LOSO (cell chosen on the other six) |")
     print("|---|---|---|---|---|---|")
     for i, f in enumerate(files):
-        y, _, best = data[f]
+        y, best = data[f][0], data[f][2]
         d = mae(y, served[DEFAULT][f])
         h = min((mae(y, served[s][f]), s != DEFAULT, s) for s in settings)  # ties: default
-        m = mae(y, meta(y, cols[f], top, pre[f]))
+        m = best * (1 + rel[top][i])
         print(f"| {f} | {best:.4g} | {d:.4g} ({pct(d / best - 1)}) | {h[0]:.4g} "
-              f"({pct(h[0] / best - 1)}) {h[2]} | {m:.4g} ({pct(m / best - 1)}) | "
-              f"{best * (1 + loso[i][1]):.4g} ({pct(loso[i][1])}) {loso[i][0]} |")
+              f"({pct(h[0] / best - 1)}) {h[2]} | {m:.4g} ({pct(rel[top][i])}) | "
+              f"{best * (1 + held[i][1]):.4g} ({pct(held[i][1])}) {held[i][0]} |")
 
 
 def main():
+    cells = sys.argv[1:] == ["--cells"]
     models = pipeline_models()
     data = dump(models)
     files = [s for s, _ in SERIES]
@@ -266,8 +303,17 @@ def main():
           "match eddy-accuracy's served MAE")
     print(f"series: {' '.join(files)}; setting = (window, margin, consecutive, metric)")
     for fam, ss in SETTING_FAMILIES.items():
+        every = {}
         for mfam, rules in META_FAMILIES.items():
-            report(fam, ss, mfam, rules, data, served, files)
+            print(f"\n## settings '{fam}' ({len(ss)}), meta-rule '{mfam}' "
+                  f"({len(rules)} cells)")
+            rel = scores(ss, rules, data, served, files)
+            every.update(rel)
+            grid(rel, files, cells)
+            table(ss, rel, loso(rel, files), data, served, files)
+        print(f"\n## settings '{fam}', all {len(every)} cells of the four meta-rules")
+        grid(every, files, False)
+        table(ss, every, loso(every, files), data, served, files)
 
 
 if __name__ == "__main__":
