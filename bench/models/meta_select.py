@@ -57,6 +57,7 @@ import subprocess
 import sys
 
 from accuracy import BUILD, SERIES, path_of
+from combination import mae
 from served import pipeline_models
 
 DEFAULT = (240, 0.05, 8, "mae")  # eddy-evaluate's defaults (docs/models.md)
@@ -154,11 +155,6 @@ def served_of(setting, models, data):
                      f"{got:.6g}, eddy-accuracy printed {want} over {f[3]} steps")
         res[file] = s
     return res
-
-
-def mae(y, f):
-    e = [abs(f[t] - y[t]) for t in range(1, len(y)) if math.isfinite(f[t])]
-    return sum(e) / len(e)
 
 
 def prefix(y, cols):
