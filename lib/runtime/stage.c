@@ -21,7 +21,7 @@ const eddy_opt_t eddy_loop_opts[] = {
     EDDY_OPT(L, STR, http, "http", 0, NULL,
              "listen address of /metrics, /healthz, /readyz (host:port; port 0 picks "
              "one; 'off' disables; default: the stage's own port on 0.0.0.0)"),
-    EDDY_OPT(L, INT, batch_size, "batch-size", 0, "500",
+    EDDY_OPT(L, INT, batch_size, "batch-size", 0, "5000",
              "records per batch (one transaction / commit)", .min = 1, .max = 1000000),
     EDDY_OPT(L, DURATION, batch_time_ms, "batch-time", 0, "100ms",
              "longest time a batch stays open", .min = 1, .max = EDDY_OPT_NO_MAX),
