@@ -216,7 +216,8 @@ rd_kafka_t *eddy_kafka_loop_consumer_new(
     const eddy_opts_t *opts, const char *group,
     void (*rebalance_cb)(rd_kafka_t *, rd_kafka_resp_err_t,
                          rd_kafka_topic_partition_list_t *, void *),
-    void *opaque, char *errstr, size_t errstr_size)
+    int (*stats_cb)(rd_kafka_t *, char *, size_t, void *), void *opaque, char *errstr,
+    size_t errstr_size)
 {
     rd_kafka_conf_t *conf = eddy_kafka_conf_new(opts, group, errstr, errstr_size);
     rd_kafka_t *rk;
@@ -226,6 +227,7 @@ rd_kafka_t *eddy_kafka_loop_consumer_new(
     rd_kafka_conf_set_opaque(conf, opaque);
     rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
     rd_kafka_conf_set_offset_commit_cb(conf, on_offset_commit);
+    rd_kafka_conf_set_stats_cb(conf, stats_cb);
     if (set(conf, "group.id", group, errstr, errstr_size) ||
         set(conf, "enable.auto.commit", "false", errstr, errstr_size) ||
         eddy_kafka_conf_default(conf, opts, "auto.offset.reset", "earliest", errstr,
@@ -235,6 +237,8 @@ rd_kafka_t *eddy_kafka_loop_consumer_new(
         eddy_kafka_conf_default(conf, opts, "isolation.level", "read_committed", errstr,
                                 errstr_size) ||
         eddy_kafka_conf_default(conf, opts, "fetch.wait.max.ms", "50", errstr,
+                                errstr_size) ||
+        eddy_kafka_conf_default(conf, opts, "statistics.interval.ms", "5000", errstr,
                                 errstr_size) ||
         group_conf(conf, opts, errstr, errstr_size) ||
         !(rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, errstr_size))) {

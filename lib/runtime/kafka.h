@@ -36,15 +36,18 @@ rd_kafka_t *eddy_kafka_producer_new(rd_kafka_conf_t *conf, char *errstr,
 /* The loop's consumer of GROUP: manual commits, cooperative-sticky
  * assignment handled by REBALANCE_CB (with OPAQUE), read_committed, from the
  * earliest offset when the group has none, session.timeout.ms 6 s,
- * heartbeats every 1.5 s, max.poll.interval.ms 15 s (each default
- * overridable by -X). Its queue is the main one (rd_kafka_poll_set_consumer);
- * a failed offset commit is logged (warn) when its poll serves the result.
+ * heartbeats every 1.5 s, max.poll.interval.ms 15 s, librdkafka's
+ * statistics every 5 s to STATS_CB (with OPAQUE; it returns 0: librdkafka
+ * frees the JSON) (each default overridable by -X). Its queue is the main
+ * one (rd_kafka_poll_set_consumer), so the callbacks run in the poll; a
+ * failed offset commit is logged (warn) when its poll serves the result.
  * Returns NULL and fills ERRSTR. */
 rd_kafka_t *eddy_kafka_loop_consumer_new(
     const eddy_opts_t *opts, const char *group,
     void (*rebalance_cb)(rd_kafka_t *, rd_kafka_resp_err_t,
                          rd_kafka_topic_partition_list_t *, void *),
-    void *opaque, char *errstr, size_t errstr_size);
+    int (*stats_cb)(rd_kafka_t *, char *, size_t, void *), void *opaque, char *errstr,
+    size_t errstr_size);
 
 /* The changelog's reader for GROUP: a consumer of its own (group
  * <group>-restore, never subscribed) reporting partition ends. */

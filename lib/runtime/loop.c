@@ -1102,14 +1102,26 @@ static int producers_start(loop_t *loop, eddy_err_t *err)
     return 0;
 }
 
+/* librdkafka's statistics (every statistics.interval.ms): the input
+ * partitions' last stable offsets for /metrics (runtime/lso.h). */
+static int on_stats(rd_kafka_t *rk, char *json, size_t len, void *opaque)
+{
+    loop_t *loop = opaque;
+
+    (void)rk;
+    eddy_lso_update(loop->probe.lso, json, len);
+    return 0;
+}
+
 static int loop_start(loop_t *loop, eddy_err_t *err)
 {
     char errstr[512];
 
     phase(loop, EDDY_PHASE_STARTING, 10 * 1000000LL + TXN_US + SLACK_US);
     if (!(loop->producers[0] = producer_new(loop, 0, errstr, sizeof(errstr))) ||
-        !(loop->consumer = eddy_kafka_loop_consumer_new(
-              loop->opts, loop->group, on_rebalance, loop, errstr, sizeof(errstr))) ||
+        !(loop->consumer =
+              eddy_kafka_loop_consumer_new(loop->opts, loop->group, on_rebalance,
+                                           on_stats, loop, errstr, sizeof(errstr))) ||
         eddy_kafka_check_reachable(loop->producers[0], loop->conf.bootstrap, 10000,
                                    errstr, sizeof(errstr)))
         return eddy_err_set(err, EDDY_ERR_FATAL, 0, "%s", errstr);
@@ -1207,6 +1219,7 @@ static void loop_destroy(loop_t *loop)
     }
     eddy_batch_destroy(loop->batch);
     eddy_stats_destroy(loop->stats);
+    eddy_lso_destroy(loop->probe.lso);
     pthread_mutex_destroy(&loop->stage_lock);
 }
 
@@ -1282,7 +1295,7 @@ int eddy_loop_run(const eddy_stage_t *stage, const eddy_loop_conf_t *conf,
 
     loop_init(&loop, stage, conf, opts);
     eddy_signals_install();
-    if (!(loop.stats = eddy_stats_new())) {
+    if (!(loop.stats = eddy_stats_new()) || !(loop.probe.lso = eddy_lso_new())) {
         eddy_err_set(&loop.err, EDDY_ERR_FATAL, 0, "out of memory");
         goto out;
     }

@@ -45,6 +45,8 @@ static int serve_metrics(eddy_probe_t *p, const eddy_counters_t *c, eddy_buf_t *
     *ctype = "text/plain; version=0.0.4; charset=utf-8";
     eddy_stats_render(c, p->stage->name, body);
     render_lag(atomic_load(&p->consumer), p->stage->name, body);
+    if (p->lso)
+        eddy_lso_render(p->lso, p->stage->name, body);
     if (p->stage->metrics) {
         pthread_mutex_lock(p->stage_lock);
         p->stage->metrics(p->stage->ctx, body);

@@ -20,6 +20,7 @@
 #include <stdatomic.h>
 
 #include "runtime/loop.h"
+#include "runtime/lso.h"
 #include "runtime/stats.h"
 
 typedef struct eddy_probe_s {
@@ -27,6 +28,7 @@ typedef struct eddy_probe_s {
     eddy_stats_t *stats;
     pthread_mutex_t *stage_lock;    /* guards the stage's state */
     _Atomic(rd_kafka_t *) consumer; /* for the lag gauge; NULL until created */
+    eddy_lso_t *lso;                /* the input's last stable offsets */
 } eddy_probe_t;
 
 /* The eddy_http_handler_t of a stage; CTX is an eddy_probe_t. */

@@ -16,7 +16,7 @@ SRC=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${EDDY_FUZZ_BUILD:-$SRC/build-fuzz}
 SECS=${EDDY_FUZZ_SECONDS:-30}
 JOBS=${EDDY_FUZZ_JOBS:-1}
-TARGETS=${*:-fuzz_codec fuzz_csv fuzz_json fuzz_time fuzz_evaluate}
+TARGETS=${*:-fuzz_codec fuzz_csv fuzz_json fuzz_time fuzz_evaluate fuzz_lso}
 
 # The build's output is kept in a log and shown when it fails.
 mkdir -p "$BUILD"

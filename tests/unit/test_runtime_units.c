@@ -1,6 +1,7 @@
 /* The runtime's broker-free units: the error type, the reason table, the
- * stats snapshot and liveness rule, the batch's bounds and offsets, and which
- * Kafka errors stop a stage. */
+ * stats snapshot and liveness rule, the batch's bounds and offsets, which
+ * Kafka errors stop a stage, and the last stable offsets read from
+ * librdkafka's statistics. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +13,7 @@
 
 #include "runtime/batch.h"
 #include "runtime/kafka.h"
+#include "runtime/lso.h"
 #include "runtime/stats.h"
 #include "util/err.h"
 #include "util/reason.h"
@@ -204,16 +206,55 @@ static void test_stats_latency(void **state)
     eddy_stats_destroy(stats);
 }
 
+/* Assigned, fetched partitions become the two gauges; the UA partition (-1),
+ * a partition not wanted (desired false) and one never fetched (offsets -1)
+ * do not; JSON that is not librdkafka's statistics leaves the table alone. */
+static void test_lso(void **state)
+{
+    static const char stats[] =
+        "{\"name\":\"c#consumer-1\",\"type\":\"consumer\",\"topics\":{\"in\":{"
+        "\"topic\":\"in\",\"partitions\":{"
+        "\"0\":{\"partition\":0,\"desired\":true,\"hi_offset\":120,\"ls_offset\":100},"
+        "\"1\":{\"partition\":1,\"desired\":true,\"hi_offset\":50,\"ls_offset\":50},"
+        "\"2\":{\"partition\":2,\"desired\":false,\"hi_offset\":9,\"ls_offset\":3},"
+        "\"3\":{\"partition\":3,\"desired\":true,\"hi_offset\":-1,\"ls_offset\":-1},"
+        "\"-1\":{\"partition\":-1,\"desired\":false,\"hi_offset\":-1,"
+        "\"ls_offset\":-1}}}}}";
+    eddy_lso_t *lso = eddy_lso_new();
+    eddy_buf_t b = {0};
+
+    (void)state;
+    assert_non_null(lso);
+    eddy_lso_render(lso, "features", &b);
+    assert_int_equal(b.len, 0); /* nothing before the first statistics */
+    assert_int_equal(eddy_lso_update(lso, stats, sizeof(stats) - 1), 0);
+    assert_int_equal(eddy_lso_update(lso, "{\"topics\":", strlen("{\"topics\":")), -1);
+    assert_int_equal(
+        eddy_lso_update(lso, "{\"name\":\"x\"}", strlen("{\"name\":\"x\"}")), -1);
+    eddy_lso_render(lso, "features", &b);
+    assert_non_null(strstr(b.data,
+                           "eddy_stage_input_last_stable_offset{stage=\"features\","
+                           "topic=\"in\",partition=\"0\"} 100\n"));
+    assert_non_null(strstr(b.data,
+                           "eddy_stage_input_unstable_records{stage=\"features\","
+                           "topic=\"in\",partition=\"0\"} 20\n"));
+    assert_non_null(strstr(b.data,
+                           "eddy_stage_input_unstable_records{stage=\"features\","
+                           "topic=\"in\",partition=\"1\"} 0\n"));
+    assert_null(strstr(b.data, "partition=\"2\""));
+    assert_null(strstr(b.data, "partition=\"3\""));
+    assert_null(strstr(b.data, "partition=\"-1\""));
+    eddy_buf_free(&b);
+    eddy_lso_destroy(lso);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_err),
-        cmocka_unit_test(test_reason_names),
-        cmocka_unit_test(test_stats_snapshot),
-        cmocka_unit_test(test_stats_alive),
-        cmocka_unit_test(test_batch),
-        cmocka_unit_test(test_fatal_kind),
-        cmocka_unit_test(test_batch_linger),
+        cmocka_unit_test(test_err),           cmocka_unit_test(test_lso),
+        cmocka_unit_test(test_reason_names),  cmocka_unit_test(test_stats_snapshot),
+        cmocka_unit_test(test_stats_alive),   cmocka_unit_test(test_batch),
+        cmocka_unit_test(test_fatal_kind),    cmocka_unit_test(test_batch_linger),
         cmocka_unit_test(test_stats_latency),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
