@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/buf.h"
 #include "util/prom.h"
 
 typedef struct {
@@ -68,15 +69,8 @@ static int add_topic(const char *topic, json_t *t, lso_row_t **rows, size_t *n,
         int64_t hi = offset_of(p, "hi_offset"), ls = offset_of(p, "ls_offset");
         if (id < 0 || !json_is_true(json_object_get(p, "desired")) || hi < 0 || ls < 0)
             continue;
-        if (*n == *cap) {
-            size_t c = *cap ? 2 * *cap : 16;
-            lso_row_t *grown = realloc(*rows, c * sizeof(*grown));
-            if (!grown)
-                return -1;
-            *rows = grown;
-            *cap = c;
-        }
-        if (!((*rows)[*n].topic = strdup(topic)))
+        if (eddy_grow(rows, *n, cap, sizeof(**rows), 16) ||
+            !((*rows)[*n].topic = strdup(topic)))
             return -1;
         (*rows)[*n].partition = id;
         (*rows)[*n].hi = hi;
