@@ -42,21 +42,24 @@ PY
 kcat -P -b "$EDDY_BOOTSTRAP" -t "$obs" -K '@@K@@' -D '@@NONE@@' -l "$EDDY_RUN/latin1.kcat" ||
   fail "kcat could not produce the Latin-1 record"
 
+# Wait for what each stage has committed, not what it has read: a record
+# counts in eddy_stage_time_in_stage_seconds_count when its batch commits, and
+# eddy-cat reads read_committed (waiting on records_in raced the last commit).
+# committed URL STAGE COUNT: waits up to 60 s for COUNT committed records.
+committed() {
+  local n=0
+  for _ in $(seq 300); do
+    n=$(eddy_metric "$1" eddy_stage_time_in_stage_seconds_count "stage=\"$2\"")
+    [ "${n:-0}" -ge "$3" ] && break
+    eddy_check_alive || fail "a stage exited"
+    sleep 0.2
+  done
+  [ "${n:-0}" = "$3" ] || fail "$2 committed ${n:-0} records, expected $3"
+}
 url="http://127.0.0.1:$(eddy_http_port features)/metrics"
-want_in=$((24 + 8 + 36 + 1))
-for _ in $(seq 300); do
-  n=$(eddy_metric "$url" eddy_stage_records_in_total 'stage="features"')
-  [ "${n:-0}" -ge $want_in ] && break
-  eddy_check_alive || fail "a stage exited"
-  sleep 0.2
-done
-[ "${n:-0}" = $want_in ] || fail "features read ${n:-0} records, expected $want_in"
+committed "$url" features $((24 + 8 + 36 + 1))
 lurl="http://127.0.0.1:$(eddy_http_port learn)/metrics"
-for _ in $(seq 300); do
-  n=$(eddy_metric "$lurl" eddy_stage_records_in_total 'stage="learn"')
-  [ "${n:-0}" -ge $((24 + 7 + 34)) ] && break
-  sleep 0.2
-done
+committed "$lurl" learn $((24 + 7 + 34))
 
 "$(eddy_bin eddy-cat)" --topic "$feat" >"$EDDY_RUN/feat.jsonl" 2>"$EDDY_RUN/cat.log" || fail "eddy-cat features"
 "$(eddy_bin eddy-cat)" --topic "$pred" >"$EDDY_RUN/pred.jsonl" 2>>"$EDDY_RUN/cat.log" || fail "eddy-cat predictions"
