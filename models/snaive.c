@@ -4,9 +4,11 @@
  * ring of the last `period` targets, so period may exceed n_features.
  *
  * `snaive_drift` — seasonal naive plus last year's change (P = period):
- * y[t-P] + (y[t-1] - y[t-P-1]), the baseline of issue 15; targets before the
- * first count as 0 (so it predicts the last value for t < P, as lags at 0
- * give). Its forecast K steps ahead repeats the last season and adds the last
+ * y[t-P] + (y[t-1] - y[t-P-1]), the baseline of issue 15. Until y[t-P-1]
+ * exists it is the seasonal naive forecast: the last value for t < P (0
+ * before any), y[t-P] for t = P (the change needs a target that does not
+ * exist yet; counting it as 0 forecast about twice the level there). Its
+ * forecast K steps ahead repeats the last season and adds the last
  * change once per season ahead: y[T+1+(K mod P)-P] + (K div P + 1) *
  * (y[T] - y[T-P]) (the recursion of the same rule, in closed form). Ring of
  * the last P + 1 targets.
@@ -69,7 +71,13 @@ static double drift_at(const void *state, int k)
 {
     const snaive_state_t *s = state;
     uint64_t p = (uint64_t)s->period, kk = (uint64_t)k;
-    double change = recent(s, 0) - recent(s, p);
+    double change;
+
+    if (s->count < p)
+        return recent(s, 0);
+    if (s->count == p)
+        return recent(s, p - 1 - kk % p);
+    change = recent(s, 0) - recent(s, p);
     return recent(s, p - 1 - kk % p) + (double)(kk / p + 1) * change;
 }
 

@@ -24,6 +24,7 @@ typedef struct served_run_s {
     eddy_learner_t *learner[MAX_MODELS];
     double next[MAX_MODELS]; /* each model's forecast of the next step */
     double sum[MAX_MODELS];  /* its one-step |e| over the served steps */
+    double served_next;      /* forecast[0] of the last served Forecast (NaN: none) */
     double served_sum;
     int steps, unserved, changes;
     int dump; /* --dump: print every model's forecast of the next step */
@@ -48,6 +49,14 @@ static int set_conf(eddy_champ_conf_t *c, const char *kv)
         c->consecutive = atoi(v);
     else if (!strncmp(kv, "default", len) && len == 7)
         snprintf(c->default_model, sizeof(c->default_model), "%s", v);
+    else if (!strncmp(kv, "combination_share", len) && len == 17)
+        c->combine_share = atof(v);
+    else if (!strncmp(kv, "combination_models", len) && len == 18)
+        c->combine_k = atoi(v);
+    else if (!strncmp(kv, "combination_window", len) && len == 18)
+        c->combine_window = atoi(v);
+    else if (!strncmp(kv, "combination_power", len) && len == 17)
+        c->combine_power = atof(v);
     else if (!strncmp(kv, "metric", len) && len == 6)
         return eddy_champ_metric_parse(v, &c->metric);
     else
@@ -91,20 +100,16 @@ static void features(const char *series_id, const double *ys, int t, eddy_fv_t *
 }
 
 /* Scores the served forecast and every model's prediction of step T (Y),
- * the served one being the champion's forecast made after step T - 1. */
-static void score_step(served_run_t *r, int t, const eddy_pred_t *preds, double y,
-                       const char *champion)
+ * the served one being forecast[0] of the last Forecast the evaluator
+ * served after step T - 1 (eddy_evaluator_served: the combination, or the
+ * champion's forecast alone). */
+static void score_step(served_run_t *r, int t, const eddy_pred_t *preds, double y)
 {
-    int c = -1;
-
-    for (int m = 0; champion && m < r->n_models; m++)
-        if (!strcmp(r->spec[m], champion))
-            c = m;
-    if (t > 0 && c < 0)
+    if (t > 0 && !isfinite(r->served_next))
         r->unserved++;
-    if (t == 0 || c < 0 || !isfinite(r->next[c]))
+    if (t == 0 || !isfinite(r->served_next))
         return;
-    r->served_sum += fabs(y - r->next[c]);
+    r->served_sum += fabs(y - r->served_next);
     for (int m = 0; m < r->n_models; m++)
         r->sum[m] += fabs(y - preds[m].prediction);
     r->steps++;
@@ -128,7 +133,9 @@ static int step(served_run_t *r, const double *ys, int t, int timeline)
     char errstr[512], before[EDDY_MODEL_NAME_MAX + 1];
     const char *champion = eddy_evaluator_champion(r->ev, r->series_id);
     eddy_score_t sc;
+    eddy_eval_served_t sv;
     eddy_fv_t fv;
+    double served = NAN;
 
     snprintf(before, sizeof(before), "%s", champion ? champion : "");
     features(r->series_id, ys, t, &fv);
@@ -141,8 +148,12 @@ static int step(served_run_t *r, const double *ys, int t, int timeline)
                     r->spec[m], errstr);
             return -1;
         }
+        if (eddy_evaluator_served(r->ev, &sv))
+            served = sv.n_forecast > 0 ? sv.forecast[0] : NAN;
     }
-    score_step(r, t, preds, ys[t], before[0] ? before : NULL);
+    score_step(r, t, preds, ys[t]);
+    if (!isnan(served))
+        r->served_next = served;
     for (int m = 0; m < r->n_models; m++)
         r->next[m] = preds[m].n_forecast > 0 ? preds[m].forecast[0] : NAN;
     if (r->dump)
@@ -168,6 +179,7 @@ static int run_file(served_run_t *r, const eddy_eval_conf_t *ec, const char *fil
     snprintf(r->series_id, sizeof(r->series_id), "%.*s", (int)strcspn(file, "-."),
              file);
     r->served_sum = 0.0;
+    r->served_next = NAN;
     r->steps = r->unserved = r->changes = 0;
     for (int m = 0; m < r->n_models; m++) {
         r->sum[m] = 0.0;
@@ -212,7 +224,9 @@ int bench_served_main(int argc, char **argv)
         if (set_conf(&ec.champ, argv[i + 1])) {
             fprintf(stderr,
                     "eddy-accuracy --served: unknown or bad --set '%s' (window, "
-                    "drift_window, margin, consecutive, default, metric)\n",
+                    "drift_window, margin, consecutive, default, metric, "
+                    "combination_share, "
+                    "combination_models, combination_window, combination_power)\n",
                     argv[i + 1]);
             return 2;
         }

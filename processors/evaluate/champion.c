@@ -18,7 +18,11 @@ eddy_champ_conf_t eddy_champ_conf_default(void)
                            .margin = 0.05,
                            .consecutive = 8,
                            .contract_n = 5,
-                           .default_model = "holt_winters_auto"};
+                           .default_model = "holt_winters_auto",
+                           .combine_share = 0.3,
+                           .combine_k = 2,
+                           .combine_window = 8,
+                           .combine_power = 4.0};
     return c;
 }
 

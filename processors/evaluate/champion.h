@@ -59,6 +59,7 @@
 
 #define EDDY_CHAMP_CANDIDATES_MAX 64 /* models per series */
 #define EDDY_CHAMP_EVENTS_MAX     3  /* events one step can make */
+#define EDDY_CHAMP_COMBINE_MAX    8  /* models one served forecast combines */
 
 typedef enum {
     EDDY_CHAMP_MASE = 0,
@@ -80,6 +81,14 @@ typedef struct eddy_champ_conf_s {
                                 defaults, util/drift.h) */
     eddy_adwin_conf_t adwin; /* ADWIN on the same residuals (River's defaults;
                                 clock 0: the defaults, eddy_evaluator_new) */
+    /* The served forecast (evaluate_core.h, "Combination"): the champion's
+       forecast shrunk toward a combination of the models that erred least
+       lately. */
+    double combine_share; /* the combination's weight, 0..1 (default 0.3; 0:
+                             the champion's forecast alone) */
+    int combine_k;        /* models combined, 1..EDDY_CHAMP_COMBINE_MAX (default 2) */
+    int combine_window;   /* steps of their recent error (default 8) */
+    double combine_power; /* weights (lowest error / error)^power (default 4) */
 } eddy_champ_conf_t;
 
 /* One model of the series at this step. */

@@ -1,6 +1,7 @@
 #include "evaluate_core.h"
 #include "history.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +56,15 @@ typedef struct track_s {
     int64_t *season_seq;
     double *season_y;
     eddy_hist_t hist; /* the steps the champion decisions still read */
+    /* the forecasts made after the steps not decided yet and the last
+       decided one (for the combination; kept while combine_share > 0):
+       fq[i] the step and length of fq_f[i * H ..] */
+    struct fq_s {
+        int64_t seq;
+        uint32_t n;
+    } * fq;
+    double *fq_f;
+    size_t fq_len, fq_cap; /* fq_f holds fq_cap x H */
 } track_t;
 
 enum { NOTE_DUPLICATE = 1, NOTE_GAP = 2, NOTE_FAILING = 4 };
@@ -69,8 +79,9 @@ typedef struct evseries_s {
 
 struct eddy_evaluator_s {
     eddy_eval_conf_t conf;
-    int wmax;        /* the longest window */
-    int64_t max_lag; /* conf.max_lag, or its default */
+    int wmax;         /* the longest window */
+    int64_t max_lag;  /* conf.max_lag, or its default */
+    int load_version; /* the EEVL version eddy_evaluator_load is reading */
     eddy_series_t *series;
     /* what the last eddy_evaluator_process call decided */
     size_t n_events, cap_events;
@@ -104,6 +115,8 @@ static void track_free(track_t *t)
     free(t->season_seq);
     free(t->season_y);
     eddy_hist_free(&t->hist);
+    free(t->fq);
+    free(t->fq_f);
     free(t);
 }
 
@@ -279,6 +292,44 @@ static int keep_forecast(const eddy_evaluator_t *ev, track_t *t,
     return failing;
 }
 
+/* Appends T's forecast F[0..N) made after step SEQ (above the last one
+ * queued) to its queue, items H apart. Returns 0, -1 out of memory. */
+static int fq_push(track_t *t, int H, int64_t seq, const double *f, uint32_t n)
+{
+    size_t len = t->fq_len, cap = t->fq_cap;
+
+    if (eddy_grow(&t->fq, len, &t->fq_cap, sizeof(*t->fq), 4))
+        return -1;
+    if (t->fq_cap != cap) {
+        double *grown = realloc(t->fq_f, t->fq_cap * (size_t)H * sizeof(double));
+        if (!grown) {
+            t->fq_cap = cap; /* the entries' array is larger: harmless */
+            return -1;
+        }
+        t->fq_f = grown;
+    }
+    t->fq[len].seq = seq;
+    t->fq[len].n = n;
+    memcpy(&t->fq_f[len * (size_t)H], f, n * sizeof(double));
+    t->fq_len++;
+    return 0;
+}
+
+/* Drops T's queued forecasts made after steps before DECIDED. */
+static void fq_trim(track_t *t, int H, int64_t decided)
+{
+    size_t k = 0;
+
+    while (k < t->fq_len && t->fq[k].seq < decided)
+        k++;
+    if (!k)
+        return;
+    memmove(t->fq, t->fq + k, (t->fq_len - k) * sizeof(*t->fq));
+    memmove(t->fq_f, t->fq_f + k * (size_t)H,
+            (t->fq_len - k) * (size_t)H * sizeof(double));
+    t->fq_len -= k;
+}
+
 /* Counts a failing prediction or forecast of step S. */
 static void note_failing(track_t *t, int64_t s, int64_t *counter,
                          eddy_eval_note_t *note)
@@ -314,6 +365,11 @@ static int track_step(const eddy_evaluator_t *ev, track_t *t, const eddy_pred_t 
     season_add(ev, t, s, pred->target);
     if (keep_forecast(ev, t, pred))
         note_failing(t, s, &t->failing_forecasts, note);
+    if (ev->conf.champ.combine_share > 0.0 &&
+        fq_push(t, ev->conf.horizons, s, pred->forecast,
+                (uint32_t)(pred->n_forecast < ev->conf.horizons ? pred->n_forecast
+                                                                : ev->conf.horizons)))
+        return -1;
     if (pred->fallback[0]) /* the learner's guard replaced the model's output */
         t->last_failing_seq = s;
     e.err = t->step_err;
@@ -403,13 +459,15 @@ static void fill_rolling(const eddy_evaluator_t *ev, const track_t *t, eddy_scor
         }
 }
 
-/* The event time each item of T's latest forecast targets, into TIMES:
- * the last step's time plus h steps, a step being the one between its last
+/* The event time each item of T's latest forecast targets, into TIMES
+ * (forecast_times_from: of N items from the step at BASE_MS): the last
+ * step's time plus h steps, a step being the one between its last
  * two records: in calendar months when they fall on the same day of the
  * month (monthly, quarterly, yearly data: 2011-01-01 follows 2010-12-01),
  * else their mean distance in ms. Returns how many (0 before the second
  * record). */
-static int forecast_times(const track_t *t, int64_t *times)
+static int forecast_times_from(const track_t *t, int64_t base_ms, uint32_t n,
+                               int64_t *times)
 {
     int64_t step, months;
 
@@ -417,16 +475,21 @@ static int forecast_times(const track_t *t, int64_t *times)
         return 0;
     if (eddy_time_month_step(t->prev_event_time_ms, t->event_time_ms,
                              t->last_seq - t->prev_seq, &months)) {
-        for (uint32_t h = 1; h <= t->n_forecast; h++)
-            times[h - 1] = eddy_time_add_months(t->event_time_ms, (int64_t)h * months);
-        return (int)t->n_forecast;
+        for (uint32_t h = 1; h <= n; h++)
+            times[h - 1] = eddy_time_add_months(base_ms, (int64_t)h * months);
+        return (int)n;
     }
     /* unsigned arithmetic: extreme event times wrap instead of overflowing */
     step = (int64_t)((uint64_t)t->event_time_ms - (uint64_t)t->prev_event_time_ms) /
            (t->last_seq - t->prev_seq);
-    for (uint32_t h = 1; h <= t->n_forecast; h++)
-        times[h - 1] = (int64_t)((uint64_t)t->event_time_ms + h * (uint64_t)step);
-    return (int)t->n_forecast;
+    for (uint32_t h = 1; h <= n; h++)
+        times[h - 1] = (int64_t)((uint64_t)base_ms + h * (uint64_t)step);
+    return (int)n;
+}
+
+static int forecast_times(const track_t *t, int64_t *times)
+{
+    return forecast_times_from(t, t->event_time_ms, t->n_forecast, times);
 }
 
 static void fill_score(const eddy_evaluator_t *ev, const char *series_id,
@@ -620,6 +683,20 @@ static int64_t next_step(const evseries_t *s, int64_t after)
     return next;
 }
 
+/* The longest window a decision or a combination reads, in steps. */
+static int hist_window(const eddy_champ_conf_t *c)
+{
+    int w = c->window > c->drift_window ? c->window : c->drift_window;
+
+    return c->combine_share > 0.0 && c->combine_window > w ? c->combine_window : w;
+}
+
+/* 1 when S's served forecast is a combination (evaluate_core.h). */
+static int combining(const eddy_evaluator_t *ev, const evseries_t *s)
+{
+    return ev->conf.champ.combine_share > 0.0 && !s->champ.pinned[0];
+}
+
 /* The champion steps after T's record on series S (SERIES_ID): every step
  * up to the frontier is decided, in order; then the histories are trimmed
  * to what later decisions read. */
@@ -628,19 +705,22 @@ static void champ_step(eddy_evaluator_t *ev, evseries_t *s, const char *series_i
 {
     const eddy_champ_conf_t *c = &ev->conf.champ;
     char before[EDDY_MODEL_NAME_MAX + 1];
-    int64_t f = frontier(ev, s), d;
+    int64_t f = frontier(ev, s), d, was = s->decided;
+    int changed;
 
     snprintf(before, sizeof(before), "%s", s->champ.champion);
     while (f != NONE && (d = next_step(s, s->decided)) != NONE && d <= f) {
         champ_decide(ev, s, d);
         s->decided = d;
     }
-    for (int i = 0; s->decided != NONE && i < s->n; i++)
-        eddy_hist_trim(&s->tracks[i]->hist, s->decided,
-                       c->window > c->drift_window ? c->window : c->drift_window,
-                       c->contract_n);
-    if (eddy_champ_serving(&s->champ) &&
-        (strcmp(before, s->champ.champion) || !strcmp(t->model, s->champ.champion))) {
+    for (int i = 0; s->decided != NONE && i < s->n; i++) {
+        eddy_hist_trim(&s->tracks[i]->hist, s->decided, hist_window(c), c->contract_n);
+        fq_trim(s->tracks[i], ev->conf.horizons, s->decided);
+    }
+    changed = combining(ev, s) ? s->decided != was
+                               : strcmp(before, s->champ.champion) ||
+                                     !strcmp(t->model, s->champ.champion);
+    if (eddy_champ_serving(&s->champ) && changed) {
         ev->last_series = s;
         snprintf(ev->last_series_id, sizeof(ev->last_series_id), "%s", series_id);
     }
@@ -652,7 +732,129 @@ int eddy_evaluator_events(const eddy_evaluator_t *ev, const eddy_champ_event_t *
     return (int)ev->n_events;
 }
 
-/* Fills OUT from S's champion track, if it has stepped. */
+/* T's forecast made after step D (at least N items, all finite: *N set to
+ * its length when N is 0), or NULL when T no longer or never held it. */
+static const double *forecast_after(const eddy_evaluator_t *ev, const track_t *t,
+                                    int64_t d, uint32_t *n)
+{
+    size_t k = 0;
+    const double *f;
+
+    while (k < t->fq_len && t->fq[k].seq < d)
+        k++;
+    if (k == t->fq_len || t->fq[k].seq != d || !t->fq[k].n || t->fq[k].n < *n)
+        return NULL;
+    f = &t->fq_f[k * (size_t)ev->conf.horizons];
+    if (!*n)
+        *n = t->fq[k].n;
+    for (uint32_t i = 0; i < *n; i++)
+        if (!isfinite(f[i]))
+            return NULL;
+    return f;
+}
+
+typedef struct member_s {
+    double err;
+    const track_t *t;
+    const double *f;
+} member_t;
+
+static int by_error(const void *a, const void *b)
+{
+    const member_t *x = a, *y = b;
+
+    if (x->err != y->err)
+        return x->err < y->err ? -1 : 1;
+    return strcmp(x->t->model, y->t->model);
+}
+
+/* The models of S that may join the combination of step D (a forecast of
+ * N items made after D, the contract gate passed at D, and the coverage
+ * gate: combine_window scored errors), into M sorted by error then name;
+ * returns how many. */
+static int members_of(const eddy_evaluator_t *ev, const evseries_t *s, int64_t d,
+                      uint32_t n, member_t *m)
+{
+    const eddy_champ_conf_t *c = &ev->conf.champ;
+    int k = 0;
+
+    for (int i = 0; i < s->n; i++) {
+        const track_t *t = s->tracks[i];
+        long at = eddy_hist_upto(&t->hist, d);
+        uint32_t len = n;
+        double abs, sq;
+        int64_t scored;
+
+        if (at < 0 || t->hist.e[at].seq != d ||
+            !(m[k].f = forecast_after(ev, t, d, &len)) ||
+            !eddy_hist_contract_ok(&t->hist, at, c->contract_n))
+            continue;
+        scored = eddy_hist_window(&t->hist, at, c->combine_window, &abs, &sq);
+        if (scored < c->combine_window || !isfinite(abs))
+            continue;
+        m[k].err = abs / (double)scored;
+        m[k].t = t;
+        k++;
+    }
+    qsort(m, (size_t)k, sizeof(*m), by_error);
+    return k;
+}
+
+/* The combination of S's last decided step into OUT (evaluate_core.h,
+ * "Combination"), champion T; 0 when T has no forecast made after it (OUT
+ * untouched but for what the caller set). */
+static int combine_fill(const eddy_evaluator_t *ev, const evseries_t *s,
+                        const track_t *t, eddy_eval_served_t *out)
+{
+    const eddy_champ_conf_t *c = &ev->conf.champ;
+    const eddy_hist_entry_t *e = eddy_hist_at(&t->hist, s->decided);
+    member_t m[EDDY_EVAL_MODELS_MAX];
+    double w[EDDY_CHAMP_COMBINE_MAX], total = 0.0, low, f[EDDY_FORECAST_MAX];
+    uint32_t n = 0;
+    const double *cf = e ? forecast_after(ev, t, s->decided, &n) : NULL;
+    int k;
+
+    if (!cf)
+        return 0;
+    k = members_of(ev, s, s->decided, n, m);
+    k = k < c->combine_k ? k : c->combine_k;
+    low = k ? (m[0].err > DBL_MIN ? m[0].err : DBL_MIN) : 0.0;
+    for (int i = 0; i < k; i++)
+        total += w[i] = pow(low / (m[i].err > low ? m[i].err : low), c->combine_power);
+    out->n_members = 1;
+    snprintf(out->members[0], sizeof(out->members[0]), "%s", t->model);
+    out->weights[0] = k ? 1.0 - c->combine_share : 1.0;
+    for (uint32_t h = 0; h < n; h++)
+        f[h] = out->weights[0] * cf[h];
+    for (int i = 0; i < k; i++) {
+        double wi = c->combine_share * w[i] / total;
+        int j = 0;
+        while (j < out->n_members && strcmp(out->members[j], m[i].t->model))
+            j++;
+        if (j == out->n_members) {
+            snprintf(out->members[j], sizeof(out->members[j]), "%s", m[i].t->model);
+            out->weights[j] = 0.0;
+            out->n_members++;
+        }
+        out->weights[j] += wi;
+        for (uint32_t h = 0; h < n; h++)
+            f[h] += wi * m[i].f[h];
+    }
+    for (uint32_t h = 0; h < n; h++)
+        if (!isfinite(f[h]))
+            return 0; /* members finite, weights in 0..1: only on overflow */
+    out->n_members = out->n_members > 1 ? out->n_members : 0;
+    out->seq = s->decided;
+    out->event_time_ms = e->event_time_ms;
+    out->n_forecast = (int)n;
+    memcpy(out->forecast, f, n * sizeof(double));
+    out->n_forecast_event_times =
+        forecast_times_from(t, e->event_time_ms, n, out->forecast_event_times_ms);
+    return 1;
+}
+
+/* Fills OUT from S's champion track, if it has stepped: the combination
+ * of the last decided step, or the champion's latest forecast alone. */
 static int served_fill(const eddy_evaluator_t *ev, const evseries_t *s,
                        const char *series_id, eddy_eval_served_t *out)
 {
@@ -664,13 +866,16 @@ static int served_fill(const eddy_evaluator_t *ev, const evseries_t *s,
     snprintf(out->series_id, sizeof(out->series_id), "%s", series_id);
     snprintf(out->model, sizeof(out->model), "%s", t->model);
     out->model_version = t->model_version;
+    out->window = eddy_champ_window(&ev->conf.champ, &s->champ);
+    out->error = track_error(ev, t, out->window, &out->error_n);
+    if (combining(ev, s) && s->decided != NONE && combine_fill(ev, s, t, out))
+        return 1;
+    out->n_members = 0;
     out->seq = t->last_seq;
     out->event_time_ms = t->event_time_ms;
     out->n_forecast = (int)t->n_forecast;
     memcpy(out->forecast, t->forecast, t->n_forecast * sizeof(double));
     out->n_forecast_event_times = forecast_times(t, out->forecast_event_times_ms);
-    out->window = eddy_champ_window(&ev->conf.champ, &s->champ);
-    out->error = track_error(ev, t, out->window, &out->error_n);
     return 1;
 }
 
@@ -797,7 +1002,12 @@ static int champ_conf_bad(const eddy_eval_conf_t *conf)
            c->window > EDDY_EVAL_WINDOW_MAX || c->drift_window < 1 ||
            c->drift_window > EDDY_EVAL_WINDOW_MAX || !(c->margin >= 0.0) ||
            !(c->margin < 1.0) || c->consecutive < 1 || c->contract_n < 1 ||
-           (unsigned)c->metric > EDDY_CHAMP_RMSE;
+           (unsigned)c->metric > EDDY_CHAMP_RMSE || !(c->combine_share >= 0.0) ||
+           !(c->combine_share <= 1.0) ||
+           (c->combine_share > 0.0 &&
+            (c->combine_k < 1 || c->combine_k > EDDY_CHAMP_COMBINE_MAX ||
+             c->combine_window < 1 || c->combine_window > EDDY_EVAL_WINDOW_MAX ||
+             !(c->combine_power >= 0.0) || !(c->combine_power <= 1000.0)));
 }
 
 eddy_evaluator_t *eddy_evaluator_new(const eddy_eval_conf_t *conf, char *errstr,
@@ -813,12 +1023,16 @@ eddy_evaluator_t *eddy_evaluator_new(const eddy_eval_conf_t *conf, char *errstr,
                  "horizons %d (1..%d), season %d (1..%d), %d windows (0..%d), "
                  "max-series %zu, or champion horizon %d (1..horizons), window %d and "
                  "drift window %d (1..%d), margin %g (0..1), consecutive %d and "
-                 "contract records %d (1..) out of range",
+                 "contract records %d (1..), or combination share %g (0..1), models "
+                 "%d (1..%d), window %d (1..%d) and power %g (0..1000) out of range",
                  conf->horizons, EDDY_FORECAST_MAX, conf->season, EDDY_EVAL_SEASON_MAX,
                  conf->n_windows, EDDY_SCORE_WINDOWS_MAX, conf->max_series,
                  conf->champ.horizon, conf->champ.window, conf->champ.drift_window,
                  EDDY_EVAL_WINDOW_MAX, conf->champ.margin, conf->champ.consecutive,
-                 conf->champ.contract_n);
+                 conf->champ.contract_n, conf->champ.combine_share,
+                 conf->champ.combine_k, EDDY_CHAMP_COMBINE_MAX,
+                 conf->champ.combine_window, EDDY_EVAL_WINDOW_MAX,
+                 conf->champ.combine_power);
         return NULL;
     }
     if (!(ev = calloc(1, sizeof(*ev))) ||
@@ -896,12 +1110,10 @@ static uint32_t hist_max(const eddy_evaluator_t *ev)
 {
     const eddy_champ_conf_t *c = &ev->conf.champ;
 
-    return (uint32_t)(ev->max_lag + 2 +
-                      (c->window > c->drift_window ? c->window : c->drift_window) +
-                      c->contract_n);
+    return (uint32_t)(ev->max_lag + 2 + hist_window(c) + c->contract_n);
 }
 
-/* ---- state: an "EEVL" frame (version 3) whose payload is, little-endian:
+/* ---- state: an "EEVL" frame (version 5) whose payload is, little-endian:
  *   u32 horizons H, u32 season m, u32 longest window W, u32 tracks
  *   per track:
  *     u32 length, model name bytes
@@ -915,6 +1127,7 @@ static uint32_t hist_max(const eddy_evaluator_t *ev)
  *     H x (u64 n, mape_n; 6 x f64 the sums; u32 ring_n, ring_head;
  *          W x f64 |e|; W x f64 y)                the horizons
  *     the per-step history (history.c)           (version 3)
+ *     u32 n, n x (u64 seq, u32 k, k x f64)       the forecast queue (version 5)
  *   the champion state (champion.c)                 (version 2; its ADWIN
  *                                                    block at its end: 4)
  *   u64 the last step decided                       (version 3)
@@ -984,6 +1197,12 @@ static void save_track(const eddy_evaluator_t *ev, const track_t *t, eddy_buf_t 
     for (int h = 0; h < H; h++)
         save_horizon(ev, t, h, out);
     eddy_hist_save(&t->hist, out);
+    eddy_buf_put_u32(out, (uint32_t)t->fq_len);
+    for (size_t i = 0; i < t->fq_len; i++) {
+        eddy_buf_put_u64(out, (uint64_t)t->fq[i].seq);
+        eddy_buf_put_u32(out, t->fq[i].n);
+        eddy_buf_put_f64s(out, &t->fq_f[i * (size_t)H], t->fq[i].n);
+    }
 }
 
 static int evseries_save(const void *ctx, const void *value, eddy_buf_t *out)
@@ -1035,6 +1254,25 @@ static void load_horizon(const eddy_evaluator_t *ev, track_t *t, int h,
     eddy_read_f64s(r, &t->ring_y[at], (size_t)ev->wmax);
 }
 
+/* Reads T's queue of forecasts (version 5); fails R on a damaged one (too
+ * long, steps not increasing, a length past H) or out of memory. */
+static void load_queue(const eddy_evaluator_t *ev, track_t *t, eddy_reader_t *r)
+{
+    int H = ev->conf.horizons;
+    uint32_t n = eddy_read_count(r, hist_max(ev));
+    double f[EDDY_FORECAST_MAX];
+
+    for (uint32_t i = 0; !r->err && i < n; i++) {
+        int64_t seq = (int64_t)eddy_read_u64(r);
+        uint32_t len = read_below(r, (uint32_t)H + 1);
+        eddy_read_f64s(r, f, len);
+        if (r->err || !seq_ok(seq) || seq == NONE ||
+            (t->fq_len && seq <= t->fq[t->fq_len - 1].seq) ||
+            fq_push(t, H, seq, f, len))
+            r->err = 1;
+    }
+}
+
 /* Reads the fixed-size part of a track after its name into T. */
 static void load_track_body(const eddy_evaluator_t *ev, track_t *t, eddy_reader_t *r)
 {
@@ -1074,6 +1312,8 @@ static void load_track_body(const eddy_evaluator_t *ev, track_t *t, eddy_reader_
     for (int h = 0; h < H; h++)
         load_horizon(ev, t, h, r);
     eddy_hist_load(&t->hist, r, hist_max(ev));
+    if (ev->load_version >= 5)
+        load_queue(ev, t, r);
 }
 
 /* Reads one track into S; -1 (the reader failed, or a model repeated). */
@@ -1132,7 +1372,7 @@ static void *evseries_load(const void *ctx, const char *series_id, eddy_reader_t
     return s;
 }
 
-#define EEVL_VERSION 4
+#define EEVL_VERSION 5
 
 /* The versions refused, each with what it lacks (the fix is the same). */
 static const char *const eevl_old[] = {
@@ -1148,6 +1388,11 @@ static const eddy_series_codec_t evseries_codec = {.magic = "EEVL",
                                                    .version = EEVL_VERSION,
                                                    .save = evseries_save,
                                                    .load = evseries_load};
+/* Version 4 (no forecast queues) is read as it is: the steps not decided
+ * at the restart serve without the models' queued forecasts (the
+ * champion's latest forecast alone), the next ones combine as usual. */
+static const eddy_series_codec_t evseries_codec_v4 = {
+    .magic = "EEVL", .version = 4, .save = evseries_save, .load = evseries_load};
 
 int eddy_evaluator_save(const eddy_evaluator_t *ev, const char *series_id,
                         eddy_buf_t *out)
@@ -1161,7 +1406,14 @@ int eddy_evaluator_load(eddy_evaluator_t *ev, const char *series_id, const void 
     const uint8_t *payload;
     size_t n;
 
-    for (int v = 1; v < EEVL_VERSION; v++)
+    ev->load_version = EEVL_VERSION;
+    if (eddy_snapshot_read(buf, len, "EEVL", 4, &payload, &n, NULL, 0) ==
+        EDDY_SNAPSHOT_OK) {
+        ev->load_version = 4;
+        return eddy_series_load(ev->series, series_id, buf, len, &evseries_codec_v4, ev,
+                                errstr, errstr_size);
+    }
+    for (int v = 1; v < 4; v++)
         if (eddy_snapshot_read(buf, len, "EEVL", (uint32_t)v, &payload, &n, NULL, 0) ==
             EDDY_SNAPSHOT_OK) {
             snprintf(errstr, errstr_size,

@@ -33,8 +33,30 @@
  * Champion (champion.h): after each scored record the series' champion is
  * decided, step by step up to the frontier (below), from every model's rolling error
  * (conf.champ: metric, horizon, window, margin, consecutive steps); the decisions of
- * the record are events (eddy_evaluator_events) and, when the champion stepped or
- * changed, the served forecast is its latest one (eddy_evaluator_served).
+ * the record are events (eddy_evaluator_events), and the served forecast
+ * changes (eddy_evaluator_served) when a step was decided, or, with
+ * combine_share 0 or a pin, when the champion stepped or changed.
+ *
+ * Combination: the served forecast of step d is made when d is decided,
+ * unless a model is pinned (then: the pinned model's latest forecast, as
+ * with conf.champ.combine_share 0). It is the champion's forecast made
+ * after step d shrunk toward a combination of other models' forecasts made
+ * after d: (1 - a) * champion + a * sum_i w_i * model_i, item by item, with
+ * a = combine_share and the models the combine_k that erred least (mean
+ * |e| at the champion horizon over their last combine_window steps up to
+ * d; ties by name) among those passing the contract gate at d, with
+ * that many errors scored (coverage), and with a
+ * finite forecast of at least the champion's length made after d, the
+ * champion included; w_i is proportional to (lowest error / error_i) ^
+ * combine_power (Bates & Granger 1969, "The combination of forecasts":
+ * inverse-error weights; the power sharpens them, as holt_winters_auto
+ * does among its members; Stock & Watson 2004: top-k trimming). Each
+ * model's forecasts made after the steps not decided yet are kept (a queue
+ * in the state), so the served forecasts, like the decisions, do not depend
+ * on the learners' pace. When the champion has no forecast made after d
+ * the served forecast is its latest one, alone. Chosen on the seed and six
+ * public series (docs/models.md, "The served forecast").
+ *
  * The contract gate of a model: none of its last contract_n records had a
  * non-finite prediction or forecast (HOOK: a fallback-marked record will
  * count as failing once Prediction has its `fallback` field, see
@@ -50,9 +72,10 @@
  *
  * State is per series (the input key), holding every model seen on it (and
  * its history) and the champion state; it is saved and loaded per series as
- * a util/snapshot.h frame "EEVL" version 4 (versions 1, without champion,
- * 2, without the history and ADWIN, and 3, a development build with one of
- * them, are refused with what to do).
+ * a util/snapshot.h frame "EEVL" version 5 (version 4, without the
+ * forecast queues, is read with empty queues; versions 1, without
+ * champion, 2, without the history and ADWIN, and 3, a development build
+ * with one of them, are refused with what to do).
  */
 #ifndef EDDY_EVALUATE_CORE_H
 #define EDDY_EVALUATE_CORE_H
@@ -84,7 +107,7 @@ typedef struct eddy_eval_conf_s {
                         default, EDDY_EVAL_MAX_LAG_DEFAULT) */
 } eddy_eval_conf_t;
 
-/* The served forecast of a series: its champion's latest forecast. */
+/* The served forecast of a series (see "Combination" above). */
 typedef struct eddy_eval_served_s {
     char series_id[EDDY_SERIES_ID_MAX + 1];
     char model[EDDY_MODEL_NAME_MAX + 1];
@@ -98,6 +121,10 @@ typedef struct eddy_eval_served_s {
     int window;      /* the window in force (conf.champ, shorter after a drift) */
     double error;    /* the champion's rolling error (conf.champ metric) */
     int64_t error_n; /* scored pairs in that window */
+    int n_members;   /* models combined, the champion first (0: its forecast alone) */
+    char members[EDDY_CHAMP_COMBINE_MAX + 1][EDDY_MODEL_NAME_MAX + 1];
+    double weights[EDDY_CHAMP_COMBINE_MAX + 1]; /* each member's weight in every
+                                                   item; they sum to 1 */
 } eddy_eval_served_t;
 
 typedef enum {
@@ -150,8 +177,9 @@ int eddy_evaluator_events(const eddy_evaluator_t *ev,
                           const eddy_champ_event_t **events);
 
 /* Fills SERVED when the last eddy_evaluator_process call changed the served
- * forecast of its series (the champion stepped or changed, and passes the
- * contract gate); returns 1 then, 0 otherwise. */
+ * forecast of its series (a step decided, or with combine_share 0 or a pin
+ * the champion stepped or changed; the champion passing the contract
+ * gate); returns 1 then, 0 otherwise. */
 int eddy_evaluator_served(const eddy_evaluator_t *ev, eddy_eval_served_t *served);
 
 /* Pins MODEL ("" unpins) on SERIES_ID with REASON; fills EVENT. Returns 1

@@ -24,6 +24,8 @@ typedef struct evaluate_conf_s {
     int champion_horizon, champion_window, champion_drift_window;
     int champion_consecutive, contract_records;
     double champion_margin;
+    double combination_share, combination_power;
+    int combination_models, combination_window;
 } evaluate_conf_t;
 
 static const eddy_opt_t evaluate_opts[] = {
@@ -33,7 +35,8 @@ static const eddy_opt_t evaluate_opts[] = {
              "compacted topic of Score records, key <model>/<series_id>"),
     EDDY_OPT(evaluate_conf_t, STR, forecasts, "forecasts", 0, "forecasts",
              "compacted topic of Forecast records, key <series_id>: each series' "
-             "served forecast (its champion's)"),
+             "served forecast (its champion's, combined with the models that erred "
+             "least lately: --combination-share)"),
     EDDY_OPT(evaluate_conf_t, STR, events, "events", 0, "model-events",
              "topic of ModelEvent records, key <series_id>: every champion decision"),
     EDDY_OPT(evaluate_conf_t, STR, control, "control", 0, "control",
@@ -85,6 +88,23 @@ static const eddy_opt_t evaluate_opts[] = {
              "steps behind the leading model after which a model is no longer waited "
              "for (bounds the per-step error history)",
              .min = 1, .max = 1000000000),
+    EDDY_OPT(evaluate_conf_t, DOUBLE, combination_share, "combination-share", 0, "0.3",
+             "weight of the combination in the served forecast: (1 - share) x the "
+             "champion's forecast + share x the weighted mean of the models that "
+             "erred least lately (0: the champion's forecast alone; a pin serves the "
+             "pinned model alone)",
+             .min = 0, .max = 1),
+    EDDY_OPT(evaluate_conf_t, INT, combination_models, "combination-models", 0, "2",
+             "models in the combination: the ones with the lowest recent error at "
+             "--champion-horizon (the champion may be one)",
+             .min = 1, .max = EDDY_CHAMP_COMBINE_MAX),
+    EDDY_OPT(evaluate_conf_t, INT, combination_window, "combination-window", 0, "8",
+             "steps of the recent error that chooses and weighs the combined models",
+             .min = 1, .max = EDDY_EVAL_WINDOW_MAX),
+    EDDY_OPT(evaluate_conf_t, DOUBLE, combination_power, "combination-power", 0, "4",
+             "combined models weigh (lowest error / their error) ^ power (0: equal "
+             "weights)",
+             .min = 0, .max = 1000),
     EDDY_OPT_TABLE_END};
 
 static evaluate_conf_t conf;
@@ -402,6 +422,10 @@ static int evaluate_start(eddy_stage_t *stage, eddy_codec_t *codec, char *errstr
                                      .margin = conf.champion_margin,
                                      .consecutive = conf.champion_consecutive,
                                      .contract_n = conf.contract_records,
+                                     .combine_share = conf.combination_share,
+                                     .combine_k = conf.combination_models,
+                                     .combine_window = conf.combination_window,
+                                     .combine_power = conf.combination_power,
                                      .drift = eddy_ph_default(),
                                      .adwin = eddy_adwin_default()}};
 
@@ -426,8 +450,12 @@ static int evaluate_start(eddy_stage_t *stage, eddy_codec_t *codec, char *errstr
              conf.champion_default ? conf.champion_default : "");
     if (!(ctx.evaluator = eddy_evaluator_new(&ec, errstr, errstr_size)))
         return 2;
-    eddy_log_info("evaluator ready", "horizons=%d season=%d windows=%s output=%s",
-                  conf.horizons, conf.season, conf.windows, conf.output);
+    eddy_log_info("evaluator ready",
+                  "horizons=%d season=%d windows=%s output=%s combination_share=%g "
+                  "combination_models=%d combination_window=%d combination_power=%g",
+                  conf.horizons, conf.season, conf.windows, conf.output,
+                  conf.combination_share, conf.combination_models,
+                  conf.combination_window, conf.combination_power);
     if (strcmp(conf.control, "off") &&
         (!(ctx.pins = eddy_pins_new((size_t)conf.max_series)) ||
          !(ctx.control =

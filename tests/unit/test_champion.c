@@ -321,7 +321,9 @@ static void feed(eddy_evaluator_t *ev, const char *model, int t, double e,
     assert_int_equal(eddy_evaluator_process(ev, &p, &sc, NULL), EDDY_EVAL_SCORED);
 }
 
-static eddy_evaluator_t *evaluator(void)
+/* conf_small()'s settings with the combination's SHARE and the champion
+ * MARGIN. */
+static eddy_evaluator_t *evaluator_with(double share, double margin)
 {
     eddy_eval_conf_t c = {.horizons = 2, .season = 12, .max_series = 4};
     char err[512];
@@ -329,10 +331,18 @@ static eddy_evaluator_t *evaluator(void)
 
     c.champ = conf_small();
     c.champ.metric = EDDY_CHAMP_MAE;
+    c.champ.combine_share = share;
+    c.champ.margin = margin;
     assert_int_equal(eddy_eval_parse_windows(&c, "5", err, sizeof(err)), 0);
     ev = eddy_evaluator_new(&c, err, sizeof(err));
     assert_non_null(ev);
     return ev;
+}
+
+/* The served forecast is the champion's alone (combine_share 0). */
+static eddy_evaluator_t *evaluator(void)
+{
+    return evaluator_with(0.0, conf_small().margin);
 }
 
 static void test_evaluator_promotes_and_serves(void **state)
@@ -384,6 +394,70 @@ static void test_evaluator_non_finite_never_served(void **state)
             assert_true(isfinite(sv.forecast[0]) && sv.n_forecast == 2);
     }
     assert_string_equal(eddy_evaluator_champion(ev, "s"), "a");
+    eddy_evaluator_destroy(ev);
+}
+
+/* The combination (share 0.3, the two models with the lowest error over 8
+ * steps, power 4; a margin no challenger beats): a, the champion, errs 1
+ * and forecasts 7; b errs 0.5 and forecasts 9; c errs 2 and forecasts 20.
+ * Served: 0.7 x 7 + 0.3 x (16/17 x 9 + 1/17 x 7), made when all three have
+ * reached a step. A pin serves the pinned model alone; a model failing the
+ * contract gate leaves the combination. */
+static void test_evaluator_combination(void **state)
+{
+    eddy_evaluator_t *ev = evaluator_with(0.3, 0.9);
+    eddy_eval_served_t sv;
+    eddy_champ_event_t pin;
+    const double want = 0.7 * 7.0 + 0.3 * (16.0 / 17.0 * 9.0 + 1.0 / 17.0 * 7.0);
+
+    (void)state;
+    for (int t = 0; t < 30; t++) {
+        feed(ev, "a", t, 1.0, 7.0);
+        feed(ev, "b", t, t % 2 ? 0.5 : -0.5, 9.0);
+        /* step t is decided once c has reached it, not before (step 0 was
+           decided by a alone, before b and c appeared) */
+        assert_int_equal(eddy_evaluator_served(ev, &sv), 0);
+        feed(ev, "c", t, 2.0, 20.0);
+        if (!t)
+            continue;
+        assert_int_equal(eddy_evaluator_served(ev, &sv), 1);
+        assert_int_equal(sv.seq, t);
+        assert_string_equal(sv.model, "a");
+    }
+    assert_int_equal(sv.n_members, 2);
+    assert_string_equal(sv.members[0], "a");
+    assert_string_equal(sv.members[1], "b");
+    assert_true(fabs(sv.weights[0] - (0.7 + 0.3 / 17.0)) < 1e-12);
+    assert_true(fabs(sv.weights[0] + sv.weights[1] - 1.0) < 1e-12);
+    assert_int_equal(sv.n_forecast, 2);
+    assert_true(fabs(sv.forecast[0] - want) < 1e-9 && sv.forecast[1] == sv.forecast[0]);
+    assert_int_equal(sv.event_time_ms, 29000);
+    assert_int_equal(sv.forecast_event_times_ms[0], 30000);
+
+    /* a pin serves c's forecast alone, an unpin the combination again */
+    assert_int_equal(eddy_evaluator_pin(ev, "s", "c", "test", &pin), 1);
+    assert_int_equal(eddy_evaluator_served(ev, &sv), 1);
+    assert_string_equal(sv.model, "c");
+    assert_int_equal(sv.n_members, 0);
+    assert_true(sv.forecast[0] == 20.0);
+    assert_int_equal(eddy_evaluator_pin(ev, "s", "", "test", &pin), 1);
+    assert_int_equal(eddy_evaluator_served(ev, &sv), 1);
+    assert_string_equal(sv.model, "a");
+    assert_true(fabs(sv.forecast[0] - want) < 1e-9);
+
+    /* b's forecasts turn non-finite: b fails the contract gate and leaves
+       the combination (a and c: weights 1 and (1/2)^4) */
+    for (int t = 30; t < 33; t++) {
+        feed(ev, "a", t, 1.0, 7.0);
+        feed(ev, "b", t, 0.5, NAN);
+        feed(ev, "c", t, 2.0, 20.0);
+        assert_int_equal(eddy_evaluator_served(ev, &sv), 1);
+        assert_true(isfinite(sv.forecast[0]));
+    }
+    assert_int_equal(sv.n_members, 2);
+    assert_string_equal(sv.members[1], "c");
+    assert_true(fabs(sv.forecast[0] - (0.7 * 7.0 + 0.3 * (16.0 / 17.0 * 7.0 +
+                                                          1.0 / 17.0 * 20.0))) < 1e-9);
     eddy_evaluator_destroy(ev);
 }
 
@@ -473,13 +547,29 @@ static double pace_err(int m, int t)
     return base[m] + 0.05 * ((t * (m + 3)) % 7);
 }
 
-/* Feeds step T of model M to EV; appends its events to LOG (text lines). */
+/* The served forecast of each step of a pace run (NaN: none made), and its
+ * model. */
+static double pace_served[PACE_STEPS];
+static char pace_served_model[PACE_STEPS][EDDY_MODEL_NAME_MAX + 1];
+
+/* Feeds step T of model M to EV; appends its events to LOG (text lines)
+ * and keeps the served forecast in pace_served. Each model forecasts its
+ * own value, changing with the step, so the combination is not a
+ * constant. */
 static void pace_feed(eddy_evaluator_t *ev, int m, int t, char *log, size_t size)
 {
     static const char *const names[3] = {"a", "b", "c"};
     const eddy_champ_event_t *e;
+    eddy_eval_served_t sv;
 
-    feed(ev, names[m], t, pace_err(m, t), m == 2 && t >= 120 && t < 122 ? NAN : 7.0);
+    feed(ev, names[m], t, pace_err(m, t),
+         m == 2 && t >= 120 && t < 122 ? NAN : 7.0 + m + 0.01 * t);
+    if (eddy_evaluator_served(ev, &sv)) {
+        assert_in_range(sv.seq, 0, PACE_STEPS - 1);
+        pace_served[sv.seq] = sv.forecast[0];
+        snprintf(pace_served_model[sv.seq], sizeof(pace_served_model[0]), "%s",
+                 sv.model);
+    }
     for (int i = 0; i < eddy_evaluator_events(ev, &e); i++) {
         size_t len = strlen(log);
         snprintf(log + len, size - len, "%lld %s %s<-%s %.9g %.9g\n",
@@ -528,6 +618,8 @@ static void pace_run(const int lag[3], const int order[3], int restore_at, char 
     eddy_evaluator_t *ev = pace_evaluator();
 
     log[0] = '\0';
+    for (int t = 0; t < PACE_STEPS; t++)
+        pace_served[t] = NAN;
     for (int time = 0; time < PACE_STEPS + 400; time++)
         for (int k = 0; k < 3; k++) {
             if (time == restore_at && k == 0)
@@ -539,9 +631,32 @@ static void pace_run(const int lag[3], const int order[3], int restore_at, char 
     eddy_evaluator_destroy(ev);
 }
 
+/* The served forecasts of the lockstep run (pace_served then). */
+static double lockstep_served[PACE_STEPS];
+static char lockstep_model[PACE_STEPS][EDDY_MODEL_NAME_MAX + 1];
+
+/* Every step the last run served was served by the lockstep run too, with
+ * the same model and forecast (bit for bit); and the last one is the same. */
+static void same_served(void)
+{
+    int n = 0;
+
+    for (int t = 0; t < PACE_STEPS; t++) {
+        if (isnan(pace_served[t]))
+            continue;
+        assert_false(isnan(lockstep_served[t]));
+        assert_memory_equal(&pace_served[t], &lockstep_served[t], sizeof(double));
+        assert_string_equal(pace_served_model[t], lockstep_model[t]);
+        n++;
+    }
+    assert_true(n > 0);
+    assert_false(isnan(pace_served[PACE_STEPS - 1]));
+}
+
 /* The decisions (their steps, kinds, models and the errors that decided)
- * are the same whether the models arrive in lockstep or one is hundreds
- * of steps behind, in any order. */
+ * and the served forecasts (the combination included) are the same whether
+ * the models arrive in lockstep or one is hundreds of steps behind, in any
+ * order, restarted from a saved state or not. */
 static void test_pace_independent(void **state)
 {
     static char lockstep[16384], other[16384];
@@ -557,14 +672,22 @@ static void test_pace_independent(void **state)
     assert_non_null(strstr(lockstep, "revert a<-b"));
     assert_non_null(strstr(lockstep, "promotion c<-a"));
     assert_non_null(strstr(lockstep, "gate_failure c<-c"));
+    memcpy(lockstep_served, pace_served, sizeof(pace_served));
+    memcpy(lockstep_model, pace_served_model, sizeof(pace_served_model));
+    for (int t = 1; t < PACE_STEPS; t++) /* lockstep: every step served */
+        assert_false(isnan(lockstep_served[t]));
     pace_run(none, cba, -1, other, sizeof(other));
     assert_string_equal(other, lockstep);
+    same_served();
     pace_run(c_late, abc, 200, other, sizeof(other));
     assert_string_equal(other, lockstep);
+    same_served();
     pace_run(a_late, cba, 280, other, sizeof(other));
     assert_string_equal(other, lockstep);
+    same_served();
     pace_run(b_late, abc, -1, other, sizeof(other));
     assert_string_equal(other, lockstep);
+    same_served();
 }
 
 /* A listed model that never comes is waited for max_lag steps only. */
@@ -607,6 +730,7 @@ int main(void)
         cmocka_unit_test(test_state_round_trip),
         cmocka_unit_test(test_evaluator_promotes_and_serves),
         cmocka_unit_test(test_evaluator_non_finite_never_served),
+        cmocka_unit_test(test_evaluator_combination),
         cmocka_unit_test(test_evaluator_drift),
         cmocka_unit_test(test_evaluator_state_keeps_champion),
         cmocka_unit_test(test_pace_independent),
