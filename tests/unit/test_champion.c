@@ -12,6 +12,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "evaluate_core.h"
@@ -461,6 +462,71 @@ static void test_evaluator_combination(void **state)
     eddy_evaluator_destroy(ev);
 }
 
+/* A version 4 state (tests/unit/data/README.md) still loads: its champion
+ * is kept, it saves as version 5, and the next steps serve a combination
+ * once each model has a forecast queued for the decided step. */
+static void test_evaluator_loads_v4(void **state)
+{
+    eddy_eval_conf_t c = {.horizons = 5, .season = 12, .max_series = 4};
+    eddy_evaluator_t *ev, *back;
+    eddy_buf_t buf = EDDY_BUF_INIT, again = EDDY_BUF_INIT;
+    eddy_eval_served_t sv;
+    static uint8_t v4[65536];
+    char path[4096], err[512];
+    const char *root = getenv("EDDY_SOURCE_DIR");
+    size_t len;
+    FILE *f;
+
+    (void)state;
+    assert_non_null(root);
+    snprintf(path, sizeof(path), "%s/tests/unit/data/eevl-v4-two-models.bin", root);
+    assert_non_null(f = fopen(path, "rb"));
+    len = fread(v4, 1, sizeof(v4), f);
+    fclose(f);
+    assert_true(len > 16 && len < sizeof(v4) && !memcmp(v4, "EEVL\x04\0\0\0", 8));
+    assert_int_equal(eddy_eval_parse_windows(&c, "5,10,20", err, sizeof(err)), 0);
+    ev = eddy_evaluator_new(&c, err, sizeof(err));
+    back = eddy_evaluator_new(&c, err, sizeof(err));
+    assert_non_null(ev);
+    assert_non_null(back);
+    assert_int_equal(eddy_evaluator_load(ev, "s", v4, len, err, sizeof(err)), 0);
+    assert_string_equal(eddy_evaluator_champion(ev, "s"), "linear");
+    assert_int_equal(eddy_evaluator_save(ev, "s", &buf), 0);
+    assert_memory_equal(buf.data, "EEVL\x05\0\0\0", 8);
+    assert_int_equal(
+        eddy_evaluator_load(back, "s", buf.data, buf.len, err, sizeof(err)), 0);
+    assert_int_equal(eddy_evaluator_save(back, "s", &again), 0);
+    assert_int_equal(again.len, buf.len);
+    assert_memory_equal(again.data, buf.data, buf.len);
+    for (int t = 30; t < 32; t++)
+        for (int m = 0; m < 2; m++) {
+            eddy_pred_t p = {.series_id = "s",
+                             .seq = t,
+                             .target = 100.0 + t % 13,
+                             .event_time_ms = t * 1000LL,
+                             .n_forecast = 5};
+            eddy_score_t sc;
+            snprintf(p.model, sizeof(p.model), "%s", m ? "snaive" : "linear");
+            p.prediction = m ? 101.0 : 99.0 + t;
+            for (int h = 0; h < 5; h++)
+                p.forecast[h] = m ? 101.0 : 100.0 + h;
+            assert_int_equal(eddy_evaluator_process(back, &p, &sc, NULL),
+                             EDDY_EVAL_SCORED);
+        }
+    assert_int_equal(eddy_evaluator_served(back, &sv), 1);
+    assert_int_equal(sv.seq, 31);
+    assert_int_equal(sv.n_members, 2);
+    /* between the two models' forecasts, both weighing in */
+    assert_true(sv.forecast[0] > 100.0 && sv.forecast[0] < 101.0);
+    for (int h = 0; h < 5; h++)
+        assert_true(sv.forecast[h] >= fmin(100.0 + h, 101.0) &&
+                    sv.forecast[h] <= fmax(100.0 + h, 101.0));
+    eddy_buf_free(&buf);
+    eddy_buf_free(&again);
+    eddy_evaluator_destroy(ev);
+    eddy_evaluator_destroy(back);
+}
+
 /* A level shift of the champion's residuals, 10 MASE scales (60): a drift
  * event within 10 steps (Page-Hinkley with River's defaults, on residuals
  * divided by the scale), the window then shortened. */
@@ -731,6 +797,7 @@ int main(void)
         cmocka_unit_test(test_evaluator_promotes_and_serves),
         cmocka_unit_test(test_evaluator_non_finite_never_served),
         cmocka_unit_test(test_evaluator_combination),
+        cmocka_unit_test(test_evaluator_loads_v4),
         cmocka_unit_test(test_evaluator_drift),
         cmocka_unit_test(test_evaluator_state_keeps_champion),
         cmocka_unit_test(test_pace_independent),
