@@ -2,11 +2,13 @@
 # eddy-register-schemas URL: registers eddy's Avro schemas in a Confluent
 # Schema Registry under the subjects <topic>-value (TopicNameStrategy), in the
 # order of eddy's built-in schema ids (Observation 1, FeatureVector 2,
-# Prediction v1 3, Score 4, Prediction 5), so a fresh registry hands out the
-# ids eddy writes. Prediction v1 (before the fallback field) is version 1 of
-# predictions-value and the current Prediction its version 2 (a backward
-# compatible change: the new field has a default), so records written under
-# either id decode. Warns when the registry gives other ids (then Confluent
+# Prediction v1 3, Score 4, Prediction 5, Forecast v1 6, ModelEvent 7,
+# Control 8, Forecast 9), so a fresh registry hands out the ids eddy writes.
+# Prediction v1 (before the fallback field) is version 1 of predictions-value
+# and the current Prediction its version 2, Forecast v1 (before the
+# combination fields) version 1 of forecasts-value and the current Forecast
+# its version 2 (backward compatible changes: the new fields have defaults),
+# so records written under either id decode. Warns when the registry gives other ids (then Confluent
 # tools decode with the wrong schema; eddy itself never asks the registry).
 set -eu
 url=${1:?usage: eddy-register-schemas REGISTRY_URL}
@@ -27,7 +29,8 @@ register features-value feature_vector.avsc 2
 register predictions-value prediction_v1.avsc 3
 register scores-value score.avsc 4
 register predictions-value prediction.avsc 5
-register forecasts-value forecast.avsc 6
+register forecasts-value forecast_v1.avsc 6
 register model-events-value model_event.avsc 7
 register control-value control.avsc 8
+register forecasts-value forecast.avsc 9
 

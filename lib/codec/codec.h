@@ -28,11 +28,12 @@
 #define EDDY_SCHEMA_ID_FEATURES    2
 #define EDDY_SCHEMA_ID_SCORE       4
 #define EDDY_SCHEMA_ID_PREDICTION  5 /* with fallback (schemas/prediction.avsc) */
-#define EDDY_SCHEMA_ID_FORECAST    6
+#define EDDY_SCHEMA_ID_FORECAST    9 /* with combination (schemas/forecast.avsc) */
 #define EDDY_SCHEMA_ID_MODEL_EVENT 7
 #define EDDY_SCHEMA_ID_CONTROL     8
 /* Earlier writer schemas: decoded, never written. */
 #define EDDY_SCHEMA_ID_PREDICTION_V1 3 /* before fallback (prediction_v1.avsc) */
+#define EDDY_SCHEMA_ID_FORECAST_V1   6 /* before combination (forecast_v1.avsc) */
 
 #define EDDY_FRAME_HEADER 5
 

@@ -157,9 +157,10 @@ static const eddy_builtin_writer_t builtin_writers[] = {
     {EDDY_REC_PREDICTION, EDDY_SCHEMA_ID_PREDICTION_V1, eddy_schema_prediction_v1},
     {EDDY_REC_SCORE, EDDY_SCHEMA_ID_SCORE, eddy_schema_score},
     {EDDY_REC_PREDICTION, EDDY_SCHEMA_ID_PREDICTION, eddy_schema_prediction},
-    {EDDY_REC_FORECAST, EDDY_SCHEMA_ID_FORECAST, eddy_schema_forecast},
+    {EDDY_REC_FORECAST, EDDY_SCHEMA_ID_FORECAST_V1, eddy_schema_forecast_v1},
     {EDDY_REC_MODEL_EVENT, EDDY_SCHEMA_ID_MODEL_EVENT, eddy_schema_model_event},
     {EDDY_REC_CONTROL, EDDY_SCHEMA_ID_CONTROL, eddy_schema_control},
+    {EDDY_REC_FORECAST, EDDY_SCHEMA_ID_FORECAST, eddy_schema_forecast},
 };
 
 const eddy_builtin_writer_t *eddy_builtin_writers(int *n_out)

@@ -39,6 +39,10 @@
 #define EDDY_FALLBACK_MAX      15  /* a Prediction's fallback reason */
 #define EDDY_WORD_MAX          15  /* a short name: event kind, metric */
 #define EDDY_TEXT_MAX          511 /* a reason in words */
+#define EDDY_COMBINATION_MAX   9   /* models one served Forecast combines */
+#define EDDY_COMBINATION_NAMES_MAX                                                     \
+    (EDDY_COMBINATION_MAX * (EDDY_MODEL_NAME_MAX + 1) -                                \
+     1) /* their names, '/' between */
 
 typedef enum {
     EDDY_REC_OBSERVATION = 0,
@@ -127,9 +131,10 @@ typedef enum {
     X(LONGS, forecast_event_times_ms, "forecast_event_times", EDDY_FORECAST_MAX,       \
       n_forecast_event_times)
 
-/* Forecast: the served forecast of one series, its champion's (schemas/
- * forecast.avsc). Decoding also checks that every number is finite. Key:
- * series_id. */
+/* Forecast: the served forecast of one series, its champion's combined
+ * with the models that erred least lately (schemas/forecast.avsc; version 1,
+ * forecast_v1.avsc, without the combination fields, is still read).
+ * Decoding also checks that every number is finite. Key: series_id. */
 #define EDDY_FORECAST_FIELDS(X)                                                        \
     X(STRING, series_id, "series_id", EDDY_SERIES_ID_MAX, _)                           \
     X(STRING, model, "model", EDDY_MODEL_NAME_MAX, _)                                  \
@@ -144,7 +149,10 @@ typedef enum {
     X(INT, window, "window", 0, _)                                                     \
     X(FINITE, error, "error", 0, _)                                                    \
     X(LONG, error_n, "error_n", 0, _)                                                  \
-    X(LONG, made_at_us, "made_at", 0, _)
+    X(LONG, made_at_us, "made_at", 0, _)                                               \
+    X(STRING, combination, "combination", EDDY_COMBINATION_NAMES_MAX, _)               \
+    X(DOUBLES, combination_weights, "combination_weights", EDDY_COMBINATION_MAX,       \
+      n_combination_weights)
 
 /* ModelEvent: one champion decision (schemas/model_event.avsc). Key:
  * series_id. */

@@ -10,4 +10,5 @@ extern const char eddy_schema_model_event[];
 extern const char eddy_schema_control[];
 /* Prediction before its `fallback` field: a writer only, under id 3. */
 extern const char eddy_schema_prediction_v1[];
+extern const char eddy_schema_forecast_v1[];
 #endif

@@ -197,6 +197,24 @@ static const char *emit_event(evaluate_ctx_t *ctx, eddy_emit_t *emit,
                                conf.events, series_id, errstr, errstr_size);
 }
 
+_Static_assert(EDDY_CHAMP_COMBINE_MAX + 1 <= EDDY_COMBINATION_MAX,
+               "a Forecast holds every model a combination can have");
+
+/* F's combination and combination_weights from V's members (names joined
+ * by '/', which model names never hold). */
+static void combination_fields(const eddy_eval_served_t *v, eddy_forecast_t *f)
+{
+    size_t len = 0;
+
+    f->combination[0] = '\0';
+    f->n_combination_weights = v->n_members;
+    for (int i = 0; i < v->n_members; i++) {
+        len += (size_t)snprintf(f->combination + len, sizeof(f->combination) - len,
+                                "%s%s", i ? "/" : "", v->members[i]);
+        f->combination_weights[i] = v->weights[i];
+    }
+}
+
 /* Emits the served forecast when the last record changed it. */
 static const char *emit_served(evaluate_ctx_t *ctx, eddy_emit_t *emit, char *errstr,
                                size_t errstr_size)
@@ -224,6 +242,7 @@ static const char *emit_served(evaluate_ctx_t *ctx, eddy_emit_t *emit, char *err
     f->error = v->error;
     f->error_n = v->error_n;
     f->made_at_us = eddy_now_us();
+    combination_fields(v, f);
     ctx->last_forecast_s = (double)f->made_at_us / 1e6;
     return eddy_stage_emit_rec(emit, ctx->codec, EDDY_REC_FORECAST, f, conf.forecasts,
                                f->series_id, errstr, errstr_size);

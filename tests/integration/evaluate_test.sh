@@ -31,6 +31,9 @@ case $mode in
 esac
 common=(-X session.timeout.ms=6000 --deadletter-topic "$dlq" --http 127.0.0.1:0)
 models=(linear snaive holt_winters)
+# every decision waits for the three learners (as deploy/stages.sh does), so
+# the champion does not depend on which learner the evaluator hears first
+wait_models=(--champion-models "$(IFS=,; echo "${models[*]}")")
 check=$root/tests/integration/evaluate_check.py
 cat_() { "$(eddy_bin eddy-cat)" -X isolation.level=read_committed --topic "$@" 2>/dev/null; }
 
@@ -39,10 +42,11 @@ for m in "${models[@]}"; do
   eddy_start "learn-$m" eddy-learn "${common[@]}" --model "$m" --input "$feat" --output "$pred" \
     --group "learn-$m$s"
 done
-eddy_start evaluate eddy-evaluate "${common[@]}" --input "$pred" --output "$scores" --group "eval$s" \
-  --forecasts "$fc" --events "$ev"
+eddy_start evaluate eddy-evaluate "${common[@]}" "${wait_models[@]}" --input "$pred" \
+  --output "$scores" --group "eval$s" --forecasts "$fc" --events "$ev"
 # The second evaluator, killed mid-run below: small transactions.
-ev2_args=(--input "$pred" --output "$scores2" --forecasts "$fc2" --events "$ev2" --group "eval2$s")
+ev2_args=(--input "$pred" --output "$scores2" --forecasts "$fc2" --events "$ev2" --group "eval2$s"
+  "${wait_models[@]}")
 eddy_start eval2 eddy-evaluate "${common[@]}" "${ev2_args[@]}" --batch-size 20 \
   --transactional-id "eval2$s"
 "$(eddy_bin eddy-ingest)" --topic "$obs" --deadletter-topic "$dlq" --series-id airpassengers \
@@ -85,6 +89,21 @@ champ=$root/tests/integration/champion_check.py
 python3 "$champ" show "$EDDY_RUN/$ev.jsonl" "$EDDY_RUN/$fc.jsonl"
 grep -q '"kind": *"initial"' "$EDDY_RUN/$ev.jsonl" || fail "no initial champion decision"
 [ -s "$EDDY_RUN/$fc.jsonl" ] || fail "no served forecast"
+# The latest served forecast is the combination its record names: the
+# weighted sum of the named models' forecasts made after its step (their
+# Predictions), the champion first, weights summing to 1.
+python3 - "$EDDY_RUN/$fc.jsonl" "$EDDY_RUN/pred.jsonl" <<'PY' || fail "the served forecast is not the combination its record names"
+import json, sys
+fc = [json.loads(l) for l in open(sys.argv[1]) if l.strip()][-1]
+preds = {(p["model"], p["seq"]): p for p in map(json.loads, open(sys.argv[2])) if p}
+names, w = fc["combination"].split("/"), fc["combination_weights"]
+assert names[0] == fc["model"] and len(names) == len(w) >= 2, fc
+assert abs(sum(w) - 1) < 1e-12 and all(0 < x < 1 for x in w), w
+for h, v in enumerate(fc["forecast"]):
+    want = sum(x * preds[(m, fc["seq"])]["forecast"][h] for m, x in zip(names, w))
+    assert abs(v - want) <= 1e-9 * abs(want), (h, v, want)
+print(f"ok: served at step {fc['seq']}: {' + '.join(f'{x:.3f} x {m}' for m, x in zip(names, w))}")
+PY
 dedupe=""
 [ "$mode" = embedded ] && dedupe=--dedupe
 python3 "$champ" same "$EDDY_RUN/$ev.jsonl" "$EDDY_RUN/$ev2.jsonl" "$EDDY_RUN/$fc.jsonl" \

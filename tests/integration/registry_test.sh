@@ -49,14 +49,17 @@ if [ $started_registry = 1 ]; then
   EDDY_SCHEMA_DIR="$root/schemas" sh "$root/deploy/docker/register-schemas.sh" "$R" \
     >"$EDDY_RUN/register.out" 2>&1 || fail "eddy-register-schemas: $(cat "$EDDY_RUN/register.out")"
   got=$(sed -n 's/^eddy-register-schemas: \([a-z-]*\) -> id \([0-9?]*\) .*/\1 \2/p' "$EDDY_RUN/register.out" | tr '\n' ' ')
-  want="observations-value 1 features-value 2 predictions-value 3 scores-value 4 predictions-value 5 forecasts-value 6 model-events-value 7 control-value 8 "
+  want="observations-value 1 features-value 2 predictions-value 3 scores-value 4 predictions-value 5 forecasts-value 6 model-events-value 7 control-value 8 forecasts-value 9 "
   [ "$got" = "$want" ] || fail "eddy-register-schemas ids: '$got', expected '$want': $(cat "$EDDY_RUN/register.out")"
   grep -q WARNING "$EDDY_RUN/register.out" && fail "eddy-register-schemas warned: $(cat "$EDDY_RUN/register.out")"
   [ "$(curl -fsS "$R/subjects/predictions-value/versions/1" | jget id)" = 3 ] || fail "predictions-value version 1 is not id 3"
   [ "$(curl -fsS "$R/subjects/predictions-value/versions/2" | jget id)" = 5 ] || fail "predictions-value version 2 is not id 5"
   curl -fsS "$R/schemas/ids/3" | grep -q fallback && fail "id 3 has the fallback field"
   curl -fsS "$R/schemas/ids/5" | grep -q fallback || fail "id 5 lacks the fallback field"
-  ok "eddy-register-schemas on a fresh registry: $got(Prediction v1 and v2 = predictions-value versions 1 and 2)"
+  [ "$(curl -fsS "$R/subjects/forecasts-value/versions/2" | jget id)" = 9 ] || fail "forecasts-value version 2 is not id 9"
+  curl -fsS "$R/schemas/ids/6" | grep -q combination && fail "id 6 has the combination fields"
+  curl -fsS "$R/schemas/ids/9" | grep -q combination_weights || fail "id 9 lacks the combination fields"
+  ok "eddy-register-schemas on a fresh registry: $got(Prediction v1 and v2 = predictions-value versions 1 and 2, Forecast v1 and v2 = forecasts-value versions 1 and 2)"
 else
   ok "eddy-register-schemas ids not checked: the registry at $R was not started here (not fresh)"
 fi

@@ -984,6 +984,49 @@ static void test_prediction_v1(void **state)
     assert_encodes_to(c, EDDY_REC_PREDICTION, &want, pred_v1_golden[1].hex);
 }
 
+/* Forecast version 1 (id 6, before the combination fields): what a
+ * previous eddy-evaluate wrote still decodes, the combination empty; the
+ * current encoder writes id 9 with both fields. */
+static void test_forecast_v1(void **state)
+{
+    eddy_codec_t *c = *state;
+    static eddy_any_record_t want, got;
+    static uint8_t buf[65536];
+    char err[256] = "";
+    int32_t id = 0;
+    size_t len;
+
+    assert_int_equal(EDDY_SCHEMA_ID_FORECAST, 9);
+    assert_int_equal(EDDY_SCHEMA_ID_FORECAST_V1, 6);
+    sample_record(EDDY_REC_FORECAST, 3, &want);
+    snprintf(want.forecast.combination, sizeof(want.forecast.combination),
+             "holt_winters_auto/rls");
+    want.forecast.n_combination_weights = 2;
+    want.forecast.combination_weights[0] = 0.8;
+    want.forecast.combination_weights[1] = 0.2;
+    len = encode_rec(c, EDDY_REC_FORECAST, &want, buf, sizeof(buf));
+    assert_int_equal(eddy_codec_peek_id(buf, len, &id), EDDY_CODEC_OK);
+    assert_int_equal(id, 9);
+    assert_int_equal(
+        eddy_codec_decode(c, EDDY_REC_FORECAST, buf, len, &got, err, sizeof(err)),
+        EDDY_CODEC_OK);
+    assert_same(EDDY_REC_FORECAST, &want, &got);
+    /* written as version 1: everything but the combination, read back empty */
+    assert_int_equal(eddy_codec_set_id(c, EDDY_REC_FORECAST, 6), 0);
+    len = encode_rec(c, EDDY_REC_FORECAST, &want, buf, sizeof(buf));
+    assert_int_equal(eddy_codec_peek_id(buf, len, &id), EDDY_CODEC_OK);
+    assert_int_equal(id, 6);
+    memset(&got, 'x', sizeof(got));
+    assert_int_equal(
+        eddy_codec_decode(c, EDDY_REC_FORECAST, buf, len, &got, err, sizeof(err)),
+        EDDY_CODEC_OK);
+    assert_string_equal(got.forecast.combination, "");
+    assert_int_equal(got.forecast.n_combination_weights, 0);
+    want.forecast.combination[0] = '\0';
+    want.forecast.n_combination_weights = 0;
+    assert_same(EDDY_REC_FORECAST, &want, &got);
+}
+
 /* Every built-in writer: ids unique and ascending (the order
  * register-schemas.sh follows), its schema a record of its type, known to
  * the codec under its id; each type's current id among them. */
@@ -1114,6 +1157,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_evolved_lag_types, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wire_golden, setup, teardown),
         cmocka_unit_test_setup_teardown(test_prediction_v1, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_forecast_v1, setup, teardown),
         cmocka_unit_test_setup_teardown(test_builtin_writers, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
