@@ -88,7 +88,7 @@ echo
 echo "Per-horizon MAE (eddy-evaluate: each forecast scored once against its later truth; topic $(eddy_topic scores))"
 python3 "$root/scripts/lib/scores.py" table "$EDDY_RUN/scores.jsonl"
 echo
-echo "Served forecast (eddy-evaluate's champion per series: $url/forecast?series=X; topics $(eddy_topic forecasts), $(eddy_topic model-events))"
+echo "Served forecast (eddy-evaluate's champion per series, combined with the models that erred least lately: $url/forecast?series=X; topics $(eddy_topic forecasts), $(eddy_topic model-events))"
 python3 "$root/scripts/lib/served.py" "$url" $((rows - 1)) 60 || true
 echo
 echo "Metrics: $url/metrics   Status: $url/   Forecasts: $url/forecasts"

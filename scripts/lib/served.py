@@ -38,6 +38,10 @@ def show(c):
     print(f"{c['series']}: {f['model']} (version {f['model_version']}; rolling "
           f"{f['metric']} h={f['horizon']} over the last {f['error_n']} steps: "
           f"{f['error']:.4f}), made at step {f['seq']}")
+    names, weights = (f.get("combination") or "").split("/"), f.get("combination_weights") or []
+    if len(weights) == len(names) > 1:
+        print("  served: " + " + ".join(f"{w:.3f} x {m}" for m, w in zip(names, weights))
+              + " (the champion combined with the models that erred least lately)")
     print("  next: " + "  ".join(
         f"{when(t)} {v:.1f}" for t, v in zip(f["forecast_event_times"], f["forecast"])))
     steps = [f"step {e['seq']} {e['kind']} {e['model']}"
