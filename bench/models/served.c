@@ -27,7 +27,8 @@ typedef struct served_run_s {
     double served_next;      /* forecast[0] of the last served Forecast (NaN: none) */
     double served_sum;
     int steps, unserved, changes;
-    int dump; /* --dump: print every model's forecast of the next step */
+    int dump;        /* --dump: print every model's forecast of the next step */
+    int dump_served; /* --served-dump: print every Forecast served */
     eddy_evaluator_t *ev;
     char series_id[EDDY_SERIES_ID_MAX + 1]; /* seeds bagging's and amf's draws */
 } served_run_t;
@@ -126,6 +127,18 @@ static void dump_step(const served_run_t *r, int t, double y)
     printf("\n");
 }
 
+/* --served-dump: "# served T SEQ MODEL F..." for each Forecast the
+ * evaluator served (eddy_evaluator_served returned 1) while step T was
+ * processed: its seq, champion and every item, as eddy-evaluate writes
+ * them to the forecasts topic (tests/integration/served_test.sh). */
+static void dump_served(int t, const eddy_eval_served_t *sv)
+{
+    printf("# served %d %lld %s", t, (long long)sv->seq, sv->model);
+    for (int h = 0; h < sv->n_forecast; h++)
+        printf(" %.17g", sv->forecast[h]);
+    printf("\n");
+}
+
 /* One step T of every model, then the evaluator's decisions. */
 static int step(served_run_t *r, const double *ys, int t, int timeline)
 {
@@ -148,8 +161,11 @@ static int step(served_run_t *r, const double *ys, int t, int timeline)
                     r->spec[m], errstr);
             return -1;
         }
-        if (eddy_evaluator_served(r->ev, &sv))
+        if (eddy_evaluator_served(r->ev, &sv)) {
             served = sv.n_forecast > 0 ? sv.forecast[0] : NAN;
+            if (r->dump_served)
+                dump_served(t, &sv);
+        }
     }
     score_step(r, t, preds, ys[t]);
     if (!isnan(served))
@@ -230,10 +246,13 @@ int bench_served_main(int argc, char **argv)
                     argv[i + 1]);
             return 2;
         }
-    for (; i < argc && (!strcmp(argv[i], "--timeline") || !strcmp(argv[i], "--dump"));
+    for (; i < argc && (!strcmp(argv[i], "--timeline") || !strcmp(argv[i], "--dump") ||
+                        !strcmp(argv[i], "--served-dump"));
          i++) {
         if (!strcmp(argv[i], "--dump"))
             r.dump = 1;
+        else if (!strcmp(argv[i], "--served-dump"))
+            r.dump_served = 1;
         else
             timeline = 1;
     }
@@ -243,7 +262,7 @@ int bench_served_main(int argc, char **argv)
     if (sep == i || r.n_models < 1 || r.n_models > MAX_MODELS ||
         eddy_eval_parse_windows(&ec, "5,10,20", err, sizeof(err))) {
         fprintf(stderr, "usage: eddy-accuracy --served [--set key=value]... "
-                        "[--timeline] [--dump] CSV... -- MODEL...\n");
+                        "[--timeline] [--dump] [--served-dump] CSV... -- MODEL...\n");
         return 2;
     }
     /* every decision waits for every model, as deploy/stages.sh runs it */

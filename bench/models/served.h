@@ -14,13 +14,18 @@
 #ifndef EDDY_BENCH_SERVED_H
 #define EDDY_BENCH_SERVED_H
 
-/* eddy-accuracy --served [--set key=value]... [--timeline] [--dump] CSV... -- MODEL...
+/* eddy-accuracy --served [--set key=value]... [--timeline] [--dump]
+ * [--served-dump] CSV... -- MODEL...
  * (ARGV after "--served"): key is window, drift_window, margin,
  * consecutive, default or metric (the eddy-evaluate --champion-* options);
  * --timeline also prints each change of champion ("# step T: OLD -> NEW");
  * --dump prints each step's value and every model's one-step forecast
  * ("# forecast T Y F..." in the order of MODEL..., nan when none), the input
- * of bench/models/combination.py. Returns the exit code. */
+ * of bench/models/combination.py; --served-dump prints each Forecast the
+ * evaluator served while step T was processed ("# served T SEQ MODEL F...",
+ * every item with 17 digits, as on the forecasts topic), which
+ * tests/integration/served_test.sh compares with eddy-evaluate's. Returns
+ * the exit code. */
 int bench_served_main(int argc, char **argv);
 
 #endif

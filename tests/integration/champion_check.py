@@ -9,6 +9,14 @@
         per series, the served forecast's h=1 MAE (for step t, forecast[0]
         of the last Forecast made after step t-1) beside every model's
         one-step MAE over the same steps, as a Markdown table
+    champion_check.py served-same DUMP PREDICTIONS FORECASTS MODEL...
+        the live pipeline serves what `eddy-accuracy --served --dump
+        --served-dump` computed (DUMP, its output on one series, MODEL... its
+        model list): each model's one-step forecast and target at every step
+        (the learners saw the same inputs), then every served Forecast in
+        order (seq, champion, every item bit for bit), then the served h=1
+        MAE (equal, and the tool's printed figures to 4 decimals); fails
+        naming the first step that differs
     champion_check.py show EVENTS FORECASTS
         prints each series' decisions and served forecast
     champion_check.py expect EVENTS FORECASTS [--series S] [--champion M]
@@ -108,8 +116,9 @@ def expect(events, forecasts, args):
     print(f"ok: {series}: {[(e['kind'], e['model'], e['seq']) for e in evs]}")
 
 
-def served_mae(preds_path, forecasts_path):
-    preds, fcs = load(preds_path), load(forecasts_path)
+def served_rows(preds, fcs):
+    """Per series: (steps, served MAE, {model: MAE}) over the steps where a
+    forecast was served and every model predicted (see served-mae)."""
     served = {}
     for f in fcs:
         if f["forecast"]:
@@ -117,16 +126,94 @@ def served_mae(preds_path, forecasts_path):
     by = {}
     for p in preds:
         by.setdefault(p["series_id"], {}).setdefault(p["model"], {})[p["seq"]] = p
-    print("| series | steps | served | " + " | ".join(sorted({m for v in by.values() for m in v})) + " |")
-    for series, models in sorted(by.items()):
-        names = sorted(models)
-        truth = {t: r["target"] for m in names for t, r in models[m].items()}
+    rows = {}
+    for series, models in by.items():
+        truth = {t: r["target"] for m in models for t, r in models[m].items()}
         steps = [t for t in sorted(truth) if (series, t) in served and
-                 all(t in models[m] for m in names)]
+                 all(t in models[m] for m in models)]
         mae = lambda e: sum(e) / len(e) if e else float("nan")
-        row = [mae([abs(truth[t] - served[(series, t)]) for t in steps])]
-        row += [mae([abs(truth[t] - models[m][t]["prediction"]) for t in steps]) for m in names]
-        print(f"| {series} | {len(steps)} | " + " | ".join(f"{x:.4f}" for x in row) + " |")
+        rows[series] = (len(steps), mae([abs(truth[t] - served[(series, t)]) for t in steps]),
+                        {m: mae([abs(truth[t] - models[m][t]["prediction"]) for t in steps])
+                         for m in models})
+    return rows
+
+
+def served_mae(preds_path, forecasts_path):
+    rows = served_rows(load(preds_path), load(forecasts_path))
+    names = sorted({m for r in rows.values() for m in r[2]})
+    print("| series | steps | served | " + " | ".join(names) + " |")
+    for series, (n, served, per) in sorted(rows.items()):
+        cells = [served] + [per.get(m, float("nan")) for m in names]
+        print(f"| {series} | {n} | " + " | ".join(f"{x:.4f}" for x in cells) + " |")
+
+
+def parse_dump(path, models):
+    """eddy-accuracy --served --dump --served-dump on one CSV: the
+    predictions and Forecasts it computed, in the records' JSON shape, and
+    its summary line's figures."""
+    preds, fcs, summary = [], [], None
+    with open(path) as f:
+        for line in f:
+            w = line.split()
+            if w[:2] == ["#", "forecast"]:
+                t, y = int(w[2]), float(w[3])
+                # (the dump has no one-step predictions: the summary's MAEs)
+                for m, v in zip(models, w[4:]):
+                    preds.append({"series_id": "", "model": m, "seq": t, "target": y,
+                                  "prediction": float("nan"), "forecast": [float(v)]})
+            elif w[:2] == ["#", "served"]:
+                fcs.append({"series_id": "", "step": int(w[2]), "seq": int(w[3]),
+                            "model": w[4], "forecast": [float(x) for x in w[5:]]})
+            elif len(w) > 2 and w[1] == "served":
+                summary = (int(w[3]), float(w[2]),
+                           {k: float(v) for k, v in (x.rsplit("=", 1) for x in w[6:])})
+    assert summary, f"{path}: no summary line (eddy-accuracy --served failed?)"
+    return preds, fcs, summary
+
+
+def rel(a, b):
+    return 0.0 if a == b else abs(a - b) / max(abs(a), abs(b))
+
+
+def served_same(dump_path, preds_path, forecasts_path, *models):
+    off_preds, off_fcs, summary = parse_dump(dump_path, models)
+    preds, fcs = load(preds_path), load(forecasts_path)
+    series = {r["series_id"] for r in preds + fcs}
+    assert len(series) == 1, f"one series expected on the topics, got {sorted(series)}"
+    live = {(p["model"], p["seq"]): p for p in preds}
+    for o in off_preds:
+        p = live.get((o["model"], o["seq"]))
+        assert p, f"step {o['seq']}: no live prediction of {o['model']}"
+        assert p["target"] == o["target"], \
+            f"step {o['seq']}: live target {p['target']!r}, offline {o['target']!r} (ingest?)"
+        got = (p["forecast"] or [None])[0]
+        assert got == o["forecast"][0], \
+            (f"step {o['seq']}: {o['model']}'s forecast[0] live {got!r}, offline "
+             f"{o['forecast'][0]!r}: the learners saw other inputs (eddy-features?)")
+    assert len(live) == len(off_preds), f"{len(live)} live predictions, {len(off_preds)} offline"
+    print(f"ok: {len(off_preds)} predictions: every model's target and forecast[0] "
+          "identical live and offline")
+    for i, (f, o) in enumerate(zip(fcs, off_fcs)):
+        where = f"served Forecast #{i} (offline: made at step {o['step']}, seq {o['seq']})"
+        assert (f["seq"], f["model"]) == (o["seq"], o["model"]), \
+            f"{where}: live seq {f['seq']} champion {f['model']}, offline {o['model']}"
+        assert len(f["forecast"]) == len(o["forecast"]), f"{where}: item counts differ"
+        for h, (a, b) in enumerate(zip(f["forecast"], o["forecast"])):
+            assert a == b, (f"{where}: item {h} (step {o['seq'] + h + 1}) live {a!r}, "
+                            f"offline {b!r} (relative difference {rel(a, b):.3g})")
+    assert len(fcs) == len(off_fcs), \
+        f"{len(fcs)} Forecasts served live, {len(off_fcs)} offline (steps past the shorter)"
+    print(f"ok: {len(fcs)} served Forecasts: the same seq, champion and every item bit for bit")
+    (n, mae, per), = served_rows(preds, fcs).values()
+    (n_off, mae_off, _), = served_rows(off_preds, off_fcs).values()
+    assert (n, mae) == (n_off, mae_off), f"served h=1 MAE live {mae!r} over {n} steps, " \
+        f"offline {mae_off!r} over {n_off}"
+    four = lambda x: f"{x:.4f}"
+    printed = (summary[0], four(summary[1]), {m: four(summary[2][m]) for m in models})
+    got = (n, four(mae), {m: four(per[m]) for m in models})
+    assert got == printed, f"live (steps, served MAE, models' MAE) {got}, eddy-accuracy printed {printed}"
+    print(f"ok: served h=1 MAE {mae:.4f} over {n} steps live = offline; models: " +
+          ", ".join(f"{m} {per[m]:.4f}" for m in models))
 
 
 if __name__ == "__main__":
@@ -135,6 +222,11 @@ if __name__ == "__main__":
         same(*rest)
     elif cmd == "served-mae":
         served_mae(*rest)
+    elif cmd == "served-same":
+        try:
+            served_same(*rest)
+        except AssertionError as e:
+            sys.exit(f"FAIL: served-same: {e}")
     elif cmd == "show":
         show(*rest)
     else:
