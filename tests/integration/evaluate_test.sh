@@ -8,9 +8,10 @@
 # every model and h = 1..5, the figures a direct computation from the
 # predictions topic gives (evaluate_check.py); linear's h=1 MAE is the
 # learners' prequential 38.8623; a second evaluator killed with SIGKILL
-# mid-run and restarted ends with the same latest scores; on Kafka, the same
-# again after its group is reset with --reset-offsets --to-earliest (the
-# state is rebuilt, nothing is scored twice). The champion outputs: every
+# three times at random points mid-run, restarted each time, ends with the
+# same latest scores; on Kafka, the same again after its group is reset
+# with --reset-offsets --to-earliest (the state is rebuilt, nothing is
+# scored twice). The champion outputs: every
 # series gets an initial decision and a served forecast, and the killed
 # evaluator ends with the same model-events (each series' list) and the
 # same latest forecasts as the uninterrupted one.
@@ -50,24 +51,31 @@ ev2_args=(--input "$pred" --output "$scores2" --forecasts "$fc2" --events "$ev2"
 eddy_start eval2 eddy-evaluate "${common[@]}" "${ev2_args[@]}" --batch-size 20 \
   --transactional-id "eval2$s"
 "$(eddy_bin eddy-ingest)" --topic "$obs" --deadletter-topic "$dlq" --series-id airpassengers \
-  --rate 250 "$data" 2>"$EDDY_RUN/ingest.log" &
+  --rate 100 "$data" 2>"$EDDY_RUN/ingest.log" &
 ingest_pid=$!
 
-# eval2 is killed with SIGKILL once it has committed scores, while the
-# predictions are still arriving.
-before=0
-for _ in $(seq 300); do
-  before=$({ cat_ "$scores2" || true; } | wc -l)
-  [ "$before" -gt 0 ] && break
-  sleep 0.1
+# eval2 is killed with SIGKILL three times at random points while the
+# predictions are still arriving: each time once its restarted self has
+# committed scores beyond the previous kill's, after a random 0-499 ms more.
+kills=3 before=0 points=()
+for k in $(seq "$kills"); do
+  last=$before
+  for _ in $(seq 300); do
+    before=$({ cat_ "$scores2" || true; } | wc -l)
+    [ "$before" -gt "$last" ] && break
+    sleep 0.1
+  done
+  delay=$((RANDOM % 500))
+  sleep "$(printf '0.%03d' "$delay")"
+  kill -KILL "$(cat "$EDDY_RUN/eval2.pid")"
+  wait "$(cat "$EDDY_RUN/eval2.pid")" 2>/dev/null || true
+  [ "$before" -gt "$last" ] && [ "$before" -lt $((rows * ${#models[@]})) ] ||
+    fail "kill $k: eval2 was not killed mid-run ($before scores committed, $last at the kill before)"
+  points+=("$before+${delay}ms")
+  eddy_start eval2 eddy-evaluate "${common[@]}" "${ev2_args[@]}" --batch-size 20 \
+    --transactional-id "eval2$s"
 done
-kill -KILL "$(cat "$EDDY_RUN/eval2.pid")"
-wait "$(cat "$EDDY_RUN/eval2.pid")" 2>/dev/null || true
-[ "$before" -gt 0 ] && [ "$before" -lt $((rows * ${#models[@]})) ] ||
-  fail "eval2 was not killed mid-run ($before scores committed)"
-eddy_start eval2 eddy-evaluate "${common[@]}" "${ev2_args[@]}" --batch-size 20 \
-  --transactional-id "eval2$s"
-ok "eval2 killed with SIGKILL after $before of $((rows * ${#models[@]})) scores, restarted"
+ok "eval2 killed with SIGKILL $kills times (after N committed scores + a random delay: ${points[*]}) of $((rows * ${#models[@]})), restarted each time"
 wait $ingest_pid || fail "eddy-ingest exited non-zero"
 
 # Done when the latest score of every model is the last step, in both.
