@@ -1,10 +1,12 @@
 """Checks eddy-evaluate's champion outputs (eddy-cat JSON lines).
 
-    champion_check.py same EVENTS_A EVENTS_B FORECASTS_A FORECASTS_B [--dedupe]
+    champion_check.py same EVENTS_A EVENTS_B FORECASTS_A FORECASTS_B [FLAG...]
         the model-events of each series are the same list in both (made_at
         aside), and the latest forecast of each series is the same; with
         --dedupe (the embedded broker, whose transactions are not fully
-        isolated) a record equal to an earlier one is dropped first
+        isolated) a record equal to an earlier one is dropped first;
+        --replayed: B holds A's events twice; --every-forecast: every
+        forecast of each series, in order; --exclude=SERIES: one left out
     champion_check.py served-mae PREDICTIONS FORECASTS
         per series, the served forecast's h=1 MAE (for step t, forecast[0]
         of the last Forecast made after step t-1) beside every model's
@@ -60,18 +62,34 @@ def dedupe(recs):
 
 
 def same(ea, eb, fa, fb, *flags):
+    """A's and B's model-events (each series' list) and served forecasts are
+    the same. Flags: --dedupe (the embedded broker shows aborted records),
+    --replayed (B replayed A's whole input once more), --every-forecast
+    (every Forecast of each series, in order, not only the latest),
+    --exclude=SERIES (leave one series out; repeatable)."""
     d = dedupe if "--dedupe" in flags else (lambda r: r)
-    a, b = by_series(d(load(ea))), by_series(d(load(eb)))
+    drop = {f.split("=", 1)[1] for f in flags if f.startswith("--exclude=")}
+
+    def series(path):
+        return {k: v for k, v in by_series(d(load(path))).items() if k not in drop}
+
+    a, b = series(ea), series(eb)
     if "--replayed" in flags:
         # B's group was reset --to-earliest after a whole run: the replay
         # re-derives every decision, so B holds A's events twice, in order.
         a = {k: v + v for k, v in a.items()}
     assert a == b, f"model-events differ: {json.dumps(a)[:400]} vs {json.dumps(b)[:400]}"
-    la = {k: v[-1] for k, v in by_series(load(fa)).items()}
-    lb = {k: v[-1] for k, v in by_series(load(fb)).items()}
-    assert la == lb, f"latest forecasts differ: {la} vs {lb}"
+    fa_, fb_ = series(fa), series(fb)
+    if "--every-forecast" in flags:
+        assert fa_ == fb_, f"forecasts differ: {json.dumps(fa_)[:400]} vs {json.dumps(fb_)[:400]}"
+        what = f"{sum(len(v) for v in fa_.values())} served forecasts"
+    else:
+        la = {k: v[-1] for k, v in fa_.items()}
+        lb = {k: v[-1] for k, v in fb_.items()}
+        assert la == lb, f"latest forecasts differ: {la} vs {lb}"
+        what = f"{len(la)} latest served forecasts"
     n = sum(len(v) for v in a.values())
-    print(f"ok: {n} model-events and {len(la)} served forecasts identical")
+    print(f"ok: {n} model-events and {what} identical")
 
 
 def show(events, forecasts):

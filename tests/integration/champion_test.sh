@@ -21,6 +21,9 @@
 #             100 is a drift event naming ADWIN alone within 60 steps (it
 #             tests its window every 32 residuals; Page-Hinkley's threshold
 #             is never reached)
+#   kill -9   a second evaluator over the same predictions, killed with
+#             SIGKILL at three random points, ends with the same
+#             model-events and every served forecast (read_committed)
 #
 # Asserts the exact event lists, read_committed from model-events, and the
 # served forecasts from the compacted forecasts topic; then eddy-metrics
@@ -115,6 +118,48 @@ grep -qx 'eddy_evaluate_champion_drift_detections_total{detector="adwin"} [1-9][
   grep -qx 'eddy_evaluate_champion_decisions_total{kind="drift"} 2' "$EDDY_RUN/evaluate-metrics.txt" ||
   fail "drift metrics: $(grep drift "$EDDY_RUN/evaluate-metrics.txt")"
 ok "eddy-evaluate counts the drift events (2) and the detections by detector (adwin, page_hinkley)"
+# kill -9 at random points: a second evaluator reads the same predictions
+# in transactions of 5 records and is killed with SIGKILL three times, each
+# once its restarted self committed scores beyond the previous kill's, after
+# a random 0-199 ms more. Its model-events and every served forecast equal
+# the uninterrupted evaluator's (series pin aside: eval2 reads no control
+# topic).
+scores2=scores2$s fc2=fc2$s ev2=ev2$s
+eval2_args=(-X session.timeout.ms=6000 --deadletter-topic "$dlq" --http 127.0.0.1:0
+  --input "$pred" --output "$scores2" --forecasts "$fc2" --events "$ev2" --group "eval2$s"
+  --transactional-id "eval2$s" --batch-size 5 --champion-default a --champion-metric mase
+  --champion-window 24 --champion-margin 0.05 --champion-consecutive 3)
+total=$(cat_ "$pred" | wc -l)
+eddy_start eval2 eddy-evaluate "${eval2_args[@]}"
+before=0 points=()
+for k in 1 2 3; do
+  last=$before
+  for _ in $(seq 300); do
+    before=$({ cat_ "$scores2" || true; } | wc -l)
+    [ "$before" -gt "$last" ] && break
+    sleep 0.1
+  done
+  delay=$((RANDOM % 200))
+  sleep "$(printf '0.%03d' "$delay")"
+  kill -KILL "$(cat "$EDDY_RUN/eval2.pid")"
+  wait "$(cat "$EDDY_RUN/eval2.pid")" 2>/dev/null || true
+  [ "$before" -gt "$last" ] && [ "$before" -lt "$total" ] ||
+    fail "kill $k: eval2 was not killed mid-run ($before of $total scores committed, $last at the kill before)"
+  points+=("$before+${delay}ms")
+  eddy_start eval2 eddy-evaluate "${eval2_args[@]}"
+done
+same_as_eval2() {
+  cat_ "$ev" >"$EDDY_RUN/ev.jsonl" && cat_ "$fc" >"$EDDY_RUN/fc.jsonl" &&
+    cat_ "$ev2" >"$EDDY_RUN/ev2.jsonl" && cat_ "$fc2" >"$EDDY_RUN/fc2.jsonl" &&
+    python3 "$check" same "$EDDY_RUN/ev.jsonl" "$EDDY_RUN/ev2.jsonl" "$EDDY_RUN/fc.jsonl" \
+      "$EDDY_RUN/fc2.jsonl" --every-forecast --exclude=pin
+}
+for _ in $(seq 150); do
+  same_as_eval2 >"$EDDY_RUN/same.out" 2>&1 && break
+  sleep 0.2
+done
+same_as_eval2 || fail "kill -9: the evaluator killed at ${points[*]} ends with other model-events or forecasts"
+ok "kill -9 three times (after N of $total committed scores + a random delay: ${points[*]}): the same model-events and every served forecast as the uninterrupted evaluator"
 eddy_start metrics eddy-metrics -X session.timeout.ms=6000 --deadletter-topic "$dlq" \
   --http 127.0.0.1:0 --input "$pred" --scores "$scores" --forecasts "$fc" --events "$ev" \
   --group "metrics$s"
