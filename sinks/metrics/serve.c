@@ -25,6 +25,11 @@ typedef struct entry_s {
     raw_t forecast;
     char model[EDDY_MODEL_NAME_MAX + 1]; /* the latest Forecast's champion */
     int model_stale;                     /* forecast changed since model was read */
+    /* What that Forecast serves: its combination's models and weights, or
+     * the champion alone with weight 1. */
+    char members[EDDY_COMBINATION_MAX][EDDY_MODEL_NAME_MAX + 1];
+    double weights[EDDY_COMBINATION_MAX];
+    int n_members;
     raw_t events[EDDY_SERVE_EVENTS];
     int n_events, head;
 } entry_t;
@@ -232,11 +237,15 @@ typedef struct sample_ctx_s {
     eddy_prom_buf_t *p;
 } sample_ctx_t;
 
-/* Reads the champion's name of E's latest Forecast when it changed. */
+/* Reads what E's latest Forecast serves when it changed: the champion's
+ * name and its combination (names joined by '/', weights in the same
+ * order); a Forecast without one (v1, a pin, a window not yet full) serves
+ * the champion alone. */
 static void model_refresh(eddy_serve_t *s, entry_t *e)
 {
-    const char *model;
-    json_t *j;
+    const char *model, *comb;
+    json_t *j, *w;
+    int n = 0;
 
     if (!e->model_stale)
         return;
@@ -244,6 +253,21 @@ static void model_refresh(eddy_serve_t *s, entry_t *e)
     j = eddy_cat_value_json(s->codec, e->forecast.data, e->forecast.len, 0, NULL);
     model = json_string_value(json_object_get(j, "model"));
     snprintf(e->model, sizeof(e->model), "%s", model ? model : "");
+    comb = json_string_value(json_object_get(j, "combination"));
+    w = json_object_get(j, "combination_weights");
+    for (const char *p = comb; p && *p && n < EDDY_COMBINATION_MAX; n++) {
+        size_t len = strcspn(p, "/");
+
+        snprintf(e->members[n], sizeof(e->members[n]), "%.*s", (int)len, p);
+        e->weights[n] = json_number_value(json_array_get(w, (size_t)n));
+        p += len + (p[len] == '/');
+    }
+    if (n < 2 || (size_t)n != json_array_size(w)) { /* the champion alone */
+        snprintf(e->members[0], sizeof(e->members[0]), "%s", e->model);
+        e->weights[0] = 1.0;
+        n = e->model[0] ? 1 : 0;
+    }
+    e->n_members = n;
     json_decref(j);
 }
 
@@ -258,6 +282,18 @@ static void champion_sample(const char *id, void *value, void *arg)
         eddy_prom_sample(c->p, l, 2, 1.0);
 }
 
+static void weight_sample(const char *id, void *value, void *arg)
+{
+    sample_ctx_t *c = arg;
+    entry_t *e = value;
+
+    for (int i = 0; i < e->n_members; i++) {
+        eddy_prom_label_t l[] = {{"series", id}, {"model", e->members[i]}};
+
+        eddy_prom_sample(c->p, l, 2, e->weights[i]);
+    }
+}
+
 void eddy_serve_metrics(eddy_serve_t *s, eddy_prom_buf_t *p)
 {
     sample_ctx_t c = {s, p};
@@ -267,6 +303,11 @@ void eddy_serve_metrics(eddy_serve_t *s, eddy_prom_buf_t *p)
                      "champion of its latest Forecast on the forecasts topic).");
     pthread_mutex_lock(&s->lock);
     eddy_series_foreach(s->series, champion_sample, &c);
+    eddy_prom_family(p, "eddy_series_served_weight", EDDY_PROM_GAUGE,
+                     "Weight of the model in the series' served forecast: the "
+                     "combination its latest Forecast names (the champion's share "
+                     "first), or 1 for the champion served alone.");
+    eddy_series_foreach(s->series, weight_sample, &c);
     pthread_mutex_unlock(&s->lock);
 }
 

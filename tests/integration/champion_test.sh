@@ -193,9 +193,19 @@ ok "eddy-metrics exports eddy_series_champion_info{series,model} (one champion p
 # initial, pin, unpin rows with the operator's reasons; periods a, b, a.
 chromium --headless --no-sandbox --disable-gpu --window-size=1400,1500 --virtual-time-budget=8000 \
   --dump-dom "$url/series/pin" >"$EDDY_RUN/page.html" 2>"$EDDY_RUN/chromium.log" || fail "chromium --dump-dom"
-python3 - "$EDDY_RUN/page.html" <<'PY' || fail "the champion timeline of series pin"
-import re, sys
+curl -fsS "$url/forecast?series=pin" >"$EDDY_RUN/pin.json" || fail "GET /forecast?series=pin"
+python3 - "$EDDY_RUN/page.html" "$EDDY_RUN/pin.json" <<'PY' || fail "the champion timeline of series pin"
+import html, json, re, sys
 dom = open(sys.argv[1]).read()
+f = json.load(open(sys.argv[2]))
+# What the page says is served: the combination the Forecast names, with its
+# weights (the champion first), or the champion alone.
+names, w = f["combination"].split("/") if f["combination"] else [], f["combination_weights"]
+assert len(names) >= 2, f"no combination served for pin at step {f['seq']}: {f}"
+want = " + ".join(f"{x:.3f} \u00d7 {m}" for x, m in zip(w, names))
+assert f'data-combination="{f["combination"]}"' in dom, "data-combination"
+assert f"Serving now: {want} (step {f['seq']})" in html.unescape(dom), want
+print(f"ok: the page serves {want}")
 assert 'data-ready="1"' in dom, "the page did not finish drawing"
 sec = dom[dom.index('id="champion"'):]
 sec = sec[:sec.index("</section>")]
@@ -206,6 +216,17 @@ periods = re.findall(r'<span [^>]*data-model="([^"]*)" data-kind="([^"]*)"', sec
 assert periods == [("a", "initial"), ("b", "pin"), ("a", "unpin")], periods
 print(f"ok: timeline of pin: {rows}")
 PY
-ok "the status page's champion timeline of series pin: initial a, pin b, unpin a, with the operator's reasons"
+ok "the status page's champion timeline of series pin: initial a, pin b, unpin a, with the operator's reasons, and what is served now (the combination and its weights)"
+curl -fsS "$url/metrics" >"$EDDY_RUN/metrics.txt" || fail "GET /metrics"
+python3 - "$EDDY_RUN/metrics.txt" "$EDDY_RUN/pin.json" <<'PY' || fail "eddy_series_served_weight of series pin"
+import json, re, sys
+f = json.load(open(sys.argv[2]))
+got = {m: float(v) for m, v in re.findall(
+    r'^eddy_series_served_weight\{series="pin",model="([^"]*)"\} (\S+)$', open(sys.argv[1]).read(), re.M)}
+want = dict(zip(f["combination"].split("/"), f["combination_weights"]))
+assert got.keys() == want.keys() and all(abs(got[m] - want[m]) <= 1e-12 * max(1, want[m]) for m in want), (got, want)
+print(f"ok: eddy_series_served_weight of pin: {got}")
+PY
+ok "eddy-metrics exports eddy_series_served_weight{series,model}: the served combination's weights"
 eddy_stop_all || fail "a stage did not stop cleanly"
 ok "every stage exited 0 on SIGTERM"
