@@ -131,23 +131,8 @@ eval2_args=(-X session.timeout.ms=6000 --deadletter-topic "$dlq" --http 127.0.0.
   --champion-window 24 --champion-margin 0.05 --champion-consecutive 3)
 total=$(cat_ "$pred" | wc -l)
 eddy_start eval2 eddy-evaluate "${eval2_args[@]}"
-before=0 points=()
-for k in 1 2 3; do
-  last=$before
-  for _ in $(seq 300); do
-    before=$({ cat_ "$scores2" || true; } | wc -l)
-    [ "$before" -gt "$last" ] && break
-    sleep 0.1
-  done
-  delay=$((RANDOM % 200))
-  sleep "$(printf '0.%03d' "$delay")"
-  kill -KILL "$(cat "$EDDY_RUN/eval2.pid")"
-  wait "$(cat "$EDDY_RUN/eval2.pid")" 2>/dev/null || true
-  [ "$before" -gt "$last" ] && [ "$before" -lt "$total" ] ||
-    fail "kill $k: eval2 was not killed mid-run ($before of $total scores committed, $last at the kill before)"
-  points+=("$before+${delay}ms")
-  eddy_start eval2 eddy-evaluate "${eval2_args[@]}"
-done
+scores2_n() { { cat_ "$scores2" || true; } | wc -l; }
+it_kill_randomly 3 200 "$total" scores2_n eval2 eddy-evaluate "${eval2_args[@]}"
 same_as_eval2() {
   cat_ "$ev" >"$EDDY_RUN/ev.jsonl" && cat_ "$fc" >"$EDDY_RUN/fc.jsonl" &&
     cat_ "$ev2" >"$EDDY_RUN/ev2.jsonl" && cat_ "$fc2" >"$EDDY_RUN/fc2.jsonl" &&
@@ -158,8 +143,8 @@ for _ in $(seq 150); do
   same_as_eval2 >"$EDDY_RUN/same.out" 2>&1 && break
   sleep 0.2
 done
-same_as_eval2 || fail "kill -9: the evaluator killed at ${points[*]} ends with other model-events or forecasts"
-ok "kill -9 three times (after N of $total committed scores + a random delay: ${points[*]}): the same model-events and every served forecast as the uninterrupted evaluator"
+same_as_eval2 || fail "kill -9: the evaluator killed at ${kill_points[*]} ends with other model-events or forecasts"
+ok "kill -9 three times (after N of $total committed scores + a random delay: ${kill_points[*]}): the same model-events and every served forecast as the uninterrupted evaluator"
 eddy_start metrics eddy-metrics -X session.timeout.ms=6000 --deadletter-topic "$dlq" \
   --http 127.0.0.1:0 --input "$pred" --scores "$scores" --forecasts "$fc" --events "$ev" \
   --group "metrics$s"

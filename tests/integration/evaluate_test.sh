@@ -57,25 +57,10 @@ ingest_pid=$!
 # eval2 is killed with SIGKILL three times at random points while the
 # predictions are still arriving: each time once its restarted self has
 # committed scores beyond the previous kill's, after a random 0-499 ms more.
-kills=3 before=0 points=()
-for k in $(seq "$kills"); do
-  last=$before
-  for _ in $(seq 300); do
-    before=$({ cat_ "$scores2" || true; } | wc -l)
-    [ "$before" -gt "$last" ] && break
-    sleep 0.1
-  done
-  delay=$((RANDOM % 500))
-  sleep "$(printf '0.%03d' "$delay")"
-  kill -KILL "$(cat "$EDDY_RUN/eval2.pid")"
-  wait "$(cat "$EDDY_RUN/eval2.pid")" 2>/dev/null || true
-  [ "$before" -gt "$last" ] && [ "$before" -lt $((rows * ${#models[@]})) ] ||
-    fail "kill $k: eval2 was not killed mid-run ($before scores committed, $last at the kill before)"
-  points+=("$before+${delay}ms")
-  eddy_start eval2 eddy-evaluate "${common[@]}" "${ev2_args[@]}" --batch-size 20 \
-    --transactional-id "eval2$s"
-done
-ok "eval2 killed with SIGKILL $kills times (after N committed scores + a random delay: ${points[*]}) of $((rows * ${#models[@]})), restarted each time"
+scores2_n() { { cat_ "$scores2" || true; } | wc -l; }
+it_kill_randomly 3 500 $((rows * ${#models[@]})) scores2_n eval2 eddy-evaluate "${common[@]}" \
+  "${ev2_args[@]}" --batch-size 20 --transactional-id "eval2$s"
+ok "eval2 killed with SIGKILL 3 times (after N committed scores + a random delay: ${kill_points[*]}) of $((rows * ${#models[@]})), restarted each time"
 wait $ingest_pid || fail "eddy-ingest exited non-zero"
 
 # Done when the latest score of every model is the last step, in both.

@@ -21,6 +21,13 @@
 #                  the broker may write a batch's marker after the next
 #                  batch's records), SECONDS at most; fail when a started
 #                  program died or it did not finish
+#   it_kill_randomly KILLS MAX_MS TOTAL COUNT_FN NAME PROGRAM ARGS...
+#                  kill NAME (started with eddy_start NAME PROGRAM ARGS...)
+#                  with SIGKILL KILLS times and restart it each time: each
+#                  kill once COUNT_FN prints more than at the kill before,
+#                  after a random 0..MAX_MS-1 ms more; fail when a kill is
+#                  not mid-run (COUNT_FN at TOTAL); sets kill_points to
+#                  "COUNT+DELAYms" per kill
 # On exit every started program is stopped, then it_cleanup runs when the
 # test defines one.
 # shellcheck shell=bash
@@ -100,3 +107,25 @@ it_exit() {
   [ "${EDDY_KEEP_RUN:-0}" = 1 ] || rm -rf "$EDDY_RUN"
 }
 trap it_exit EXIT
+
+it_kill_randomly() {
+  local kills=$1 max_ms=$2 total=$3 count_fn=$4 name=$5 k last before=0 delay
+  shift 5
+  kill_points=()
+  for k in $(seq "$kills"); do
+    last=$before
+    for _ in $(seq 300); do
+      before=$("$count_fn")
+      [ "$before" -gt "$last" ] && break
+      sleep 0.1
+    done
+    delay=$((RANDOM % max_ms))
+    sleep "$(printf '%d.%03d' $((delay / 1000)) $((delay % 1000)))"
+    kill -KILL "$(cat "$EDDY_RUN/$name.pid")"
+    wait "$(cat "$EDDY_RUN/$name.pid")" 2>/dev/null || true
+    [ "$before" -gt "$last" ] && [ "$before" -lt "$total" ] ||
+      fail "kill $k of $name: not mid-run ($before of $total committed, $last at the kill before)"
+    kill_points+=("$before+${delay}ms")
+    eddy_start "$name" "$@"
+  done
+}
