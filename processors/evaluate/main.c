@@ -475,6 +475,14 @@ static int evaluate_start(eddy_stage_t *stage, eddy_codec_t *codec, char *errstr
                   conf.horizons, conf.season, conf.windows, conf.output,
                   conf.combination_share, conf.combination_models,
                   conf.combination_window, conf.combination_power);
+    if (!ec.n_wait)
+        eddy_log_warn(
+            "no --champion-models: each champion decision waits for the models "
+            "seen on the series so far, so a learner heard late (started after "
+            "the others, or behind in a replay) finds steps decided without it "
+            "and the decisions depend on the learners' pace; name the learners "
+            "(--champion-models a,b,c) for decisions a replay repeats",
+            NULL);
     if (strcmp(conf.control, "off") &&
         (!(ctx.pins = eddy_pins_new((size_t)conf.max_series)) ||
          !(ctx.control =

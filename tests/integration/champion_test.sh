@@ -76,6 +76,10 @@ produce drift 0 120
 produce adwin 0 170
 : >"$EDDY_RUN/ev.jsonl"
 wait_served pin 49 a || fail "pin: a not served at step 49"
+# This evaluator names no --champion-models: it says once what that costs.
+[ "$(grep -c 'msg="no --champion-models: each champion decision waits' "$EDDY_RUN/evaluate.log")" = 1 ] ||
+  fail "no single warning about the missing --champion-models"
+ok "eddy-evaluate without --champion-models warns once that its decisions depend on the learners' pace"
 ctl pin --series pin --model b --reason "test the override"
 sleep 1 # the evaluator follows the control topic at its next record
 produce pin 50 60

@@ -97,6 +97,8 @@ for h, v in enumerate(fc["forecast"]):
     assert abs(v - want) <= 1e-9 * abs(want), (h, v, want)
 print(f"ok: served at step {fc['seq']}: {' + '.join(f'{x:.3f} x {m}' for m, x in zip(names, w))}")
 PY
+! grep -q 'no --champion-models' "$EDDY_RUN/evaluate.log" ||
+  fail "eddy-evaluate warned about --champion-models although it was given"
 dedupe=""
 [ "$mode" = embedded ] && dedupe=--dedupe
 python3 "$champ" same "$EDDY_RUN/$ev.jsonl" "$EDDY_RUN/$ev2.jsonl" "$EDDY_RUN/$fc.jsonl" \
