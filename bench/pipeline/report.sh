@@ -174,10 +174,14 @@ def figure(r):
     p = r["runs"][0]
     return p["latency_ms"]["p99"] if r.get("rate") else -p["throughput_per_s"]
 
+def median(xs, key=None):
+    """The lower median of XS (by KEY): one of them, never an average."""
+    xs = sorted(xs, key=key)
+    return xs[(len(xs) - 1) // 2]
+
 def res(tag):
     """The median run of TAG (by figure()), or its only one."""
-    rs = sorted(repeats(tag), key=figure)
-    return rs[(len(rs) - 1) // 2]
+    return median(repeats(tag), key=figure)
 
 def spread(tag, f):
     """F of every run of TAG, in the order they ran, as "a, b, c"."""
@@ -238,8 +242,7 @@ L += ["### Throughput flat out, as a ratio to the pass-through", "",
 # features -> learn measured one), apart from which pipeline run is shown.
 ceiling = {}
 for mode in ("eos", "alos"):
-    cs = sorted(r["runs"][1]["throughput_per_s"] for r in repeats(f"{mode}-flat"))
-    ceiling[mode] = cs[(len(cs) - 1) // 2]
+    ceiling[mode] = median(r["runs"][1]["throughput_per_s"] for r in repeats(f"{mode}-flat"))
 for what, tag in (("eddy-features", "features"), ("eddy-features -> eddy-learn", "flat")):
     eos_tp = run(f"eos-{tag}")["throughput_per_s"]
     alos_tp = run(f"alos-{tag}")["throughput_per_s"]
@@ -279,15 +282,17 @@ def cpu_us(mode):
         u, sy = open(f"{tmp}/{mode}-cpu.bench-time").read().split("\n")[-2].split()
     except (OSError, ValueError, IndexError):
         return None
-    n = len(v) // 2
+    r = res(f"{mode}-cpu")
+    n, records = len(v) // 2, r["runs"][0]["sent"]
     d = [None if "-" in (v[i], v[n + i]) else float(v[n + i]) - float(v[i]) for i in range(n)]
     d.append(float(u) + float(sy))
-    return [None if x is None else 1e6 * x / (6 * int(flat)) for x in d], res(f"{mode}-cpu")
+    return [None if x is None else 1e6 * x / records for x in d], r
 
 rows = [(name, cpu_us(mode)) for mode, name in (("eos", "exactly-once"), ("alos", "at-least-once"))]
 if all(r for _, r in rows):
     L += ["### Where the CPU goes flat out", "",
-          f"CPU time (user + system, from /proc and the shell) per record while {6 * int(flat):,} "
+          f"CPU time (user + system, from /proc and the shell) per record while "
+          f"{rows[0][1][1]['runs'][0]['sent']:,} "
           "records run flat out through features -> learn, no pass-through (from eddy-bench's "
           "start to its end: its wait for the stages and its drain included); *bound* is "
           f"{os.cpu_count()} cores over the sum, the rate at which the host's cores are all busy.",

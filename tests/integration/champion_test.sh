@@ -64,10 +64,11 @@ wait_served() {
 
 produce pin 0 1 # creates the topic before the evaluator waits for it
 ctl unpin --series '*' --reason "start clean" # creates the control topic
+champ_args=(--champion-default a --champion-metric mase --champion-window 24
+  --champion-margin 0.05 --champion-consecutive 3)
 eddy_start evaluate eddy-evaluate -X session.timeout.ms=6000 --deadletter-topic "$dlq" \
   --http 127.0.0.1:0 --input "$pred" --output "$scores" --forecasts "$fc" --events "$ev" \
-  --control "$ctl" --group "eval$s" --champion-default a --champion-metric mase \
-  --champion-window 24 --champion-margin 0.05 --champion-consecutive 3
+  --control "$ctl" --group "eval$s" "${champ_args[@]}"
 produce promote 0 120
 produce revert 0 130
 produce contract 0 60
@@ -131,8 +132,7 @@ ok "eddy-evaluate counts the drift events (2) and the detections by detector (ad
 scores2=scores2$s fc2=fc2$s ev2=ev2$s
 eval2_args=(-X session.timeout.ms=6000 --deadletter-topic "$dlq" --http 127.0.0.1:0
   --input "$pred" --output "$scores2" --forecasts "$fc2" --events "$ev2" --group "eval2$s"
-  --transactional-id "eval2$s" --batch-size 5 --champion-default a --champion-metric mase
-  --champion-window 24 --champion-margin 0.05 --champion-consecutive 3)
+  --transactional-id "eval2$s" --batch-size 5 "${champ_args[@]}")
 total=$(cat_ "$pred" | wc -l)
 eddy_start eval2 eddy-evaluate "${eval2_args[@]}"
 scores2_n() { { cat_ "$scores2" || true; } | wc -l; }
